@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 /** Any number fixed for Vigil; holding it serializes concurrent migrators across processes. */
 const MIGRATION_LOCK = 0x76696769;

@@ -1,20 +1,10 @@
-import { MONITORING_JOB_STATUSES, sqlValueList } from '../status.js';
+import { MONITORING_JOB_STATUSES, sqlValueList } from '../../status.js';
+import type { Migration } from './migration.js';
 
-/**
- * Versioned schema migrations, applied in order on start. Never edit a released migration: add a
- * new one. Kept as code (not .sql files) so the compiled CLI carries them without copying assets.
- */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'catalog objects, watermark allocations, monitoring jobs, reconciliations, audit log',
-    sql: `
+export const migration: Migration = {
+  version: 1,
+  name: 'catalog objects, watermark allocations, monitoring jobs, reconciliations, audit log',
+  sql: `
 create table catalog_objects (
   kind text not null check (kind in ('Content', 'Recipient', 'MonitoringJob', 'EmbedJob', 'Site', 'Policy')),
   id text not null,
@@ -105,5 +95,4 @@ end $$;
 create trigger audit_log_append_only before update or delete on audit_log
   for each statement execute function audit_log_append_only();
 `,
-  },
-];
+};
