@@ -3,7 +3,11 @@ import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import * as applyCommand from './commands/apply.js';
 import * as planCommand from './commands/plan.js';
+import * as reconcileCommand from './commands/reconcile.js';
+import * as statusCommand from './commands/status.js';
+import * as upCommand from './commands/up.js';
 import * as validateCommand from './commands/validate.js';
+import * as workerCommand from './commands/worker.js';
 
 interface Command {
   usage: string;
@@ -15,6 +19,10 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   plan: planCommand,
   apply: applyCommand,
+  reconcile: reconcileCommand,
+  status: statusCommand,
+  worker: workerCommand,
+  up: upCommand,
 };
 
 function help(io: CliIo, name?: string): number {

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DesiredState } from './desired.js';
+import type { Diagnostic } from './diagnostics.js';
 import { plan, type Change, type Plan } from './plan.js';
 import type { JobSchedulers } from './schedulers.js';
 import { loadActualState } from './store.js';
@@ -152,6 +153,30 @@ async function recordReconciliation(
     [options.commit ?? null, options.source, startedAt, result, p.changes.length, JSON.stringify({ ...summary, rejections: p.rejections.length })],
   );
   return row.rows[0]!.id;
+}
+
+/** Records that a commit's catalog did not validate, so the history shows why nothing was applied. */
+export async function recordInvalidCatalog(
+  pool: Pool, input: { source: string; commit: string; actor: string; diagnostics: readonly Diagnostic[] },
+): Promise<void> {
+  const errors = input.diagnostics.filter((d) => d.severity === 'error');
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(
+      `insert into reconciliations (commit, source, started_at, result, changes, summary) values ($1, $2, now(), 'rejected', 0, $3)`,
+      [input.commit, input.source, JSON.stringify({ invalid: errors.length, first: errors.slice(0, 20) })],
+    );
+    await appendAudit(client, input.actor, input.commit, [{
+      action: 'reject-catalog', kind: null, id: null, reason: `${errors.length} validation error(s); nothing applied`, details: { first: errors.slice(0, 20) },
+    }]);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /** Brings jobs' schedulers in line with what was just committed; failures become Registration Failed. */

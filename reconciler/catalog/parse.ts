@@ -124,11 +124,12 @@ export function parseFile(file: SourceFile): { documents: RawDocument[]; diagnos
     const position = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]);
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
-        diagnostics.push(diagnostic('error', file.path, lines.linePos(error.pos[0]), yamlMessage(error.code, error.message)));
+        diagnostics.push(diagnostic('error', file.path, lines.linePos(errorOffset(text, error.code, error.message, error.pos[0])), yamlMessage(error.code, error.message)));
       }
       return;
     }
-    if (doc.contents === null) return; // an empty document (only comments or '---') is allowed
+    // An empty document (only comments, or a bare '---') is allowed and holds nothing.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     if (depthOf(doc.contents, PARSE_LIMITS.maxDepth)) {
       diagnostics.push(diagnostic('error', file.path, position, `nesting deeper than ${PARSE_LIMITS.maxDepth} levels: catalog documents are never this deep`));
       return;
@@ -160,9 +161,22 @@ function positionOf(text: string, offset: number): Position {
   return { line, col: offset - lineStart + 1 };
 }
 
+/**
+ * The parser finds an unclosed quote only at the end of the input; the author needs the line where
+ * the quote was opened, which is the last such quote character before that point.
+ */
+function errorOffset(text: string, code: string, message: string, offset: number): number {
+  if (code !== 'MISSING_CHAR') return offset;
+  const quote = /Missing closing (["'])quote/.exec(message)?.[1];
+  if (!quote) return offset;
+  const opened = text.lastIndexOf(quote, Math.max(0, offset - 1));
+  return opened >= 0 ? opened : offset;
+}
+
 function yamlMessage(code: string, message: string): string {
   const firstLine = message.split('\n')[0] ?? message;
   const trimmed = firstLine.replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'DUPLICATE_KEY') return `${trimmed}: each key may appear once in a mapping`;
+  if (code === 'MISSING_CHAR' && /quote/.test(trimmed)) return `invalid YAML: this quoted string is never closed: ${trimmed}`;
   return `invalid YAML: ${trimmed}`;
 }

@@ -1,0 +1,16 @@
+import { parse } from '../args.js';
+import type { Context } from '../context.js';
+import { print, type CliIo } from '../io.js';
+import { parseQueues, runWorkers } from '../workers.js';
+
+export const usage = `vigil worker [--queues reconcile,...]
+  Run BullMQ workers for the named queues (default: every queue this build serves) until Ctrl-C;
+  on Ctrl-C or SIGTERM, current jobs finish before the process exits.`;
+
+export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
+  const { values } = parse('worker', argv, { queues: { type: 'string' } }, 0);
+  const queues = parseQueues(values.queues);
+  print(io.stderr, `working on ${queues.join(', ')}; Ctrl-C stops`);
+  await runWorkers(ctx, queues, io.signal);
+  return 0;
+}

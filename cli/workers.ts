@@ -1,0 +1,38 @@
+import type { Worker } from 'bullmq';
+import { VigilError } from '../core/errors.js';
+import { QUEUES, type QueueName } from '../core/queues.js';
+import { bullmqSchedulers } from '../reconciler/schedulers.js';
+import { startReconcileWorker } from '../reconciler/worker.js';
+import type { Context } from './context.js';
+
+type Starter = (ctx: Context) => Promise<Worker>;
+
+/** The queues this build can work on, and how to start a worker for each. */
+export const WORKERS: Partial<Record<QueueName, Starter>> = {
+  [QUEUES.reconcile]: async (ctx) => {
+    const db = await ctx.db();
+    const schedulers = bullmqSchedulers(await ctx.monitorQueue());
+    return startReconcileWorker({ pool: db.pool, schedulers, log: ctx.log }, await ctx.redis(), ctx.config);
+  },
+};
+
+export function parseQueues(list: string | undefined): QueueName[] {
+  const available = Object.keys(WORKERS) as QueueName[];
+  if (!list) return available;
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(available as string[]).includes(name)) {
+      throw new VigilError('USAGE', `no worker for queue ${JSON.stringify(name)}; this build has: ${available.join(', ')}`);
+    }
+  }
+  return names as QueueName[];
+}
+
+/** Starts workers and resolves when `signal` aborts and they have finished their current jobs. */
+export async function runWorkers(ctx: Context, queues: QueueName[], signal: AbortSignal): Promise<void> {
+  const workers = await Promise.all(queues.map((q) => WORKERS[q]!(ctx)));
+  ctx.log.info({ queues }, 'workers started');
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  ctx.log.info('stopping workers after their current jobs');
+  await Promise.all(workers.map((w) => w.close()));
+}

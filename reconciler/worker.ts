@@ -1,0 +1,39 @@
+import { Worker, type Job } from 'bullmq';
+import { bullConnection } from '../core/bullmq.js';
+import type { Config } from '../core/config.js';
+import { QUEUES, type ReconcilePayload } from '../core/queues.js';
+import type { RedisService } from '../core/redis.js';
+import { openCheckout } from './git-source.js';
+import { reconcileCommit, type ReconcileDeps, type ReconcileOutcome } from './reconcile.js';
+
+export interface ReconcileJobResult {
+  status: ReconcileOutcome['status'];
+  commit: string;
+  changes: number;
+  errors: number;
+}
+
+/**
+ * Consumes reconcile requests (from GitHub pushes or `vigil reconcile --enqueue`). Concurrency 1:
+ * applies are serialized anyway by a database lock, and order matters for a branch.
+ */
+export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, config: Config): Worker<ReconcilePayload, ReconcileJobResult> {
+  const worker = new Worker<ReconcilePayload, ReconcileJobResult>(
+    QUEUES.reconcile,
+    async (job: Job<ReconcilePayload>) => {
+      const { repo, branch, commit, trigger } = job.data;
+      const catalog = { repo, branch, path: config.github.catalogPath };
+      const checkout = await openCheckout(catalog, config.home);
+      const outcome = await reconcileCommit({ ...deps, log: deps.log.child({ job: job.id, repo, commit }) }, catalog, checkout, trigger, commit);
+      return {
+        status: outcome.status,
+        commit: outcome.commit,
+        changes: outcome.status === 'applied' ? outcome.apply.plan.changes.length : 0,
+        errors: outcome.diagnostics.filter((d) => d.severity === 'error').length,
+      };
+    },
+    { connection: bullConnection(redis), prefix: config.queuePrefix, concurrency: 1 },
+  );
+  worker.on('failed', (job, error) => deps.log.error({ job: job?.id, err: error }, 'reconcile job failed'));
+  return worker;
+}
