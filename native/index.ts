@@ -1,0 +1,133 @@
+/**
+ * Typed wrapper around the native forensic watermark kernel
+ * (native/build/Release/vigil_native.node). See native/README.md.
+ *
+ * Planes are luma only: 8-bit as Uint8Array, 10-bit as Uint16Array (values
+ * 0..1023). `stride` is in samples (elements), not bytes, and defaults to width.
+ */
+import { createRequire } from 'node:module';
+
+export type BitDepth = 8 | 10;
+export type LumaPlane = Uint8Array | Uint16Array;
+
+export interface EmbedderOptions {
+  /** 32-byte secret key. */
+  key: Buffer | Uint8Array;
+  width: number;
+  height: number;
+  bitDepth: BitDepth;
+  /** Recipient ID, integer 1..2^32-1. */
+  payload: number;
+  /** Pattern amplitude in 8-bit levels before masking (default 3.0). */
+  strength?: number;
+}
+
+export interface DetectorOptions {
+  key: Buffer | Uint8Array;
+  width: number;
+  height: number;
+  bitDepth: BitDepth;
+}
+
+export interface DetectionResult {
+  found: boolean;
+  /** Recovered recipient ID (only when found). */
+  payload?: number;
+  /** 1 - falseAlarmProbability. */
+  confidence: number;
+  /** Probability that unmarked content (or a wrong key) gives this result. */
+  falseAlarmProbability: number;
+  /** Pilot correlation peak, in standard deviations of the null distribution. */
+  pilotZ: number;
+  /** Correlation with the full expected pattern at the found alignment, in sigmas (0 if not found). */
+  dataZ: number;
+  framesUsed: number;
+  /** Frames lying in time segments whose own evidence is >= 3 sigma (0 if not found). */
+  framesWithMark: number;
+  /** Tile period found, in input pixels (nominal: height / 2 for an unscaled, uncropped frame). */
+  periodX: number;
+  periodY: number;
+  /** Number of scale hypotheses searched. */
+  hypotheses: number;
+}
+
+export interface Embedder {
+  /** Embeds in place. `plane` must be Uint8Array for 8-bit, Uint16Array for 10-bit. */
+  embed(plane: LumaPlane, stride?: number): void;
+}
+
+export interface Detector {
+  /** Adds one frame's evidence (cheap; no frame is retained). */
+  accumulate(plane: LumaPlane, stride?: number): void;
+  /** Searches scale/offset over all evidence so far and decodes. */
+  result(): DetectionResult;
+  /** Forgets all evidence. */
+  reset(): void;
+}
+
+export interface PlaneDescriptor {
+  plane: LumaPlane;
+  width: number;
+  height: number;
+  stride?: number;
+  bitDepth: BitDepth;
+}
+
+export interface DetectWithOriginalOptions {
+  key: Buffer | Uint8Array;
+  leak: PlaneDescriptor;
+  original: PlaneDescriptor;
+}
+
+interface NativeModule {
+  Embedder: new (options: EmbedderOptions) => Embedder;
+  Detector: new (options: DetectorOptions) => Detector;
+  detectWithOriginal(options: DetectWithOriginalOptions): DetectionResult;
+  version(): string;
+}
+
+const require = createRequire(import.meta.url);
+
+function load(): NativeModule {
+  const candidates = ['./build/Release/vigil_native.node', '../../native/build/Release/vigil_native.node'];
+  let lastError: unknown;
+  for (const c of candidates) {
+    try {
+      return require(c) as NativeModule;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw new Error(
+    `vigil native addon not built (run "npm run build:native"): ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+  );
+}
+
+let cached: NativeModule | undefined;
+function native(): NativeModule {
+  cached ??= load();
+  return cached;
+}
+
+function checkKey(key: Buffer | Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== 32) throw new TypeError('key must be 32 bytes');
+}
+
+export function createEmbedder(options: EmbedderOptions): Embedder {
+  checkKey(options.key);
+  return new (native().Embedder)(options);
+}
+
+export function createDetector(options: DetectorOptions): Detector {
+  checkKey(options.key);
+  return new (native().Detector)(options);
+}
+
+export function detectWithOriginal(options: DetectWithOriginalOptions): DetectionResult {
+  checkKey(options.key);
+  return native().detectWithOriginal(options);
+}
+
+export function version(): string {
+  return native().version();
+}

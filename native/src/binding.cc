@@ -1,0 +1,173 @@
+// Thin N-API layer: argument checking, typed-array views (no copies), and
+// conversion of results. All signal processing lives in the other files.
+#include <napi.h>
+
+#include <memory>
+
+#include "detect.h"
+#include "embed.h"
+
+namespace {
+
+constexpr const char* kVersion = "vigil-wm 1.0.0 (tile16x16 pilot+conv(3,1,7)+mac24)";
+
+const uint8_t* keyBytes(const Napi::Env& env, const Napi::Value& v) {
+  if (!v.IsBuffer() && !v.IsTypedArray()) throw Napi::TypeError::New(env, "key must be a Buffer of 32 bytes");
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  if (a.TypedArrayType() != napi_uint8_array || a.ByteLength() != 32)
+    throw Napi::TypeError::New(env, "key must be a Buffer of 32 bytes");
+  return a.Data();
+}
+
+int intField(const Napi::Env& env, const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(name) + " must be a number");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+// Returns a pointer to the plane samples and checks that stride*height fits.
+template <typename T>
+T* planePtr(const Napi::Env& env, const Napi::Value& v, int width, int height, int stride, napi_typedarray_type want) {
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "plane must be a typed array");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != want)
+    throw Napi::TypeError::New(env, want == napi_uint8_array ? "8-bit plane must be a Uint8Array" : "10-bit plane must be a Uint16Array");
+  if (stride < width) throw Napi::RangeError::New(env, "stride must be >= width");
+  size_t need = static_cast<size_t>(stride) * (height - 1) + width;
+  if (ta.ElementLength() < need) throw Napi::RangeError::New(env, "plane is smaller than stride*height");
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
+}
+
+Napi::Object resultObject(const Napi::Env& env, const vigil::DetectResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("found", r.found);
+  if (r.found) o.Set("payload", Napi::Number::New(env, static_cast<double>(r.payload)));
+  o.Set("confidence", r.confidence);
+  o.Set("falseAlarmProbability", r.falseAlarmProbability);
+  o.Set("pilotZ", r.pilotZ);
+  o.Set("dataZ", r.dataZ);
+  o.Set("framesUsed", r.framesUsed);
+  o.Set("framesWithMark", r.framesWithMark);
+  o.Set("periodX", r.periodX);
+  o.Set("periodY", r.periodY);
+  o.Set("hypotheses", r.hypotheses);
+  return o;
+}
+
+class EmbedderWrap : public Napi::ObjectWrap<EmbedderWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Embedder", {InstanceMethod("embed", &EmbedderWrap::Embed)});
+  }
+  explicit EmbedderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EmbedderWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "options object required");
+    Napi::Object o = info[0].As<Napi::Object>();
+    const uint8_t* key = keyBytes(env, o.Get("key"));
+    int w = intField(env, o, "width"), h = intField(env, o, "height"), d = intField(env, o, "bitDepth");
+    Napi::Value pv = o.Get("payload");
+    if (!pv.IsNumber()) throw Napi::TypeError::New(env, "payload must be a number");
+    double p = pv.As<Napi::Number>().DoubleValue();
+    if (!(p >= 1 && p <= 4294967295.0) || p != static_cast<double>(static_cast<uint32_t>(p)))
+      throw Napi::RangeError::New(env, "payload must be an integer in 1..2^32-1");
+    float strength = vigil::kDefaultStrength;
+    Napi::Value sv = o.Get("strength");
+    if (sv.IsNumber()) strength = sv.As<Napi::Number>().FloatValue();
+    if (!(strength > 0 && strength <= 32)) throw Napi::RangeError::New(env, "strength must be in (0, 32]");
+    try {
+      impl_ = std::make_unique<vigil::Embedder>(key, w, h, d, static_cast<uint32_t>(p), strength);
+    } catch (const std::exception& e) {
+      throw Napi::RangeError::New(env, e.what());
+    }
+  }
+
+ private:
+  Napi::Value Embed(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int stride = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : impl_->width();
+    if (impl_->bitDepth() == 8)
+      impl_->embed8(planePtr<uint8_t>(env, info[0], impl_->width(), impl_->height(), stride, napi_uint8_array), stride);
+    else
+      impl_->embed16(planePtr<uint16_t>(env, info[0], impl_->width(), impl_->height(), stride, napi_uint16_array), stride);
+    return env.Undefined();
+  }
+  std::unique_ptr<vigil::Embedder> impl_;
+};
+
+class DetectorWrap : public Napi::ObjectWrap<DetectorWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Detector",
+                       {InstanceMethod("accumulate", &DetectorWrap::Accumulate), InstanceMethod("result", &DetectorWrap::Result),
+                        InstanceMethod("reset", &DetectorWrap::Reset)});
+  }
+  explicit DetectorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DetectorWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "options object required");
+    Napi::Object o = info[0].As<Napi::Object>();
+    const uint8_t* key = keyBytes(env, o.Get("key"));
+    int w = intField(env, o, "width"), h = intField(env, o, "height"), d = intField(env, o, "bitDepth");
+    try {
+      impl_ = std::make_unique<vigil::Detector>(key, w, h, d);
+    } catch (const std::exception& e) {
+      throw Napi::RangeError::New(env, e.what());
+    }
+  }
+
+ private:
+  Napi::Value Accumulate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int stride = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : impl_->width();
+    if (impl_->bitDepth() == 8)
+      impl_->accumulate8(planePtr<uint8_t>(env, info[0], impl_->width(), impl_->height(), stride, napi_uint8_array), stride);
+    else
+      impl_->accumulate16(planePtr<uint16_t>(env, info[0], impl_->width(), impl_->height(), stride, napi_uint16_array), stride);
+    return env.Undefined();
+  }
+  Napi::Value Result(const Napi::CallbackInfo& info) { return resultObject(info.Env(), impl_->result()); }
+  Napi::Value Reset(const Napi::CallbackInfo& info) {
+    impl_->reset();
+    return info.Env().Undefined();
+  }
+  std::unique_ptr<vigil::Detector> impl_;
+};
+
+vigil::PlaneRef planeRef(const Napi::Env& env, const Napi::Value& v) {
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "plane descriptor must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  vigil::PlaneRef r{};
+  r.width = intField(env, o, "width");
+  r.height = intField(env, o, "height");
+  r.bitDepth = intField(env, o, "bitDepth");
+  Napi::Value sv = o.Get("stride");
+  r.stride = sv.IsNumber() ? sv.As<Napi::Number>().Int32Value() : r.width;
+  if (r.width < 32 || r.height < 32) throw Napi::RangeError::New(env, "plane too small (min 32x32)");
+  if (r.bitDepth == 8)
+    r.data = planePtr<uint8_t>(env, o.Get("plane"), r.width, r.height, r.stride, napi_uint8_array);
+  else if (r.bitDepth == 10)
+    r.data = planePtr<uint16_t>(env, o.Get("plane"), r.width, r.height, r.stride, napi_uint16_array);
+  else
+    throw Napi::RangeError::New(env, "bitDepth must be 8 or 10");
+  return r;
+}
+
+Napi::Value DetectWithOriginal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "options object required");
+  Napi::Object o = info[0].As<Napi::Object>();
+  const uint8_t* key = keyBytes(env, o.Get("key"));
+  vigil::PlaneRef leak = planeRef(env, o.Get("leak")), orig = planeRef(env, o.Get("original"));
+  return resultObject(env, vigil::detectWithOriginal(key, leak, orig));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Embedder", EmbedderWrap::Init(env));
+  exports.Set("Detector", DetectorWrap::Init(env));
+  exports.Set("detectWithOriginal", Napi::Function::New(env, DetectWithOriginal));
+  exports.Set("version", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kVersion); }));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(vigil_native, Init)

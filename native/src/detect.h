@@ -1,0 +1,82 @@
+// Blind detector. accumulate() downsamples each frame to a working raster
+// (128 lines), high-passes it, clips outliers and adds it (weighted by
+// 1/noise) to a running residual. result() searches tile period (x, y) and
+// cyclic offset with the pilot, then decodes the payload at the best
+// alignment. Frames need no sync: every frame carries the same tile.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "pattern.h"
+
+namespace vigil {
+
+struct DetectResult {
+  bool found = false;
+  uint32_t payload = 0;
+  double confidence = 0.0;            // 1 - falseAlarmProbability
+  double falseAlarmProbability = 1.0;
+  double pilotZ = 0.0;                // pilot correlation peak, in sigmas
+  double dataZ = 0.0;                 // correlation with the full expected tile (found only)
+  int framesUsed = 0;
+  int framesWithMark = 0;
+  double periodX = 0.0, periodY = 0.0;  // tile period found, in input pixels
+  int hypotheses = 0;
+};
+
+constexpr int kWorkLines = 128;
+constexpr int kBins = 64;              // fold bins per tile side (4 per cell)
+constexpr int kMaxSegments = 128;
+
+class Detector {
+ public:
+  Detector(const uint8_t key[32], int width, int height, int bitDepth);
+  void accumulate8(const uint8_t* plane, int stride);
+  void accumulate16(const uint16_t* plane, int stride);
+  void accumulateFloat(const float* plane, int stride);  // 8-bit scale
+  DetectResult result() const;
+  void reset();
+  int width() const { return w_; }
+  int height() const { return h_; }
+  int bitDepth() const { return depth_; }
+
+ private:
+  template <typename T>
+  void downsample(const T* plane, int stride, float scale);
+  void addResidual();
+
+  struct Hyp {
+    double px = 0, py = 0;
+    double z = 0;
+    double peak = 0;
+    int ox = 0, oy = 0;
+  };
+  Hyp evalHyp(const float* r, double px, double py, std::vector<float>* foldedOut) const;
+  void fold(const float* r, double px, double py, std::vector<float>& folded) const;
+  void cellSoft(const std::vector<float>& folded, int ox, int oy, float* soft) const;
+
+  uint8_t key_[32];
+  int w_, h_, depth_;
+  int ww_, hw_;
+  TileKey tk_;
+  std::vector<int> xmap_, ymap_;
+  std::vector<float> invCount_;
+  std::vector<uint32_t> rowSum_;
+  std::vector<float> down_, res_, tmp_;
+  std::vector<double> acc_;
+  double wsum_ = 0;
+  int frames_ = 0;
+  std::vector<std::vector<float>> segs_;
+  std::vector<int> segFrames_;
+  int segLen_ = 1;
+  std::vector<float> templFft_;  // conj FFT of pilot template, interleaved re/im, kBins*kBins
+};
+
+// Non-blind: register original onto leak, take the difference and detect.
+struct PlaneRef {
+  const void* data;
+  int width, height, stride, bitDepth;
+};
+DetectResult detectWithOriginal(const uint8_t key[32], const PlaneRef& leak, const PlaneRef& original);
+
+}  // namespace vigil

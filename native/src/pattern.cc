@@ -1,0 +1,86 @@
+#include "pattern.h"
+
+#include <cmath>
+
+#include "ecc.h"
+#include "prng.h"
+
+namespace vigil {
+
+TileKey makeTileKey(const uint8_t key[32]) {
+  TileKey tk;
+  KeyedRng rp(key, 0x50494C4F54ull);  // "PILOT"
+  KeyedRng rs(key, 0x535052454144ull);  // "SPREAD"
+  KeyedRng rm(key, 0x4D4150ull);  // "MAP"
+  for (int i = 0; i < kTileCells; ++i) {
+    tk.pilot[i] = static_cast<float>(rp.sign());
+    tk.spread[i] = static_cast<float>(rs.sign());
+  }
+  int perm[kTileCells];
+  for (int i = 0; i < kTileCells; ++i) perm[i] = i;
+  for (int i = kTileCells - 1; i > 0; --i) {
+    int j = static_cast<int>(rm.below(static_cast<uint32_t>(i + 1)));
+    int t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  for (int i = 0; i < kTileCells; ++i) tk.bitOf[i] = static_cast<int16_t>(perm[i] % kCodedBits);
+  return tk;
+}
+
+std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded) {
+  std::vector<float> v(kTileCells);
+  for (int i = 0; i < kTileCells; ++i) {
+    float d = coded[static_cast<size_t>(tk.bitOf[i])] ? -1.f : 1.f;
+    v[i] = kPilotAmp * tk.pilot[i] + kDataAmp * tk.spread[i] * d;
+  }
+  return v;
+}
+
+float cellKernel(float t) {
+  t = std::fabs(t);
+  if (t >= 1.f) return 0.f;
+  float c = std::cos(static_cast<float>(M_PI) * 0.5f * t);
+  return c * c;
+}
+
+namespace {
+struct Axis {
+  std::vector<int> c0;     // first cell index (mod kCells)
+  std::vector<float> w0;   // weight of c0 (weight of c0+1 is 1-w0)
+};
+Axis makeAxis(int n, double cellPx) {
+  Axis a;
+  a.c0.resize(static_cast<size_t>(n));
+  a.w0.resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    double u = (i + 0.5) / cellPx - 0.5;
+    double f0 = std::floor(u);
+    float f = static_cast<float>(u - f0);
+    long c = static_cast<long>(f0) % kCells;
+    if (c < 0) c += kCells;
+    a.c0[static_cast<size_t>(i)] = static_cast<int>(c);
+    a.w0[static_cast<size_t>(i)] = cellKernel(f);
+  }
+  return a;
+}
+}  // namespace
+
+void renderPattern(const std::vector<float>& cells, int width, int height, double cellPx, float gain,
+                   std::vector<float>& out) {
+  out.assign(static_cast<size_t>(width) * height, 0.f);
+  Axis ax = makeAxis(width, cellPx), ay = makeAxis(height, cellPx);
+  for (int y = 0; y < height; ++y) {
+    int r0 = ay.c0[static_cast<size_t>(y)], r1 = (r0 + 1) % kCells;
+    float wy0 = ay.w0[static_cast<size_t>(y)] * gain, wy1 = (1.f - ay.w0[static_cast<size_t>(y)]) * gain;
+    float* o = &out[static_cast<size_t>(y) * width];
+    for (int x = 0; x < width; ++x) {
+      int c0 = ax.c0[static_cast<size_t>(x)], c1 = (c0 + 1) % kCells;
+      float wx0 = ax.w0[static_cast<size_t>(x)], wx1 = 1.f - wx0;
+      o[x] = wy0 * (wx0 * cells[static_cast<size_t>(r0 * kCells + c0)] + wx1 * cells[static_cast<size_t>(r0 * kCells + c1)]) +
+             wy1 * (wx0 * cells[static_cast<size_t>(r1 * kCells + c0)] + wx1 * cells[static_cast<size_t>(r1 * kCells + c1)]);
+    }
+  }
+}
+
+}  // namespace vigil

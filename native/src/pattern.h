@@ -1,0 +1,37 @@
+// The keyed tile: a 16x16 grid of cells that repeats over the picture with a
+// period of half the frame height. Each cell carries a pilot chip (known to
+// the detector) plus a data chip (a spread coded bit). Cells are rendered with
+// a cos^2 kernel (partition of unity, support of two cells), so the pattern is
+// smooth, low-frequency and scales with the picture.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace vigil {
+
+constexpr int kCells = 16;                 // cells per tile side
+constexpr int kTileCells = kCells * kCells;  // 256
+constexpr double kTilesPerHeight = 2.0;    // tile period = H / 2
+constexpr float kPilotAmp = 0.6f;          // energy split pilot / data
+constexpr float kDataAmp = 0.8f;
+
+struct TileKey {
+  float pilot[kTileCells];    // +-1
+  float spread[kTileCells];   // +-1
+  int16_t bitOf[kTileCells];  // coded bit carried by this cell
+};
+
+TileKey makeTileKey(const uint8_t key[32]);
+
+// Cell values (pilot*ap + spread*data*ad) for a payload.
+std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded);
+
+// Interpolation weight of the cell centred at 0 for an offset t in cells.
+float cellKernel(float t);
+
+// Render a tile-periodic pattern of size width x height whose cell size is
+// cellPx pixels; out[y*width+x].
+void renderPattern(const std::vector<float>& cells, int width, int height, double cellPx, float gain,
+                   std::vector<float>& out);
+
+}  // namespace vigil
