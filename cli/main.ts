@@ -2,7 +2,9 @@ import { isVigilError } from '../core/errors.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import * as applyCommand from './commands/apply.js';
+import * as importCommand from './commands/import.js';
 import * as planCommand from './commands/plan.js';
+import * as serveCommand from './commands/serve.js';
 import * as reconcileCommand from './commands/reconcile.js';
 import * as statusCommand from './commands/status.js';
 import * as upCommand from './commands/up.js';
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   plan: planCommand,
   apply: applyCommand,
+  serve: serveCommand,
+  import: importCommand,
   reconcile: reconcileCommand,
   status: statusCommand,
   worker: workerCommand,

@@ -203,7 +203,6 @@ export function parseRow(row: SheetRow, columns: ColumnMap): { entry: ImportEntr
   };
   const plainText = (field: Field, value: string): string | undefined => {
     if (value.length > MAX_TEXT) return fail(field, `is ${value.length} characters long; at most ${MAX_TEXT} are allowed`);
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(value)) return fail(field, `${quote(value)} holds a line break or control character: keep it on one line`);
     return value;
   };
