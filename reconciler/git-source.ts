@@ -23,7 +23,9 @@ export interface Checkout {
 }
 
 function gitError(catalog: GitCatalog, action: string, error: unknown): VigilError {
-  const detail = (error as Error)?.message?.split('\n').find((l) => l.trim()) ?? String(error);
+  // git prints progress first; the reason is on its 'fatal:' line, or else the last one.
+  const lines = ((error as Error)?.message ?? String(error)).split('\n').map((l) => l.trim()).filter(Boolean);
+  const detail = lines.find((l) => l.startsWith('fatal:')) ?? lines.at(-1) ?? 'unknown error';
   return new VigilError('GIT_FAILED', `${action} ${catalog.repo} (branch ${catalog.branch}) failed: ${detail}`, { cause: error });
 }
 

@@ -162,14 +162,15 @@ function positionOf(text: string, offset: number): Position {
 }
 
 /**
- * The parser finds an unclosed quote only at the end of the input; the author needs the line where
- * the quote was opened, which is the last such quote character before that point.
+ * The parser notices an unclosed quote or bracket only where the input stops making sense; the
+ * author needs the line where it was opened, which is the last such character before that point.
  */
 function errorOffset(text: string, code: string, message: string, offset: number): number {
-  if (code !== 'MISSING_CHAR') return offset;
-  const quote = /Missing closing (["'])quote/.exec(message)?.[1];
-  if (!quote) return offset;
-  const opened = text.lastIndexOf(quote, Math.max(0, offset - 1));
+  const opener = code === 'MISSING_CHAR'
+    ? /Missing closing (["'])quote/.exec(message)?.[1]
+    : /end with an? ([\]}])/.exec(message)?.[1] === ']' ? '[' : /end with an? ([\]}])/.exec(message) ? '{' : undefined;
+  if (!opener) return offset;
+  const opened = text.lastIndexOf(opener, Math.max(0, offset - 1));
   return opened >= 0 ? opened : offset;
 }
 
