@@ -1,0 +1,59 @@
+import { QUEUES } from '../../core/queues.js';
+import { ENV } from '../../core/config.js';
+import { VigilError } from '../../core/errors.js';
+import { startGitHubServer } from '../../bot/github/server.js';
+import { parse } from '../args.js';
+import type { Context } from '../context.js';
+import { print, type CliIo } from '../io.js';
+
+export const usage = `vigil serve [--port N] [--host ADDR]
+  Run the GitHub App webhook server: for pull requests that change the catalog, a vigil/plan
+  check run and one plan comment; for pushes to the default branch, a reconcile job.
+  Needs ${ENV.GITHUB_APP_ID}, ${ENV.GITHUB_PRIVATE_KEY}, ${ENV.GITHUB_WEBHOOK_SECRET}; ${ENV.GITHUB_API_URL} for
+  GitHub Enterprise; ${ENV.VIGIL_CATALOG_PATH} (default catalog). Listens on --port (default ${ENV.PORT}
+  or 3000) and --host (default 0.0.0.0) until Ctrl-C or SIGTERM.`;
+
+function portOf(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new VigilError('USAGE', `vigil serve: --port must be a port number (0-65535), not ${JSON.stringify(value)}`);
+  return port;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
+  const { values } = parse('serve', argv, { port: { type: 'string' }, host: { type: 'string', default: '0.0.0.0' } }, 0);
+  const port = portOf(values.port, ctx.config.port);
+  const github = ctx.config.github;
+  const missing = [
+    github.appId ? undefined : ENV.GITHUB_APP_ID,
+    github.privateKey ? undefined : ENV.GITHUB_PRIVATE_KEY,
+    github.webhookSecret ? undefined : ENV.GITHUB_WEBHOOK_SECRET,
+  ].filter((name) => name !== undefined);
+  if (!github.appId || !github.privateKey || !github.webhookSecret) {
+    throw new VigilError('GITHUB_UNAVAILABLE', `vigil serve: the GitHub App is not configured: set ${missing.join(', ')}`);
+  }
+  const db = await ctx.db();
+  const reconcileQueue = await ctx.queue(QUEUES.reconcile);
+  const server = await startGitHubServer({
+    port,
+    host: values.host,
+    appId: github.appId,
+    privateKey: github.privateKey,
+    secret: github.webhookSecret,
+    baseUrl: github.apiUrl,
+    catalogPath: github.catalogPath,
+    pool: db.pool,
+    reconcileQueue,
+    log: ctx.log,
+  });
+  print(io.stdout, `vigil serve: GitHub webhooks at ${server.webhookUrl} (catalog ${github.catalogPath}/, database ${db.where})`);
+  await aborted(io.signal);
+  await server.close();
+  print(io.stdout, 'vigil serve: stopped');
+  return 0;
+}
