@@ -88,6 +88,7 @@ function decodeCsv(bytes: Buffer, display: string): string {
   try {
     if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
     else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
+    else if (bytes.includes(0)) text = '\u0000'; // binary: said below, before any decoding complaint
     else text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw sheetError(`${display}: not UTF-8 text (binary data, or a legacy encoding such as Windows-1252)`);
