@@ -26,6 +26,10 @@ export async function generateCatalog(dir: string, total: number): Promise<numbe
     docs.push(`apiVersion: vigil/v1\nkind: Content\nmetadata:\n  id: title-${i}\n  labels:\n    studio: studio-${i % 20}\nspec:\n  type: ${season ? 'season' : 'film'}\n  title: "Generated Title ${i}"\n  aliases: ["GT ${i}"]\n  localizedTitles:\n    - { lang: ko, title: "생성된 제목 ${i}" }\n    - { lang: ja, title: "生成タイトル ${i}" }\n${season ? `  season: ${(i % 5) + 1}\n  episodes: 12\n` : ''}  releaseDate: 20${20 + (i % 9)}-${month}-${day}\n  watermarked: ${i % 2 === 0}\n`);
     docs.push(`apiVersion: vigil/v1\nkind: MonitoringJob\nmetadata:\n  id: title-${i}-watch\nspec:\n  content: title-${i}\n  tier: ${i % 4 === 0 ? 'premium' : 'standard'}\n  detection: manual\n  takedown: manual\n${i % 10 === 0 ? '  stopped: true\n' : ''}`);
   }
+  // Round up to exactly `total` with films that nothing monitors yet.
+  for (let i = 0; docs.length < total; i++) {
+    docs.push(`apiVersion: vigil/v1\nkind: Content\nmetadata:\n  id: extra-${i}\nspec:\n  type: film\n  title: "Extra ${i}"\n  releaseDate: 2027-01-01\n`);
+  }
   for (let f = 0; f * 100 < docs.length; f++) {
     await fs.writeFile(path.join(dir, `part-${String(f).padStart(4, '0')}.yaml`), docs.slice(f * 100, f * 100 + 100).join('---\n'));
   }

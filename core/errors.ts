@@ -6,7 +6,7 @@ export const ERROR_CODES = {
   // 01xx: catalog and configuration
   CATALOG_NOT_FOUND: { code: 'VIGIL-E0101', cause: 'The catalog directory given (or ./catalog) does not exist.', fix: 'Pass the catalog directory (vigil validate DIR) or run from a folder that has one.' },
   CATALOG_INVALID: { code: 'VIGIL-E0102', cause: 'validate found errors; each is printed as FILE:LINE:COL: kind/id: message.', fix: 'Fix the problems listed above, each at its FILE:LINE:COL, then run vigil validate again.' },
-  CONFIG_INVALID: { code: 'VIGIL-E0103', cause: 'An environment variable holds a value Vigil cannot use.', fix: 'Correct the environment variable named in the message (see docs/configuration.md).' },
+  CONFIG_INVALID: { code: 'VIGIL-E0103', cause: 'An environment variable holds a value Vigil cannot use.', fix: 'Correct the environment variable named in the message (see Configuration in README.md).' },
   USAGE: { code: 'VIGIL-E0104', cause: 'A command was given an unknown option, a bad value or too many arguments.', fix: 'Run vigil help COMMAND for the options it takes.' },
   IMPORT_INVALID: { code: 'VIGIL-E0105', cause: 'Rows of the imported spreadsheet are missing or have bad values.', fix: 'Fix the rows listed above in the spreadsheet and import again; nothing was written.' },
   IMPORT_CONFLICT: { code: 'VIGIL-E0106', cause: 'An import would overwrite an existing catalog file or id.', fix: 'Remove the existing file or import into another directory; nothing was written.' },

@@ -3,7 +3,7 @@ import { monitorSchedulerId } from '../core/queues.js';
 import type { ActualJob, ActualState } from './actual.js';
 import { dayNumber } from './catalog/checks.js';
 import type { Kind } from './catalog/types.js';
-import { objectKey, type DesiredJob, type DesiredObject, type DesiredState } from './desired.js';
+import type { DesiredJob, DesiredObject, DesiredState } from './desired.js';
 import { canonicalJson } from './hash.js';
 
 export interface FieldChange {

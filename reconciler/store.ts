@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { MonitoringJobStatus } from '../core/status.js';
 import { emptyActualState, type ActualState } from './actual.js';
 import type { Kind, Metadata } from './catalog/types.js';
+import { objectKey } from './desired.js';
 import { contentHash } from './hash.js';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -18,7 +19,7 @@ export async function loadActualState(db: Queryable): Promise<ActualState> {
       'select id, content_id, tier, detection, takedown, start_date, stop_date, every_ms, status from monitoring_jobs');
   const last = await db.query<{ commit: string | null }>(`select commit from reconciliations where result in ('applied', 'no-op') order by id desc limit 1`);
   for (const row of objects.rows) {
-    state.objects.set(`${row.kind}/${row.id}`, {
+    state.objects.set(objectKey(row.kind, row.id), {
       kind: row.kind, id: row.id, metadata: row.metadata, spec: row.spec, appliedHash: row.spec_hash,
       liveHash: contentHash({ metadata: row.metadata, spec: row.spec }), generation: row.generation, deleted: row.deleted,
     });
