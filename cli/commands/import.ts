@@ -70,7 +70,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
   const warnings = [
     ...sheet.notes,
-    ...result.ignoredColumns.map((c) => `${file}:1: column "${c}" is not one vigil import reads; its cells were ignored`),
+    ...result.ignoredColumns.map((c) => `${file}:${result.headerRow}: column "${c}" is not one vigil import reads; its cells were ignored`),
   ];
   if (format === 'text') for (const w of warnings) print(io.stderr, `warning: ${w}`);
 
@@ -117,9 +117,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     for (const f of listed) print(io.stdout, `${verb} ${f.path}: Content/${f.content}, MonitoringJob/${f.monitoringJob} (row ${f.row})`);
     for (const d of written) print(io.stderr, formatDiagnostic(d, root));
     const n = listed.length;
-    const summary = dryRun ? `dry run: ${n} row(s) of ${file} are valid; nothing was written` : `imported ${n} row(s) from ${file} into ${root}/${IMPORT_FOLDER}`;
+    const counts = `${n} Content, ${n} MonitoringJob`;
     const check = written.length === 0 ? 'the catalog validates with no new problems' : `${written.length} new problem(s) in the catalog`;
-    print(io.stdout, `${summary} (${n} Content, ${n} MonitoringJob); ${check}`);
+    print(io.stdout, dryRun
+      ? `dry run: ${n} row(s) of ${file} are valid (${counts}); ${check}; nothing was written`
+      : `imported ${n} row(s) from ${file} into ${root}/${IMPORT_FOLDER} (${counts}); ${check}`);
   }
   return hasErrors(written) ? 1 : 0;
 }

@@ -112,7 +112,7 @@ export function mapHeader(header: SheetRow): { columns: ColumnMap; errors: RowEr
   });
   for (const field of REQUIRED_FIELDS) {
     if (columns.index[field] === undefined) {
-      errors.push({ row: header.rowNumber, column: FIELD_NAMES[field], message: `is missing from the header row: add a "${FIELD_NAMES[field]}" column` });
+      errors.push({ row: header.rowNumber, column: FIELD_NAMES[field], message: `is missing from the header row: add a column named "${FIELD_NAMES[field]}"` });
     }
   }
   return { columns, errors };
@@ -219,7 +219,7 @@ export function parseRow(row: SheetRow, columns: ColumnMap): { entry: ImportEntr
     const value = text(field);
     if (value === '') {
       if (!needed) return undefined;
-      if (columns.index[field] === undefined) return fail(field, `is needed for a season: add a "${FIELD_NAMES[field]}" column`);
+      if (columns.index[field] === undefined) return fail(field, `is needed for a season: add a column named "${FIELD_NAMES[field]}"`);
       return fail(field, 'is empty: a season needs a whole number here');
     }
     const n = typeof cell === 'number' ? cell : /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -348,6 +348,8 @@ export interface ImportResult {
   ignoredColumns: string[];
   /** Non-blank data rows seen. */
   rows: number;
+  /** The row that held the column names. */
+  headerRow: number;
 }
 
 /**
@@ -357,11 +359,11 @@ export interface ImportResult {
 export function importRows(rows: readonly SheetRow[], taken: TakenIds): ImportResult {
   const nonBlank = rows.filter((r) => !isBlankRow(r));
   const [header, ...data] = nonBlank;
-  if (!header) return { entries: [], errors: [{ row: 1, message: 'the sheet is empty: the first row must name the columns (type, title, release date, ...)' }], ignoredColumns: [], rows: 0 };
+  if (!header) return { entries: [], errors: [{ row: 1, message: 'the sheet is empty: the first row must name the columns (type, title, release date, ...)' }], ignoredColumns: [], rows: 0, headerRow: 1 };
   const { columns, errors } = mapHeader(header);
-  if (errors.length > 0) return { entries: [], errors, ignoredColumns: columns.ignored, rows: data.length };
+  if (errors.length > 0) return { entries: [], errors, ignoredColumns: columns.ignored, rows: data.length, headerRow: header.rowNumber };
   if (data.length === 0) {
-    return { entries: [], errors: [{ row: header.rowNumber, message: 'the sheet has a header row but no rows to import' }], ignoredColumns: columns.ignored, rows: 0 };
+    return { entries: [], errors: [{ row: header.rowNumber, message: 'the sheet has a header row but no rows to import' }], ignoredColumns: columns.ignored, rows: 0, headerRow: header.rowNumber };
   }
 
   const entries: ImportEntry[] = [];
@@ -393,5 +395,5 @@ export function importRows(rows: readonly SheetRow[], taken: TakenIds): ImportRe
     if (!sameId) byId.set(entry.id, entry);
     entries.push(entry);
   }
-  return { entries, errors, ignoredColumns: columns.ignored, rows: data.length };
+  return { entries, errors, ignoredColumns: columns.ignored, rows: data.length, headerRow: header.rowNumber };
 }

@@ -200,7 +200,7 @@ spec:
     const result = await vigil('import', 'titles.csv', '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('would create catalog/imported/the-iron-orchard.yaml');
-    expect(result.stdout).toContain('dry run: 3 row(s) of titles.csv are valid; nothing was written');
+    expect(result.stdout).toContain('dry run: 3 row(s) of titles.csv are valid (3 Content, 3 MonitoringJob); the catalog validates with no new problems; nothing was written');
     expect(await filesUnder(cwd)).toEqual(['titles.csv']);
   });
 
@@ -254,5 +254,16 @@ describe('writeFilesAtomically', () => {
     ]).catch((e: unknown) => e);
     expect((error as { errorName?: string }).errorName).toBe('IMPORT_CONFLICT');
     expect(await filesUnder(cwd)).toEqual([]);
+  });
+});
+
+describe('docs/import-example.csv', () => {
+  it('imports into a catalog that validates', async () => {
+    const example = path.resolve(import.meta.dirname, '../../../docs/import-example.csv');
+    await fs.copyFile(example, path.join(cwd, 'import-example.csv'));
+    const result = await vigil('import', 'import-example.csv', '--out', 'out');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await expectValidCatalog(path.join(cwd, 'out'), 10);
   });
 });

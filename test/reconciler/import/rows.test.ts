@@ -109,8 +109,8 @@ describe('rows', () => {
       { rowNumber: 2, cells: ['season', 'S', '2026-01-01', 'standard', 'manual', 'manual'] },
     ];
     expect(errorsOf(rows)).toEqual([
-      '2|season|is needed for a season: add a "season" column',
-      '2|episodes|is needed for a season: add a "episodes" column',
+      '2|season|is needed for a season: add a column named "season"',
+      '2|episodes|is needed for a season: add a column named "episodes"',
     ]);
   });
 
