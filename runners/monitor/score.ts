@@ -1,0 +1,178 @@
+import type { KeywordList, KeywordTerm, TermKind } from './keywords.js';
+import { isSpacedWordChar, normalizeText } from './normalize.js';
+
+/**
+ * Phase 1: a page's title, URL and text against a keyword list. Pure. All terms are matched in one
+ * pass (Aho-Corasick over normalized code points), so a list with thousands of episode notations
+ * costs no more per page than one with ten. A term whose edge is a letter or digit of a spaced script
+ * must meet a word boundary there ("3화" does not match inside "13화", "ita" not inside "italy"); an
+ * edge in Han, Kana, Hangul or Thai needs none, since those scripts do not separate words with spaces.
+ */
+
+export interface PageText {
+  url: string;
+  title?: string;
+  text: string;
+}
+
+export type Field = 'title' | 'url' | 'text';
+
+export interface TermMatch {
+  term: string;
+  weight: number;
+  kind: TermKind;
+  lang: string;
+  episode?: number;
+  fields: Field[];
+}
+
+export interface PageScore {
+  score: number;
+  /** The page names the content (title, alias or localized title). */
+  namesContent: boolean;
+  /** Positive evidence of an offer: piracy vocabulary or a positive catalog term. */
+  piracyEvidence: number;
+  matches: TermMatch[];
+  /** Episodes named on the page, ascending. */
+  episodes: number[];
+}
+
+/** Caps keep one long page from outscoring its substance: vocabulary repeats, a title counts once. */
+export const SCORE_CAPS = { piracy: 9, official: -10, editorial: -4 } as const;
+export const DEFAULT_SUSPECT_SCORE = 6;
+
+interface Automaton {
+  next: Map<string, number>[];
+  fail: number[];
+  out: number[][];
+  lengths: number[];
+  terms: KeywordTerm[];
+}
+
+function build(terms: KeywordTerm[]): Automaton {
+  const next: Map<string, number>[] = [new Map()];
+  const out: number[][] = [[]];
+  const lengths: number[] = [];
+  terms.forEach((t, index) => {
+    const chars = Array.from(t.normalized);
+    lengths.push(chars.length);
+    let node = 0;
+    for (const ch of chars) {
+      let child = next[node]!.get(ch);
+      if (child === undefined) {
+        child = next.length;
+        next.push(new Map());
+        out.push([]);
+        next[node]!.set(ch, child);
+      }
+      node = child;
+    }
+    out[node]!.push(index);
+  });
+  const fail = new Array<number>(next.length).fill(0);
+  const queue: number[] = [...next[0]!.values()];
+  for (let head = 0; head < queue.length; head += 1) {
+    const node = queue[head]!;
+    for (const [ch, child] of next[node]!) {
+      let f = fail[node]!;
+      while (f !== 0 && !next[f]!.has(ch)) f = fail[f]!;
+      const target = next[f]!.get(ch);
+      fail[child] = target !== undefined && target !== child ? target : 0;
+      out[child]!.push(...out[fail[child]!]!);
+      queue.push(child);
+    }
+  }
+  return { next, fail, out, lengths, terms };
+}
+
+const compiled = new WeakMap<KeywordList, Automaton>();
+
+function automatonOf(list: KeywordList): Automaton {
+  let a = compiled.get(list);
+  if (!a) {
+    a = build(list.terms.filter((t) => t.normalized !== ''));
+    compiled.set(list, a);
+  }
+  return a;
+}
+
+/** Indices of terms found in already-normalized text, each once. */
+function findTerms(a: Automaton, normalized: string): Set<number> {
+  const chars = Array.from(normalized);
+  const found = new Set<number>();
+  let node = 0;
+  for (let i = 0; i < chars.length; i += 1) {
+    const ch = chars[i]!;
+    while (node !== 0 && !a.next[node]!.has(ch)) node = a.fail[node]!;
+    node = a.next[node]!.get(ch) ?? 0;
+    for (const index of a.out[node]!) {
+      if (found.has(index)) continue;
+      const start = i - a.lengths[index]! + 1;
+      const first = chars[start]!;
+      const last = chars[i]!;
+      if (isSpacedWordChar(first) && isSpacedWordChar(chars[start - 1])) continue;
+      if (isSpacedWordChar(last) && isSpacedWordChar(chars[i + 1])) continue;
+      found.add(index);
+    }
+  }
+  return found;
+}
+
+/** The URL as words: host labels and decoded path segments ("/watch/moonlit-harbor-ep-3" → "watch moonlit harbor ep 3"). */
+export function urlWords(url: string): string {
+  try {
+    const u = new URL(url);
+    let path = `${u.pathname} ${u.search}`;
+    try { path = decodeURIComponent(path.replace(/\+/g, ' ')); } catch { /* keep it encoded */ }
+    return `${u.hostname} ${path}`;
+  } catch {
+    return url;
+  }
+}
+
+const NAME_KINDS: ReadonlySet<TermKind> = new Set(['title', 'alias', 'localized']);
+
+export function scorePage(page: PageText, list: KeywordList): PageScore {
+  const a = automatonOf(list);
+  const fields: [Field, string][] = [['title', page.title ?? ''], ['url', urlWords(page.url)], ['text', page.text]];
+  const byTerm = new Map<number, Field[]>();
+  for (const [field, raw] of fields) {
+    if (raw === '') continue;
+    for (const index of findTerms(a, normalizeText(raw))) {
+      const list = byTerm.get(index);
+      if (list) list.push(field);
+      else byTerm.set(index, [field]);
+    }
+  }
+  const matches: TermMatch[] = [];
+  let name = 0, episode = 0, season = 0, year = 0, piracy = 0, official = 0, editorial = 0, custom = 0, customPositive = 0;
+  const episodes = new Set<number>();
+  for (const [index, where] of byTerm) {
+    const t = a.terms[index]!;
+    matches.push({ term: t.term, weight: t.weight, kind: t.kind, lang: t.lang, ...(t.episode === undefined ? {} : { episode: t.episode }), fields: where });
+    if (NAME_KINDS.has(t.kind)) name = Math.max(name, t.weight);
+    else if (t.kind === 'episode') { episode = Math.max(episode, t.weight); if (t.episode !== undefined) episodes.add(t.episode); }
+    else if (t.kind === 'season') season = Math.max(season, t.weight);
+    else if (t.kind === 'year') year = Math.max(year, t.weight);
+    else if (t.kind === 'piracy') piracy += t.weight;
+    else if (t.kind === 'official') official += t.weight;
+    else if (t.kind === 'editorial') editorial += t.weight;
+    else { custom += t.weight; if (t.weight > 0) customPositive += t.weight; }
+  }
+  const piracyScore = Math.min(piracy, SCORE_CAPS.piracy);
+  const score = name + episode + season + year + piracyScore + Math.max(official, SCORE_CAPS.official)
+    + Math.max(editorial, SCORE_CAPS.editorial) + custom;
+  matches.sort((x, y) => Math.abs(y.weight) - Math.abs(x.weight) || x.term.localeCompare(y.term));
+  return {
+    score: Math.round(score * 100) / 100,
+    namesContent: name > 0,
+    piracyEvidence: piracyScore + customPositive,
+    matches,
+    episodes: [...episodes].sort((x, y) => x - y),
+  };
+}
+
+/** A page is a suspect when it names the content, offers it in pirates' words, and scores at the threshold. */
+export function isSuspect(s: PageScore, threshold = DEFAULT_SUSPECT_SCORE): boolean {
+  return s.namesContent && s.piracyEvidence > 0 && s.score >= threshold;
+}
