@@ -82,7 +82,8 @@ async function onPullRequest(context: Context<'pull_request'>, deps: GitHubAppDe
     // Never leave the check spinning; a person sees why, and GitHub sees the 500 and may redeliver.
     const message = isVigilError(error) ? `${error.code}: ${error.message}` : `internal error (delivery ${context.id}); see the Vigil server log`;
     await updateCheckRun(octokit, ref, checkRunId, erroredCompletion(message, now())).catch((e: unknown) => log.warn({ err: e }, 'could not mark the check run as failed'));
-    throw error;
+    // Without a status of its own the delivery is answered 500 (an API 404 passed through would read as a wrong webhook URL).
+    throw new Error(`planning ${ref.owner}/${ref.repo}#${pr.number} at ${sha} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   }
 }
 

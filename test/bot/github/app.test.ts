@@ -3,7 +3,6 @@ import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../../core/bullmq.js';
 import { QUEUES, type ReconcilePayload } from '../../../core/queues.js';
-import { vigilGitHubApp as _app } from '../../../bot/github/app.js';
 import { PLAN_MARKER } from '../../../bot/github/comment.js';
 import { startGitHubServer, type GitHubServer } from '../../../bot/github/server.js';
 import { apply } from '../../../reconciler/apply.js';
@@ -11,8 +10,6 @@ import { loadCatalog } from '../../../reconciler/catalog/load.js';
 import { desiredState } from '../../../reconciler/desired.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { deliver, startFakeGitHub, type FakeRepo } from './fake-github.js';
-
-void _app;
 
 const APP_ID = '4242';
 const SECRET = 'webhook-secret-for-tests';
@@ -234,6 +231,19 @@ describe('vigil GitHub App', () => {
     expect(calls.some((c) => c.includes('/git/'))).toBe(false);
     expect(calls.filter((c) => c.startsWith('POST') && c.includes('/comments'))).toHaveLength(0);
     expect(repo.comments.get(4) ?? []).toHaveLength(0);
+  });
+
+  it('fails the check, rather than leave it running, when the catalog cannot be read', async () => {
+    const head = sha(13); // a commit the fake GitHub does not have: the tree request gets 404
+    repo.pullFiles.set(6, ['catalog/recipients/partners.yaml']);
+
+    const res = await send('pull_request', prPayload('opened', 6, head));
+
+    expect(res.status).toBe(500);
+    const run = repo.checkRuns.find((r) => r.head_sha === head)!;
+    expect(run).toMatchObject({ name: 'vigil/plan', status: 'completed', conclusion: 'failure' });
+    expect(run.output.title).toBe('Vigil could not plan this commit');
+    expect(repo.comments.get(6) ?? []).toHaveLength(0);
   });
 
   it('enqueues one reconcile job per push to the default branch, idempotent on re-delivery', async () => {
