@@ -1,0 +1,246 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { VigilError } from '../../core/errors.js';
+import { isBlockedAddress } from './address.js';
+
+/**
+ * The crawler's only way onto the network. Every connection goes through a lookup that refuses
+ * private, loopback and link-local addresses (after DNS, so a public name that resolves inward is
+ * caught too, and again on every redirect); responses are bounded in bytes, redirects and time, and
+ * checked for content type before their body is read.
+ */
+
+export interface Redirect {
+  from: string;
+  to: string;
+  status: number;
+}
+
+export interface FetchResult {
+  /** The URL asked for. */
+  url: string;
+  /** The URL answered, after redirects. */
+  finalUrl: string;
+  status: number;
+  contentType: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  redirects: Redirect[];
+  /** The body decoded with the charset the response declares (or a <meta charset>), UTF-8 otherwise. */
+  text(): string;
+}
+
+export interface FetchOptions {
+  /** Media types accepted ('text/html', 'application/*', '*'); others fail before the body is read. */
+  accept?: readonly string[];
+  maxBytes?: number;
+  maxRedirects?: number;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface FetcherConfig extends FetchOptions {
+  /** Allows private, loopback and link-local addresses: for tests and lab setups only. */
+  allowPrivate?: boolean;
+  /** Like curl --resolve: 'HOST:PORT' -> address. */
+  resolve?: ReadonlyMap<string, string>;
+  userAgent?: string;
+  /** Which addresses to refuse when allowPrivate is off; isBlockedAddress unless an operator narrows or widens it. */
+  refuse?: (address: string) => boolean;
+}
+
+export type Fetcher = (url: string, options?: FetchOptions) => Promise<FetchResult>;
+
+export const FETCH_DEFAULTS = {
+  maxBytes: 5 * 1024 * 1024,
+  maxRedirects: 5,
+  timeoutMs: 15_000,
+  userAgent: 'VigilCrawler/0.1 (+anti-piracy monitoring)',
+} as const;
+
+/** Parses curl-style HOST:PORT:ADDR entries (ADDR may be a bracketed IPv6 address). */
+export function parseResolve(entries: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const entry of entries) {
+    const m = /^([^:\s]+):(\d{1,5}):(\[[0-9a-fA-F:.]+\]|[^\s]+)$/.exec(entry);
+    const address = m?.[3]?.replace(/^\[|\]$/g, '');
+    if (!m || !address || isIP(address) === 0 || Number(m[2]) > 65535) {
+      throw new VigilError('USAGE', `--resolve ${JSON.stringify(entry)} is not HOST:PORT:ADDR (as in curl, e.g. example.com:443:127.0.0.1)`);
+    }
+    map.set(`${m[1]!.toLowerCase()}:${Number(m[2])}`, address);
+  }
+  return map;
+}
+
+function blocked(url: string, host: string, address: string): VigilError {
+  return new VigilError('FETCH_BLOCKED', `refused to fetch ${url}: ${host} is ${address}, a private, loopback or link-local address`);
+}
+
+function failed(url: string, reason: string, cause?: unknown): VigilError {
+  return new VigilError('FETCH_FAILED', `could not fetch ${url}: ${reason}`, cause === undefined ? undefined : { cause });
+}
+
+/** A lookup that answers from the resolve map, else DNS, and refuses addresses the crawler must not reach. */
+function guardedLookup(url: string, port: number, config: FetcherConfig): LookupFunction {
+  return (hostname, options, callback) => {
+    const finish = (addresses: LookupAddress[]): void => {
+      const refuse = config.refuse ?? isBlockedAddress;
+      const bad = config.allowPrivate ? undefined : addresses.find((a) => refuse(a.address));
+      if (bad) { callback(blocked(url, hostname, bad.address), '', 4); return; }
+      if (addresses.length === 0) { callback(failed(url, `${hostname} has no address`), '', 4); return; }
+      if (options.all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    };
+    const mapped = config.resolve?.get(`${hostname.toLowerCase()}:${port}`);
+    if (mapped) { finish([{ address: mapped, family: isIP(mapped) }]); return; }
+    dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (error, addresses) => {
+      if (error) callback(failed(url, `cannot resolve ${hostname} (${error.code ?? error.message})`, error), '', 4);
+      else finish(addresses);
+    });
+  };
+}
+
+function mediaTypeOf(contentType: string): string {
+  return contentType.split(';')[0]!.trim().toLowerCase();
+}
+
+export function acceptsType(accept: readonly string[] | undefined, contentType: string): boolean {
+  if (!accept || accept.length === 0) return true;
+  const type = mediaTypeOf(contentType);
+  return accept.some((a) => a === '*' || a === '*/*' || a === type || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))));
+}
+
+function charsetOf(contentType: string, body: Buffer): string {
+  const declared = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
+  if (declared) return declared;
+  const head = body.subarray(0, 2048).toString('latin1');
+  return /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1] ?? 'utf-8';
+}
+
+function decode(body: Buffer, contentType: string): string {
+  try {
+    return new TextDecoder(charsetOf(contentType, body)).decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+interface OneResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  stream: http.IncomingMessage;
+}
+
+function requestOnce(url: URL, config: FetcherConfig, headers: Record<string, string>, signal: AbortSignal): Promise<OneResponse> {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) !== 0 && !config.allowPrivate && (config.refuse ?? isBlockedAddress)(host)) return Promise.reject(blocked(url.href, host, host));
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(url, {
+      method: 'GET',
+      headers,
+      lookup: guardedLookup(url.href, port, config),
+      signal,
+      // An agent per request: a pooled socket must not carry a connection made under another resolve map.
+      agent: false,
+    }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, stream: res }));
+    req.on('error', (error) => reject(error instanceof VigilError ? error : failed(url.href, signal.aborted ? 'timed out' : error.message, error)));
+    req.end();
+  });
+}
+
+function readBounded(stream: Readable, maxBytes: number, url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        stream.destroy();
+        reject(failed(url, `response is larger than ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', (error) => reject(failed(url, error.name === 'AbortError' ? 'timed out' : error.message, error)));
+  });
+}
+
+function decoded(res: OneResponse): Readable {
+  const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
+  if (encoding === 'gzip' || encoding === 'x-gzip') return res.stream.pipe(zlib.createGunzip());
+  if (encoding === 'deflate') return res.stream.pipe(zlib.createInflate());
+  if (encoding === 'br') return res.stream.pipe(zlib.createBrotliDecompress());
+  return res.stream;
+}
+
+export function createFetcher(config: FetcherConfig = {}): Fetcher {
+  return async (input, options = {}) => {
+    const maxBytes = options.maxBytes ?? config.maxBytes ?? FETCH_DEFAULTS.maxBytes;
+    const maxRedirects = options.maxRedirects ?? config.maxRedirects ?? FETCH_DEFAULTS.maxRedirects;
+    const timeoutMs = options.timeoutMs ?? config.timeoutMs ?? FETCH_DEFAULTS.timeoutMs;
+    const accept = options.accept ?? config.accept;
+    const signals = [AbortSignal.timeout(timeoutMs), ...[options.signal, config.signal].filter((s): s is AbortSignal => s !== undefined)];
+    const signal = AbortSignal.any(signals);
+    const headers = {
+      'user-agent': config.userAgent ?? FETCH_DEFAULTS.userAgent,
+      accept: accept && accept.length > 0 ? accept.join(', ') : '*/*',
+      'accept-encoding': 'gzip, deflate, br',
+      ...config.headers,
+      ...options.headers,
+    };
+    const redirects: Redirect[] = [];
+    let current: URL;
+    try {
+      current = new URL(input);
+    } catch (error) {
+      throw failed(input, 'not a URL', error);
+    }
+    for (;;) {
+      if (current.protocol !== 'http:' && current.protocol !== 'https:') throw failed(current.href, `${current.protocol} is not http or https`);
+      const res = await requestOnce(current, config, headers, signal);
+      const location = res.headers.location;
+      if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
+        res.stream.resume();
+        const next = new URL(location, current);
+        redirects.push({ from: current.href, to: next.href, status: res.status });
+        if (redirects.length > maxRedirects) throw failed(input, `more than ${maxRedirects} redirects (last to ${next.href})`);
+        current = next;
+        continue;
+      }
+      if (res.status >= 400 || res.status < 200) {
+        res.stream.resume();
+        throw failed(current.href, `HTTP ${res.status}`);
+      }
+      const contentType = String(res.headers['content-type'] ?? '');
+      if (!acceptsType(accept, contentType)) {
+        res.stream.destroy();
+        throw failed(current.href, `content type ${JSON.stringify(mediaTypeOf(contentType) || 'none')} is not one of ${accept!.join(', ')}`);
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.stream.destroy();
+        throw failed(current.href, `response is larger than ${maxBytes} bytes (content-length ${declared})`);
+      }
+      let body: Buffer;
+      try {
+        body = await readBounded(decoded(res), maxBytes, current.href);
+      } catch (error) {
+        if (signal.aborted && !(error instanceof VigilError)) throw failed(current.href, 'timed out', error);
+        throw error;
+      }
+      const finalUrl = current.href;
+      return {
+        url: input, finalUrl, status: res.status, contentType, headers: res.headers, body, redirects,
+        text: () => decode(body, contentType),
+      };
+    }
+  };
+}
