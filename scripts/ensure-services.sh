@@ -44,8 +44,10 @@ if [ "$need_services" = 1 ]; then
   fi
 fi
 
-# npm packages: install when missing or when the lockfile changed since the last install.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+# npm packages (and the native addon, built by the install script): install when missing or when
+# the lockfile changed since the last install. `npm install` rather than `npm ci`: the registry may
+# lack other platforms' optional builds that the lockfile names, which `npm ci` refuses.
+if [ ! -d node_modules ] || [ ! -f native/build/Release/vigil_native.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages and building the native addon"
+  npm install --no-audit --no-fund --loglevel=error
 fi
