@@ -1,0 +1,59 @@
+/**
+ * URL normalization for deduplicating findings across rounds and sources: one finding per content and
+ * normalized URL, whether a link came over http or https, with or without www, with tracking
+ * parameters or a trailing slash. Host names are compared in punycode (the URL parser's form).
+ */
+
+const TRACKING_PARAMS = /^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|yclid|mc_[a-z]+|ref|ref_src|referrer|source|spm|_ga|_gl|phpsessid|jsessionid|sid|sessionid)$/i;
+
+/** `host/path?query`: no scheme, no www., no default port, no fragment, sorted query without tracking parameters. */
+export function normalizeUrl(input: string): string {
+  const u = new URL(input);
+  let host = u.hostname.toLowerCase().replace(/\.$/, '');
+  if (host.startsWith('www.')) host = host.slice(4);
+  const defaultPort = (u.protocol === 'http:' && u.port === '80') || (u.protocol === 'https:' && u.port === '443') || u.port === '';
+  let path = u.pathname.replace(/\/{2,}/g, '/');
+  // Decode percent-escapes of unreserved characters; they mean the same either way.
+  path = path.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    return /[A-Za-z0-9\-._~]/.test(ch) ? ch : m.toUpperCase();
+  });
+  path = path.replace(/\/(index|default)\.(html?|php|aspx?)$/i, '/');
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  const params = [...u.searchParams.entries()].filter(([k]) => !TRACKING_PARAMS.test(k)).sort(([a, x], [b, y]) => (a === b ? x.localeCompare(y) : a.localeCompare(b)));
+  const query = params.length > 0 ? `?${new URLSearchParams(params).toString()}` : '';
+  return `${host}${defaultPort ? '' : `:${u.port}`}${path === '/' ? '' : path}${query}`;
+}
+
+export function hostOf(url: string): string {
+  return new URL(url).hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
+}
+
+// Second-level suffixes under which names are registered (a short list; enough to tell name.co.uk from co.uk).
+const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gob', 'nic', 'mil']);
+
+/** The registered domain (`watch.name.co.uk` → `name.co.uk`), approximated without the public suffix list. */
+export function registrableDomain(host: string): string {
+  const labels = host.toLowerCase().replace(/\.$/, '').split('.');
+  if (labels.length <= 2) return labels.join('.');
+  const sld = labels[labels.length - 2]!;
+  const tld = labels[labels.length - 1]!;
+  const take = tld.length === 2 && SECOND_LEVEL.has(sld) ? 3 : 2;
+  return labels.slice(-take).join('.');
+}
+
+/** The registered name without its public suffix (`name.co.uk` → `name`). */
+export function domainLabel(host: string): string {
+  return registrableDomain(host).split('.')[0]!;
+}
+
+/** `host` is `domain` or a subdomain of it. */
+export function hostMatches(host: string, domain: string): boolean {
+  const h = host.toLowerCase().replace(/^www\./, '');
+  const d = domain.toLowerCase().replace(/^www\./, '');
+  return h === d || h.endsWith(`.${d}`);
+}
+
+export function sameSite(a: string, b: string): boolean {
+  return registrableDomain(hostOf(a)) === registrableDomain(hostOf(b));
+}
