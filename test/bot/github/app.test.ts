@@ -233,6 +233,22 @@ describe('vigil GitHub App', () => {
     expect(repo.comments.get(4) ?? []).toHaveLength(0);
   });
 
+  it('on a push that takes the catalog out of a PR, edits the plan comment to say so instead of leaving it stale', async () => {
+    const head = sha(14);
+    repo.commits.set(head, VALID);
+    repo.pullFiles.set(1, ['README.md']);
+    const before = repo.comments.get(1)?.[0]?.id;
+    const start = github.calls.length;
+
+    expect((await send('pull_request', prPayload('reopened', 1, head))).status).toBe(200);
+
+    expect(repo.checkRuns.find((r) => r.head_sha === head)).toMatchObject({ name: 'vigil/plan', conclusion: 'neutral' });
+    const comments = repo.comments.get(1) ?? [];
+    expect(comments.map((c) => c.id)).toEqual([before]);
+    expect(comments[0]!.body).toContain(`As of commit ${head} this pull request no longer changes \`catalog/\``);
+    expect(callsSince(start).filter((c) => c.startsWith('POST') && c.includes('/comments'))).toHaveLength(0);
+  });
+
   it('fails the check, rather than leave it running, when the catalog cannot be read', async () => {
     const head = sha(13); // a commit the fake GitHub does not have: the tree request gets 404
     repo.pullFiles.set(6, ['catalog/recipients/partners.yaml']);
