@@ -1,0 +1,139 @@
+import type { CatalogDocument } from '../../reconciler/catalog/types.js';
+import { domainLabel, hostMatches, registrableDomain } from './url.js';
+
+/**
+ * Site families and domain hops. Piracy sites move to a new domain within a day of being blocked;
+ * the new domain is linked to a known site by what moved with it: a redirect, a name (site123 →
+ * site124, name.to → name.se), the page template, the favicon, and the analytics or ad accounts that
+ * pay the operator. Each is a signal with a weight; a host whose signals reach HOP_THRESHOLD joins the
+ * known site's family and inherits its enforcement. Allow-listed (legitimate) hosts never join.
+ */
+
+export interface SiteEntry {
+  id: string;
+  type: 'piracy' | 'legitimate';
+  family: string;
+  domains: string[];
+}
+
+export interface SiteDirectory {
+  sites: SiteEntry[];
+  /** Hosts found by hop detection (this round or earlier ones), mapped to the site they belong to. */
+  hops: Map<string, SiteEntry>;
+}
+
+export function siteDirectory(docs: Iterable<CatalogDocument<'Site'>>, hops: Iterable<[string, SiteEntry]> = []): SiteDirectory {
+  const sites = [...docs].map((d) => ({ id: d.metadata.id, type: d.spec.type, family: d.spec.family ?? d.metadata.id, domains: d.spec.domains }));
+  return { sites, hops: new Map(hops) };
+}
+
+/** The site a host belongs to: a catalog domain (or subdomain of one), else a discovered hop. */
+export function siteOfHost(dir: SiteDirectory, host: string): SiteEntry | undefined {
+  let best: { site: SiteEntry; length: number } | undefined;
+  for (const site of dir.sites) {
+    for (const d of site.domains) if (hostMatches(host, d) && (!best || d.length > best.length)) best = { site, length: d.length };
+  }
+  return best?.site ?? dir.hops.get(host) ?? dir.hops.get(registrableDomain(host));
+}
+
+export function isAllowListed(dir: SiteDirectory, host: string): boolean {
+  return dir.sites.some((s) => s.type === 'legitimate' && s.domains.some((d) => hostMatches(host, d)));
+}
+
+/** What the crawl learned about one host, compared across hosts. */
+export interface HostProfile {
+  host: string;
+  trackingIds: string[];
+  faviconHash?: string;
+  structure: number[];
+}
+
+export type HopSignalKind = 'redirect' | 'tracking-id' | 'favicon' | 'structure' | 'name';
+
+export interface HopSignal {
+  kind: HopSignalKind;
+  weight: number;
+  /** What matched, for a person: 'streamfree.to → streamfree.cc (301)', 'UA-1234-1', 'jaccard 0.82'. */
+  detail: string;
+}
+
+export interface Hop {
+  host: string;
+  site: SiteEntry;
+  /** The known host it was linked to. */
+  via: string;
+  signals: HopSignal[];
+  confidence: number;
+}
+
+export const HOP_WEIGHTS = { redirect: 1, 'tracking-id': 1, favicon: 0.6, structure: 0.5, name: 0.5 } as const;
+export const HOP_THRESHOLD = 1;
+export const STRUCTURE_MIN_JACCARD = 0.6;
+
+/** Jaccard similarity of two sorted, duplicate-free number sets. */
+export function jaccard(a: readonly number[], b: readonly number[]): number {
+  if (a.length === 0 && b.length === 0) return 0;
+  let i = 0, j = 0, both = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) { both += 1; i += 1; j += 1; } else if (a[i]! < b[j]!) i += 1; else j += 1;
+  }
+  return both / (a.length + b.length - both);
+}
+
+/** 'numbered' (site123 → site124), 're-tld' (name.to → name.se), or undefined. */
+export function nameRelation(known: string, candidate: string): 'numbered' | 're-tld' | undefined {
+  const a = registrableDomain(known);
+  const b = registrableDomain(candidate);
+  if (a === b) return undefined;
+  const la = domainLabel(known);
+  const lb = domainLabel(candidate);
+  if (la === lb && la.length >= 3) return 're-tld';
+  const stem = (s: string): string => s.replace(/[\d-]+/g, '');
+  if (la !== lb && stem(la) === stem(lb) && stem(la).length >= 4 && (/\d/.test(la) || /\d/.test(lb))) return 'numbered';
+  return undefined;
+}
+
+export interface HopEvidence {
+  candidate: HostProfile;
+  /** Known hosts that redirected (HTTP, meta refresh or canonical) to the candidate, with the status. */
+  redirectsFrom: { host: string; status: number | 'refresh' | 'canonical' }[];
+}
+
+/**
+ * Links a host that no catalog site claims to the known piracy host it most resembles, if the
+ * signals reach the threshold. `known` are the profiles of hosts whose site is known this round.
+ */
+export function detectHop(dir: SiteDirectory, evidence: HopEvidence, known: readonly HostProfile[]): Hop | undefined {
+  const { candidate } = evidence;
+  if (isAllowListed(dir, candidate.host) || siteOfHost(dir, candidate.host)) return undefined;
+  let best: Hop | undefined;
+  const knownHosts = new Map(known.map((k) => [k.host, k]));
+  for (const r of evidence.redirectsFrom) if (!knownHosts.has(r.host)) knownHosts.set(r.host, { host: r.host, trackingIds: [], structure: [] });
+  for (const k of knownHosts.values()) {
+    const site = siteOfHost(dir, k.host);
+    if (!site || site.type !== 'piracy') continue;
+    const signals: HopSignal[] = [];
+    const redirect = evidence.redirectsFrom.find((r) => r.host === k.host);
+    if (redirect) signals.push({ kind: 'redirect', weight: HOP_WEIGHTS.redirect, detail: `${k.host} → ${candidate.host} (${redirect.status})` });
+    const shared = candidate.trackingIds.filter((id) => k.trackingIds.includes(id));
+    if (shared.length > 0) signals.push({ kind: 'tracking-id', weight: HOP_WEIGHTS['tracking-id'], detail: shared.join(', ') });
+    if (candidate.faviconHash && candidate.faviconHash === k.faviconHash) signals.push({ kind: 'favicon', weight: HOP_WEIGHTS.favicon, detail: `sha256 ${candidate.faviconHash.slice(0, 16)}…` });
+    const similarity = jaccard(candidate.structure, k.structure);
+    if (similarity >= STRUCTURE_MIN_JACCARD) signals.push({ kind: 'structure', weight: HOP_WEIGHTS.structure, detail: `jaccard ${similarity.toFixed(2)}` });
+    const name = nameRelation(k.host, candidate.host);
+    if (name) signals.push({ kind: 'name', weight: HOP_WEIGHTS.name, detail: `${name}: ${k.host} → ${candidate.host}` });
+    const confidence = Math.min(1, signals.reduce((sum, s) => sum + s.weight, 0));
+    if (signals.reduce((sum, s) => sum + s.weight, 0) >= HOP_THRESHOLD && (!best || confidence > best.confidence || signals.length > best.signals.length)) {
+      best = { host: candidate.host, site, via: k.host, signals, confidence };
+    }
+  }
+  return best;
+}
+
+/** Merges what several pages of one host showed into its profile. */
+export function mergeProfile(into: HostProfile | undefined, host: string, page: { trackingIds: string[]; structure: number[] }, faviconHash?: string): HostProfile {
+  const ids = new Set([...(into?.trackingIds ?? []), ...page.trackingIds]);
+  const structure = into && into.structure.length > 0 ? into.structure : page.structure;
+  const hash = into?.faviconHash ?? faviconHash;
+  return { host, trackingIds: [...ids].sort(), structure, ...(hash ? { faviconHash: hash } : {}) };
+}
