@@ -46,8 +46,14 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     where = redact(url);
   }
   const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
-  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL client failed'));
+  let closing = false;
+  // An idle client dropped by the server (restart, failover) is replaced on next use; while we shut
+  // the database down ourselves, such drops are expected and not worth a warning.
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (!closing) log.warn({ error: error.message, code: error.code }, 'idle PostgreSQL client failed');
+  });
   const close = async (): Promise<void> => {
+    closing = true;
     await pool.end().catch(() => undefined);
     await stopEmbedded?.();
   };

