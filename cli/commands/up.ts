@@ -4,13 +4,16 @@ import { parseDuration } from '../duration.js';
 import { print, type CliIo } from '../io.js';
 import { parseQueues, runWorkers } from '../workers.js';
 import * as applyCommand from './apply.js';
+import * as serveCommand from './serve.js';
 import * as statusCommand from './status.js';
 
 export const usage = `vigil up [DIR] [--once] [--resync 5m]
   Vigil's main job on one machine: apply the catalog in DIR (default ./catalog), then run every
   worker until Ctrl-C, re-applying DIR every --resync period (a reservation starts on its date,
   drift is repaired). Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
-  (default ./.vigil); without REDIS_URL it starts its own redis-server. --once stops after the apply.`;
+  (default ./.vigil); without REDIS_URL it starts its own redis-server. With the GitHub App
+  configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does.
+  --once stops after the apply.`;
 
 /** Re-applies the catalog on a timer until `signal` aborts; level-triggered, so repeats are harmless. */
 async function resyncLoop(argv: string[], io: CliIo, ctx: Context, everyMs: number): Promise<void> {
@@ -40,6 +43,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   await statusCommand.run([], io, ctx);
   if (values.once) return 0;
   print(io.stdout, `\nRunning workers, re-applying every ${values.resync}; Ctrl-C stops.`);
-  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs)]);
+  const github = ctx.config.github.appId ? [serveCommand.run([], io, ctx)] : [];
+  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github]);
   return 0;
 }
