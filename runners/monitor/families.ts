@@ -80,6 +80,19 @@ export function jaccard(a: readonly number[], b: readonly number[]): number {
   return both / (a.length + b.length - both);
 }
 
+/** Share of `a` that is also in `b` (both sorted, duplicate-free): how much of one page's template a site's templates hold. */
+export function containment(a: readonly number[], b: readonly number[]): number {
+  if (a.length === 0) return 0;
+  let i = 0, j = 0, both = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) { both += 1; i += 1; j += 1; } else if (a[i]! < b[j]!) i += 1; else j += 1;
+  }
+  return both / a.length;
+}
+
+/** Fewer shingles than this is too little markup to call a template. */
+export const MIN_SHINGLES = 8;
+
 /** 'numbered' (site123 → site124), 're-tld' (name.to → name.se), or undefined. */
 export function nameRelation(known: string, candidate: string): 'numbered' | 're-tld' | undefined {
   const a = registrableDomain(known);
@@ -118,8 +131,9 @@ export function detectHop(dir: SiteDirectory, evidence: HopEvidence, known: read
     const shared = candidate.trackingIds.filter((id) => k.trackingIds.includes(id));
     if (shared.length > 0) signals.push({ kind: 'tracking-id', weight: HOP_WEIGHTS['tracking-id'], detail: shared.join(', ') });
     if (candidate.faviconHash && candidate.faviconHash === k.faviconHash) signals.push({ kind: 'favicon', weight: HOP_WEIGHTS.favicon, detail: `sha256 ${candidate.faviconHash.slice(0, 16)}…` });
-    const similarity = jaccard(candidate.structure, k.structure);
-    if (similarity >= STRUCTURE_MIN_JACCARD) signals.push({ kind: 'structure', weight: HOP_WEIGHTS.structure, detail: `jaccard ${similarity.toFixed(2)}` });
+    // A known host's profile holds the templates of all its pages seen (list, watch, ...); the candidate's page should be one of them.
+    const similarity = candidate.structure.length >= MIN_SHINGLES ? Math.max(jaccard(candidate.structure, k.structure), containment(candidate.structure, k.structure)) : 0;
+    if (similarity >= STRUCTURE_MIN_JACCARD) signals.push({ kind: 'structure', weight: HOP_WEIGHTS.structure, detail: `template similarity ${similarity.toFixed(2)}` });
     const name = nameRelation(k.host, candidate.host);
     if (name) signals.push({ kind: 'name', weight: HOP_WEIGHTS.name, detail: `${name}: ${k.host} → ${candidate.host}` });
     const confidence = Math.min(1, signals.reduce((sum, s) => sum + s.weight, 0));
@@ -130,10 +144,13 @@ export function detectHop(dir: SiteDirectory, evidence: HopEvidence, known: read
   return best;
 }
 
+const MAX_PROFILE_SHINGLES = 4096;
+
 /** Merges what several pages of one host showed into its profile. */
 export function mergeProfile(into: HostProfile | undefined, host: string, page: { trackingIds: string[]; structure: number[] }, faviconHash?: string): HostProfile {
   const ids = new Set([...(into?.trackingIds ?? []), ...page.trackingIds]);
-  const structure = into && into.structure.length > 0 ? into.structure : page.structure;
+  const union = new Set([...(into?.structure ?? []), ...page.structure]);
+  const structure = [...union].sort((a, b) => a - b).slice(0, MAX_PROFILE_SHINGLES);
   const hash = into?.faviconHash ?? faviconHash;
   return { host, trackingIds: [...ids].sort(), structure, ...(hash ? { faviconHash: hash } : {}) };
 }

@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import type { CatalogDocument, ContentSpec, MonitoringJobSpec } from '../../reconciler/catalog/types.js';
+import { faviconHash } from './favicon.js';
+import type { Fetcher } from './fetch.js';
+import { detectHop, isAllowListed, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteEntry } from './families.js';
+import { initialStatuses, loadHops, loadProfiles, recordHop, saveProfile, upsertFinding, upsertSuspect } from './findings-store.js';
+import { deriveKeywords, type KeywordList } from './keywords.js';
+import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './score.js';
+import { sourceFor } from './sources/index.js';
+import type { Page, Source } from './sources/types.js';
+import { crawlWeb, webSource, type WebCrawlOptions } from './sources/web.js';
+import { hostOf, normalizeUrl } from './url.js';
+
+/**
+ * One crawl round for one content: every source of the watched sites (plus extra seeds) yields pages;
+ * hosts no site claims are tested for domain hops; phase 1 scores each page and shortlists suspects;
+ * phase 2 (a Confirmer) checks the media behind each suspect. A confirmed match is a finding, a
+ * suspect phase 2 could not check goes to the review queue, a rejected one is dropped. Pages on
+ * allow-listed sites are never suspects.
+ */
+
+export type Verdict =
+  | { verdict: 'match'; distance: number; evidence: Record<string, unknown> }
+  | { verdict: 'no-match'; distance?: number; reason: string }
+  | { verdict: 'unavailable'; reason: string };
+
+export interface Suspect {
+  page: Page;
+  score: PageScore;
+  site?: SiteEntry;
+}
+
+/** Phase 2: acquire the media behind a suspect and compare it with the reference fingerprints. */
+export type Confirmer = (suspect: Suspect) => Promise<Verdict>;
+
+export interface RoundInput {
+  contentId: string;
+  content: ContentSpec;
+  job?: { id: string; spec: MonitoringJobSpec };
+  sites: readonly CatalogDocument<'Site'>[];
+  /** Web seeds crawled besides the sites' own sources (vigil scan --seed). */
+  seeds?: readonly string[];
+  fetch: Fetcher;
+  env?: Record<string, string | undefined>;
+  suspectScore?: number;
+  web?: WebCrawlOptions;
+  confirm?: Confirmer;
+  /** Where findings, suspects, hops and host profiles are kept; a round without one only reports. */
+  db?: Pick<pg.Pool, 'query'>;
+  signal?: AbortSignal;
+}
+
+export interface RoundFinding {
+  url: string;
+  siteId?: string;
+  family?: string;
+  score: number;
+  distance: number;
+  evidence: Record<string, unknown>;
+  created?: boolean;
+  id?: number;
+}
+
+export interface RoundResult {
+  contentId: string;
+  pages: number;
+  suspects: { url: string; score: number; siteId?: string; verdict: Verdict['verdict']; reason?: string }[];
+  findings: RoundFinding[];
+  hops: Hop[];
+  allowListedPages: number;
+  errors: { url: string; message: string }[];
+  keywords: KeywordList;
+}
+
+/** The terms indexers and search APIs are asked for: the title and its other names. */
+export function queryTerms(content: ContentSpec): string[] {
+  return [...new Set([content.title, ...(content.aliases ?? []), ...(content.localizedTitles ?? []).map((l) => l.title)])];
+}
+
+function sourcesOf(input: RoundInput): Source[] {
+  const watched = input.job?.spec.sites;
+  const sources: Source[] = [];
+  for (const doc of input.sites) {
+    if (doc.spec.type !== 'piracy') continue;
+    if (watched && !watched.includes(doc.metadata.id)) continue;
+    for (const s of doc.spec.sources ?? []) sources.push(sourceFor(s, input.web));
+  }
+  for (const seed of input.seeds ?? []) sources.push(webSource(seed, input.web));
+  return sources;
+}
+
+export async function runRound(input: RoundInput): Promise<RoundResult> {
+  const keywords = deriveKeywords(input.contentId, input.content);
+  const siteDocs = [...input.sites];
+  const base = siteDirectory(siteDocs);
+  const directory = siteDirectory(siteDocs, input.db ? await loadHops(input.db, base.sites) : []);
+  const errors: RoundResult['errors'] = [];
+  const ctx = {
+    fetch: input.fetch,
+    ...(input.env ? { env: input.env } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    onError: (url: string, error: unknown) => errors.push({ url, message: (error as Error)?.message ?? String(error) }),
+  };
+
+  // Collect every page of every source, concurrently across sources.
+  const pages: Page[] = [];
+  const profiles = new Map<string, HostProfile>();
+  const favicons = new Map<string, Promise<string | undefined>>();
+  const absorb = (page: Page): void => {
+    pages.push(page);
+    if (page.html) {
+      const host = hostOf(page.url);
+      if (!favicons.has(host)) favicons.set(host, faviconHash(input.fetch, page.url, page.html.favicon));
+      profiles.set(host, mergeProfile(profiles.get(host), host, page.html));
+    }
+  };
+  const results: Page[] = [];
+  await Promise.all(sourcesOf(input).map(async (source) => {
+    for await (const page of source.collect({ terms: queryTerms(input.content) }, ctx)) {
+      if (page.source === 'search') results.push(page); else absorb(page);
+    }
+  }));
+  // A search result is a pointer: visit it, so its text, template and media are read like any page.
+  const visit = results.filter((p) => !isAllowListed(directory, hostOf(p.url)));
+  const visited = new Set<string>();
+  for await (const page of crawlWeb(visit.map((p) => p.url), { ...input.web, depth: 0, maxPages: Math.max(1, visit.length) }, ctx)) {
+    const origin = visit.find((p) => p.url === (page.requestedUrl ?? page.url));
+    visited.add(origin?.url ?? page.url);
+    absorb({ ...page, source: 'search', sourceUrl: origin?.sourceUrl ?? page.sourceUrl });
+  }
+  for (const r of results) if (!visited.has(r.url)) absorb(r);
+  for (const [host, hash] of favicons) {
+    const h = await hash;
+    const p = profiles.get(host);
+    if (p && h) profiles.set(host, { ...p, faviconHash: h });
+  }
+
+  // Domain hops: hosts no site claims, against the profiles of hosts that are known piracy sites.
+  const redirectsTo = new Map<string, HopEvidence['redirectsFrom']>();
+  const noteRedirect = (from: string, to: string, status: number | 'refresh' | 'canonical'): void => {
+    const fromHost = hostOf(from);
+    const toHost = hostOf(to);
+    if (fromHost === toHost) return;
+    const list = redirectsTo.get(toHost) ?? [];
+    list.push({ host: fromHost, status });
+    redirectsTo.set(toHost, list);
+  };
+  for (const page of pages) {
+    for (const r of page.redirects) noteRedirect(r.from, r.to, r.status);
+    if (page.html?.refresh) noteRedirect(page.url, page.html.refresh, 'refresh');
+    if (page.html?.canonical) noteRedirect(page.url, page.html.canonical, 'canonical');
+  }
+  const earlier = input.db ? await loadProfiles(input.db) : [];
+  const hops: Hop[] = [];
+  const candidates = new Set([...profiles.keys(), ...redirectsTo.keys()]);
+  // A hop makes its host known, which may link a further host to it (a chain of moves), hence the loop.
+  for (let pass = 0; pass < 3; pass += 1) {
+    const known = [...earlier.filter((p) => !profiles.has(p.host)), ...profiles.values()].filter((p) => siteOfHost(directory, p.host)?.type === 'piracy');
+    let found = false;
+    for (const host of candidates) {
+      if (siteOfHost(directory, host) || isAllowListed(directory, host)) continue;
+      const candidate = profiles.get(host) ?? { host, trackingIds: [], structure: [] };
+      const hop = detectHop(directory, { candidate, redirectsFrom: redirectsTo.get(host) ?? [] }, known);
+      if (hop) {
+        hops.push(hop);
+        directory.hops.set(host, hop.site);
+        found = true;
+      }
+    }
+    if (!found) break;
+  }
+
+  // Phase 1 and phase 2.
+  const threshold = input.suspectScore ?? DEFAULT_SUSPECT_SCORE;
+  const result: RoundResult = { contentId: input.contentId, pages: pages.length, suspects: [], findings: [], hops, allowListedPages: 0, errors, keywords };
+  const seen = new Set<string>();
+  const statuses = initialStatuses(input.job?.spec ?? {}, input.content);
+  const premium = input.job?.spec.tier === 'premium';
+  for (const page of pages) {
+    const host = hostOf(page.url);
+    if (isAllowListed(directory, host)) { result.allowListedPages += 1; continue; }
+    const key = normalizeUrl(page.url);
+    if (seen.has(key)) continue;
+    const score = scorePage(page, keywords);
+    if (!isSuspect(score, threshold)) continue;
+    seen.add(key);
+    const site = siteOfHost(directory, host);
+    const verdict: Verdict = input.confirm ? await input.confirm({ page, score, ...(site ? { site } : {}) }) : { verdict: 'unavailable', reason: 'no phase-2 check configured' };
+    const evidencePhase1 = { score: score.score, terms: score.matches.slice(0, 12).map((m) => `${m.term} (${m.weight})`), episodes: score.episodes, source: page.source, sourceUrl: page.sourceUrl, redirects: page.redirects };
+    result.suspects.push({ url: page.url, score: score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }) });
+    if (verdict.verdict === 'match') {
+      const evidence = { phase1: evidencePhase1, phase2: verdict.evidence, ...(directory.hops.has(host) ? { hop: hops.find((h) => h.host === host) ?? { host } } : {}) };
+      const f: RoundFinding = { url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score, distance: verdict.distance, evidence };
+      if (input.db) {
+        const { finding, created } = await upsertFinding(input.db, {
+          contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}),
+          pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses,
+        });
+        f.id = finding.id;
+        f.created = created;
+      }
+      result.findings.push(f);
+    } else if (input.db) {
+      await upsertSuspect(input.db, {
+        contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}),
+        pageTitle: page.title, source: page.source, score: score.score, reason: verdict.reason, evidence: evidencePhase1,
+        queueForReview: verdict.verdict === 'unavailable' && premium,
+      });
+    }
+  }
+  if (input.db) {
+    for (const hop of hops) await recordHop(input.db, hop);
+    for (const p of profiles.values()) {
+      const site = siteOfHost(directory, p.host);
+      if (site?.type === 'piracy') await saveProfile(input.db, p, site.id);
+    }
+  }
+  return result;
+}
