@@ -3,9 +3,11 @@ import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import * as applyCommand from './commands/apply.js';
 import * as importCommand from './commands/import.js';
+import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
 import * as serveCommand from './commands/serve.js';
 import * as reconcileCommand from './commands/reconcile.js';
+import * as scanCommand from './commands/scan.js';
 import * as statusCommand from './commands/status.js';
 import * as upCommand from './commands/up.js';
 import * as validateCommand from './commands/validate.js';
@@ -27,6 +29,8 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   worker: workerCommand,
   up: upCommand,
+  keywords: keywordsCommand,
+  scan: scanCommand,
 };
 
 function help(io: CliIo, name?: string): number {

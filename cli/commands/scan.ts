@@ -1,0 +1,75 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { VigilError } from '../../core/errors.js';
+import { policyOf } from '../../reconciler/catalog/catalog.js';
+import { createConfirmer, referenceFingerprints } from '../../runners/monitor/confirm.js';
+import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
+import { runRound } from '../../runners/monitor/round.js';
+import { formatOf, parse } from '../args.js';
+import { catalogDir, loadValidCatalog } from '../catalog-input.js';
+import type { Context } from '../context.js';
+import { print, type CliIo } from '../io.js';
+import { contentOf } from './keywords.js';
+
+export const usage = `vigil scan --content ID [--catalog DIR] [--seed URL]... [--resolve HOST:PORT:ADDR]... [--allow-private] [--format text|json]
+  Run one monitoring round now for one Content: crawl the sites of its monitoring job (all piracy
+  sites when it has none) and every --seed, score pages, check suspects' media against the reference
+  fingerprints, record findings, and print them. --resolve maps a host to an address as in curl;
+  --allow-private lets the crawler reach private and loopback addresses (tests and labs only).`;
+
+export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
+  const { values } = parse('scan', argv, {
+    catalog: { type: 'string' },
+    content: { type: 'string' },
+    seed: { type: 'string', multiple: true },
+    resolve: { type: 'string', multiple: true },
+    'allow-private': { type: 'boolean', default: false },
+    format: { type: 'string', default: 'text' },
+  }, 0);
+  const format = formatOf('scan', values.format);
+  if (!values.content) throw new VigilError('USAGE', 'vigil scan: --content ID is required');
+  for (const seed of values.seed ?? []) {
+    if (!/^https?:\/\//i.test(seed)) throw new VigilError('USAGE', `vigil scan: --seed ${JSON.stringify(seed)} is not an http(s) URL`);
+  }
+  const dir = catalogDir(io, values.catalog);
+  const loaded = await loadValidCatalog(io, dir, format);
+  const doc = contentOf(loaded, values.content);
+  const job = [...loaded.catalog.byKind.MonitoringJob.values()].find((j) => j.spec.content === doc.metadata.id && !j.spec.stopped);
+  const thresholds = policyOf(loaded.catalog)?.spec.thresholds ?? {};
+  const fetch = createFetcher({ allowPrivate: values['allow-private'], resolve: parseResolve(values.resolve ?? []), signal: io.signal });
+
+  // Reference media that is not on this machine is skipped: phase 2 then sends suspects to review.
+  const present = [];
+  for (const m of doc.spec.referenceMedia ?? []) {
+    try { await access(path.resolve(dir, m.path)); present.push(m); } catch { print(io.stderr, `note: reference media ${m.path} not found under ${dir}; skipped`); }
+  }
+  const references = await referenceFingerprints({ ...doc.spec, referenceMedia: present }, dir);
+  const db = await ctx.db();
+  const result = await runRound({
+    contentId: doc.metadata.id,
+    content: doc.spec,
+    ...(job ? { job: { id: job.metadata.id, spec: job.spec } } : {}),
+    sites: [...loaded.catalog.byKind.Site.values()],
+    seeds: values.seed ?? [],
+    fetch,
+    env: io.env,
+    ...(thresholds.suspectScore === undefined ? {} : { suspectScore: thresholds.suspectScore }),
+    confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
+    db: db.pool,
+    signal: io.signal,
+  });
+  if (format === 'json') {
+    const { keywords: _k, ...rest } = result;
+    print(io.stdout, JSON.stringify(rest, null, 2));
+    return 0;
+  }
+  print(io.stdout, `Scanned ${result.pages} page(s) for ${doc.metadata.id}: ${result.findings.length} finding(s), ${result.suspects.length} suspect(s), ${result.hops.length} domain hop(s).`);
+  for (const f of result.findings) {
+    print(io.stdout, `  finding ${f.created ? 'new ' : 'seen'}  ${f.url}  site=${f.siteId ?? '-'} family=${f.family ?? '-'} score=${f.score} distance=${f.distance.toFixed(3)}`);
+  }
+  for (const s of result.suspects.filter((x) => x.verdict !== 'match')) print(io.stdout, `  suspect ${s.verdict.padEnd(11)} ${s.url}  score=${s.score}  ${s.reason ?? ''}`);
+  for (const h of result.hops) print(io.stdout, `  hop  ${h.via} → ${h.host}  family=${h.site.family}  ${h.signals.map((s) => `${s.kind}: ${s.detail}`).join('; ')}`);
+  if (result.allowListedPages > 0) print(io.stdout, `  ${result.allowListedPages} page(s) on allow-listed sites ignored.`);
+  for (const e of result.errors.slice(0, 20)) print(io.stderr, `  could not fetch: ${e.message}`);
+  return 0;
+}
