@@ -122,8 +122,11 @@ export function parseFile(file: SourceFile): { documents: RawDocument[]; diagnos
   }
   list.forEach((doc, index) => {
     const position = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]);
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
+    // Warnings are errors here: a catalog is plain YAML, and an unresolved tag (!!js/function,
+    // !custom) would otherwise silently become a string.
+    const problems = [...doc.errors, ...doc.warnings];
+    if (problems.length > 0) {
+      for (const error of problems) {
         diagnostics.push(diagnostic('error', file.path, lines.linePos(errorOffset(text, error.code, error.message, error.pos[0])), yamlMessage(error.code, error.message)));
       }
       return;
@@ -178,6 +181,7 @@ function yamlMessage(code: string, message: string): string {
   const firstLine = message.split('\n')[0] ?? message;
   const trimmed = firstLine.replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'DUPLICATE_KEY') return `${trimmed}: each key may appear once in a mapping`;
+  if (code === 'TAG_RESOLVE_FAILED') return `${trimmed.replace('Unresolved tag', 'unknown YAML tag')}: write plain values; catalog files take no tags`;
   if (code === 'MISSING_CHAR' && /quote/.test(trimmed)) return `invalid YAML: this quoted string is never closed: ${trimmed}`;
   return `invalid YAML: ${trimmed}`;
 }

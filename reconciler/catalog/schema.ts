@@ -119,6 +119,11 @@ function withoutOneOfNoise(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => e.keyword === 'oneOf' || !oneOfPaths.some((p) => e.instancePath.startsWith(p) && e.schemaPath.includes('/oneOf/')));
 }
 
+function suggestKind(kind: unknown): string {
+  const near = typeof kind === 'string' ? KINDS.find((k) => k.toLowerCase() === kind.toLowerCase().replace(/[\s_-]/g, '')) : undefined;
+  return near ? `did you mean ${near}? (kinds are case-sensitive)` : `use one of ${KINDS.join(', ')}`;
+}
+
 /** Schema-checks raw documents; returns the typed ones that passed and a diagnostic per problem. */
 export function validateDocuments(raw: readonly RawDocument[]): { documents: AnyDocument[]; diagnostics: Diagnostic[] } {
   const validate = compiled();
@@ -137,7 +142,7 @@ export function validateDocuments(raw: readonly RawDocument[]): { documents: Any
     if (!isKind(kind)) {
       const message = kind === undefined
         ? `missing field "kind": set it to one of ${KINDS.join(', ')}`
-        : `unknown kind ${JSON.stringify(kind)}: use one of ${KINDS.join(', ')}`;
+        : `unknown kind ${JSON.stringify(kind)}: ${suggestKind(kind)}`;
       diagnostics.push(diagnostic('error', source.file, source.locate(kind === undefined ? [] : ['kind']), message, { id }));
       continue;
     }
