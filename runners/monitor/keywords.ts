@@ -1,5 +1,5 @@
 import type { ContentSpec } from '../../reconciler/catalog/types.js';
-import { normalizeText } from './normalize.js';
+import { isUnspacedChar, normalizeText } from './normalize.js';
 import { EDITORIAL_VOCABULARY, OFFICIAL_VOCABULARY, PIRACY_VOCABULARY } from './vocabulary.js';
 
 /**
@@ -112,9 +112,16 @@ export function deriveKeywords(contentId: string, spec: ContentSpec): KeywordLis
   put(spec.title, WEIGHTS.title, 'title', 'und');
   for (const alias of spec.aliases ?? []) put(alias, WEIGHTS.alias, 'alias', 'und');
   for (const l of spec.localizedTitles ?? []) put(l.title, WEIGHTS.localized, 'localized', l.lang);
-  for (const name of [spec.title, ...(spec.aliases ?? [])]) {
+  // Names written without their spaces: domain names and hashtags ("moonlitharbor"), and Korean or
+  // Chinese titles, whose spacing is routinely dropped ("달빛항구").
+  const names: { name: string; lang: string }[] = [
+    ...[spec.title, ...(spec.aliases ?? [])].map((name) => ({ name, lang: 'und' })),
+    ...(spec.localizedTitles ?? []).map((l) => ({ name: l.title, lang: l.lang })),
+  ];
+  for (const { name, lang } of names) {
     const c = compact(name);
-    if (c !== normalizeText(name) && c.length >= 6) put(c, WEIGHTS.compact, 'alias', 'und');
+    const unspaced = [...c].some(isUnspacedChar);
+    if (c !== normalizeText(name) && (unspaced ? c.length >= 2 : c.length >= 6)) put(c, WEIGHTS.compact, 'alias', lang);
   }
 
   if (spec.type === 'season' && spec.season !== undefined) {

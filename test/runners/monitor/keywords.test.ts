@@ -21,6 +21,7 @@ describe('keyword lists', () => {
     expect(find(list, '달빛 항구')).toMatchObject({ kind: 'localized', lang: 'ko', weight: 4 });
     expect(find(list, 'ميناء ضوء القمر')).toMatchObject({ kind: 'localized', lang: 'ar' });
     expect(find(list, 'moonlitharbor')).toMatchObject({ kind: 'alias' });
+    expect(find(list, '달빛항구')).toMatchObject({ kind: 'alias', lang: 'ko', weight: 3 });
     expect(find(list, '2026')).toMatchObject({ kind: 'year', weight: 1 });
   });
 
