@@ -3,6 +3,7 @@ import { VigilError } from '../core/errors.js';
 import { QUEUES, type QueueName } from '../core/queues.js';
 import { bullmqSchedulers } from '../reconciler/schedulers.js';
 import { startReconcileWorker } from '../reconciler/worker.js';
+import { startMonitorWorker } from '../runners/monitor/worker.js';
 import type { Context } from './context.js';
 
 type Starter = (ctx: Context) => Promise<Worker>;
@@ -14,6 +15,7 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
     const schedulers = bullmqSchedulers(await ctx.monitorQueue());
     return startReconcileWorker({ pool: db.pool, schedulers, log: ctx.log }, await ctx.redis(), ctx.config);
   },
+  [QUEUES.monitor]: async (ctx) => startMonitorWorker({ pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config }, await ctx.redis()),
 };
 
 export function parseQueues(list: string | undefined): QueueName[] {

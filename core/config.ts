@@ -23,6 +23,14 @@ export interface Config {
     catalogPath: string;
   };
   port: number;
+  /** Where reference media paths in the catalog resolve (they rarely live in git). */
+  mediaRoot: string;
+  crawler: {
+    /** Let the crawler reach private, loopback and link-local addresses: labs and tests only. */
+    allowPrivate: boolean;
+    /** curl-style HOST:PORT:ADDR overrides of name resolution. */
+    resolve: string[];
+  };
 }
 
 export const ENV = {
@@ -39,6 +47,9 @@ export const ENV = {
   PORT: 'PORT',
   VIGIL_WATERMARK_KEY: 'VIGIL_WATERMARK_KEY',
   VIGIL_WATERMARK_KEY_FILE: 'VIGIL_WATERMARK_KEY_FILE',
+  VIGIL_MEDIA_ROOT: 'VIGIL_MEDIA_ROOT',
+  VIGIL_CRAWL_ALLOW_PRIVATE: 'VIGIL_CRAWL_ALLOW_PRIVATE',
+  VIGIL_CRAWL_RESOLVE: 'VIGIL_CRAWL_RESOLVE',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -89,5 +100,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       catalogPath: nonEmpty(env[ENV.VIGIL_CATALOG_PATH]) ?? 'catalog',
     },
     port: parsePort(nonEmpty(env[ENV.PORT])),
+    mediaRoot: path.resolve(cwd, nonEmpty(env[ENV.VIGIL_MEDIA_ROOT]) ?? '.'),
+    crawler: {
+      allowPrivate: ['1', 'true', 'yes'].includes((nonEmpty(env[ENV.VIGIL_CRAWL_ALLOW_PRIVATE]) ?? '').toLowerCase()),
+      resolve: (nonEmpty(env[ENV.VIGIL_CRAWL_RESOLVE]) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { appendAudit, type AuditEntry } from '../core/db/audit.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DesiredState } from './desired.js';
@@ -31,15 +32,7 @@ export interface ApplyResult {
   registrationFailures: { jobId: string; message: string }[];
 }
 
-interface AuditRow {
-  action: string;
-  kind: string | null;
-  id: string | null;
-  reason: string;
-  details: unknown;
-}
-
-function auditOf(change: Change): AuditRow {
+function auditOf(change: Change): AuditEntry {
   switch (change.op) {
     case 'create':
       return { action: 'create', kind: change.object.kind, id: change.object.id, reason: `added at ${change.object.source.file}:${change.object.source.line}`, details: {} };
@@ -130,16 +123,6 @@ async function writeJobs(db: PoolClient, changes: Change[]): Promise<void> {
        status_since = case when j.status = excluded.status then j.status_since else now() end,
        status = excluded.status, status_reason = excluded.status_reason, updated_at = now()`,
     [JSON.stringify(rows)],
-  );
-}
-
-export async function appendAudit(db: Pick<PoolClient, 'query'>, actor: string, commit: string | null, rows: AuditRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.query(
-    `insert into audit_log (actor, action, object_kind, object_id, commit, reason, details)
-     select $2, r.action, r.kind, r.id, $3, r.reason, coalesce(r.details, '{}'::jsonb)
-     from jsonb_to_recordset($1::jsonb) as r(action text, kind text, id text, reason text, details jsonb)`,
-    [JSON.stringify(rows), actor, commit],
   );
 }
 

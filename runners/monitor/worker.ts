@@ -1,0 +1,120 @@
+import { Worker, type Job } from 'bullmq';
+import type pg from 'pg';
+import { appendAudit } from '../../core/db/audit.js';
+import { bullConnection } from '../../core/bullmq.js';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+import { QUEUES, type MonitorPayload } from '../../core/queues.js';
+import type { RedisService } from '../../core/redis.js';
+import type { MonitoringJobStatus } from '../../core/status.js';
+import type { CatalogDocument, ContentSpec, Metadata, MonitoringJobSpec, PolicySpec, SiteSpec, SourceRef } from '../../reconciler/catalog/types.js';
+import { createConfirmer } from './confirm.js';
+import { createFetcher, parseResolve } from './fetch.js';
+import { referencesFor } from './references-store.js';
+import { runRound } from './round.js';
+
+export interface MonitorJobResult {
+  status: 'ran' | 'skipped';
+  reason?: string;
+  pages?: number;
+  findings?: number;
+  newFindings?: number;
+  suspects?: number;
+  hops?: number;
+}
+
+/** Objects read back from the database were validated when applied; they have no file position. */
+const FROM_DATABASE: SourceRef = { file: '(database)', index: 0, position: { line: 1, col: 1 }, locate: () => ({ line: 1, col: 1 }) };
+
+interface JobContext {
+  status: MonitoringJobStatus;
+  startDate: string;
+  job: MonitoringJobSpec;
+  contentId: string;
+  content: ContentSpec;
+  sites: CatalogDocument<'Site'>[];
+  policy: PolicySpec;
+}
+
+/** Everything a round needs, as last applied by the reconciler. */
+async function loadJobContext(db: Pick<pg.Pool, 'query'>, jobId: string): Promise<JobContext | undefined> {
+  const job = await db.query<{ status: MonitoringJobStatus; start_date: string; content_id: string; spec: MonitoringJobSpec }>(
+    `select j.status, j.start_date, j.content_id, o.spec from monitoring_jobs j
+     join catalog_objects o on o.kind = 'MonitoringJob' and o.id = j.id and o.deleted_at is null where j.id = $1`, [jobId]);
+  const row = job.rows[0];
+  if (!row) return undefined;
+  const content = await db.query<{ spec: ContentSpec }>(`select spec from catalog_objects where kind = 'Content' and id = $1 and deleted_at is null`, [row.content_id]);
+  if (!content.rows[0]) return undefined;
+  const sites = await db.query<{ metadata: Metadata; spec: SiteSpec }>(`select metadata, spec from catalog_objects where kind = 'Site' and deleted_at is null order by id`);
+  const policy = await db.query<{ spec: PolicySpec }>(`select spec from catalog_objects where kind = 'Policy' and deleted_at is null limit 1`);
+  return {
+    status: row.status, startDate: row.start_date, job: row.spec, contentId: row.content_id, content: content.rows[0].spec,
+    sites: sites.rows.map((s) => ({ apiVersion: 'vigil/v1', kind: 'Site', metadata: s.metadata, spec: s.spec, source: FROM_DATABASE })),
+    policy: policy.rows[0]?.spec ?? {},
+  };
+}
+
+/** A reservation becomes Monitoring when its first round runs on or after its start date. */
+async function startIfDue(pool: pg.Pool, jobId: string, ctx: JobContext, now: Date): Promise<void> {
+  if (ctx.status !== 'Scheduled' || now.toISOString().slice(0, 10) < ctx.startDate) return;
+  const updated = await pool.query(
+    `update monitoring_jobs set status = 'Monitoring', status_reason = $2, status_since = now(), updated_at = now() where id = $1 and status = 'Scheduled'`,
+    [jobId, `running since ${ctx.startDate}`]);
+  if (updated.rowCount) {
+    await appendAudit(pool, 'monitor', null, [{ action: 'job-status', kind: 'MonitoringJob', id: jobId, reason: 'first round on or after the start date', details: { from: 'Scheduled', to: 'Monitoring' } }]);
+  }
+}
+
+export interface MonitorDeps {
+  pool: pg.Pool;
+  log: Logger;
+  config: Config;
+}
+
+/** Runs one crawl round for a monitoring job: what the job's BullMQ scheduler enqueues every period. */
+export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: AbortSignal, now = new Date()): Promise<MonitorJobResult> {
+  const ctx = await loadJobContext(deps.pool, jobId);
+  if (!ctx) return { status: 'skipped', reason: 'the job or its content is no longer in the catalog' };
+  if (ctx.status === 'Stopped') return { status: 'skipped', reason: 'the job is stopped' };
+  if (now.toISOString().slice(0, 10) < ctx.startDate) return { status: 'skipped', reason: `reserved until ${ctx.startDate}` };
+  await startIfDue(deps.pool, jobId, ctx, now);
+  const fetch = createFetcher({ allowPrivate: deps.config.crawler.allowPrivate, resolve: parseResolve(deps.config.crawler.resolve), ...(signal ? { signal } : {}) });
+  const { references, computed } = await referencesFor(deps.pool, ctx.contentId, ctx.content, deps.config.mediaRoot);
+  if (computed) deps.log.info({ content: ctx.contentId, frames: references.video.length + references.images.length }, 'reference fingerprints computed');
+  const watched = ctx.job.sites ? ctx.sites.filter((s) => ctx.job.sites!.includes(s.metadata.id) || s.spec.type === 'legitimate') : ctx.sites;
+  const thresholds = ctx.policy.thresholds ?? {};
+  const result = await runRound({
+    contentId: ctx.contentId,
+    content: ctx.content,
+    job: { id: jobId, spec: ctx.job },
+    sites: watched,
+    fetch,
+    env: process.env,
+    ...(thresholds.suspectScore === undefined ? {} : { suspectScore: thresholds.suspectScore }),
+    confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
+    db: deps.pool,
+    ...(signal ? { signal } : {}),
+  });
+  const created = result.findings.filter((f) => f.created);
+  await appendAudit(deps.pool, 'monitor', null, created.map((f) => ({
+    action: 'finding-created', kind: 'Finding', id: String(f.id ?? f.url), reason: `confirmed on ${f.url} (distance ${f.distance.toFixed(3)})`,
+    details: { contentId: ctx.contentId, monitoringJobId: jobId, url: f.url, siteId: f.siteId, family: f.family },
+  })));
+  return { status: 'ran', pages: result.pages, findings: result.findings.length, newFindings: created.length, suspects: result.suspects.length, hops: result.hops.length };
+}
+
+export function startMonitorWorker(deps: MonitorDeps, redis: RedisService): Worker<MonitorPayload, MonitorJobResult> {
+  const worker = new Worker<MonitorPayload, MonitorJobResult>(
+    QUEUES.monitor,
+    async (job: Job<MonitorPayload>) => {
+      const log = deps.log.child({ queueJob: job.id, monitoringJob: job.data.monitoringJobId });
+      const result = await runMonitorJob({ ...deps, log }, job.data.monitoringJobId);
+      log.info(result, 'monitoring round finished');
+      return result;
+    },
+    // Rounds are network-bound, and phase 2 runs ffmpeg: two at a time per worker process.
+    { connection: bullConnection(redis), prefix: deps.config.queuePrefix, concurrency: 2 },
+  );
+  worker.on('failed', (job, error) => deps.log.error({ queueJob: job?.id, err: error }, 'monitoring round failed'));
+  return worker;
+}
