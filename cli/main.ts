@@ -2,6 +2,7 @@ import { isVigilError } from '../core/errors.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import * as applyCommand from './commands/apply.js';
+import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   up: upCommand,
   keywords: keywordsCommand,
   scan: scanCommand,
+  findings: findingsCommand,
 };
 
 function help(io: CliIo, name?: string): number {

@@ -10,6 +10,7 @@ import { apply } from '../../../reconciler/apply.js';
 import { loadCatalog } from '../../../reconciler/catalog/load.js';
 import { desiredState } from '../../../reconciler/desired.js';
 import { startMonitorWorker, type MonitorJobResult } from '../../../runners/monitor/worker.js';
+import { runCli } from '../../support/cli.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { articleTemplate, piracyTemplate, startFixtureServer, type FixtureServer } from './fixture-web.js';
 
@@ -116,6 +117,22 @@ describe('the monitor worker', () => {
       expect(audit.rows).toEqual([{ actor: 'monitor', reason: expect.stringMatching(/^confirmed on .*moonlit-harbor-s01e03/) }]);
 
       expect(await round('sequel-watch', 1)).toEqual({ status: 'skipped', reason: 'reserved until 2099-01-01' });
+
+      // vigil findings queries them: by any of the title's names, status, period in a time zone, link.
+      const json = async (...args: string[]) => {
+        const r = await runCli(['findings', ...args, '--format', 'json'], services.env, work);
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as { url: string }[];
+      };
+      expect(await json('--title', 'moonlit harbor')).toHaveLength(1);
+      expect(await json('--takedown', 'Available', '--detection', 'Downloading')).toHaveLength(1);
+      expect(await json('--takedown', 'Complete')).toHaveLength(0);
+      expect(await json('--from', '2000-01-01', '--tz', 'Asia/Seoul')).toHaveLength(1);
+      expect(await json('--to', '2000-01-01', '--tz', 'Asia/Seoul')).toHaveLength(0);
+      expect(await json('--link', 'streamfree.to')).toHaveLength(1);
+      const bad = await runCli(['findings', '--takedown', 'Done'], services.env, work);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/unknown takedown status "Done"; one of Available/);
     } finally {
       await worker.close();
       await queue.close();
