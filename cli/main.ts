@@ -2,8 +2,11 @@ import { isVigilError } from '../core/errors.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import * as applyCommand from './commands/apply.js';
+import * as detectCommand from './commands/detect.js';
+import * as embedCommand from './commands/embed.js';
 import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
+import * as keygenCommand from './commands/keygen.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
 import * as serveCommand from './commands/serve.js';
@@ -33,6 +36,9 @@ const COMMANDS: Record<string, Command> = {
   keywords: keywordsCommand,
   scan: scanCommand,
   findings: findingsCommand,
+  embed: embedCommand,
+  detect: detectCommand,
+  keygen: keygenCommand,
 };
 
 function help(io: CliIo, name?: string): number {

@@ -4,6 +4,7 @@ import { QUEUES, type QueueName } from '../core/queues.js';
 import { bullmqSchedulers } from '../reconciler/schedulers.js';
 import { startReconcileWorker } from '../reconciler/worker.js';
 import { startMonitorWorker } from '../runners/monitor/worker.js';
+import { startDetectWorker, startEmbedWorker } from '../runners/watermark/worker.js';
 import type { Context } from './context.js';
 
 type Starter = (ctx: Context) => Promise<Worker>;
@@ -16,6 +17,8 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
     return startReconcileWorker({ pool: db.pool, schedulers, log: ctx.log }, await ctx.redis(), ctx.config);
   },
   [QUEUES.monitor]: async (ctx) => startMonitorWorker({ pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config }, await ctx.redis()),
+  [QUEUES.embed]: async (ctx) => startEmbedWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd }),
+  [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
 };
 
 export function parseQueues(list: string | undefined): QueueName[] {

@@ -28,6 +28,9 @@ export const ERROR_CODES = {
   KEY_MISSING: { code: 'VIGIL-E0309', cause: 'No watermark key was configured.', fix: 'Create a key with vigil keygen and set VIGIL_WATERMARK_KEY_FILE (or VIGIL_WATERMARK_KEY).' },
   INTERRUPTED: { code: 'VIGIL-E0310', cause: 'The run was stopped (Ctrl-C or SIGTERM) before it finished.', fix: 'Run the command again; no partial output was kept.' },
   RECIPIENT_UNKNOWN: { code: 'VIGIL-E0311', cause: 'A recipient named on the command line is not in the catalog, or is retired.', fix: 'Name a recipient that is in the catalog and not retired, or give a raw watermark ID.' },
+  MEDIA_FAILED: { code: 'VIGIL-E0312', cause: 'ffmpeg failed while decoding or encoding the media.', fix: 'Read the ffmpeg lines above; check that the input plays (ffprobe FILE), that the disk has room and that ffmpeg has the encoder (ffmpeg -encoders).' },
+  KEY_FILE_EXISTS: { code: 'VIGIL-E0313', cause: 'vigil keygen was asked to write a key file that already exists.', fix: 'Keys are never overwritten: choose another --out path (an old key may still be needed to detect older copies).' },
+  ORIGINAL_REQUIRED: { code: 'VIGIL-E0314', cause: 'A still image was given to vigil detect without --original.', fix: 'Pass --original with the video or image the screenshot was taken from; one frame needs it for non-blind detection.' },
   // 04xx: monitoring
   FETCH_BLOCKED: { code: 'VIGIL-E0401', cause: 'The crawler refused an address in a private, loopback or link-local range.', fix: 'The address is private, loopback or link-local; pass --allow-private only for tests.' },
   FETCH_FAILED: { code: 'VIGIL-E0402', cause: 'A page or feed could not be fetched.', fix: 'Check that the URL is reachable; Vigil retries on the next round.' },

@@ -1,0 +1,59 @@
+/**
+ * One ffmpeg process run through fluent-ffmpeg, as a promise with a kill switch and the tail of
+ * its stderr for error messages.
+ */
+import ffmpeg from 'fluent-ffmpeg';
+
+export type FfmpegCommand = ffmpeg.FfmpegCommand;
+
+export interface FfmpegRun {
+  /** Resolves when ffmpeg exits with 0; rejects with its last stderr lines otherwise. */
+  done: Promise<void>;
+  /** SIGKILL: used on abort and failure, when the output is thrown away anyway. */
+  kill(): void;
+  readonly label: string;
+}
+
+export function newCommand(): FfmpegCommand {
+  // stdoutLines 40: keep the last lines of stderr for the error message, not all of it.
+  return ffmpeg({ stdoutLines: 40 });
+}
+
+/** Adds options without fluent-ffmpeg's "split a two-word string" guess (filter graphs have spaces). */
+export function addInputOptions(command: FfmpegCommand, options: string[]): FfmpegCommand {
+  if (options.length === 0) return command;
+  if (options.length === 1) return command.inputOptions([options[0]!]);
+  return command.inputOptions(...options);
+}
+
+export function addOutputOptions(command: FfmpegCommand, options: string[]): FfmpegCommand {
+  if (options.length === 0) return command;
+  if (options.length === 1) return command.outputOptions([options[0]!]);
+  return command.outputOptions(...options);
+}
+
+export function start(command: FfmpegCommand, label: string, launch: (c: FfmpegCommand) => void = (c) => c.run()): FfmpegRun {
+  let killed = false;
+  const done = new Promise<void>((resolve, reject) => {
+    command.on('end', () => resolve());
+    command.on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
+      const tail = (stderr ?? '').trim().split('\n').filter((l) => l && !/^\s*(frame=|size=|Press \[q\])/.test(l)).slice(-6).join('\n');
+      reject(Object.assign(new Error(`${label}: ${killed ? 'killed' : error.message}${tail ? `\n${tail}` : ''}`), { killed }));
+    });
+  });
+  done.catch(() => undefined);
+  launch(command);
+  return {
+    done,
+    label,
+    kill() {
+      if (killed) return;
+      killed = true;
+      try {
+        command.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * One embed run: decode the source once to raw frames, embed each recipient's ID in the luma plane
+ * (chroma untouched), and feed one encoder per recipient that also copies the source's audio and
+ * metadata. Outputs are written to temp files beside their final names and renamed on success;
+ * on failure or abort every ffmpeg child is killed and every temp file removed.
+ *
+ *   ffmpeg -i SRC -f rawvideo ─stdout─▶ node: embed(luma, id_k) ─stdin─▶ ffmpeg -f rawvideo -i - -i SRC [-i IMG] ─▶ .tmp ─rename─▶ OUT_k
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createEmbedder, type Embedder } from '../../native/index.js';
+import { VigilError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
+import { addInputOptions, addOutputOptions, newCommand, start, type FfmpegRun } from './ffmpeg-run.js';
+import type { ContainerExt, MediaInfo, VideoStreamInfo } from './probe.js';
+import { lumaView, readFrames, writeFrame } from './raw-frames.js';
+
+export interface EmbedTarget {
+  output: string;
+  payload: number;
+}
+
+export interface Progress {
+  frames: number;
+  totalFrames: number;
+  /** 0..1 */
+  fraction: number;
+  fps: number;
+  elapsedMs: number;
+}
+
+export interface PipelineOptions {
+  info: MediaInfo;
+  video: VideoStreamInfo;
+  ext: ContainerExt;
+  targets: EmbedTarget[];
+  key: Buffer;
+  strength?: number;
+  preset?: Preset;
+  /** Visible watermark: a filter graph reading [0:v] and [2:v] (the image), writing [vout]. */
+  overlay?: { image: string; filter: string };
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  log?: Logger;
+  /** Skip the forensic mark (the bench's plain-transcode baseline runs through the same code). */
+  noEmbed?: boolean;
+}
+
+export interface PipelineResult {
+  outputs: string[];
+  frames: number;
+  elapsedMs: number;
+}
+
+/** The temp file an output is written to: hidden, in the output's own folder (so rename is atomic). */
+export function tempPathFor(output: string): string {
+  const dir = path.dirname(output);
+  const ext = path.extname(output);
+  return path.join(dir, `.${path.basename(output, ext)}.${randomBytes(4).toString('hex')}.partial${ext}`);
+}
+
+/** Throws OUTPUT_NOT_WRITABLE unless `dir` is an existing directory this process may write to. */
+export async function checkWritableDir(dir: string): Promise<void> {
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new VigilError('OUTPUT_NOT_WRITABLE', `output directory ${dir} does not exist or is not a directory`);
+  // access(W_OK) is true for root even on read-only mounts; creating a file is the real test.
+  const probe = path.join(dir, `.vigil-write-test-${randomBytes(4).toString('hex')}`);
+  try {
+    await fs.writeFile(probe, '', { flag: 'wx' });
+    await fs.unlink(probe);
+  } catch (error) {
+    throw new VigilError('OUTPUT_NOT_WRITABLE', `cannot write to output directory ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The decoder: source video → raw planar frames on stdout, one per decoded frame. */
+function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout): { run: FfmpegRun; frames: PassThrough } {
+  const command = newCommand().input(info.path);
+  addInputOptions(command, ['-nostdin']);
+  addOutputOptions(command, ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo']);
+  const frames = new PassThrough({ highWaterMark: layout.frameBytes * 2 });
+  const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
+  return { run, frames };
+}
+
+/** An encoder: raw frames on stdin (+ the source for audio/metadata, + the image) → temp file. */
+function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, temp: string, index: number): { run: FfmpegRun; input: PassThrough } {
+  const { info, video } = options;
+  const input = new PassThrough({ highWaterMark: layout.frameBytes * 2 });
+  const command = newCommand().input(input);
+  addInputOptions(command, ['-f', 'rawvideo', '-pix_fmt', layout.pixFmt, '-video_size', `${layout.width}x${layout.height}`, '-framerate', `${video.frameRate.num}/${video.frameRate.den}`]);
+  command.input(info.path);
+  addInputOptions(command, ['-nostdin']);
+  if (options.overlay) command.input(options.overlay.image);
+  const out: string[] = options.overlay ? ['-filter_complex', options.overlay.filter, '-map', '[vout]'] : ['-map', '0:v:0'];
+  out.push('-map', '1:a?', '-c:a', 'copy', '-map_metadata', '1', '-map_chapters', '1', ...settings.videoArgs);
+  if (info.timecode) out.push('-timecode', info.timecode);
+  out.push('-max_muxing_queue_size', '4096', '-f', settings.muxer);
+  addOutputOptions(command.output(temp), out);
+  return { run: start(command, `encoder ${index + 1}`), input };
+}
+
+function abortReason(signal: AbortSignal | undefined): VigilError {
+  return new VigilError('INTERRUPTED', `stopped (${signal?.reason instanceof Error ? signal.reason.message : 'aborted'}); partial outputs were removed`);
+}
+
+/** Runs the whole embed for all targets at once (one decode, one encoder each). */
+export async function runEmbedPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const { video, ext, targets, signal } = options;
+  if (targets.length === 0) return { outputs: [], frames: 0, elapsedMs: 0 };
+  if (signal?.aborted) throw abortReason(signal);
+  const layout = rawLayout(video, video.codec);
+  const settings = encoderSettings(video, ext, { preset: options.preset });
+  for (const dir of new Set(targets.map((t) => path.dirname(t.output)))) await checkWritableDir(dir);
+  const embedders: (Embedder | undefined)[] = targets.map((t) =>
+    options.noEmbed ? undefined : createEmbedder({ key: options.key, width: layout.width, height: layout.height, bitDepth: layout.bitDepth, payload: t.payload, ...(options.strength ? { strength: options.strength } : {}) }));
+  const temps = targets.map((t) => tempPathFor(t.output));
+  const started = Date.now();
+  const totalFrames = video.frames ?? Math.max(1, Math.round(options.info.duration * (video.frameRate.num / video.frameRate.den)));
+  const runs: FfmpegRun[] = [];
+  const killAll = (): void => runs.forEach((r) => r.kill());
+  const onAbort = (): void => killAll();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let frames = 0;
+  let failure: unknown;
+  try {
+    const encoders = temps.map((temp, i) => startEncoder(options, layout, settings, temp, i));
+    runs.push(...encoders.map((e) => e.run));
+    const decoder = startDecoder(options.info, video, layout);
+    runs.push(decoder.run);
+    // A child that dies early must stop the loop at once, not when the pipe next fills.
+    for (const r of runs) r.done.catch((error: unknown) => {
+      failure ??= error;
+      killAll();
+      decoder.frames.destroy();
+      for (const e of encoders) e.input.destroy();
+    });
+    options.log?.debug({ layout, videoArgs: settings.videoArgs, outputs: targets.length }, 'embed pipeline started');
+    let lastReport = 0;
+    for await (const frame of readFrames(decoder.frames, layout.frameBytes)) {
+      if (signal?.aborted) break;
+      // Copies first (from the pristine frame), then each copy gets its own recipient's mark.
+      const copies = targets.map((_, i) => (i === targets.length - 1 ? frame : Buffer.from(frame)));
+      copies.forEach((buf, i) => embedders[i]?.embed(lumaView(buf, layout)));
+      await Promise.all(copies.map((buf, i) => writeFrame(encoders[i]!.input, buf)));
+      frames++;
+      const now = Date.now();
+      if (options.onProgress && (now - lastReport >= 250 || frames === totalFrames)) {
+        lastReport = now;
+        const elapsedMs = now - started;
+        options.onProgress({ frames, totalFrames, fraction: Math.min(1, frames / totalFrames), fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
+      }
+    }
+    if (signal?.aborted) throw abortReason(signal);
+    await decoder.run.done;
+    if (failure) throw failure;
+    if (frames === 0) throw new VigilError('MEDIA_FAILED', `${options.info.path}: the decoder produced no frames`);
+    for (const e of encoders) e.input.end();
+    await Promise.all(encoders.map((e) => e.run.done));
+    for (const [i, temp] of temps.entries()) await fs.rename(temp, targets[i]!.output);
+    const elapsedMs = Date.now() - started;
+    options.onProgress?.({ frames, totalFrames: frames, fraction: 1, fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
+    return { outputs: targets.map((t) => t.output), frames, elapsedMs };
+  } catch (error) {
+    killAll();
+    await Promise.allSettled(runs.map((r) => r.done));
+    await Promise.all(temps.map((t) => fs.rm(t, { force: true })));
+    if (signal?.aborted) throw abortReason(signal);
+    const cause = failure ?? error;
+    if (cause instanceof VigilError) throw cause;
+    throw new VigilError('MEDIA_FAILED', (cause as Error).message, { cause });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * One input → one watermarked output per recipient. The CLI (`vigil embed`) and the embed worker
+ * both call `runEmbedCommand`, so a job behaves exactly like the command line.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { VigilError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { Catalog } from '../../reconciler/catalog/catalog.js';
+import { encoderSettings, rawLayout, type Preset } from '../media/codecs.js';
+import { overlayPlan, type VisibleSettings } from '../media/overlay.js';
+import { checkWritableDir, runEmbedPipeline, type Progress } from '../media/pipeline.js';
+import { checkEmbeddable, checkExtensions, probeMedia, runFfprobe, type VideoStreamInfo } from '../media/probe.js';
+import { loadWatermarkKey } from './keys.js';
+import { loadCatalogForLookup, resolveRecipients, type ResolvedRecipient } from './recipients.js';
+
+export const DEFAULT_OUTPUT_PATTERN = '{basename}.{recipient}.{watermarkId}.{ext}';
+/** Shorter inputs cannot carry a reliable mark (and `vigil embed` refuses them). */
+export const MIN_INPUT_SECONDS = 30;
+
+export function expandPattern(pattern: string, values: { basename: string; recipient: string; watermarkId: number; ext: string }): string {
+  return pattern.replace(/\{(basename|recipient|watermarkId|ext)\}/g, (_, token: keyof typeof values) => String(values[token]));
+}
+
+/** Every output path, checked: same extension as the input, one distinct file per recipient. */
+export function outputPaths(input: string, recipients: readonly ResolvedRecipient[], outDir: string, pattern = DEFAULT_OUTPUT_PATTERN): string[] {
+  const ext = path.extname(input);
+  const basename = path.basename(input, ext);
+  const outputs = recipients.map((r) => path.resolve(outDir, expandPattern(pattern, { basename, recipient: r.name, watermarkId: r.watermarkId, ext: ext.replace(/^\./, '') })));
+  for (const out of outputs) checkExtensions(input, out);
+  if (new Set(outputs).size !== outputs.length) {
+    throw new VigilError('USAGE', `output pattern ${JSON.stringify(pattern)} gives several recipients the same file; include {recipient} or {watermarkId}`);
+  }
+  if (outputs.some((o) => o === path.resolve(input))) throw new VigilError('USAGE', `output pattern ${JSON.stringify(pattern)} would overwrite the input`);
+  return outputs;
+}
+
+/**
+ * How many encoders one decode feeds. Each encoder holds its lookahead and reference frames
+ * (~60 frames for x264/x265 at default presets); keep them within half the free memory.
+ */
+export function parallelEncoders(video: Pick<VideoStreamInfo, 'width' | 'height' | 'bitDepth' | 'chroma' | 'codec'>, freeBytes = os.freemem(), cap = 8): number {
+  const frame = rawLayout(video, video.codec).frameBytes;
+  const perEncoder = frame * (video.codec === 'hevc' ? 90 : 60) + 64 * 1024 * 1024;
+  return Math.max(1, Math.min(cap, Math.floor((freeBytes * 0.5) / perEncoder)));
+}
+
+export async function imageSize(file: string): Promise<{ width: number; height: number }> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat?.isFile()) throw new VigilError('WATERMARK_IMAGE_MISSING', `visible watermark image ${file} does not exist`);
+  try {
+    const out = await runFfprobe(['-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'json', file]);
+    const s = (JSON.parse(out) as { streams?: { width?: number; height?: number }[] }).streams?.[0];
+    if (!s?.width || !s.height) throw new Error('no picture in it');
+    return { width: s.width, height: s.height };
+  } catch (error) {
+    if (error instanceof VigilError) throw error;
+    throw new VigilError('WATERMARK_IMAGE_MISSING', `visible watermark image ${file} is not an image ffmpeg can read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export interface EmbedRequest {
+  input: string;
+  recipients: ResolvedRecipient[];
+  outDir: string;
+  outputPattern?: string;
+  visible?: VisibleSettings;
+  key: Buffer;
+  /** Default 30 s; tests of the pipeline alone lower it. */
+  minDuration?: number;
+  preset?: Preset;
+  strength?: number;
+  /** Most encoders fed by one decode; default from free memory (parallelEncoders). */
+  maxParallel?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress & { batch: number; batches: number }) => void;
+  log?: Logger;
+}
+
+export interface EmbedOutput {
+  recipient: ResolvedRecipient;
+  output: string;
+}
+
+export interface EmbedSummary {
+  input: string;
+  outputs: EmbedOutput[];
+  frames: number;
+  elapsedMs: number;
+  /** How many decodes ran (1 when every encoder fitted in memory at once). */
+  batches: number;
+}
+
+export async function embedForRecipients(req: EmbedRequest): Promise<EmbedSummary> {
+  if (req.recipients.length === 0) throw new VigilError('USAGE', 'no recipients: give --recipient NAME or --id N');
+  const input = path.resolve(req.input);
+  const outputs = outputPaths(input, req.recipients, req.outDir, req.outputPattern);
+  const info = await probeMedia(input, req.signal);
+  const video = checkEmbeddable(info, { minDuration: req.minDuration ?? MIN_INPUT_SECONDS });
+  const ext = checkExtensions(input, outputs[0]!);
+  await checkWritableDir(req.outDir);
+  for (const dir of new Set(outputs.map((o) => path.dirname(o)))) {
+    await fs.mkdir(dir, { recursive: true }).catch(() => undefined);
+    await checkWritableDir(dir);
+  }
+  let overlay: { image: string; filter: string } | undefined;
+  if (req.visible) {
+    const image = path.resolve(req.visible.image);
+    const size = await imageSize(image);
+    const settings = encoderSettings(video, ext, { preset: req.preset });
+    const plan = overlayPlan({
+      settings: req.visible, imageInput: 2, frame: { width: video.width, height: video.height }, image: size,
+      duration: info.duration, overlayFormat: settings.overlayFormat, pixFmt: rawLayout(video, video.codec).pixFmt,
+    });
+    overlay = { image, filter: plan.filter };
+  }
+  const perBatch = req.maxParallel ?? parallelEncoders(video);
+  const targets = req.recipients.map((r, i) => ({ recipient: r, output: outputs[i]!, payload: r.watermarkId }));
+  const batches = Math.ceil(targets.length / perBatch);
+  const started = Date.now();
+  let frames = 0;
+  req.log?.info({ input, recipients: targets.length, batches, codec: video.codec, size: `${video.width}x${video.height}`, bitDepth: video.bitDepth }, 'embed started');
+  for (let b = 0; b < batches; b++) {
+    const batch = targets.slice(b * perBatch, (b + 1) * perBatch);
+    const result = await runEmbedPipeline({
+      info, video, ext, targets: batch, key: req.key, strength: req.strength, preset: req.preset, overlay, signal: req.signal, log: req.log,
+      onProgress: req.onProgress ? (p) => req.onProgress!({ ...p, fraction: (b + p.fraction) / batches, batch: b + 1, batches }) : undefined,
+    });
+    frames = result.frames;
+    req.log?.info({ outputs: result.outputs, frames: result.frames, ms: result.elapsedMs }, 'embed batch done');
+  }
+  return { input, outputs: targets.map((t) => ({ recipient: t.recipient, output: t.output })), frames, elapsedMs: Date.now() - started, batches };
+}
+
+/** What `vigil embed` and an embed job take: the same fields, so both run the same code. */
+export interface EmbedCommandInput {
+  input?: string;
+  /** Recipient names or catalog ids. */
+  recipients?: string[];
+  /** Raw watermark IDs. */
+  ids?: number[];
+  /** An EmbedJob id from the catalog. */
+  job?: string;
+  catalogDir?: string;
+  outDir?: string;
+  output?: string;
+  visible?: VisibleSettings;
+  preset?: Preset;
+}
+
+export interface EmbedCommandDeps {
+  env: Record<string, string | undefined>;
+  /** Paths are relative to this. */
+  cwd: string;
+  signal?: AbortSignal;
+  onProgress?: EmbedRequest['onProgress'];
+  log?: Logger;
+  maxParallel?: number;
+}
+
+async function catalogIfAny(dir: string, required: boolean): Promise<Catalog | undefined> {
+  const exists = await fs.stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!exists && !required) return undefined;
+  return loadCatalogForLookup(dir);
+}
+
+export async function runEmbedCommand(cmd: EmbedCommandInput, deps: EmbedCommandDeps): Promise<EmbedSummary> {
+  const at = (p: string): string => path.resolve(deps.cwd, p);
+  const catalogDir = at(cmd.catalogDir ?? 'catalog');
+  const names = [...(cmd.recipients ?? [])];
+  let input = cmd.input;
+  let output = cmd.output;
+  let visible = cmd.visible;
+  if (cmd.job) {
+    const catalog = await loadCatalogForLookup(catalogDir);
+    const job = catalog.byKind.EmbedJob.get(cmd.job);
+    if (!job) throw new VigilError('USAGE', `no EmbedJob ${JSON.stringify(cmd.job)} in the catalog at ${catalogDir}`);
+    input ??= job.spec.input;
+    output ??= job.spec.output;
+    visible ??= job.spec.visible;
+    names.push(...job.spec.recipients);
+  }
+  if (!input) throw new VigilError('USAGE', 'vigil embed: give an INPUT file (or --job ID)');
+  if (names.length === 0 && (cmd.ids ?? []).length === 0) throw new VigilError('USAGE', 'vigil embed: give at least one --recipient NAME or --id N');
+  const catalog = await catalogIfAny(catalogDir, names.length > 0);
+  const recipients = resolveRecipients(catalog, names, cmd.ids ?? []);
+  const key = await loadWatermarkKey(deps.env);
+  return embedForRecipients({
+    input: at(input), recipients, outDir: at(cmd.outDir ?? '.'), outputPattern: output,
+    visible: visible ? { ...visible, image: at(visible.image) } : undefined,
+    key, preset: cmd.preset, signal: deps.signal, onProgress: deps.onProgress, log: deps.log, maxParallel: deps.maxParallel,
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * BullMQ workers for the embed and detect queues. They run the very functions `vigil embed` and
+ * `vigil detect` run; a job's payload holds the same fields as the command line. Progress goes to
+ * job.updateProgress; a job is cancelled by `requestCancel` (a flag in Redis) or by removing it,
+ * which aborts the run: ffmpeg children are killed and no partial output is left.
+ */
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { bullConnection } from '../../core/bullmq.js';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+import { QUEUES } from '../../core/queues.js';
+import type { RedisService } from '../../core/redis.js';
+import { runDetectCommand, type DetectCommandInput, type DetectOutcome } from './detect.js';
+import { runEmbedCommand, type EmbedCommandInput } from './embed.js';
+
+export type EmbedJobPayload = EmbedCommandInput;
+export type DetectJobPayload = DetectCommandInput;
+
+export interface EmbedJobResult {
+  outputs: { output: string; recipient: string; watermarkId: number }[];
+  frames: number;
+  elapsedMs: number;
+}
+
+export type DetectJobResult = Omit<DetectOutcome, 'native'>;
+
+export interface WatermarkWorkerDeps {
+  redis: RedisService;
+  config: Config;
+  log: Logger;
+  env: Record<string, string | undefined>;
+  /** Relative paths in payloads are resolved against this. */
+  cwd: string;
+  pool?: () => Promise<pg.Pool>;
+  /** How often a running job checks for cancellation (ms). */
+  cancelPollMs?: number;
+  concurrency?: number;
+}
+
+type WatermarkQueue = typeof QUEUES.embed | typeof QUEUES.detect;
+
+/** The Redis key whose presence cancels a job; BullMQ-prefixed so it lives in the queue's slot. */
+export function cancelKey(prefix: string, queue: WatermarkQueue, jobId: string): string {
+  return `${prefix}:${queue}:cancel:${jobId}`;
+}
+
+/** Asks a running (or not yet started) job to stop; the flag expires after a day. */
+export async function requestCancel(client: Redis, prefix: string, queue: WatermarkQueue, jobId: string): Promise<void> {
+  await client.set(cancelKey(prefix, queue, jobId), '1', 'EX', 86_400);
+}
+
+/**
+ * An AbortController for one job: aborted when the cancel flag appears, when the job is removed
+ * from the queue, or when the worker closes.
+ */
+function watchCancel(job: Job, queue: WatermarkQueue, deps: WatermarkWorkerDeps, client: Redis, closing: AbortSignal): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const key = cancelKey(deps.config.queuePrefix, queue, job.id!);
+  const check = async (): Promise<void> => {
+    if (controller.signal.aborted) return;
+    if (await client.exists(key)) controller.abort(new Error('cancelled'));
+    else if ((await job.getState()) === 'unknown') controller.abort(new Error('job removed'));
+  };
+  const timer = setInterval(() => void check().catch(() => undefined), deps.cancelPollMs ?? 500);
+  void check().catch(() => undefined);
+  const onClose = (): void => controller.abort(new Error('worker closing'));
+  closing.addEventListener('abort', onClose, { once: true });
+  return {
+    signal: controller.signal,
+    stop() {
+      clearInterval(timer);
+      closing.removeEventListener('abort', onClose);
+    },
+  };
+}
+
+function progressReporter(job: Job): (p: { fraction: number; frames: number }) => void {
+  let last = -1;
+  return (p) => {
+    const pct = Math.floor(p.fraction * 100);
+    if (pct === last) return;
+    last = pct;
+    void job.updateProgress({ percent: pct, frames: p.frames }).catch(() => undefined);
+  };
+}
+
+function startWorker<P, R>(queue: WatermarkQueue, deps: WatermarkWorkerDeps, work: (job: Job<P>, signal: AbortSignal) => Promise<R>): Worker<P, R> {
+  const client = deps.redis.client();
+  const closing = new AbortController();
+  const worker = new Worker<P, R>(
+    queue,
+    async (job) => {
+      const watch = watchCancel(job, queue, deps, client, closing.signal);
+      try {
+        return await work(job, watch.signal);
+      } finally {
+        watch.stop();
+      }
+    },
+    // Media jobs are long: lock renewal keeps them ours; one at a time by default (ffmpeg uses the cores).
+    { connection: bullConnection(deps.redis), prefix: deps.config.queuePrefix, concurrency: deps.concurrency ?? 1, lockDuration: 60_000 },
+  );
+  worker.on('failed', (job, error) => deps.log.error({ queue, job: job?.id, err: error }, `${queue} job failed`));
+  const close = worker.close.bind(worker);
+  // On a forced close (worker.close(true)) running jobs are aborted; on a graceful one they finish.
+  worker.close = async (force = false) => {
+    if (force) closing.abort();
+    try {
+      await close(force);
+    } finally {
+      client.disconnect();
+    }
+  };
+  return worker;
+}
+
+export function startEmbedWorker(deps: WatermarkWorkerDeps): Worker<EmbedJobPayload, EmbedJobResult> {
+  return startWorker<EmbedJobPayload, EmbedJobResult>(QUEUES.embed, deps, async (job, signal) => {
+    const log = deps.log.child({ queue: QUEUES.embed, job: job.id });
+    const summary = await runEmbedCommand(job.data, { env: deps.env, cwd: deps.cwd, signal, log, onProgress: progressReporter(job) });
+    return {
+      outputs: summary.outputs.map((o) => ({ output: o.output, recipient: o.recipient.name, watermarkId: o.recipient.watermarkId })),
+      frames: summary.frames,
+      elapsedMs: summary.elapsedMs,
+    };
+  });
+}
+
+export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPayload, DetectJobResult> {
+  return startWorker<DetectJobPayload, DetectJobResult>(QUEUES.detect, deps, async (job, signal) => {
+    const log = deps.log.child({ queue: QUEUES.detect, job: job.id });
+    const { native: _native, ...outcome } = await runDetectCommand(job.data, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
+    return outcome;
+  });
+}
