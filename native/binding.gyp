@@ -8,6 +8,7 @@
         "src/embed.cc",
         "src/detect.cc",
         "src/register.cc",
+        "src/fingerprint.cc",
         "src/binding.cc"
       ],
       "include_dirs": [

@@ -330,3 +330,47 @@ export function dctQuantize(p: Plane8, q: number): Plane8 {
     }
   return { data: out, width: w, height: h };
 }
+
+/** Left-right mirror. */
+export function mirror(p: Plane8): Plane8 {
+  const out = new Uint8Array(p.data.length);
+  for (let y = 0; y < p.height; y++)
+    for (let x = 0; x < p.width; x++) out[y * p.width + x] = p.data[y * p.width + p.width - 1 - x]!;
+  return { data: out, width: p.width, height: p.height };
+}
+
+/**
+ * Burnt-in overlays: a semi-opaque bright "logo" box with a dark glyph pattern in the top-right
+ * corner (`logo` = its width as a fraction of the frame) and, optionally, two lines of
+ * white "subtitle" glyphs near the bottom.
+ */
+export function overlay(p: Plane8, opts: { logo?: number; subtitles?: boolean; seed?: number } = {}): Plane8 {
+  const { width: w, height: h } = p;
+  const out = new Uint8Array(p.data);
+  const r = rng(opts.seed ?? 5);
+  const lw = Math.round(w * (opts.logo ?? 0.12)),
+    lh = Math.round(lw * 0.45);
+  const lx = w - lw - Math.round(w * 0.03),
+    ly = Math.round(h * 0.04);
+  for (let y = ly; y < ly + lh; y++)
+    for (let x = lx; x < lx + lw; x++) {
+      const glyph = ((Math.floor(((x - lx) / lw) * 6) + Math.floor(((y - ly) / lh) * 3)) & 1) === 0;
+      const v = glyph ? 40 : 235;
+      out[y * w + x] = Math.round(0.3 * out[y * w + x]! + 0.7 * v);
+    }
+  if (opts.subtitles) {
+    const ch = Math.max(4, Math.round(h * 0.045));
+    for (let line = 0; line < 2; line++) {
+      const y0 = Math.round(h * 0.8) + line * Math.round(ch * 1.4);
+      const len = Math.round(w * (0.45 + 0.2 * r()));
+      const x0 = (w - len) >> 1;
+      for (let x = x0; x < x0 + len; x += Math.round(ch * 0.7)) {
+        if (r() < 0.15) continue; // spaces
+        const gw = Math.round(ch * 0.55);
+        for (let y = y0; y < y0 + ch && y < h; y++)
+          for (let xx = x; xx < x + gw && xx < w; xx++) if (r() < 0.55) out[y * w + xx] = 235;
+      }
+    }
+  }
+  return { data: out, width: w, height: h };
+}

@@ -2,10 +2,13 @@
 // conversion of results. All signal processing lives in the other files.
 #include <napi.h>
 
+#include <cstring>
 #include <memory>
+#include <vector>
 
 #include "detect.h"
 #include "embed.h"
+#include "fingerprint.h"
 
 namespace {
 
@@ -160,10 +163,138 @@ Napi::Value DetectWithOriginal(const Napi::CallbackInfo& info) {
   return resultObject(env, vigil::detectWithOriginal(key, leak, orig));
 }
 
+// ------------------------------------------------------------------ perceptual fingerprint
+
+Napi::Value Fingerprint(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) throw Napi::TypeError::New(env, "fingerprint(plane, width, height, stride?)");
+  int w = info[1].As<Napi::Number>().Int32Value(), h = info[2].As<Napi::Number>().Int32Value();
+  int stride = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : w;
+  if (w < 16 || h < 16) throw Napi::RangeError::New(env, "plane too small (min 16x16)");
+  const uint8_t* p = planePtr<uint8_t>(env, info[0], w, h, stride, napi_uint8_array);
+  vigil::fp::Fingerprint f = vigil::fp::fingerprint8(p, w, h, stride);
+  Napi::Buffer<uint8_t> bits = Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(f.h), vigil::fp::kBytes);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("bits", bits);
+  o.Set("informative", f.informative);
+  o.Set("contrast", f.contrast);
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("x", f.content.x);
+  c.Set("y", f.content.y);
+  c.Set("width", f.content.width);
+  c.Set("height", f.content.height);
+  o.Set("content", c);
+  return o;
+}
+
+// A packed fingerprint array: n * kBytes bytes (little-endian words, 8-byte aligned by the caller or copied here).
+struct Packed {
+  std::vector<uint64_t> words;
+  int n = 0;
+};
+
+Packed packed(const Napi::Env& env, const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(env, std::string(what) + " must be a Uint8Array");
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  if (a.ByteLength() % vigil::fp::kBytes != 0) throw Napi::RangeError::New(env, std::string(what) + " length is not a multiple of the fingerprint size");
+  Packed p;
+  p.n = static_cast<int>(a.ByteLength() / vigil::fp::kBytes);
+  p.words.resize(a.ByteLength() / 8);
+  std::memcpy(p.words.data(), a.Data(), a.ByteLength());
+  return p;
+}
+
+const uint8_t* flags(const Napi::Env& env, const Napi::Value& v, int n, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || v.As<Napi::Uint8Array>().ElementLength() != static_cast<size_t>(n))
+    throw Napi::TypeError::New(env, std::string(what) + " must be a Uint8Array with one flag per fingerprint");
+  return v.As<Napi::Uint8Array>().Data();
+}
+
+const double* times(const Napi::Env& env, const Napi::Value& v, int n, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array || v.As<Napi::Float64Array>().ElementLength() != static_cast<size_t>(n))
+    throw Napi::TypeError::New(env, std::string(what) + " must be a Float64Array with one time per fingerprint");
+  return v.As<Napi::Float64Array>().Data();
+}
+
+Napi::Value FingerprintDistance(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Packed a = packed(env, info[0], "a"), b = packed(env, info[1], "b");
+  if (a.n != 1 || b.n != 1) throw Napi::RangeError::New(env, "one fingerprint each");
+  bool mirror = info.Length() < 3 || !info[2].IsBoolean() || info[2].As<Napi::Boolean>().Value();
+  return Napi::Number::New(env, vigil::fp::distance(a.words.data(), b.words.data(), mirror));
+}
+
+// matchSequences(refBits, refTimes, refInformative, candBits, candTimes, candInformative, params)
+Napi::Value MatchSequences(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7 || !info[6].IsObject()) throw Napi::TypeError::New(env, "matchSequences: 7 arguments");
+  Packed ref = packed(env, info[0], "reference"), cand = packed(env, info[3], "candidate");
+  const double* rt = times(env, info[1], ref.n, "reference times");
+  const uint8_t* ri = flags(env, info[2], ref.n, "reference informative");
+  const double* ct = times(env, info[4], cand.n, "candidate times");
+  const uint8_t* ci = flags(env, info[5], cand.n, "candidate informative");
+  Napi::Object o = info[6].As<Napi::Object>();
+  vigil::fp::MatchParams prm;
+  prm.frameThreshold = intField(env, o, "frameThreshold");
+  prm.minVotes = intField(env, o, "minVotes");
+  prm.minCoverage = o.Get("minCoverage").As<Napi::Number>().DoubleValue();
+  prm.binSeconds = o.Get("binSeconds").As<Napi::Number>().DoubleValue();
+  prm.mirror = o.Get("mirror").As<Napi::Boolean>().Value();
+  vigil::fp::SequenceMatch m = vigil::fp::matchSequences(ref.words.data(), rt, ri, ref.n, cand.words.data(), ct, ci, cand.n, prm);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("matched", m.matched);
+  r.Set("distance", m.distance);
+  r.Set("offset", m.offset);
+  r.Set("votes", m.votes);
+  r.Set("runnerUpVotes", m.runnerUpVotes);
+  r.Set("matchedFrames", m.matchedFrames);
+  r.Set("comparableFrames", m.comparableFrames);
+  r.Set("candidateFrames", m.candidateFrames);
+  r.Set("coverage", m.coverage);
+  Napi::Array spans = Napi::Array::New(env, m.spans.size());
+  for (size_t i = 0; i < m.spans.size(); i++) {
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("refStart", m.spans[i].refStart);
+    s.Set("refEnd", m.spans[i].refEnd);
+    s.Set("candStart", m.spans[i].candStart);
+    s.Set("candEnd", m.spans[i].candEnd);
+    spans.Set(static_cast<uint32_t>(i), s);
+  }
+  r.Set("matchedSpans", spans);
+  return r;
+}
+
+// matchImages(refBits, refInformative, candBits, candInformative, threshold, mirror)
+Napi::Value MatchImages(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6) throw Napi::TypeError::New(env, "matchImages: 6 arguments");
+  Packed ref = packed(env, info[0], "reference"), cand = packed(env, info[2], "candidate");
+  const uint8_t* ri = flags(env, info[1], ref.n, "reference informative");
+  const uint8_t* ci = flags(env, info[3], cand.n, "candidate informative");
+  int threshold = info[4].As<Napi::Number>().Int32Value();
+  bool mirror = info[5].As<Napi::Boolean>().Value();
+  std::vector<vigil::fp::PageMatch> ms = vigil::fp::matchImages(ref.words.data(), ri, ref.n, cand.words.data(), ci, cand.n, threshold, mirror);
+  Napi::Array arr = Napi::Array::New(env, ms.size());
+  for (size_t i = 0; i < ms.size(); i++) {
+    Napi::Object m = Napi::Object::New(env);
+    m.Set("candidate", ms[i].candidate);
+    m.Set("reference", ms[i].reference);
+    m.Set("distance", ms[i].distance);
+    m.Set("matched", ms[i].matched);
+    arr.Set(static_cast<uint32_t>(i), m);
+  }
+  return arr;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Embedder", EmbedderWrap::Init(env));
   exports.Set("Detector", DetectorWrap::Init(env));
   exports.Set("detectWithOriginal", Napi::Function::New(env, DetectWithOriginal));
+  exports.Set("fingerprint", Napi::Function::New(env, Fingerprint));
+  exports.Set("fingerprintDistance", Napi::Function::New(env, FingerprintDistance));
+  exports.Set("matchSequences", Napi::Function::New(env, MatchSequences));
+  exports.Set("matchImages", Napi::Function::New(env, MatchImages));
   exports.Set("version", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kVersion); }));
   return exports;
 }
