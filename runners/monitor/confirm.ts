@@ -1,53 +1,81 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  DEFAULT_FRAME_THRESHOLD, matchImages, matchSequences, type Fingerprint, type SequenceMatch, type TimedFingerprint,
+} from '../../native/fingerprint.js';
 import type { ContentSpec } from '../../reconciler/catalog/types.js';
 import type { Fetcher } from './fetch.js';
-import { compareHashes, imageHash, pHash, videoHashes, type Fingerprinter, type FrameHash } from './fingerprint.js';
+import { FINGERPRINTER, REFERENCE_FPS, SUSPECT_FPS, imageFingerprint, videoFingerprints } from './fingerprint.js';
 import type { Confirmer, Verdict } from './round.js';
 
 /**
  * Phase 2: acquire the media behind a suspect (a video file, an HLS playlist, or the images of a
  * comic chapter) through the safe fetcher, never through ffmpeg's own network stack, and compare its
- * perceptual hashes with the reference hashes of the original.
+ * native perceptual fingerprints with the reference fingerprints of the original: video by offset
+ * voting over sampled frames (matchSequences), image sets page by page (matchImages).
  */
 
-export interface References {
-  video: FrameHash[];
-  images: FrameHash[];
+/** One reference video (an episode, a film), sampled at REFERENCE_FPS. */
+export interface ReferenceVideo {
+  media: string;
+  episode?: number;
+  frames: TimedFingerprint[];
 }
 
-export const REFERENCE_CROPS = [1, 0.9, 0.8] as const;
+/** One page of a reference image set (a comic chapter); pages count from 1 in file-name order. */
+export interface ReferencePage {
+  media: string;
+  page: number;
+  fingerprint: Fingerprint;
+}
+
+export interface References {
+  video: ReferenceVideo[];
+  images: ReferencePage[];
+}
+
+export const referenceFrameCount = (r: References): number => r.video.reduce((n, v) => n + v.frames.length, 0) + r.images.length;
+
+const IMAGE_FILE = /\.(png|jpe?g|webp|gif|bmp)$/i;
 
 /** Reference fingerprints of a content's referenceMedia (paths relative to `root`), computed when it is registered. */
-export async function referenceFingerprints(spec: ContentSpec, root: string, fp: Fingerprinter = pHash, every = 1): Promise<References> {
+export async function referenceFingerprints(spec: ContentSpec, root: string): Promise<References> {
   const refs: References = { video: [], images: [] };
   for (const media of spec.referenceMedia ?? []) {
     const p = path.resolve(root, media.path);
     if (media.kind === 'images' || (await stat(p)).isDirectory()) {
-      const files = (await readdir(p)).filter((f) => /\.(png|jpe?g|webp|gif|bmp)$/i.test(f)).sort();
+      const files = (await readdir(p)).filter((f) => IMAGE_FILE.test(f)).sort();
       for (const [i, f] of files.entries()) {
-        for (const crop of REFERENCE_CROPS) {
-          const h = await imageHash(fp, path.join(p, f), crop);
-          if (h !== undefined) refs.images.push({ at: i + 1, hash: h });
-        }
+        const fingerprint = await imageFingerprint(path.join(p, f));
+        if (fingerprint) refs.images.push({ media: media.path, page: i + 1, fingerprint });
       }
     } else {
-      for (const crop of REFERENCE_CROPS) refs.video.push(...await videoHashes(fp, p, { every, crop }));
+      refs.video.push({ media: media.path, ...(media.episode === undefined ? {} : { episode: media.episode }), frames: await videoFingerprints(p, { fps: REFERENCE_FPS }) });
     }
   }
   return refs;
 }
 
+/**
+ * Policy `thresholds.matchDistance` is a normalized distance, bits / 64 (the unit of the distances a
+ * verdict reports); the native frame threshold is in bits of 64. So 0.156 → 10 bits (the native
+ * default, used when the policy sets none), 0.18 → 12. The native hashes have exactly 32 ones, so
+ * distances are even and odd thresholds behave like the even number below. Capped at 32 bits (chance).
+ */
+export function frameThresholdOf(matchDistance: number | undefined): number {
+  if (matchDistance === undefined) return DEFAULT_FRAME_THRESHOLD;
+  return Math.min(32, Math.max(0, Math.round(matchDistance * 64)));
+}
+
 export interface ConfirmOptions {
   fetch: Fetcher;
   references: References;
-  fingerprinter?: Fingerprinter;
-  /** Largest normalized Hamming distance for a frame to match (Policy thresholds.matchDistance). */
+  /** Largest normalized frame distance (Policy thresholds.matchDistance); see frameThresholdOf. */
   matchDistance?: number;
-  /** Share of checked frames or pages that must match. */
-  minMatchedShare?: number;
-  every?: number;
+  /** Suspect video sampling rate (default SUSPECT_FPS) and the most frames decoded from it. */
+  fps?: number;
+  maxFrames?: number;
   maxMediaBytes?: number;
   maxSegments?: number;
   maxImages?: number;
@@ -68,10 +96,22 @@ export async function hlsSegments(fetch: Fetcher, url: string, maxSegments: numb
   return lines.filter((l) => l !== '' && !l.startsWith('#')).slice(0, maxSegments).map((l) => new URL(l, res.finalUrl).href);
 }
 
+const round3 = (x: number) => Number(x.toFixed(3));
+const round2 = (x: number) => Number(x.toFixed(2));
+
+/** The suspect against every reference video; the best is a match, else the one with most votes. */
+function bestSequence(references: readonly ReferenceVideo[], candidate: TimedFingerprint[], frameThreshold: number): { ref: ReferenceVideo; m: SequenceMatch } | undefined {
+  let best: { ref: ReferenceVideo; m: SequenceMatch } | undefined;
+  for (const ref of references) {
+    const m = matchSequences(ref.frames, candidate, { frameThreshold });
+    if (!best || (m.matched && !best.m.matched) || (m.matched === best.m.matched && m.votes > best.m.votes)) best = { ref, m };
+  }
+  return best;
+}
+
 export function createConfirmer(o: ConfirmOptions): Confirmer {
-  const fp = o.fingerprinter ?? pHash;
-  const maxDistance = o.matchDistance ?? 0.18;
-  const share = o.minMatchedShare ?? 0.5;
+  const frameThreshold = frameThresholdOf(o.matchDistance);
+  const fps = o.fps ?? SUSPECT_FPS;
   const maxBytes = o.maxMediaBytes ?? 200 * 1024 * 1024;
   return async ({ page }): Promise<Verdict> => {
     const media = page.media.filter((m) => (m.kind === 'image' ? o.references.images.length > 0 : o.references.video.length > 0));
@@ -93,26 +133,45 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
         } else {
           await writeFile(file, (await o.fetch(video.url, { accept: VIDEO_TYPES, maxBytes })).body);
         }
-        const hashes = await videoHashes(fp, file, { every: o.every ?? 1 });
-        const c = compareHashes(hashes, o.references.video, maxDistance);
-        const evidence = { media: video.url, kind: video.kind, fingerprinter: fp.name, checkedFrames: c.checked, matchedTimes: c.matched.map((m) => ({ at: m.at, referenceAt: m.referenceAt, distance: Number(m.distance.toFixed(3)) })) };
-        if (c.checked > 0 && c.matched.length >= Math.max(2, Math.ceil(c.checked * share))) return { verdict: 'match', distance: c.distance, evidence };
-        return { verdict: 'no-match', distance: c.distance, reason: `${c.matched.length} of ${c.checked} frames within ${maxDistance}` };
+        const frames = await videoFingerprints(file, { fps, maxFrames: o.maxFrames ?? 300 });
+        const best = bestSequence(o.references.video, frames, frameThreshold);
+        if (!best) return { verdict: 'unavailable', reason: 'no reference video' };
+        const { ref, m } = best;
+        const summary = `${m.votes} votes at offset ${round2(m.offset)} s, ${m.matchedFrames}/${m.comparableFrames} frames within ${frameThreshold} bits (coverage ${round2(m.coverage)})`;
+        if (!m.matched) return { verdict: 'no-match', distance: m.distance, reason: `${summary} against ${ref.media}: below the decision rule` };
+        const evidence = {
+          media: video.url, kind: video.kind, fingerprinter: FINGERPRINTER, frameThreshold,
+          reference: { media: ref.media, ...(ref.episode === undefined ? {} : { episode: ref.episode }) },
+          offset: round2(m.offset), votes: m.votes, runnerUpVotes: m.runnerUpVotes, distance: round3(m.distance), coverage: round3(m.coverage),
+          checkedFrames: m.candidateFrames, matchedFrames: m.matchedFrames,
+          // Suspect time → original time, seconds.
+          matchedTimes: m.matchedSpans.map((s) => ({ from: round2(s.candStart), to: round2(s.candEnd), referenceFrom: round2(s.refStart), referenceTo: round2(s.refEnd) })),
+        };
+        return { verdict: 'match', distance: m.distance, evidence };
       }
       const images = media.filter((m) => m.kind === 'image').slice(0, o.maxImages ?? 40);
-      const hashes: FrameHash[] = [];
+      const pages: { page: number; url: string; fingerprint: Fingerprint }[] = [];
       for (const [i, img] of images.entries()) {
         const file = path.join(dir, `p${i}`);
         try {
           await writeFile(file, (await o.fetch(img.url, { accept: ['image/*'], maxBytes: 20 * 1024 * 1024 })).body);
-          const h = await imageHash(fp, file);
-          if (h !== undefined) hashes.push({ at: i + 1, hash: h });
+          const fingerprint = await imageFingerprint(file);
+          if (fingerprint) pages.push({ page: i + 1, url: img.url, fingerprint });
         } catch { /* a broken image is not evidence either way */ }
       }
-      const c = compareHashes(hashes, o.references.images, maxDistance);
-      const evidence = { kind: 'images', fingerprinter: fp.name, checkedPages: c.checked, matchedPages: c.matched.map((m) => ({ page: m.at, referencePage: m.referenceAt, distance: Number(m.distance.toFixed(3)) })) };
-      if (c.checked > 0 && c.matched.length >= Math.max(1, Math.ceil(c.checked * share))) return { verdict: 'match', distance: c.distance, evidence };
-      return { verdict: 'no-match', distance: c.distance, reason: `${c.matched.length} of ${c.checked} pages within ${maxDistance}` };
+      const refs = o.references.images;
+      const r = matchImages(refs.map((p) => p.fingerprint), pages.map((p) => p.fingerprint), { threshold: frameThreshold });
+      const matched = r.pages.filter((p) => p.matched);
+      const distance = matched.length > 0 ? matched.reduce((s, p) => s + p.distance, 0) / matched.length / 64 : 1;
+      if (!r.matched) return { verdict: 'no-match', distance, reason: `${r.matchedPages} of ${pages.length} pages within ${frameThreshold} bits` };
+      const evidence = {
+        kind: 'images', fingerprinter: FINGERPRINTER, frameThreshold, checkedPages: pages.length,
+        matchedPages: matched.map((p) => {
+          const ref = refs[p.reference]!;
+          return { page: pages[p.candidate]!.page, url: pages[p.candidate]!.url, reference: { media: ref.media, page: ref.page }, distance: round3(p.distance / 64) };
+        }),
+      };
+      return { verdict: 'match', distance, evidence };
     } catch (error) {
       return { verdict: 'unavailable', reason: `could not acquire the media: ${(error as Error).message}` };
     } finally {

@@ -1,73 +1,72 @@
 import { spawn } from 'node:child_process';
+import { frameFingerprint, type Fingerprint, type TimedFingerprint } from '../../native/fingerprint.js';
 
 /**
- * Perceptual fingerprints for phase 2. A Fingerprinter turns a 32x32 luma thumbnail into a 64-bit
- * hash; two thumbnails of the same picture (re-encoded, rescaled, slightly cropped) have hashes a
- * few bits apart. pHash below is plain TypeScript; the native engine (native/) can provide the same
- * interface later and be swapped in without touching the callers.
+ * Frames for phase 2: ffmpeg decodes a local file (never a URL: the safe fetcher brought it here)
+ * to 8-bit gray planes at a sampling rate and a bounded size, and the native engine fingerprints
+ * each plane (native/README.md, "Perceptual fingerprint"). Full planes, not thumbnails: the native
+ * fingerprint removes borders and hashes 100 crop windows itself, which is what makes it survive
+ * letterboxing and crops.
  */
 
-export const THUMB = 32;
+/** Longer side of the decoded planes; the native reduction goes to ≤ 256 samples per axis anyway. */
+export const MAX_SIDE = 640;
+/**
+ * Sampling rate for reference video (808 bytes stored per frame: ~11.6 MB for a 2-hour title). Not
+ * below the suspect rate: a leak cut anywhere is sampled at another phase, and at 1 fps a suspect
+ * frame can lie 0.5 s from the nearest reference frame, too far in fast motion.
+ */
+export const REFERENCE_FPS = 2;
+/** Sampling rate for suspect video; matching compares timestamps, so the rates may differ. */
+export const SUSPECT_FPS = 2;
+/**
+ * Identifies how references were made (engine, sampling, size): stored with them and part of their
+ * media hash, so changing any of it recomputes stored references on the next round.
+ */
+export const FINGERPRINTER = `vigil-native-fp/1 ref ${REFERENCE_FPS} fps, ≤${MAX_SIDE} px`;
 
-export interface Fingerprinter {
-  name: string;
-  /** A 32x32 luma thumbnail (row-major, 0..255) → a 64-bit hash. */
-  hash(luma: Uint8Array): bigint;
+/** The smallest plane the native fingerprint accepts (icons and tracking pixels are below it). */
+const MIN_SIDE = 16;
+
+export interface GrayFrame {
+  width: number;
+  height: number;
+  plane: Uint8Array;
 }
 
-const N = THUMB;
-const COS: number[][] = Array.from({ length: 8 }, (_, u) => Array.from({ length: N }, (_, x) => Math.cos(((2 * x + 1) * u * Math.PI) / (2 * N))));
-
-/** DCT-based pHash: the 8x8 lowest frequencies of the thumbnail's DCT, each above or below their median. */
-export const pHash: Fingerprinter = {
-  name: 'phash-dct-32',
-  hash(luma) {
-    if (luma.length !== N * N) throw new Error(`pHash wants ${N * N} luma samples, got ${luma.length}`);
-    // Separable DCT, only the 8 lowest frequencies in each direction are needed.
-    const rows: number[][] = Array.from({ length: N }, (_, y) => COS.map((c) => {
-      let s = 0;
-      for (let x = 0; x < N; x += 1) s += luma[y * N + x]! * c[x]!;
-      return s;
-    }));
-    const coeffs: number[] = [];
-    for (let v = 0; v < 8; v += 1) {
-      for (let u = 0; u < 8; u += 1) {
-        let s = 0;
-        for (let y = 0; y < N; y += 1) s += rows[y]![u]! * COS[v]![y]!;
-        coeffs.push(s);
-      }
+/** Splits a stream of binary PGM images (P5, maxval 255), as ffmpeg's image2pipe writes them. */
+export function parsePgmStream(all: Buffer): GrayFrame[] {
+  const frames: GrayFrame[] = [];
+  let o = 0;
+  while (o < all.length) {
+    const fields: string[] = [];
+    if (all[o] !== 0x50 || all[o + 1] !== 0x35) throw new Error(`not a PGM (P5) image at byte ${o}`);
+    o += 2;
+    while (fields.length < 3) {
+      while (o < all.length && /\s/.test(String.fromCharCode(all[o]!))) o += 1;
+      if (all[o] === 0x23) { while (o < all.length && all[o] !== 0x0a) o += 1; continue; }
+      const start = o;
+      while (o < all.length && !/\s/.test(String.fromCharCode(all[o]!))) o += 1;
+      fields.push(all.toString('latin1', start, o));
     }
-    const ac = coeffs.slice(1);
-    const median = [...ac].sort((a, b) => a - b)[Math.floor(ac.length / 2)]!;
-    let h = 0n;
-    for (let i = 0; i < 64; i += 1) h = (h << 1n) | (coeffs[i]! > median ? 1n : 0n);
-    return h;
-  },
-};
-
-export function hamming(a: bigint, b: bigint): number {
-  let x = a ^ b;
-  let n = 0;
-  while (x) { n += Number(x & 1n); x >>= 1n; }
-  return n;
+    o += 1; // the single whitespace byte after maxval
+    const [width, height, maxval] = fields.map(Number) as [number, number, number];
+    if (!(width > 0 && height > 0) || maxval !== 255) throw new Error(`unexpected PGM header ${fields.join(' ')}`);
+    const size = width * height;
+    if (o + size > all.length) throw new Error('truncated PGM image');
+    frames.push({ width, height, plane: new Uint8Array(all.buffer, all.byteOffset + o, size) });
+    o += size;
+  }
+  return frames;
 }
 
-export interface FrameHash {
-  /** Seconds into the video, or the 1-based page of an image set. */
-  at: number;
-  hash: bigint;
-}
-
-/**
- * 32x32 luma thumbnails from any file ffmpeg reads: one per `every` seconds for video, one per image.
- * `crop` (0 < crop ≤ 1) keeps the centre fraction first, so references also cover cropped copies.
- */
-export function ffmpegThumbnails(input: string, opts: { every?: number; crop?: number; image?: boolean; maxFrames?: number; timeoutMs?: number } = {}): Promise<Uint8Array[]> {
+/** Gray planes from a local file: `fps` frames per second for video, or the first frame of an image. */
+export function ffmpegGrayFrames(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number } = {}): Promise<GrayFrame[]> {
   const filters: string[] = [];
-  if (!opts.image) filters.push(`fps=1/${opts.every ?? 1}`);
-  if (opts.crop && opts.crop < 1) filters.push(`crop=iw*${opts.crop}:ih*${opts.crop}`);
-  filters.push(`scale=${N}:${N}:flags=area`, 'format=gray');
-  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', filters.join(','), '-frames:v', String(opts.maxFrames ?? 600), '-f', 'rawvideo', 'pipe:1'];
+  if (opts.fps) filters.push(`fps=${opts.fps}`);
+  // Fit in a MAX_SIDE box keeping the aspect ratio; never upscale.
+  filters.push(`scale='min(${MAX_SIDE},iw)':'min(${MAX_SIDE},ih)':force_original_aspect_ratio=decrease:flags=area`, 'format=gray');
+  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', filters.join(','), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -79,49 +78,20 @@ export function ffmpegThumbnails(input: string, opts: { every?: number; crop?: n
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) { reject(new Error(`ffmpeg could not read ${input}: ${err.trim().split('\n').pop() ?? `exit ${code}`}`)); return; }
-      const all = Buffer.concat(chunks);
-      const frames: Uint8Array[] = [];
-      for (let o = 0; o + N * N <= all.length; o += N * N) frames.push(new Uint8Array(all.subarray(o, o + N * N)));
-      resolve(frames);
+      try { resolve(parsePgmStream(Buffer.concat(chunks))); } catch (e) { reject(e as Error); }
     });
   });
 }
 
-export async function videoHashes(fp: Fingerprinter, file: string, opts: { every?: number; crop?: number; maxFrames?: number } = {}): Promise<FrameHash[]> {
-  const every = opts.every ?? 1;
-  return (await ffmpegThumbnails(file, { ...opts, every })).map((t, i) => ({ at: i * every, hash: fp.hash(t) }));
+/** Fingerprints of a video sampled at `fps` (times from the sample index: offsets are found by voting). */
+export async function videoFingerprints(file: string, opts: { fps: number; maxFrames?: number }): Promise<TimedFingerprint[]> {
+  const frames = await ffmpegGrayFrames(file, { fps: opts.fps, maxFrames: opts.maxFrames ?? 24 * 3600 * opts.fps, timeoutMs: 10 * 60_000 });
+  return frames.flatMap((f, i) => (f.width >= MIN_SIDE && f.height >= MIN_SIDE
+    ? [{ time: i / opts.fps, fingerprint: frameFingerprint(f.plane, f.width, f.height) }] : []));
 }
 
-export async function imageHash(fp: Fingerprinter, file: string, crop?: number): Promise<bigint | undefined> {
-  const [thumb] = await ffmpegThumbnails(file, { image: true, maxFrames: 1, ...(crop ? { crop } : {}) });
-  return thumb ? fp.hash(thumb) : undefined;
-}
-
-export interface FrameMatch {
-  at: number;
-  referenceAt: number;
-  distance: number;
-}
-
-export interface Comparison {
-  matched: FrameMatch[];
-  checked: number;
-  /** Median normalized distance (bits / 64) of the matched frames; 1 when none matched. */
-  distance: number;
-}
-
-/** Each suspect hash against its nearest reference hash; a frame matches within maxDistance (normalized). */
-export function compareHashes(suspect: readonly FrameHash[], reference: readonly FrameHash[], maxDistance: number): Comparison {
-  const matched: FrameMatch[] = [];
-  for (const s of suspect) {
-    let best: FrameHash | undefined;
-    let bestD = 65;
-    for (const r of reference) {
-      const d = hamming(s.hash, r.hash);
-      if (d < bestD) { bestD = d; best = r; }
-    }
-    if (best && bestD / 64 <= maxDistance) matched.push({ at: s.at, referenceAt: best.at, distance: bestD / 64 });
-  }
-  const ds = matched.map((m) => m.distance).sort((a, b) => a - b);
-  return { matched, checked: suspect.length, distance: ds.length > 0 ? ds[Math.floor(ds.length / 2)]! : 1 };
+/** Fingerprint of one image (a comic page), or undefined when it is too small to be a page. */
+export async function imageFingerprint(file: string): Promise<Fingerprint | undefined> {
+  const [f] = await ffmpegGrayFrames(file);
+  return f && f.width >= MIN_SIDE && f.height >= MIN_SIDE ? frameFingerprint(f.plane, f.width, f.height) : undefined;
 }

@@ -1,46 +1,71 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { FINGERPRINT_BYTES, fingerprintFromBits } from '../../native/fingerprint.js';
 import type { ContentSpec } from '../../reconciler/catalog/types.js';
-import { referenceFingerprints, type References } from './confirm.js';
-import { pHash, type FrameHash, type Fingerprinter } from './fingerprint.js';
+import { referenceFingerprints, referenceFrameCount, type References } from './confirm.js';
+import { FINGERPRINTER } from './fingerprint.js';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
+/**
+ * The jsonb kept in reference_fingerprints.fingerprints. Fingerprint bits are base64: per video one
+ * string of all its frames' 808-byte fingerprints back to back (one string parses much faster than
+ * thousands), per page one string. `informative` is 1/0 per frame.
+ */
 interface StoredReferences {
   fingerprinter: string;
-  video: { at: number; hash: string }[];
-  images: { at: number; hash: string }[];
+  video: { media: string; episode?: number; times: number[]; informative: number[]; bits: string }[];
+  images: { media: string; page: number; informative: number; bits: string }[];
 }
 
-/** Identifies the reference media list (and the fingerprinter): when either changes, fingerprints are recomputed. */
-export function mediaHash(spec: ContentSpec, fp: Fingerprinter): string {
-  return createHash('sha1').update(JSON.stringify({ fp: fp.name, media: spec.referenceMedia ?? [] })).digest('hex');
+/** Identifies the reference media list and the fingerprinter: when either changes, fingerprints are recomputed. */
+export function mediaHash(spec: ContentSpec): string {
+  return createHash('sha1').update(JSON.stringify({ fp: FINGERPRINTER, media: spec.referenceMedia ?? [] })).digest('hex');
 }
 
-const toStored = (hashes: FrameHash[]) => hashes.map((h) => ({ at: h.at, hash: h.hash.toString(16) }));
-const fromStored = (hashes: { at: number; hash: string }[]): FrameHash[] => hashes.map((h) => ({ at: h.at, hash: BigInt(`0x${h.hash}`) }));
+function toStored(r: References): StoredReferences {
+  return {
+    fingerprinter: FINGERPRINTER,
+    video: r.video.map((v) => ({
+      media: v.media, ...(v.episode === undefined ? {} : { episode: v.episode }),
+      times: v.frames.map((f) => f.time), informative: v.frames.map((f) => (f.fingerprint.informative ? 1 : 0)),
+      bits: Buffer.concat(v.frames.map((f) => f.fingerprint.bits)).toString('base64'),
+    })),
+    images: r.images.map((p) => ({ media: p.media, page: p.page, informative: p.fingerprint.informative ? 1 : 0, bits: Buffer.from(p.fingerprint.bits).toString('base64') })),
+  };
+}
+
+function fromStored(s: StoredReferences): References {
+  return {
+    video: s.video.map((v) => {
+      const bits = Buffer.from(v.bits, 'base64');
+      return {
+        media: v.media, ...(v.episode === undefined ? {} : { episode: v.episode }),
+        frames: v.times.map((time, i) => ({ time, fingerprint: fingerprintFromBits(bits.subarray(i * FINGERPRINT_BYTES, (i + 1) * FINGERPRINT_BYTES), v.informative[i] === 1) })),
+      };
+    }),
+    images: s.images.map((p) => ({ media: p.media, page: p.page, fingerprint: fingerprintFromBits(Buffer.from(p.bits, 'base64'), p.informative === 1) })),
+  };
+}
 
 /**
  * A content's reference fingerprints, computed once (decoding the originals is the expensive part)
  * and kept in PostgreSQL, so every later round, on any worker, only reads them.
  */
 export async function referencesFor(
-  db: Queryable, contentId: string, spec: ContentSpec, mediaRoot: string, fp: Fingerprinter = pHash,
+  db: Queryable, contentId: string, spec: ContentSpec, mediaRoot: string,
 ): Promise<{ references: References; computed: boolean }> {
-  const hash = mediaHash(spec, fp);
+  const hash = mediaHash(spec);
   const stored = await db.query<{ media_hash: string; fingerprints: StoredReferences }>(
     'select media_hash, fingerprints from reference_fingerprints where content_id = $1', [contentId]);
   const row = stored.rows[0];
-  if (row && row.media_hash === hash) {
-    return { references: { video: fromStored(row.fingerprints.video), images: fromStored(row.fingerprints.images) }, computed: false };
-  }
-  const references = await referenceFingerprints(spec, mediaRoot, fp);
-  const value: StoredReferences = { fingerprinter: fp.name, video: toStored(references.video), images: toStored(references.images) };
+  if (row && row.media_hash === hash) return { references: fromStored(row.fingerprints), computed: false };
+  const references = await referenceFingerprints(spec, mediaRoot);
   await db.query(
     `insert into reference_fingerprints (content_id, media_hash, fingerprints, frames) values ($1, $2, $3, $4)
      on conflict (content_id) do update set media_hash = excluded.media_hash, fingerprints = excluded.fingerprints,
        frames = excluded.frames, computed_at = now()`,
-    [contentId, hash, JSON.stringify(value), references.video.length + references.images.length],
+    [contentId, hash, JSON.stringify(toStored(references)), referenceFrameCount(references)],
   );
   return { references, computed: true };
 }

@@ -8,7 +8,7 @@ import { QUEUES, type MonitorPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import type { MonitoringJobStatus } from '../../core/status.js';
 import type { CatalogDocument, ContentSpec, Metadata, MonitoringJobSpec, PolicySpec, SiteSpec, SourceRef } from '../../reconciler/catalog/types.js';
-import { createConfirmer } from './confirm.js';
+import { createConfirmer, referenceFrameCount } from './confirm.js';
 import { createFetcher, parseResolve } from './fetch.js';
 import { referencesFor } from './references-store.js';
 import { runRound } from './round.js';
@@ -80,7 +80,7 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
   await startIfDue(deps.pool, jobId, ctx, now);
   const fetch = createFetcher({ allowPrivate: deps.config.crawler.allowPrivate, resolve: parseResolve(deps.config.crawler.resolve), ...(signal ? { signal } : {}) });
   const { references, computed } = await referencesFor(deps.pool, ctx.contentId, ctx.content, deps.config.mediaRoot);
-  if (computed) deps.log.info({ content: ctx.contentId, frames: references.video.length + references.images.length }, 'reference fingerprints computed');
+  if (computed) deps.log.info({ content: ctx.contentId, frames: referenceFrameCount(references) }, 'reference fingerprints computed');
   const watched = ctx.job.sites ? ctx.sites.filter((s) => ctx.job.sites!.includes(s.metadata.id) || s.spec.type === 'legitimate') : ctx.sites;
   const thresholds = ctx.policy.thresholds ?? {};
   const result = await runRound({

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContentSpec } from '../../../reconciler/catalog/types.js';
 import { createConfirmer, referenceFingerprints, type References } from '../../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../../runners/monitor/fetch.js';
-import { compareHashes, hamming, pHash, videoHashes } from '../../../runners/monitor/fingerprint.js';
+import { SUSPECT_FPS, videoFingerprints } from '../../../runners/monitor/fingerprint.js';
+import { matchSequences } from '../../../native/fingerprint.js';
 import { queryFindings, reviewQueue } from '../../../runners/monitor/findings-store.js';
 import { runRound, type RoundInput } from '../../../runners/monitor/round.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
@@ -96,13 +97,17 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('perceptual hashes', () => {
-  it('match a re-encoded, cropped, scaled copy and not another video', async () => {
-    const leak = await videoHashes(pHash, path.join(work, 'leak.mp4'));
-    const other = await videoHashes(pHash, path.join(work, 'other.mp4'));
-    expect(compareHashes(leak, references.video, 0.18).matched.length).toBeGreaterThanOrEqual(leak.length * 0.8);
-    expect(compareHashes(other, references.video, 0.18).matched.length).toBe(0);
-    expect(hamming(0b1011n, 0b0001n)).toBe(2);
+describe('native fingerprints of sampled frames', () => {
+  it('find a re-encoded, cropped, scaled copy at its offset and not another video', async () => {
+    const [ref] = references.video;
+    expect(ref).toMatchObject({ media: 'ref.mp4', episode: 3 });
+    expect(ref!.frames).toHaveLength(16);
+    const leak = await videoFingerprints(path.join(work, 'leak.mp4'), { fps: SUSPECT_FPS });
+    const m = matchSequences(ref!.frames, leak);
+    expect(m).toMatchObject({ matched: true, offset: 0 });
+    expect(m.coverage).toBeGreaterThanOrEqual(0.8);
+    const other = matchSequences(ref!.frames, await videoFingerprints(path.join(work, 'other.mp4'), { fps: SUSPECT_FPS }));
+    expect(other.matched).toBe(false);
   });
 });
 
@@ -124,7 +129,11 @@ describe('a monitoring round', () => {
     expect(r.findings.every((f) => f.family === 'streamfree')).toBe(true);
     const hls = r.findings.find((f) => f.url.includes('s01e04'))!;
     expect(hls.evidence.phase2).toMatchObject({ kind: 'hls' });
-    expect((hls.evidence.phase2 as { matchedTimes: unknown[] }).matchedTimes.length).toBeGreaterThan(2);
+    expect(hls.evidence.phase2).toMatchObject({ reference: { media: 'ref.mp4', episode: 3 } });
+    const phase2 = hls.evidence.phase2 as { matchedFrames: number; votes: number; matchedTimes: { from: number; to: number; referenceFrom: number; referenceTo: number }[] };
+    expect(phase2.matchedFrames).toBeGreaterThanOrEqual(10);
+    expect(phase2.votes).toBeGreaterThanOrEqual(3);
+    expect(phase2.matchedTimes.length).toBeGreaterThan(0);
     // The fake under the right title is rejected by phase 2; the torrent listing has no media and waits for review.
     expect(r.suspects.find((s) => s.url.includes('s01e05'))).toMatchObject({ verdict: 'no-match' });
     expect(r.suspects.find((s) => s.url.includes('bay.example'))).toMatchObject({ verdict: 'unavailable' });
