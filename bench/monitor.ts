@@ -2,8 +2,10 @@
  * Monitoring bench (npm run bench:monitor, or node --import tsx bench/monitor.ts): phase-1 pages
  * scored per second over a generated, labeled multilingual corpus, and recall and precision after
  * each phase. Phase 2 acquires each suspect's video over HTTP from a local server (through the
- * crawler's fetcher) and compares pHashes with reference fingerprints of the original.
+ * crawler's fetcher) and compares native perceptual fingerprints of its sampled frames with the
+ * reference fingerprints of the original (matchSequences). Prints one markdown table.
  * Targets: recall ≥ 0.98, precision after phase 2 ≥ 0.99, zero findings on allow-listed sites.
+ * Exits 1 when a target is missed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,8 +13,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createConfirmer, referenceFingerprints } from '../runners/monitor/confirm.js';
+import { createConfirmer, frameThresholdOf, referenceFingerprints } from '../runners/monitor/confirm.js';
 import { createFetcher } from '../runners/monitor/fetch.js';
+import { FINGERPRINTER, SUSPECT_FPS } from '../runners/monitor/fingerprint.js';
 import { deriveKeywords } from '../runners/monitor/keywords.js';
 import { isSuspect, scorePage } from '../runners/monitor/score.js';
 import { CORPUS_CONTENT, generateCorpus } from './monitor-corpus.js';
@@ -20,8 +23,13 @@ import { CORPUS_CONTENT, generateCorpus } from './monitor-corpus.js';
 const SIZE = Number(process.env.BENCH_PAGES ?? 1200);
 const ALLOW_LISTED = ['harborpictures.example'];
 
-function ratio(a: number, b: number): string {
-  return b === 0 ? 'n/a' : (a / b).toFixed(4);
+const ratio = (a: number, b: number): number => (b === 0 ? Number.NaN : a / b);
+const fmt = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -74,13 +82,25 @@ async function main(): Promise<void> {
   const tp2 = findings.filter((p) => p.label === 'leak').length;
 
   const byLabel = (xs: typeof corpus) => Object.fromEntries(['leak', 'decoy', 'review', 'official', 'other-title'].map((l) => [l, xs.filter((p) => p.label === l).length]));
-  console.log(`corpus: ${corpus.length} pages in ${new Set(corpus.map((p) => p.lang)).size} languages`, byLabel(corpus));
-  console.log(`phase 1: ${Math.round(perSecond)} pages scored per second (${keywords.terms.length} terms)`);
-  console.log(`phase 1: ${suspects.length} suspects ${JSON.stringify(byLabel(suspects))}; recall ${ratio(tp1, leaks.length)}, precision ${ratio(tp1, suspects.length)}`);
-  console.log(`phase 2: ${findings.length} findings ${JSON.stringify(byLabel(findings))}; recall ${ratio(tp2, leaks.length)}, precision ${ratio(tp2, findings.length)} (${phase2Seconds.toFixed(1)} s, ${(phase2Seconds / Math.max(1, suspects.length) * 1000).toFixed(0)} ms per suspect)`);
-  console.log(`allow-listed: ${corpus.filter((p) => p.allowListed).length} pages, ${findings.filter((p) => p.allowListed).length} findings`);
-  const missed = leaks.filter((p) => !findings.includes(p)).slice(0, 5);
-  for (const m of missed) console.log(`  missed: [${m.lang}] ${m.title} | ${m.url}`);
+  const recall1 = ratio(tp1, leaks.length);
+  const recall2 = ratio(tp2, leaks.length);
+  const precision2 = ratio(tp2, findings.length);
+  const allowListedFindings = findings.filter((p) => p.allowListed).length;
+  const met1 = recall1 >= 0.98;
+  const met2 = recall2 >= 0.98 && precision2 >= 0.99 && allowListedFindings === 0;
+  console.log(`corpus: ${corpus.length} pages in ${new Set(corpus.map((p) => p.lang)).size} languages ${JSON.stringify(byLabel(corpus))}; ${keywords.terms.length} terms`);
+  console.log(`fingerprinter: ${FINGERPRINTER}; suspects sampled at ${SUSPECT_FPS} fps; frame threshold ${frameThresholdOf(undefined)} bits (native default)`);
+  console.log(`phase 1 suspects ${JSON.stringify(byLabel(suspects))}; phase 2 findings ${JSON.stringify(byLabel(findings))}\n`);
+  console.log(table(['phase', 'pages/s', 'recall', 'precision', 'findings on allow-listed', 'target', 'met'], [
+    ['1: keywords (score)', String(Math.round(perSecond)), fmt(recall1), fmt(ratio(tp1, suspects.length)), '0 (dropped before scoring)', 'recall ≥ 0.98', met1 ? 'met' : 'MISSED'],
+    ['2: fingerprint (media over HTTP)', (suspects.length / phase2Seconds).toFixed(1), fmt(recall2), fmt(precision2), String(allowListedFindings), 'recall ≥ 0.98, precision ≥ 0.99, 0 on allow-listed', met2 ? 'met' : 'MISSED'],
+    ['hop found within one round', '-', '-', '-', '-', 'not in this corpus: test/runners/monitor/round.test.ts', '-'],
+  ]));
+  // Phase 2 by the media behind each suspect: which attacks survive, which fakes are rejected.
+  const variants = ['leak-scaled', 'leak-cropped', 'leak-lowq', 'fake-a', 'fake-b'] as const;
+  console.log(`\n${table(['suspect media', 'suspects', 'matched'], variants.map((v) => [v, String(suspects.filter((p) => p.media === v).length), String(findings.filter((p) => p.media === v).length)]))}`);
+  for (const m of leaks.filter((p) => !findings.includes(p)).slice(0, 5)) console.log(`  missed: [${m.lang}] ${m.title} | ${m.url}`);
+  if (!met1 || !met2) process.exitCode = 1;
 }
 
 await main();
