@@ -73,7 +73,7 @@ export interface ConfirmOptions {
   references: References;
   /** Largest normalized frame distance (Policy thresholds.matchDistance); see frameThresholdOf. */
   matchDistance?: number;
-  /** Suspect video sampling rate (default SUSPECT_FPS) and the most frames decoded from it. */
+  /** Suspect video sampling rate (default SUSPECT_FPS) and the most frames sampled from its start (default 300: 150 s at 2 fps). */
   fps?: number;
   maxFrames?: number;
   maxMediaBytes?: number;
@@ -133,7 +133,7 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
         } else {
           await writeFile(file, (await o.fetch(video.url, { accept: VIDEO_TYPES, maxBytes })).body);
         }
-        const frames = await videoFingerprints(file, { fps, maxFrames: o.maxFrames ?? 300 });
+        const frames = await videoFingerprints(file, { fps, maxFrames: o.maxFrames ?? 300, timeoutMs: 120_000 });
         const best = bestSequence(o.references.video, frames, frameThreshold);
         if (!best) return { verdict: 'unavailable', reason: 'no reference video' };
         const { ref, m } = best;

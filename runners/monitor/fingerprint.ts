@@ -84,8 +84,9 @@ export function ffmpegGrayFrames(input: string, opts: { fps?: number; maxFrames?
 }
 
 /** Fingerprints of a video sampled at `fps` (times from the sample index: offsets are found by voting). */
-export async function videoFingerprints(file: string, opts: { fps: number; maxFrames?: number }): Promise<TimedFingerprint[]> {
-  const frames = await ffmpegGrayFrames(file, { fps: opts.fps, maxFrames: opts.maxFrames ?? 24 * 3600 * opts.fps, timeoutMs: 10 * 60_000 });
+export async function videoFingerprints(file: string, opts: { fps: number; maxFrames?: number; timeoutMs?: number }): Promise<TimedFingerprint[]> {
+  // ffmpeg decodes every frame to sample some: a 2-hour 1080p reference takes minutes, hence the long default.
+  const frames = await ffmpegGrayFrames(file, { fps: opts.fps, maxFrames: opts.maxFrames ?? 24 * 3600 * opts.fps, timeoutMs: opts.timeoutMs ?? 60 * 60_000 });
   return frames.flatMap((f, i) => (f.width >= MIN_SIDE && f.height >= MIN_SIDE
     ? [{ time: i / opts.fps, fingerprint: frameFingerprint(f.plane, f.width, f.height) }] : []));
 }
