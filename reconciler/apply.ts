@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { appendAudit, type AuditEntry } from '../core/db/audit.js';
+import { inTransaction } from '../core/db/transaction.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DesiredState } from './desired.js';
@@ -143,9 +144,7 @@ export async function recordInvalidCatalog(
   pool: Pool, input: { source: string; commit: string; actor: string; diagnostics: readonly Diagnostic[] },
 ): Promise<void> {
   const errors = input.diagnostics.filter((d) => d.severity === 'error');
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  await inTransaction(pool, async (client) => {
     await client.query(
       `insert into reconciliations (commit, source, started_at, result, changes, summary) values ($1, $2, now(), 'rejected', 0, $3)`,
       [input.commit, input.source, JSON.stringify({ invalid: errors.length, first: errors.slice(0, 20) })],
@@ -153,13 +152,7 @@ export async function recordInvalidCatalog(
     await appendAudit(client, input.actor, input.commit, [{
       action: 'reject-catalog', kind: null, id: null, reason: `${errors.length} validation error(s); nothing applied`, details: { first: errors.slice(0, 20) },
     }]);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Brings jobs' schedulers in line with what was just committed; failures become Registration Failed. */
@@ -177,9 +170,7 @@ async function syncSchedulers(pool: Pool, changes: Change[], options: ApplyOptio
     }
   }
   if (failures.length > 0) {
-    const client = await pool.connect();
-    try {
-      await client.query('begin');
+    await inTransaction(pool, async (client) => {
       for (const f of failures) {
         await client.query(
           `update monitoring_jobs set status = 'Registration Failed', status_reason = $2, status_since = now(), updated_at = now() where id = $1`,
@@ -189,13 +180,7 @@ async function syncSchedulers(pool: Pool, changes: Change[], options: ApplyOptio
       await appendAudit(client, options.actor, options.commit ?? null, failures.map((f) => ({
         action: 'job-status', kind: 'MonitoringJob', id: f.jobId, reason: `Registration Failed: ${f.message}`, details: { to: 'Registration Failed' },
       })));
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
   return failures;
 }

@@ -15,14 +15,27 @@ function collect(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/** Runs `vigil ARGS` in this process, with its own streams, environment and working directory. */
-export async function runCli(args: string[], env: Record<string, string>, cwd: string, signal = new AbortController().signal): Promise<CliRun> {
+export interface StartedCli {
+  /** Output so far, for commands that keep running. */
+  stdout(): string;
+  stderr(): string;
+  done: Promise<CliRun>;
+}
+
+/** Starts `vigil ARGS` in this process, with its own streams, environment and working directory. */
+export function startCli(args: string[], env: Record<string, string>, cwd: string, signal = new AbortController().signal): StartedCli {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);
   const err = collect(stderr);
-  const code = await main(args, { stdout, stderr, env: { VIGIL_LOG_LEVEL: 'silent', ...env }, cwd, signal });
-  return { code, stdout: out(), stderr: err() };
+  const done = main(args, { stdout, stderr, env: { VIGIL_LOG_LEVEL: 'silent', ...env }, cwd, signal })
+    .then((code) => ({ code, stdout: out(), stderr: err() }));
+  return { stdout: out, stderr: err, done };
+}
+
+/** Runs `vigil ARGS` in this process to the end. */
+export function runCli(args: string[], env: Record<string, string>, cwd: string, signal?: AbortSignal): Promise<CliRun> {
+  return startCli(args, env, cwd, signal).done;
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

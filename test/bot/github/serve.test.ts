@@ -1,11 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../../core/bullmq.js';
 import { QUEUES } from '../../../core/queues.js';
-import { main } from '../../../cli/main.js';
-import type { CliIo } from '../../../cli/io.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
+import { runCli, startCli } from '../../support/cli.js';
 import { deliver } from './fake-github.js';
 
 let services: TestServices;
@@ -18,41 +16,29 @@ afterAll(async () => {
   await services?.close();
 });
 
-function cliIo(env: Record<string, string>, signal: AbortSignal) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdout, stderr, env, cwd: process.cwd(), signal };
-  return { io, out: () => out, err: () => err };
-}
-
 describe('vigil serve', () => {
   it('refuses to start without the GitHub App settings, naming the missing variables', async () => {
-    const { io, err } = cliIo({ ...services.env }, new AbortController().signal);
-    expect(await main(['serve', '--port', '0'], io)).toBe(1);
-    expect(err()).toContain('VIGIL-E0204');
-    expect(err()).toContain('GITHUB_APP_ID, GITHUB_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET');
+    const run = await runCli(['serve', '--port', '0'], { ...services.env }, process.cwd());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('VIGIL-E0204');
+    expect(run.stderr).toContain('GITHUB_APP_ID, GITHUB_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET');
   });
 
   it('serves signed webhooks from the environment\'s settings until the signal aborts', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const controller = new AbortController();
-    const { io, out } = cliIo({
+    const serving = startCli(['serve', '--port', '0', '--host', '127.0.0.1'], {
       ...services.env,
       GITHUB_APP_ID: '12',
       // As a one-line environment variable, the way most secret stores hold it.
       GITHUB_PRIVATE_KEY: pem.replace(/\n/g, '\\n'),
       GITHUB_WEBHOOK_SECRET: 's3cret',
       GITHUB_API_URL: 'http://127.0.0.1:9',
-    }, controller.signal);
-    const exit = main(['serve', '--port', '0', '--host', '127.0.0.1'], io);
+    }, process.cwd(), controller.signal);
     let webhookUrl: string | undefined;
     for (let i = 0; i < 200 && !webhookUrl; i++) {
-      webhookUrl = /GitHub webhooks at (\S+)/.exec(out())?.[1];
+      webhookUrl = /GitHub webhooks at (\S+)/.exec(serving.stdout())?.[1];
       if (!webhookUrl) await new Promise((r) => setTimeout(r, 50));
     }
     expect(webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/github\/webhooks$/);
@@ -74,7 +60,8 @@ describe('vigil serve', () => {
     }
 
     controller.abort();
-    expect(await exit).toBe(0);
-    expect(out()).toContain('vigil serve: stopped');
+    const stopped = await serving.done;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toContain('vigil serve: stopped');
   });
 });

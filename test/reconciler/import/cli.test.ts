@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../cli/main.js';
 import { loadCatalogDir } from '../../../reconciler/catalog/load.js';
 import { writeFilesAtomically } from '../../../reconciler/import/write-yaml.js';
+import { runCli, type CliRun } from '../../support/cli.js';
 
 let cwd: string;
 beforeEach(async () => {
@@ -16,15 +15,8 @@ afterEach(async () => {
   await fs.rm(cwd, { recursive: true, force: true });
 });
 
-async function vigil(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr, env: { VIGIL_LOG_LEVEL: 'silent' }, cwd, signal: new AbortController().signal });
-  return { code, stdout: out, stderr: err };
+function vigil(...argv: string[]): Promise<CliRun> {
+  return runCli(argv, {}, cwd);
 }
 
 /** Every file under `dir`, relative, sorted; dot-files included so that a left-over temporary shows. */
