@@ -81,12 +81,14 @@ export function x265Cll(cll: ContentLightLevel): string {
 }
 
 function colorArgs(video: VideoStreamInfo): string[] {
-  const { primaries, transfer, space, range } = video.color;
+  const { primaries, transfer, range } = video.color;
+  // 'gbr' on a YUV stream is a mislabel (an RGB source converted on the way in); encoders refuse it.
+  const space = video.color.space === 'gbr' ? undefined : video.color.space;
   return [
-    ...(primaries ? ['-color_primaries', primaries] : []),
-    ...(transfer ? ['-color_trc', transfer] : []),
-    ...(space ? ['-colorspace', space] : []),
-    ...(range ? ['-color_range', range] : []),
+    ...(primaries ? ['-color_primaries:v', primaries] : []),
+    ...(transfer ? ['-color_trc:v', transfer] : []),
+    ...(space ? ['-colorspace:v', space] : []),
+    ...(range ? ['-color_range:v', range] : []),
   ];
 }
 
@@ -114,16 +116,17 @@ export function encoderSettings(video: VideoStreamInfo, ext: ContainerExt, optio
   const preset = options.preset ?? 'medium';
   const rate = targetBitRate(video);
   const profile = video.profile?.toLowerCase();
-  const common = ['-pix_fmt', layout.pixFmt, ...colorArgs(video)];
-  if (video.fieldOrder && video.fieldOrder !== 'unknown') common.push('-field_order', video.fieldOrder);
+  // Stream specifiers on every option: unqualified ones would also hit the copied audio stream.
+  const common = ['-pix_fmt:v', layout.pixFmt, ...colorArgs(video)];
+  if (video.fieldOrder && video.fieldOrder !== 'unknown') common.push('-field_order:v', video.fieldOrder);
   const codec = video.codec as SupportedCodec;
   let args: string[];
   switch (codec) {
     case 'h264': {
       const p = profile ? X264_PROFILES[profile] : undefined;
-      args = ['-c:v', 'libx264', '-preset', preset, ...(p ? ['-profile:v', p] : []),
-        '-b:v', kbps(rate), '-maxrate', kbps(rate * 1.5), '-bufsize', kbps(rate * 2),
-        ...(interlaced(video) ? ['-flags', '+ildct+ilme'] : [])];
+      args = ['-c:v', 'libx264', '-preset:v', preset, ...(p ? ['-profile:v', p] : []),
+        '-b:v', kbps(rate), '-maxrate:v', kbps(rate * 1.5), '-bufsize:v', kbps(rate * 2),
+        ...(interlaced(video) ? ['-flags:v', '+ildct+ilme'] : [])];
       break;
     }
     case 'hevc': {
@@ -133,29 +136,29 @@ export function encoderSettings(video: VideoStreamInfo, ext: ContainerExt, optio
       if (video.contentLight) params.push(`max-cll=${x265Cll(video.contentLight)}`);
       const p = layout.bitDepth === 10 ? (layout.pixFmt === 'yuv422p10le' ? 'main422-10' : layout.pixFmt === 'yuv444p10le' ? 'main444-10' : 'main10')
         : layout.pixFmt === 'yuv420p' ? 'main' : undefined;
-      args = ['-c:v', 'libx265', '-preset', preset, ...(p ? ['-profile:v', p] : []),
-        '-b:v', kbps(rate), '-maxrate', kbps(rate * 1.5), '-bufsize', kbps(rate * 2), '-x265-params', params.join(':'),
+      args = ['-c:v', 'libx265', '-preset:v', preset, ...(p ? ['-profile:v', p] : []),
+        '-b:v', kbps(rate), '-maxrate:v', kbps(rate * 1.5), '-bufsize:v', kbps(rate * 2), '-x265-params:v', params.join(':'),
         ...(ext === '.mp4' || ext === '.mov' ? ['-tag:v', video.codecTag === 'hev1' ? 'hev1' : 'hvc1'] : [])];
       break;
     }
     case 'vp9': {
       const { deadline, cpuUsed } = vp9CpuUsed(preset);
       const p = layout.bitDepth === 10 ? (layout.pixFmt === 'yuv420p10le' ? 2 : 3) : layout.pixFmt === 'yuv420p' ? 0 : 1;
-      args = ['-c:v', 'libvpx-vp9', '-profile:v', String(p), '-deadline', deadline, '-cpu-used', String(cpuUsed), '-row-mt', '1',
-        '-b:v', kbps(rate), '-maxrate', kbps(rate * 1.5), '-bufsize', kbps(rate * 2)];
+      args = ['-c:v', 'libvpx-vp9', '-profile:v', String(p), '-deadline:v', deadline, '-cpu-used:v', String(cpuUsed), '-row-mt:v', '1',
+        '-b:v', kbps(rate), '-maxrate:v', kbps(rate * 1.5), '-bufsize:v', kbps(rate * 2)];
       break;
     }
     case 'prores': {
       const p = profile ? PRORES_PROFILES[profile] : undefined;
-      args = ['-c:v', 'prores_ks', '-profile:v', String(p ?? (layout.pixFmt === 'yuv444p10le' ? 4 : 3)), '-vendor', 'apl0'];
+      args = ['-c:v', 'prores_ks', '-profile:v', String(p ?? (layout.pixFmt === 'yuv444p10le' ? 4 : 3)), '-vendor:v', 'apl0'];
       break;
     }
     case 'mpeg2video': {
       // XDCAM-style: CBR, 12-frame GOPs, intra VLC and non-linear quantiser (which allows qmax 28 at most);
       // the VBV buffer stays under 0.7 s so vbv_delay fits its 16-bit field.
-      args = ['-c:v', 'mpeg2video', '-b:v', kbps(rate), '-minrate', kbps(rate), '-maxrate', kbps(rate), '-bufsize', kbps(rate * 0.7),
-        '-g', '12', '-bf', '2', '-intra_vlc', '1', '-non_linear_quant', '1', '-dc', '10', '-qmin', '1', '-qmax', '28',
-        ...(interlaced(video) ? ['-flags', '+ildct+ilme', '-top', video.fieldOrder === 'bb' || video.fieldOrder === 'bt' ? '0' : '1'] : [])];
+      args = ['-c:v', 'mpeg2video', '-b:v', kbps(rate), '-minrate:v', kbps(rate), '-maxrate:v', kbps(rate), '-bufsize:v', kbps(rate * 0.7),
+        '-g:v', '12', '-bf:v', '2', '-intra_vlc:v', '1', '-non_linear_quant:v', '1', '-dc:v', '10', '-qmin:v', '1', '-qmax:v', '28',
+        ...(interlaced(video) ? ['-flags:v', '+ildct+ilme', '-top:v', video.fieldOrder === 'bb' || video.fieldOrder === 'bt' ? '0' : '1'] : [])];
       break;
     }
     default:

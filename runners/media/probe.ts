@@ -288,6 +288,9 @@ export function checkEmbeddable(info: MediaInfo, options: EmbeddableOptions): Vi
   if (!(SUPPORTED_CODECS as readonly string[]).includes(video.codec)) {
     throw new VigilError('UNSUPPORTED_CODEC', `${info.path}: video codec ${video.codec} is not supported (supported: H.264, H.265, VP9, ProRes, MPEG-2/XDCAM)`);
   }
+  if (/^(gbr|rgb|bgr|argb|abgr|rgba|bgra|0rgb|xyz)/.test(video.pixFmt)) {
+    throw new VigilError('UNSUPPORTED_CODEC', `${info.path}: RGB video (${video.pixFmt}) is not supported; Vigil marks the luma of YUV video`);
+  }
   if (video.width > 4096 || video.height > 2304) {
     throw new VigilError('UNSUPPORTED_CODEC', `${info.path}: ${video.width}x${video.height} is larger than 4K (4096x2304)`);
   }
