@@ -13,7 +13,6 @@ import { makeLongClip } from '../media/clips.js';
 const KEY_HEX = '5e9f2a6b0c4d8e1f5a9b3c7d213f1e2d9a0c4d8e7f31a5b9c2d6e0f4a87b3c1d';
 let services: TestServices;
 let dir: string;
-let input: string;
 let deps: WatermarkWorkerDeps;
 const queues: Queue[] = [];
 const events: QueueEvents[] = [];
@@ -30,7 +29,7 @@ async function open(name: typeof QUEUES.embed | typeof QUEUES.detect): Promise<{
 beforeAll(async () => {
   services = await openTestServices();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-wm-worker-'));
-  input = await makeLongClip(dir);
+  await makeLongClip(dir);
   deps = { redis: services.redis, config: services.config, log: silentLogger, env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir, cancelPollMs: 100 };
 });
 afterAll(async () => {
