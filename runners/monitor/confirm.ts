@@ -5,6 +5,7 @@ import {
   DEFAULT_FRAME_THRESHOLD, matchImages, matchSequences, type Fingerprint, type SequenceMatch, type TimedFingerprint,
 } from '../../native/fingerprint.js';
 import type { ContentSpec } from '../../reconciler/catalog/types.js';
+import { downloadVideo } from './acquire.js';
 import type { Fetcher } from './fetch.js';
 import { FINGERPRINTER, REFERENCE_FPS, SUSPECT_FPS, imageFingerprint, videoFingerprints } from './fingerprint.js';
 import type { Confirmer, Verdict } from './round.js';
@@ -81,21 +82,6 @@ export interface ConfirmOptions {
   maxImages?: number;
 }
 
-const VIDEO_TYPES = ['video/*', 'application/octet-stream', 'application/mp4'];
-const HLS_TYPES = ['application/vnd.apple.mpegurl', 'application/x-mpegurl', 'audio/mpegurl', 'text/plain', 'application/octet-stream'];
-
-/** The media segments of an HLS playlist (the first variant of a master playlist). */
-export async function hlsSegments(fetch: Fetcher, url: string, maxSegments: number): Promise<string[]> {
-  const res = await fetch(url, { accept: HLS_TYPES, maxBytes: 1024 * 1024 });
-  const lines = res.text().split(/\r?\n/).map((l) => l.trim());
-  const variant = lines.findIndex((l) => l.startsWith('#EXT-X-STREAM-INF'));
-  if (variant >= 0) {
-    const next = lines.slice(variant + 1).find((l) => l !== '' && !l.startsWith('#'));
-    if (next) return hlsSegments(fetch, new URL(next, res.finalUrl).href, maxSegments);
-  }
-  return lines.filter((l) => l !== '' && !l.startsWith('#')).slice(0, maxSegments).map((l) => new URL(l, res.finalUrl).href);
-}
-
 const round3 = (x: number) => Number(x.toFixed(3));
 const round2 = (x: number) => Number(x.toFixed(2));
 
@@ -121,18 +107,7 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
       const video = media.find((m) => m.kind === 'video' || m.kind === 'hls');
       if (video) {
         const file = path.join(dir, video.kind === 'hls' ? 'media.ts' : 'media.bin');
-        if (video.kind === 'hls') {
-          const parts: Buffer[] = [];
-          let size = 0;
-          for (const seg of await hlsSegments(o.fetch, video.url, o.maxSegments ?? 30)) {
-            const r = await o.fetch(seg, { accept: ['video/*', 'application/octet-stream'], maxBytes: maxBytes - size });
-            parts.push(r.body);
-            size += r.body.length;
-          }
-          await writeFile(file, Buffer.concat(parts));
-        } else {
-          await writeFile(file, (await o.fetch(video.url, { accept: VIDEO_TYPES, maxBytes })).body);
-        }
+        await downloadVideo(o.fetch, { url: video.url, kind: video.kind === 'hls' ? 'hls' : 'video' }, file, { maxBytes, maxSegments: o.maxSegments ?? 30 });
         const frames = await videoFingerprints(file, { fps, maxFrames: o.maxFrames ?? 300, timeoutMs: 120_000 });
         const best = bestSequence(o.references.video, frames, frameThreshold);
         if (!best) return { verdict: 'unavailable', reason: 'no reference video' };
