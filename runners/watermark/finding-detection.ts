@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type pg from 'pg';
+import { appendAudit } from '../../core/db/audit.js';
+import type { Config } from '../../core/config.js';
+import { isVigilError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { DetectionStatus } from '../../core/status.js';
+import { downloadVideo, type VideoMedia } from '../monitor/acquire.js';
+import { createFetcher, parseResolve } from '../monitor/fetch.js';
+import { runDetectCommand } from './detect.js';
+
+/**
+ * Watermark detection on a finding: download the leaked copy behind it (through the safe fetcher),
+ * read the recipient ID, and keep the finding's detection status in step:
+ * Downloading → Detecting → Completed, or Error / Failed / Canceled. What was found is recorded on
+ * the finding (evidence.detection) and every step is audited.
+ */
+
+export interface FindingDetectionDeps {
+  pool: pg.Pool;
+  config: Config;
+  log: Logger;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  signal?: AbortSignal;
+}
+
+export interface FindingDetectionResult {
+  findingId: number;
+  status: DetectionStatus;
+  found?: boolean;
+  watermarkId?: number;
+  recipient?: string;
+  reason?: string;
+}
+
+const MAX_LEAK_BYTES = 4 * 1024 * 1024 * 1024;
+
+async function setStatus(deps: FindingDetectionDeps, findingId: number, status: DetectionStatus, reason: string, detection?: unknown): Promise<void> {
+  await deps.pool.query(
+    `update findings set detection_status = $2,
+       evidence = case when $3::jsonb is null then evidence else evidence || jsonb_build_object('detection', $3::jsonb) end
+     where id = $1`,
+    [findingId, status, detection === undefined ? null : JSON.stringify(detection)]);
+  await appendAudit(deps.pool, 'detector', null, [{ action: 'detection-status', kind: 'Finding', id: String(findingId), reason, details: { to: status } }]);
+}
+
+/** The leaked media a finding points at, from its phase-2 evidence. */
+function mediaOf(evidence: Record<string, unknown>): VideoMedia | undefined {
+  const url = evidence.media;
+  const kind = evidence.kind;
+  if (typeof url !== 'string') return undefined;
+  return { url, kind: kind === 'hls' ? 'hls' : 'video' };
+}
+
+export async function detectFinding(deps: FindingDetectionDeps, findingId: number): Promise<FindingDetectionResult> {
+  const found = await deps.pool.query<{ evidence: Record<string, unknown> }>('select evidence from findings where id = $1', [findingId]);
+  const row = found.rows[0];
+  if (!row) return { findingId, status: 'Error', reason: 'no such finding' };
+  const media = mediaOf(row.evidence);
+  if (!media) {
+    const reason = 'the finding has no video to download (an image set, or a page phase 2 never fetched)';
+    await setStatus(deps, findingId, 'Not Available', reason);
+    return { findingId, status: 'Not Available', reason };
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-finding-'));
+  try {
+    await setStatus(deps, findingId, 'Downloading', `downloading ${media.url}`);
+    const fetch = createFetcher({ allowPrivate: deps.config.crawler.allowPrivate, resolve: parseResolve(deps.config.crawler.resolve), ...(deps.signal ? { signal: deps.signal } : {}) });
+    const file = path.join(dir, media.kind === 'hls' ? 'leak.ts' : 'leak.mp4');
+    const bytes = await downloadVideo(fetch, media, file, { maxBytes: MAX_LEAK_BYTES, maxSegments: 2000 });
+    await setStatus(deps, findingId, 'Detecting', `detecting in ${bytes} bytes`);
+    const outcome = await runDetectCommand({ leak: file }, { env: deps.env, cwd: deps.cwd, pool: async () => deps.pool, ...(deps.signal ? { signal: deps.signal } : {}), log: deps.log });
+    const detection = {
+      found: outcome.found, watermarkId: outcome.watermarkId ?? null, recipient: outcome.recipient ?? null,
+      confidence: outcome.confidence, falseAlarmProbability: outcome.falseAlarmProbability, markedFraction: outcome.markedFraction, at: new Date().toISOString(),
+    };
+    const reason = outcome.found
+      ? `watermark ID ${outcome.watermarkId}${outcome.recipient ? ` (${outcome.recipient.name})` : ''} found`
+      : 'no watermark found';
+    await setStatus(deps, findingId, 'Completed', reason, detection);
+    return {
+      findingId, status: 'Completed', found: outcome.found,
+      ...(outcome.watermarkId === undefined ? {} : { watermarkId: outcome.watermarkId }),
+      ...(outcome.recipient ? { recipient: outcome.recipient.name } : {}),
+    };
+  } catch (error) {
+    // Canceled: someone stopped it. Failed: the leak cannot be analysed (too short, no video, ...).
+    // Error: something went wrong on our side or the network; worth retrying.
+    const status: DetectionStatus = deps.signal?.aborted ? 'Canceled' : isVigilError(error) && error.code.startsWith('VIGIL-E03') ? 'Failed' : 'Error';
+    const reason = isVigilError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
+    await setStatus(deps, findingId, status, reason);
+    deps.log.warn({ findingId, status, reason }, 'detection on a finding did not complete');
+    return { findingId, status, reason };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

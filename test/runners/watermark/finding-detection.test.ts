@@ -1,0 +1,74 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../core/log.js';
+import { upsertFinding } from '../../../runners/monitor/findings-store.js';
+import { runEmbedCommand } from '../../../runners/watermark/embed.js';
+import { detectFinding, type FindingDetectionDeps } from '../../../runners/watermark/finding-detection.js';
+import { openTestServices, type TestServices } from '../../support/services.js';
+import { makeLongClip } from '../media/clips.js';
+import { startFixtureServer, type FixtureServer } from '../monitor/fixture-web.js';
+
+const KEY_HEX = '1b3d5f7092a4c6e8f0123456789abcdef0fedcba9876543210a1b2c3d4e5f607';
+let services: TestServices;
+let server: FixtureServer;
+let dir: string;
+let deps: FindingDetectionDeps;
+
+async function finding(url: string, evidence: Record<string, unknown>): Promise<number> {
+  const { finding: f } = await upsertFinding(services.db.pool, {
+    contentId: 'moonlit', url, pageTitle: 'Moonlit Harbor S01E03', source: 'web', score: 12, evidence,
+    takedownStatus: 'Available', detectionStatus: 'Downloading',
+  });
+  return f.id;
+}
+
+beforeAll(async () => {
+  services = await openTestServices();
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-finding-detect-'));
+  const clean = await makeLongClip(dir);
+  await fs.mkdir(path.join(dir, 'out'));
+  const summary = await runEmbedCommand({ input: clean, ids: [4242], outDir: 'out' }, { env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir });
+  server = await startFixtureServer();
+  server.route('leaks.example', '/media/leak.mp4', { type: 'video/mp4', body: await fs.readFile(summary.outputs[0]!.output) });
+  server.route('leaks.example', '/media/clean.mp4', { type: 'video/mp4', body: await fs.readFile(clean) });
+  deps = {
+    pool: services.db.pool, log: silentLogger, env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir,
+    config: { ...services.config, crawler: { allowPrivate: true, resolve: server.resolveEntries() } },
+  };
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  await services?.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('watermark detection on a finding', () => {
+  it('downloads the leak, reads the ID and records it, step by step', async () => {
+    const id = await finding(server.url('leaks.example', '/watch/1'), { media: server.url('leaks.example', '/media/leak.mp4'), kind: 'video' });
+    const result = await detectFinding(deps, id);
+    expect(result).toMatchObject({ findingId: id, status: 'Completed', found: true, watermarkId: 4242 });
+    const row = await services.db.pool.query('select detection_status, evidence from findings where id = $1', [id]);
+    expect(row.rows[0].detection_status).toBe('Completed');
+    expect(row.rows[0].evidence.detection).toMatchObject({ found: true, watermarkId: 4242 });
+    expect(row.rows[0].evidence.media).toMatch(/leak\.mp4$/); // phase-2 evidence is kept
+    const steps = await services.db.pool.query(`select details->>'to' as status from audit_log where object_kind = 'Finding' and object_id = $1 order by id`, [String(id)]);
+    expect(steps.rows.map((r) => r.status)).toEqual(['Downloading', 'Detecting', 'Completed']);
+  });
+
+  it('completes with no mark on a copy that carries none', async () => {
+    const id = await finding(server.url('leaks.example', '/watch/2'), { media: server.url('leaks.example', '/media/clean.mp4'), kind: 'video' });
+    expect(await detectFinding(deps, id)).toMatchObject({ status: 'Completed', found: false });
+  });
+
+  it('says Error when the leak cannot be downloaded, and Not Available when there is no video', async () => {
+    const gone = await finding(server.url('leaks.example', '/watch/3'), { media: server.url('leaks.example', '/media/removed.mp4'), kind: 'video' });
+    expect(await detectFinding(deps, gone)).toMatchObject({ status: 'Error', reason: expect.stringMatching(/removed\.mp4/) });
+    const pages = await finding(server.url('leaks.example', '/chapter/1'), { pages: [{ page: 1 }] });
+    expect(await detectFinding(deps, pages)).toMatchObject({ status: 'Not Available' });
+    const rows = await services.db.pool.query('select id, detection_status from findings where id = any($1) order by id', [[gone, pages]]);
+    expect(rows.rows.map((r) => r.detection_status)).toEqual(['Error', 'Not Available']);
+  });
+});
