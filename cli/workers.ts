@@ -16,7 +16,8 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
     const schedulers = bullmqSchedulers(await ctx.monitorQueue());
     return startReconcileWorker({ pool: db.pool, schedulers, log: ctx.log }, await ctx.redis(), ctx.config);
   },
-  [QUEUES.monitor]: async (ctx) => startMonitorWorker({ pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config }, await ctx.redis()),
+  [QUEUES.monitor]: async (ctx) => startMonitorWorker(
+    { pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config, detectQueue: await ctx.queue(QUEUES.detect) }, await ctx.redis()),
   [QUEUES.embed]: async (ctx) => startEmbedWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd }),
   [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
 };

@@ -29,6 +29,16 @@ export interface MonitorPayload {
   monitoringJobId: string;
 }
 
+/** Watermark detection on a finding's leaked copy (a detect-queue job, named 'finding'). */
+export interface FindingDetectionPayload {
+  findingId: number;
+}
+
+/** One detection per finding at a time: a second request for the same finding is the same job. */
+export function findingDetectionJobId(findingId: number): string {
+  return `finding-${findingId}`;
+}
+
 /** The BullMQ job-scheduler id of a monitoring job: one scheduler per job, so upserts are idempotent. */
 export function monitorSchedulerId(monitoringJobId: string): string {
   return `monitoring-job:${monitoringJobId}`;

@@ -4,7 +4,7 @@ import { appendAudit } from '../../core/db/audit.js';
 import { bullConnection } from '../../core/bullmq.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import { QUEUES, type MonitorPayload } from '../../core/queues.js';
+import { findingDetectionJobId, QUEUES, type FindingDetectionPayload, type MonitorPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import type { MonitoringJobStatus } from '../../core/status.js';
 import type { CatalogDocument, ContentSpec, Metadata, MonitoringJobSpec, PolicySpec, SiteSpec, SourceRef } from '../../reconciler/catalog/types.js';
@@ -69,6 +69,8 @@ export interface MonitorDeps {
   pool: pg.Pool;
   log: Logger;
   config: Config;
+  /** Where detection requests for new findings go when the job's detection is automatic. */
+  detectQueue?: { add(name: string, data: FindingDetectionPayload, opts: { jobId: string }): Promise<unknown> };
 }
 
 /** Runs one crawl round for a monitoring job: what the job's BullMQ scheduler enqueues every period. */
@@ -100,6 +102,12 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
     action: 'finding-created', kind: 'Finding', id: String(f.id ?? f.url), reason: `confirmed on ${f.url} (distance ${f.distance.toFixed(3)})`,
     details: { contentId: ctx.contentId, monitoringJobId: jobId, url: f.url, siteId: f.siteId, family: f.family },
   })));
+  // Automatic detection on a watermarked title: each new finding's copy goes to the detect queue.
+  if (deps.detectQueue && ctx.job.detection === 'automatic' && ctx.content.watermarked) {
+    for (const f of created) {
+      if (f.id !== undefined) await deps.detectQueue.add('finding', { findingId: f.id }, { jobId: findingDetectionJobId(f.id) });
+    }
+  }
   return { status: 'ran', pages: result.pages, findings: result.findings.length, newFindings: created.length, suspects: result.suspects.length, hops: result.hops.length };
 }
 

@@ -10,13 +10,15 @@ import type pg from 'pg';
 import { bullConnection } from '../../core/bullmq.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import { QUEUES } from '../../core/queues.js';
+import { QUEUES, type FindingDetectionPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import { runDetectCommand, type DetectCommandInput, type DetectOutcome } from './detect.js';
 import { runEmbedCommand, type EmbedCommandInput } from './embed.js';
+import { detectFinding, type FindingDetectionResult } from './finding-detection.js';
 
 export type EmbedJobPayload = EmbedCommandInput;
-export type DetectJobPayload = DetectCommandInput;
+/** A leak file (as `vigil detect` takes it), or a finding whose leaked copy is downloaded first. */
+export type DetectJobPayload = DetectCommandInput | FindingDetectionPayload;
 
 export interface EmbedJobResult {
   outputs: { output: string; recipient: string; watermarkId: number }[];
@@ -24,7 +26,7 @@ export interface EmbedJobResult {
   elapsedMs: number;
 }
 
-export type DetectJobResult = Omit<DetectOutcome, 'native'>;
+export type DetectJobResult = Omit<DetectOutcome, 'native'> | FindingDetectionResult;
 
 export interface WatermarkWorkerDeps {
   redis: RedisService;
@@ -131,6 +133,10 @@ export function startEmbedWorker(deps: WatermarkWorkerDeps): Worker<EmbedJobPayl
 export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPayload, DetectJobResult> {
   return startWorker<DetectJobPayload, DetectJobResult>(QUEUES.detect, deps, async (job, signal) => {
     const log = deps.log.child({ queue: QUEUES.detect, job: job.id });
+    if ('findingId' in job.data) {
+      if (!deps.pool) throw new Error('detection on a finding needs the database');
+      return detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, job.data.findingId);
+    }
     const { native: _native, ...outcome } = await runDetectCommand(job.data, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
     return outcome;
   });

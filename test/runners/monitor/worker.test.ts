@@ -88,7 +88,8 @@ afterAll(async () => {
 describe('the monitor worker', () => {
   it('runs rounds from the monitor queue: one finding, deduplicated on the next round, references computed once', async () => {
     const config = { ...services.config, mediaRoot: work, crawler: { allowPrivate: true, resolve: server.resolveEntries() } };
-    const worker = startMonitorWorker({ pool: services.db.pool, log: silentLogger, config }, services.redis);
+    const detectQueue = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
+    const worker = startMonitorWorker({ pool: services.db.pool, log: silentLogger, config, detectQueue }, services.redis);
     const queue = openQueue(QUEUES.monitor, services.redis, services.config.queuePrefix);
     const round = async (jobId: string, n: number): Promise<MonitorJobResult> => {
       const payload: MonitorPayload = { monitoringJobId: jobId };
@@ -105,6 +106,9 @@ describe('the monitor worker', () => {
       expect(findings.rows).toHaveLength(1);
       expect(findings.rows[0]).toMatchObject({ content_id: 'moonlit', monitoring_job_id: 'moonlit-watch', takedown_status: 'Available', detection_status: 'Downloading' });
       expect(findings.rows[0].url).toMatch(/streamfree\.to.*moonlit-harbor-s01e03/);
+      // Detection is automatic and the title watermarked: the new finding's copy is queued for detection.
+      const findingId = (await services.db.pool.query<{ id: number }>('select id from findings')).rows[0]!.id;
+      expect((await detectQueue.getJobs(['waiting'])).map((j) => [j.name, j.id, j.data])).toEqual([['finding', `finding-${findingId}`, { findingId }]]);
       const computed = await services.db.pool.query('select frames, computed_at from reference_fingerprints');
       expect(computed.rows[0].frames).toBeGreaterThan(0);
 
@@ -136,6 +140,7 @@ describe('the monitor worker', () => {
     } finally {
       await worker.close();
       await queue.close();
+      await detectQueue.close();
     }
   });
 });

@@ -2,10 +2,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueEvents } from 'bullmq';
+import { bullConnection, openQueue } from '../../../core/bullmq.js';
 import { silentLogger } from '../../../core/log.js';
+import { findingDetectionJobId, QUEUES } from '../../../core/queues.js';
 import { upsertFinding } from '../../../runners/monitor/findings-store.js';
 import { runEmbedCommand } from '../../../runners/watermark/embed.js';
 import { detectFinding, type FindingDetectionDeps } from '../../../runners/watermark/finding-detection.js';
+import { startDetectWorker } from '../../../runners/watermark/worker.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { makeLongClip } from '../media/clips.js';
 import { startFixtureServer, type FixtureServer } from '../monitor/fixture-web.js';
@@ -70,5 +74,21 @@ describe('watermark detection on a finding', () => {
     expect(await detectFinding(deps, pages)).toMatchObject({ status: 'Not Available' });
     const rows = await services.db.pool.query('select id, detection_status from findings where id = any($1) order by id', [[gone, pages]]);
     expect(rows.rows.map((r) => r.detection_status)).toEqual(['Error', 'Not Available']);
+  });
+
+  it('runs from the detect queue, as the monitor worker enqueues it', async () => {
+    const id = await finding(server.url('leaks.example', '/watch/4'), { media: server.url('leaks.example', '/media/leak.mp4'), kind: 'video' });
+    const worker = startDetectWorker({ redis: services.redis, config: deps.config, log: silentLogger, env: deps.env, cwd: dir, pool: async () => services.db.pool });
+    const queue = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
+    const events = new QueueEvents(QUEUES.detect, { connection: bullConnection(services.redis), prefix: services.config.queuePrefix });
+    try {
+      await events.waitUntilReady();
+      const job = await queue.add('finding', { findingId: id }, { jobId: findingDetectionJobId(id) });
+      expect(await job.waitUntilFinished(events, 120_000)).toMatchObject({ findingId: id, status: 'Completed', found: true, watermarkId: 4242 });
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.close();
+    }
   });
 });
