@@ -8,7 +8,7 @@
  * 1080p, and end-to-end embed time over a plain ffmpeg transcode with the same encoder settings.
  *
  * Size by environment (defaults finish in about ten minutes on two cores):
- *   BENCH_IDS=4 BENCH_OFFSETS=2 BENCH_NULL_TRIALS=1000 BENCH_JPEG_TRIALS=12 BENCH_SOURCE_SECONDS=40
+ *   BENCH_IDS=4 BENCH_OFFSETS=1 BENCH_NULL_TRIALS=1000 BENCH_JPEG_TRIALS=12 BENCH_SOURCE_SECONDS=40
  *   BENCH_WIDTH=1280 BENCH_HEIGHT=720 BENCH_FPS=24 BENCH_PRESET=veryfast BENCH_JOBS=2 BENCH_ATTACKS=name,name
  */
 import { execFile, spawn } from 'node:child_process';
@@ -28,7 +28,7 @@ import { embedForRecipients } from '../runners/watermark/embed.js';
 const exec = promisify(execFile);
 const env = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
 const IDS = env('BENCH_IDS', 4);
-const OFFSETS = env('BENCH_OFFSETS', 2);
+const OFFSETS = env('BENCH_OFFSETS', 1);
 const NULL_TRIALS = env('BENCH_NULL_TRIALS', 1000);
 const JPEG_TRIALS = env('BENCH_JPEG_TRIALS', 12);
 const SOURCE_SECONDS = env('BENCH_SOURCE_SECONDS', 40);
