@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { FINGERPRINT_BYTES, fingerprintFromBits } from '../../native/fingerprint.js';
@@ -53,13 +55,22 @@ function fromStored(s: StoredReferences): References {
  * and kept in PostgreSQL, so every later round, on any worker, only reads them.
  */
 export async function referencesFor(
-  db: Queryable, contentId: string, spec: ContentSpec, mediaRoot: string,
-): Promise<{ references: References; computed: boolean }> {
+  db: Queryable, contentId: string, declared: ContentSpec, mediaRoot: string,
+): Promise<{ references: References; computed: boolean; missing: string[] }> {
+  // Reference media not (yet) on this machine is left out and reported; the hash covers only what
+  // is present, so fingerprints are recomputed once the files arrive.
+  const missing: string[] = [];
+  const present = [];
+  for (const media of declared.referenceMedia ?? []) {
+    if (await access(path.resolve(mediaRoot, media.path)).then(() => true, () => false)) present.push(media);
+    else missing.push(media.path);
+  }
+  const spec: ContentSpec = { ...declared, referenceMedia: present };
   const hash = mediaHash(spec);
   const stored = await db.query<{ media_hash: string; fingerprints: StoredReferences }>(
     'select media_hash, fingerprints from reference_fingerprints where content_id = $1', [contentId]);
   const row = stored.rows[0];
-  if (row && row.media_hash === hash) return { references: fromStored(row.fingerprints), computed: false };
+  if (row && row.media_hash === hash) return { references: fromStored(row.fingerprints), computed: false, missing };
   const references = await referenceFingerprints(spec, mediaRoot);
   await db.query(
     `insert into reference_fingerprints (content_id, media_hash, fingerprints, frames) values ($1, $2, $3, $4)
@@ -67,5 +78,5 @@ export async function referencesFor(
        frames = excluded.frames, computed_at = now()`,
     [contentId, hash, JSON.stringify(toStored(references)), referenceFrameCount(references)],
   );
-  return { references, computed: true };
+  return { references, computed: true, missing };
 }

@@ -81,7 +81,8 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
   if (now.toISOString().slice(0, 10) < ctx.startDate) return { status: 'skipped', reason: `reserved until ${ctx.startDate}` };
   await startIfDue(deps.pool, jobId, ctx, now);
   const fetch = createFetcher({ allowPrivate: deps.config.crawler.allowPrivate, resolve: parseResolve(deps.config.crawler.resolve), ...(signal ? { signal } : {}) });
-  const { references, computed } = await referencesFor(deps.pool, ctx.contentId, ctx.content, deps.config.mediaRoot);
+  const { references, computed, missing } = await referencesFor(deps.pool, ctx.contentId, ctx.content, deps.config.mediaRoot);
+  if (missing.length > 0) deps.log.warn({ content: ctx.contentId, missing, mediaRoot: deps.config.mediaRoot }, 'reference media not found; suspects that need it go to review');
   if (computed) deps.log.info({ content: ctx.contentId, frames: referenceFrameCount(references) }, 'reference fingerprints computed');
   const watched = ctx.job.sites ? ctx.sites.filter((s) => ctx.job.sites!.includes(s.metadata.id) || s.spec.type === 'legitimate') : ctx.sites;
   const thresholds = ctx.policy.thresholds ?? {};

@@ -61,4 +61,17 @@ describe('stored reference fingerprints', () => {
     });
     expect(strip(second.references)).toEqual(strip(first.references));
   });
+
+  it('leave out reference media that is not there yet, say so, and recompute once it arrives', async () => {
+    const pool = services.db.pool;
+    const later: ContentSpec = { ...spec, referenceMedia: [{ path: 'ep1.mp4', kind: 'video', episode: 1 }, { path: 'ep2.mp4', kind: 'video', episode: 2 }] };
+    const before = await referencesFor(pool, 'later', later, work);
+    expect(before).toMatchObject({ computed: true, missing: ['ep2.mp4'] });
+    expect(before.references.video.map((v) => v.media)).toEqual(['ep1.mp4']);
+    expect((await referencesFor(pool, 'later', later, work)).computed).toBe(false);
+    execFileSync('cp', [path.join(work, 'ep1.mp4'), path.join(work, 'ep2.mp4')]);
+    const after = await referencesFor(pool, 'later', later, work);
+    expect(after).toMatchObject({ computed: true, missing: [] });
+    expect(after.references.video.map((v) => v.media)).toEqual(['ep1.mp4', 'ep2.mp4']);
+  });
 });
