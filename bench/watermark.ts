@@ -240,9 +240,14 @@ async function main(): Promise<void> {
       const offset = rand(Math.max(0, info.duration - WINDOW - 0.5));
       const out = path.join(dir, `attack-${i}.${t.attack.args.includes('copy') ? 'mkv' : 'mp4'}`);
       await ffmpeg(['-loglevel', 'error', '-ss', offset.toFixed(3), '-i', t.file, '-t', String(WINDOW), '-an', ...t.attack.args, out]);
-      const r = await detectInVideo({ leak: out, key: KEY });
+      // A trial that fails counts as a miss and is reported, rather than ending the whole run.
+      const r = await detectInVideo({ leak: out, key: KEY }).catch((error: Error) => {
+        log(`attack "${t.attack.name}" trial ${i}: detection failed: ${error.message}`);
+        return undefined;
+      });
       await fs.rm(out, { force: true });
       if (++done % 10 === 0) log(`attacks ${done}/${tasks.length}`);
+      if (!r) return { attack: t.attack.name, exact: false, wrong: false, pfa: 1 };
       return { attack: t.attack.name, exact: r.found && r.watermarkId === t.id, wrong: r.found && r.watermarkId !== t.id, pfa: r.falseAlarmProbability };
     });
 

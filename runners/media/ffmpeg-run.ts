@@ -2,6 +2,7 @@
  * One ffmpeg process run through fluent-ffmpeg, as a promise with a kill switch and the tail of
  * its stderr for error messages.
  */
+import { PassThrough } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 
 export type FfmpegCommand = ffmpeg.FfmpegCommand;
@@ -12,6 +13,16 @@ export interface FfmpegRun {
   /** SIGKILL: used on abort and failure, when the output is thrown away anyway. */
   kill(): void;
   readonly label: string;
+}
+
+/**
+ * The stream an ffmpeg decoder's stdout is piped into. fluent-ffmpeg treats a 'close' of the piped
+ * stream as a failure unless ffmpeg's exit event arrives within 20 ms, and a stream that destroys
+ * itself once read to the end closes before that exit under load: the run then fails with "Output
+ * stream closed" although ffmpeg succeeded. Without autoDestroy the stream never closes on its own.
+ */
+export function rawFrameSink(highWaterMark: number): PassThrough {
+  return new PassThrough({ highWaterMark, autoDestroy: false });
 }
 
 export function newCommand(): FfmpegCommand {

@@ -14,7 +14,7 @@ import { createEmbedder, type Embedder } from '../../native/index.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
-import { addInputOptions, addOutputOptions, newCommand, start, type FfmpegRun } from './ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, newCommand, rawFrameSink, start, type FfmpegRun } from './ffmpeg-run.js';
 import type { ContainerExt, MediaInfo, VideoStreamInfo } from './probe.js';
 import { lumaView, readFrames, writeFrame } from './raw-frames.js';
 
@@ -81,7 +81,7 @@ function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout
   const command = newCommand().input(info.path);
   addInputOptions(command, ['-nostdin']);
   addOutputOptions(command, ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo']);
-  const frames = new PassThrough({ highWaterMark: layout.frameBytes * 2 });
+  const frames = rawFrameSink(layout.frameBytes * 2);
   const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
   return { run, frames };
 }

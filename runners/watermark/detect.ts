@@ -5,12 +5,11 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import type pg from 'pg';
 import { createDetector, detectWithOriginal, type DetectionResult } from '../../native/index.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { addInputOptions, addOutputOptions, newCommand, start } from '../media/ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, newCommand, rawFrameSink, start } from '../media/ffmpeg-run.js';
 import { isImagePath, probeMedia, type MediaInfo } from '../media/probe.js';
 import { readFrames } from '../media/raw-frames.js';
 import { loadCatalogDir } from '../../reconciler/catalog/load.js';
@@ -63,7 +62,7 @@ async function decodeGray(
   if (opts.maxFrames !== undefined) out.push('-frames:v', String(opts.maxFrames));
   out.push('-pix_fmt', opts.bitDepth === 10 ? 'gray10le' : 'gray', '-f', 'rawvideo');
   addOutputOptions(command, out);
-  const frames = new PassThrough({ highWaterMark: frameBytes * 4 });
+  const frames = rawFrameSink(frameBytes * 4);
   const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
   const onAbort = (): void => run.kill();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
