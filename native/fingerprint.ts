@@ -7,7 +7,8 @@
  * letterboxing, tone changes, mirroring or a small overlay are a few bits apart; unrelated
  * pictures are typically 14-24 bits apart even after the crop search.
  */
-import { createRequire } from 'node:module';
+
+import { addon } from './addon.js';
 
 /** Hashes per fingerprint: 100 crop windows (10 per axis, [0] = whole picture) + the mirrored whole picture. */
 export const FINGERPRINT_HASHES = 101;
@@ -134,27 +135,8 @@ interface NativeFingerprintModule {
   ): PageMatch[];
 }
 
-const require = createRequire(import.meta.url);
-
-function load(): NativeFingerprintModule {
-  const candidates = ['./build/Release/vigil_native.node', '../../native/build/Release/vigil_native.node'];
-  let lastError: unknown;
-  for (const c of candidates) {
-    try {
-      return require(c) as NativeFingerprintModule;
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw new Error(
-    `vigil native addon not built (run "npm run build:native"): ${lastError instanceof Error ? lastError.message : String(lastError)}`,
-  );
-}
-
-let cached: NativeFingerprintModule | undefined;
 function native(): NativeFingerprintModule {
-  cached ??= load();
-  return cached;
+  return addon<NativeFingerprintModule>();
 }
 
 function checkDims(width: number, height: number, stride: number): void {

@@ -5,7 +5,8 @@
  * Planes are luma only: 8-bit as Uint8Array, 10-bit as Uint16Array (values
  * 0..1023). `stride` is in samples (elements), not bytes, and defaults to width.
  */
-import { createRequire } from 'node:module';
+
+import { addon } from './addon.js';
 
 export type BitDepth = 8 | 10;
 export type LumaPlane = Uint8Array | Uint16Array;
@@ -86,27 +87,8 @@ interface NativeModule {
   version(): string;
 }
 
-const require = createRequire(import.meta.url);
-
-function load(): NativeModule {
-  const candidates = ['./build/Release/vigil_native.node', '../../native/build/Release/vigil_native.node'];
-  let lastError: unknown;
-  for (const c of candidates) {
-    try {
-      return require(c) as NativeModule;
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw new Error(
-    `vigil native addon not built (run "npm run build:native"): ${lastError instanceof Error ? lastError.message : String(lastError)}`,
-  );
-}
-
-let cached: NativeModule | undefined;
 function native(): NativeModule {
-  cached ??= load();
-  return cached;
+  return addon<NativeModule>();
 }
 
 function checkKey(key: Buffer | Uint8Array): void {

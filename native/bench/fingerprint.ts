@@ -14,7 +14,7 @@ import {
   type Fingerprint,
   type TimedFingerprint,
 } from '../fingerprint.js';
-import { crop, dctQuantize, letterbox, makeScene, mirror, overlay, resize, rng, tone, type Plane8 } from './synth.js';
+import { crop, dctQuantize, letterbox, makeScene, makeTitle, mirror, overlay, resize, rng, tone, type Plane8 } from './synth.js';
 
 const quick = process.argv.includes('--quick');
 const fp = (p: Plane8): Fingerprint => frameFingerprint(p.data, p.width, p.height);
@@ -44,18 +44,6 @@ for (const [name, w, h] of [
   console.log(`fingerprint ${name}: ${ms.toFixed(2)} ms/frame (${(1000 / ms).toFixed(0)} fps)`);
 }
 
-function title(seed: number, width: number, height: number, shotSeconds = 7): (sec: number) => Plane8 {
-  const shots = new Map<number, ReturnType<typeof makeScene>>();
-  return (sec) => {
-    const k = Math.floor(sec / shotSeconds);
-    let s = shots.get(k);
-    if (!s) {
-      s = makeScene(seed * 1000 + k * 17 + 1, width, height, { pan: 0.006, grain: 1 });
-      shots.set(k, s);
-    }
-    return { data: s.frame((sec - k * shotSeconds) * 10), width, height };
-  };
-}
 const times = (from: number, to: number, step: number): number[] => {
   const out: number[] = [];
   for (let t = from; t < to - 1e-9; t += step) out.push(t);
@@ -67,7 +55,7 @@ const seq = (render: (s: number) => Plane8, ts: number[], attack: (p: Plane8) =>
 const SW = 128;
 const SH = 72;
 const refMinutes = quick ? 5 : 30;
-const filmA = title(41, SW, SH);
+const filmA = makeTitle(41, SW, SH, { grain: 1 });
 const t0 = performance.now();
 const reference = seq(filmA, times(0, refMinutes * 60, 0.5));
 console.log(`(rendered and fingerprinted a ${refMinutes}-minute reference at 2 fps: ${reference.length} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -157,7 +145,7 @@ for (let k = 0; k < clips; k++) {
     tpClips++;
     offsetErr = Math.max(offsetErr, Math.abs(mt.offset - start));
   }
-  const other = title(500 + k, SW, SH);
+  const other = makeTitle(500 + k, SW, SH, { grain: 1 });
   if (matchSequences(clipRef, seq(other, times(start, start + 20, 1 / 1.5), attackSmall(name), start)).matched) fpClips++;
 }
 console.log(`\n## Clip level (default rule: >= 3 votes at one offset and coverage >= 0.25)\n`);

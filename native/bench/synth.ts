@@ -374,3 +374,18 @@ export function overlay(p: Plane8, opts: { logo?: number; subtitles?: boolean; s
   }
   return { data: out, width: w, height: h };
 }
+
+/** A "title": consecutive shots of distinct panning scenes, rendered at any time in seconds. */
+export function makeTitle(seed: number, width: number, height: number, opts: { shotSeconds?: number; grain?: number } = {}): (sec: number) => Plane8 {
+  const shotSeconds = opts.shotSeconds ?? 7;
+  const shots = new Map<number, Scene>();
+  return (sec) => {
+    const k = Math.floor(sec / shotSeconds);
+    let scene = shots.get(k);
+    if (!scene) {
+      scene = makeScene(seed * 1000 + k * 17 + 1, width, height, { pan: 0.006, ...(opts.grain === undefined ? {} : { grain: opts.grain }) });
+      shots.set(k, scene);
+    }
+    return { data: scene.frame((sec - k * shotSeconds) * 10), width, height };
+  };
+}

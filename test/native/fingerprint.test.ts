@@ -15,24 +15,11 @@ import {
   type Fingerprint,
   type TimedFingerprint,
 } from '../../native/fingerprint.js';
-import { crop, dctQuantize, letterbox, makeScene, mirror, overlay, resize, tone, type Plane8 } from '../../native/bench/synth.js';
+import { crop, dctQuantize, letterbox, makeScene, makeTitle, mirror, overlay, resize, tone, type Plane8 } from '../../native/bench/synth.js';
 
 const T = DEFAULT_FRAME_THRESHOLD;
 const fp = (p: Plane8): Fingerprint => frameFingerprint(p.data, p.width, p.height);
 
-/** A "title": consecutive shots of distinct panning scenes, rendered at any time in seconds. */
-function title(seed: number, width: number, height: number, shotSeconds = 7): (sec: number) => Plane8 {
-  const shots = new Map<number, ReturnType<typeof makeScene>>();
-  return (sec) => {
-    const k = Math.floor(sec / shotSeconds);
-    let s = shots.get(k);
-    if (!s) {
-      s = makeScene(seed * 1000 + k * 17 + 1, width, height, { pan: 0.006 });
-      shots.set(k, s);
-    }
-    return { data: s.frame((sec - k * shotSeconds) * 10), width, height };
-  };
-}
 
 function sequence(render: (sec: number) => Plane8, times: number[], attack: (p: Plane8) => Plane8 = (p) => p, t0 = 0): TimedFingerprint[] {
   return times.map((t) => ({ time: t - t0, fingerprint: fp(attack(render(t))) }));
@@ -149,8 +136,8 @@ describe('native perceptual fingerprint: single pictures', () => {
 describe('native perceptual fingerprint: sequences and page sets', () => {
   const W = 192;
   const H = 108;
-  const filmA = title(11, W, H);
-  const filmB = title(23, W, H);
+  const filmA = makeTitle(11, W, H);
+  const filmB = makeTitle(23, W, H);
   const reference = sequence(filmA, range(0, 180, 0.5)); // 3 minutes at 2 fps
   // A leak: 30 s from 70 s on, sampled at 1.5 fps with another phase, cropped, rescaled, re-encoded, logo.
   const leakAttack = (p: Plane8): Plane8 => dctQuantize(overlay(resize(crop(p, 10, 4, 172, 98), 160, 90), { logo: 0.12 }), 5);
