@@ -16,7 +16,7 @@ export function displayDir(io: CliIo, dir: string): string {
 }
 
 export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[], root: string): void {
-  for (const d of diagnostics) print(d.severity === 'error' ? io.stderr : io.stderr, formatDiagnostic(d, root));
+  for (const d of diagnostics) print(io.stderr, formatDiagnostic(d, root));
 }
 
 /** Loads and checks a catalog; on errors prints them (text) and throws CATALOG_INVALID. */

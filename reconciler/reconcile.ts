@@ -18,25 +18,23 @@ export type ReconcileOutcome =
   | { status: 'invalid'; commit: string; diagnostics: Diagnostic[] };
 
 /**
- * One reconcile of a git catalog: fetch the branch, check out its head (or `commit`), validate,
- * apply. An invalid catalog changes nothing that runs; it is recorded and reported.
+ * One reconcile of a git catalog at `commit` (already fetched into `checkout`): check it out,
+ * validate, apply. An invalid catalog changes nothing that runs; it is recorded and reported.
  */
 export async function reconcileCommit(
-  deps: ReconcileDeps, catalog: GitCatalog, checkout: Checkout, actor: string, commit?: string,
+  deps: ReconcileDeps, catalog: GitCatalog, checkout: Checkout, actor: string, commit: string,
 ): Promise<ReconcileOutcome> {
-  const head = commit ?? (await checkout.fetch());
-  if (commit) await checkout.fetch();
-  const dir = await checkout.checkout(head);
+  const dir = await checkout.checkout(commit);
   const loaded = await loadCatalogDir(dir);
   if (hasErrors(loaded.diagnostics)) {
-    await recordInvalidCatalog(deps.pool, { source: catalog.repo, commit: head, actor, diagnostics: loaded.diagnostics });
-    deps.log.warn({ commit: head, errors: loaded.diagnostics.filter((d) => d.severity === 'error').length }, 'catalog invalid; nothing applied');
-    return { status: 'invalid', commit: head, diagnostics: loaded.diagnostics };
+    await recordInvalidCatalog(deps.pool, { source: catalog.repo, commit, actor, diagnostics: loaded.diagnostics });
+    deps.log.warn({ commit, errors: loaded.diagnostics.filter((d) => d.severity === 'error').length }, 'catalog invalid; nothing applied');
+    return { status: 'invalid', commit, diagnostics: loaded.diagnostics };
   }
   const result = await apply(deps.pool, desiredState(loaded.catalog), {
-    commit: head, source: catalog.repo, actor, schedulers: deps.schedulers, log: deps.log,
+    commit, source: catalog.repo, actor, schedulers: deps.schedulers, log: deps.log,
   });
-  return { status: 'applied', commit: head, apply: result, diagnostics: loaded.diagnostics };
+  return { status: 'applied', commit, apply: result, diagnostics: loaded.diagnostics };
 }
 
 export interface FollowOptions {

@@ -3,11 +3,11 @@ import type { PathSegment } from './catalog/types.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import type { Change, Plan, Rejection } from './plan.js';
 
-export type Symbol = '+' | '~' | '-' | '!';
+export type PlanSymbol = '+' | '~' | '-' | '!';
 
 /** One line of a plan as a reviewer reads it. */
 export interface PlanLine {
-  symbol: Symbol;
+  symbol: PlanSymbol;
   subject: string;
   detail: string;
 }
@@ -37,7 +37,7 @@ export function planLine(change: Change): PlanLine {
     case 'rename':
       return { symbol: '~', subject: `Recipient/${change.recipientId}`, detail: `name: ${change.from} → ${change.to}` };
     case 'job': {
-      const symbol: Symbol = change.reason.startsWith('drift') ? '!' : change.from === null ? '+' : change.to === 'Stopped' ? '-' : '~';
+      const symbol: PlanSymbol = change.reason.startsWith('drift') ? '!' : change.from === null ? '+' : change.to === 'Stopped' ? '-' : '~';
       return { symbol, subject: `MonitoringJob/${change.job.id}`, detail: `${change.from ?? '(new)'} → ${change.to}: ${change.reason}` };
     }
   }
@@ -51,7 +51,7 @@ export interface PlanSummary {
   rejected: number;
 }
 
-const SUMMARY_KEY: Record<Symbol, keyof PlanSummary> = { '+': 'add', '~': 'change', '-': 'remove', '!': 'repair' };
+const SUMMARY_KEY: Record<PlanSymbol, keyof PlanSummary> = { '+': 'add', '~': 'change', '-': 'remove', '!': 'repair' };
 
 export function summarize(p: Plan): PlanSummary {
   const summary: PlanSummary = { add: 0, change: 0, remove: 0, repair: 0, rejected: p.rejections.length };

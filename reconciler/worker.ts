@@ -24,7 +24,9 @@ export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, c
       const { repo, branch, commit, trigger } = job.data;
       const catalog = { repo, branch, path: config.github.catalogPath };
       const checkout = await openCheckout(catalog, config.home);
-      const outcome = await reconcileCommit({ ...deps, log: deps.log.child({ job: job.id, repo, commit }) }, catalog, checkout, trigger, commit);
+      // Fetch first: the pushed commit (or, without one, the branch head) must be in the checkout.
+      const head = await checkout.fetch();
+      const outcome = await reconcileCommit({ ...deps, log: deps.log.child({ job: job.id, repo, commit }) }, catalog, checkout, trigger, commit ?? head);
       return {
         status: outcome.status,
         commit: outcome.commit,

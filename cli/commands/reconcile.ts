@@ -48,7 +48,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const checkout = await openCheckout(catalog, ctx.config.home);
   const deps = { pool: db.pool, schedulers, log: ctx.log };
   if (values.once) {
-    const outcome = await reconcileCommit(deps, catalog, checkout, 'reconciler');
+    const outcome = await reconcileCommit(deps, catalog, checkout, 'reconciler', await checkout.fetch());
     report(io, format, outcome, values.path);
     return outcome.status === 'invalid' || outcome.apply.result === 'rejected' ? 1 : 0;
   }

@@ -56,17 +56,17 @@ describe('reconciling a git branch', () => {
     const c1 = await commit({ 'a.yaml': CONTENT, 'jobs.yaml': JOB }, 'add a');
     const checkout = await openCheckout(catalog, home);
     try {
-      const first = await reconcileCommit(deps, catalog, checkout, 'test');
+      const first = await reconcileCommit(deps, catalog, checkout, 'test', await checkout.fetch());
       expect(first).toMatchObject({ status: 'applied', commit: c1 });
 
       const c2 = await commit({ 'jobs.yaml': null }, 'stop watching a');
-      const second = await reconcileCommit(deps, catalog, checkout, 'test');
+      const second = await reconcileCommit(deps, catalog, checkout, 'test', await checkout.fetch());
       expect(second).toMatchObject({ status: 'applied', commit: c2 });
       const job = await services.db.pool.query('select status from monitoring_jobs');
       expect(job.rows).toEqual([{ status: 'Stopped' }]);
 
       const c3 = await commit({ 'a.yaml': CONTENT.replace('title: A', 'title: [broken') }, 'break it');
-      const third = await reconcileCommit(deps, catalog, checkout, 'test');
+      const third = await reconcileCommit(deps, catalog, checkout, 'test', await checkout.fetch());
       expect(third).toMatchObject({ status: 'invalid', commit: c3 });
       expect(third.diagnostics[0]).toMatchObject({ file: 'a.yaml', line: 7 });
       const title = await services.db.pool.query(`select spec->>'title' as title, applied_commit from catalog_objects where id = 'a'`);
