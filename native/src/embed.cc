@@ -3,11 +3,29 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "ecc.h"
 #include "pattern.h"
 
+#if defined(__SSSE3__)
+#include <tmmintrin.h>
+#endif
+
 namespace vigil {
+
+namespace {
+// Where pixel i falls between block centres: the block before it and the weight of the next one
+// (edges clamp to the outermost block).
+std::pair<int, float> blockInterpolation(int i, int blocks) {
+  float u = (static_cast<float>(i) + 0.5f) / kMaskBlock - 0.5f;
+  int b = static_cast<int>(std::floor(u));
+  float t = u - static_cast<float>(b);
+  if (b < 0) return {0, 0.f};
+  if (b >= blocks - 1) return {blocks - 1, 0.f};
+  return {b, t};
+}
+}  // namespace
 
 Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, uint32_t payload, float strength)
     : w_(width), h_(height), depth_(bitDepth) {
@@ -18,24 +36,37 @@ Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, u
   std::vector<float> cells = tileValues(tk, encodePayload(key, payload));
   double cellPx = static_cast<double>(height) / (kTilesPerHeight * kCells);
   float gain = strength * (bitDepth == 10 ? 4.f : 1.f);
-  renderPattern(cells, width, height, cellPx, gain, pattern_);
+  SeparablePattern sp = makeSeparablePattern(cells, width, height, cellPx, gain);
+  profiles_.resize(sp.profiles.size());
+  for (size_t i = 0; i < sp.profiles.size(); ++i) profiles_[i] = static_cast<int16_t>(std::lround(sp.profiles[i] * kPatternOne));
+  rowC0_ = sp.rowC0;
+  rowC1_ = sp.rowC1;
+  rowW0_.resize(sp.rowW0.size());
+  rowW1_.resize(sp.rowW1.size());
+  for (size_t i = 0; i < sp.rowW0.size(); ++i) {
+    rowW0_[i] = toQ15(sp.rowW0[i]);
+    rowW1_[i] = toQ15(sp.rowW1[i]);
+  }
   bw_ = (width + kMaskBlock - 1) / kMaskBlock;
   bh_ = (height + kMaskBlock - 1) / kMaskBlock;
   bmask_.assign(static_cast<size_t>(bw_) * bh_, 1.f);
   tmp_.assign(bmask_.size(), 1.f);
-  expanded_.assign(static_cast<size_t>(bh_) * width, 1.f);
   colAct_.assign(static_cast<size_t>(width), 0);
   colSum_.assign(static_cast<size_t>(width), 0);
+  expanded16_.assign(static_cast<size_t>(bh_) * width, static_cast<int16_t>(kMaskOne));
   rowBlock_.resize(static_cast<size_t>(height));
   rowT_.resize(static_cast<size_t>(height));
   for (int y = 0; y < height; ++y) {
-    float u = (y + 0.5f) / kMaskBlock - 0.5f;
-    int b = static_cast<int>(std::floor(u));
-    float t = u - static_cast<float>(b);
-    if (b < 0) { b = 0; t = 0.f; }
-    if (b >= bh_ - 1) { b = bh_ - 1; t = 0.f; }
+    auto [b, t] = blockInterpolation(y, bh_);
     rowBlock_[static_cast<size_t>(y)] = b;
-    rowT_[static_cast<size_t>(y)] = t;
+    rowT_[static_cast<size_t>(y)] = toQ15(t);
+  }
+  colBlock_.resize(static_cast<size_t>(width));
+  colT_.resize(static_cast<size_t>(width));
+  for (int x = 0; x < width; ++x) {
+    auto [b, t] = blockInterpolation(x, bw_);
+    colBlock_[static_cast<size_t>(x)] = b;
+    colT_[static_cast<size_t>(x)] = t;
   }
 }
 
@@ -91,50 +122,81 @@ void Embedder::computeMask(const T* plane, int stride, float scale) {
     }
   // horizontal linear interpolation of each block row to full width
   for (int by = 0; by < bh_; ++by) {
-    float* e = &expanded_[static_cast<size_t>(by) * W];
+    int16_t* e = &expanded16_[static_cast<size_t>(by) * W];
     const float* m = &bmask_[static_cast<size_t>(by) * bw_];
     for (int x = 0; x < W; ++x) {
-      float u = (x + 0.5f) / kMaskBlock - 0.5f;
-      int b = static_cast<int>(std::floor(u));
-      float t = u - static_cast<float>(b);
-      if (b < 0) { b = 0; t = 0.f; }
-      if (b >= bw_ - 1) { b = bw_ - 1; t = 0.f; }
-      e[x] = t == 0.f ? m[b] : m[b] + t * (m[b + 1] - m[b]);
+      int b = colBlock_[static_cast<size_t>(x)];
+      float t = colT_[static_cast<size_t>(x)];
+      float v = t == 0.f ? m[b] : m[b] + t * (m[b + 1] - m[b]);
+      e[x] = static_cast<int16_t>(v * kMaskOne + 0.5f);
     }
   }
 }
 
+namespace {
+// Fixed-point products as SSSE3's pmulhrsw computes them: round(a * b / 2^15).
+inline int mulQ15(int a, int b) { return (a * b + (1 << 14)) >> 15; }
+
+// One row: out = clamp(in + round(pattern * mask)), pattern = w0*p0 + w1*p1 (Q7 levels), mask =
+// ea + t*(eb - ea) (Q14), all in 16-bit lanes. The scalar tail computes exactly what the vector
+// body does, so the result does not depend on the CPU.
 template <typename T>
-void Embedder::apply(T* plane, int stride, float maxv) {
+void applyRow(T* __restrict row, int W, const int16_t* __restrict p0, const int16_t* __restrict p1, int w0, int w1,
+              const int16_t* __restrict ea, const int16_t* __restrict eb, int t, int maxv) {
+  int x = 0;
+#if defined(__SSSE3__)
+  const __m128i vw0 = _mm_set1_epi16(static_cast<int16_t>(w0)), vw1 = _mm_set1_epi16(static_cast<int16_t>(w1));
+  const __m128i vt = _mm_set1_epi16(static_cast<int16_t>(t)), half = _mm_set1_epi16(32), zero = _mm_setzero_si128();
+  const __m128i vmax = _mm_set1_epi16(static_cast<int16_t>(maxv));
+  for (; x + 8 <= W; x += 8) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ea + x));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(eb + x));
+    __m128i m = _mm_add_epi16(a, _mm_mulhrs_epi16(_mm_sub_epi16(b, a), vt));
+    __m128i p = _mm_add_epi16(_mm_mulhrs_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + x)), vw0),
+                              _mm_mulhrs_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p1 + x)), vw1));
+    // p (Q7) * m (Q14) / 2^15 = delta in Q6; +32 >> 6 rounds half up, as floor(v + 0.5) does.
+    __m128i d = _mm_srai_epi16(_mm_add_epi16(_mm_mulhrs_epi16(p, m), half), 6);
+    if constexpr (sizeof(T) == 1) {
+      __m128i in = _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + x)), zero);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(row + x), _mm_packus_epi16(_mm_add_epi16(in, d), zero));
+    } else {
+      __m128i in = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x));
+      __m128i v = _mm_min_epi16(_mm_max_epi16(_mm_add_epi16(in, d), zero), vmax);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(row + x), v);
+    }
+  }
+#endif
+  for (; x < W; ++x) {
+    int m = ea[x] + mulQ15(eb[x] - ea[x], t);
+    int p = mulQ15(p0[x], w0) + mulQ15(p1[x], w1);
+    int v = static_cast<int>(row[x]) + ((mulQ15(p, m) + 32) >> 6);
+    row[x] = static_cast<T>(v < 0 ? 0 : v > maxv ? maxv : v);
+  }
+}
+}  // namespace
+
+template <typename T>
+void Embedder::apply(T* plane, int stride, int maxv) {
   const int W = w_;
   for (int y = 0; y < h_; ++y) {
-    int b = rowBlock_[static_cast<size_t>(y)];
+    size_t i = static_cast<size_t>(y);
+    int b = rowBlock_[i];
     int b1 = std::min(b + 1, bh_ - 1);
-    float t = rowT_[static_cast<size_t>(y)];
-    const float* __restrict ea = &expanded_[static_cast<size_t>(b) * W];
-    const float* __restrict eb = &expanded_[static_cast<size_t>(b1) * W];
-    const float* __restrict pat = &pattern_[static_cast<size_t>(y) * W];
-    T* __restrict row = plane + static_cast<size_t>(y) * stride;
-    for (int x = 0; x < W; ++x) {
-      float m = ea[x] + t * (eb[x] - ea[x]);
-      float v = static_cast<float>(row[x]) + pat[x] * m + 0.5f;
-      v = v < 0.f ? 0.f : v;
-      v = v > maxv ? maxv : v;
-      row[x] = static_cast<T>(static_cast<int>(v));
-    }
+    applyRow(plane + i * stride, W, &profiles_[static_cast<size_t>(rowC0_[i]) * W], &profiles_[static_cast<size_t>(rowC1_[i]) * W],
+             rowW0_[i], rowW1_[i], &expanded16_[static_cast<size_t>(b) * W], &expanded16_[static_cast<size_t>(b1) * W], rowT_[i], maxv);
   }
 }
 
 void Embedder::embed8(uint8_t* plane, int stride) {
   if (depth_ != 8) throw std::invalid_argument("embedder is 10-bit");
   computeMask(plane, stride, 1.f);
-  apply(plane, stride, 255.f);
+  apply(plane, stride, 255);
 }
 
 void Embedder::embed16(uint16_t* plane, int stride) {
   if (depth_ != 10) throw std::invalid_argument("embedder is 8-bit");
   computeMask(plane, stride, 0.25f);
-  apply(plane, stride, 1023.f);
+  apply(plane, stride, 1023);
 }
 
 }  // namespace vigil

@@ -1,8 +1,12 @@
 // Embedder: precomputes the keyed pattern for one frame size, then per frame
 // out = clamp(in + pattern * mask), mask = cheap block texture/luma masking.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
+
+#include "pattern.h"
 
 namespace vigil {
 
@@ -22,17 +26,26 @@ class Embedder {
   template <typename T>
   void computeMask(const T* plane, int stride, float scale);
   template <typename T>
-  void apply(T* plane, int stride, float maxv);
+  void apply(T* plane, int stride, int maxv);
+  static int16_t toQ15(float w) { return static_cast<int16_t>(std::lround(std::min(1.f, std::max(0.f, w)) * 32767.f)); }
 
   int w_, h_, depth_;
   int bw_, bh_;
-  std::vector<float> pattern_;   // w*h, already times strength (and x4 for 10-bit)
+  // The pattern in fixed point (see applyRow): kCells profiles in Q7 levels, already times
+  // strength (and x4 for 10-bit), and per row the two profiles and their Q15 weights.
+  static constexpr float kPatternOne = 128.f;
+  static constexpr float kMaskOne = 16384.f;
+  std::vector<int16_t> profiles_;
+  std::vector<int> rowC0_, rowC1_;
+  std::vector<int16_t> rowW0_, rowW1_;
   std::vector<float> bmask_;     // bw*bh block masks
   std::vector<float> tmp_;       // bw*bh
-  std::vector<float> expanded_;  // bh rows of w: block masks interpolated horizontally
+  std::vector<int16_t> expanded16_;  // bh rows of w: block masks interpolated horizontally (Q14)
   std::vector<uint32_t> colAct_, colSum_;
   std::vector<int> rowBlock_;    // y -> upper block row
-  std::vector<float> rowT_;      // y -> vertical interpolation weight
+  std::vector<int16_t> rowT_;    // y -> vertical interpolation weight (Q15)
+  std::vector<int> colBlock_;    // x -> left block column
+  std::vector<float> colT_;      // x -> horizontal interpolation weight
 };
 
 }  // namespace vigil

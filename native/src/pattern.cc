@@ -66,20 +66,45 @@ Axis makeAxis(int n, double cellPx) {
 }
 }  // namespace
 
-void renderPattern(const std::vector<float>& cells, int width, int height, double cellPx, float gain,
-                   std::vector<float>& out) {
-  out.assign(static_cast<size_t>(width) * height, 0.f);
+SeparablePattern makeSeparablePattern(const std::vector<float>& cells, int width, int height, double cellPx, float gain) {
+  SeparablePattern sp;
+  sp.width = width;
+  sp.height = height;
   Axis ax = makeAxis(width, cellPx), ay = makeAxis(height, cellPx);
-  for (int y = 0; y < height; ++y) {
-    int r0 = ay.c0[static_cast<size_t>(y)], r1 = (r0 + 1) % kCells;
-    float wy0 = ay.w0[static_cast<size_t>(y)] * gain, wy1 = (1.f - ay.w0[static_cast<size_t>(y)]) * gain;
-    float* o = &out[static_cast<size_t>(y) * width];
+  sp.profiles.assign(static_cast<size_t>(kCells) * width, 0.f);
+  for (int r = 0; r < kCells; ++r) {
+    float* o = &sp.profiles[static_cast<size_t>(r) * width];
     for (int x = 0; x < width; ++x) {
       int c0 = ax.c0[static_cast<size_t>(x)], c1 = (c0 + 1) % kCells;
-      float wx0 = ax.w0[static_cast<size_t>(x)], wx1 = 1.f - wx0;
-      o[x] = wy0 * (wx0 * cells[static_cast<size_t>(r0 * kCells + c0)] + wx1 * cells[static_cast<size_t>(r0 * kCells + c1)]) +
-             wy1 * (wx0 * cells[static_cast<size_t>(r1 * kCells + c0)] + wx1 * cells[static_cast<size_t>(r1 * kCells + c1)]);
+      float wx0 = ax.w0[static_cast<size_t>(x)];
+      o[x] = gain * (wx0 * cells[static_cast<size_t>(r * kCells + c0)] + (1.f - wx0) * cells[static_cast<size_t>(r * kCells + c1)]);
     }
+  }
+  sp.rowC0.resize(static_cast<size_t>(height));
+  sp.rowC1.resize(static_cast<size_t>(height));
+  sp.rowW0.resize(static_cast<size_t>(height));
+  sp.rowW1.resize(static_cast<size_t>(height));
+  for (int y = 0; y < height; ++y) {
+    size_t i = static_cast<size_t>(y);
+    sp.rowC0[i] = ay.c0[i];
+    sp.rowC1[i] = (ay.c0[i] + 1) % kCells;
+    sp.rowW0[i] = ay.w0[i];
+    sp.rowW1[i] = 1.f - ay.w0[i];
+  }
+  return sp;
+}
+
+void renderPattern(const std::vector<float>& cells, int width, int height, double cellPx, float gain,
+                   std::vector<float>& out) {
+  SeparablePattern sp = makeSeparablePattern(cells, width, height, cellPx, gain);
+  out.assign(static_cast<size_t>(width) * height, 0.f);
+  for (int y = 0; y < height; ++y) {
+    size_t i = static_cast<size_t>(y);
+    const float* p0 = sp.profile(sp.rowC0[i]);
+    const float* p1 = sp.profile(sp.rowC1[i]);
+    float w0 = sp.rowW0[i], w1 = sp.rowW1[i];
+    float* o = &out[i * width];
+    for (int x = 0; x < width; ++x) o[x] = w0 * p0[x] + w1 * p1[x];
   }
 }
 

@@ -4,6 +4,7 @@
 // a cos^2 kernel (partition of unity, support of two cells), so the pattern is
 // smooth, low-frequency and scales with the picture.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -28,6 +29,20 @@ std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& cod
 
 // Interpolation weight of the cell centred at 0 for an offset t in cells.
 float cellKernel(float t);
+
+// The same pattern, kept separable (it is a product of per-axis cos^2 weights):
+// row y = rowW0[y] * profile(rowC0[y]) + rowW1[y] * profile(rowC0[y]+1), where
+// profile(r) is cell row r interpolated across the width. kCells profiles of one
+// row each stay in cache, where the whole pattern (4 bytes a pixel) would not.
+struct SeparablePattern {
+  int width = 0, height = 0;
+  std::vector<float> profiles;  // kCells rows of width, times gain
+  std::vector<int> rowC0, rowC1;
+  std::vector<float> rowW0, rowW1;
+  const float* profile(int cellRow) const { return &profiles[static_cast<size_t>(cellRow) * width]; }
+};
+
+SeparablePattern makeSeparablePattern(const std::vector<float>& cells, int width, int height, double cellPx, float gain);
 
 // Render a tile-periodic pattern of size width x height whose cell size is
 // cellPx pixels; out[y*width+x].

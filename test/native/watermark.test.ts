@@ -147,6 +147,24 @@ describe('native watermark kernel', () => {
     expect(() => emb.embed(new Uint8Array(W * H))).toThrow(/Uint16Array/);
   });
 
+  it('marks the last columns the same whether the vector body or the scalar tail reaches them', () => {
+    // On a flat frame the mask is the same everywhere and the pattern depends on x and the height
+    // only, so column x gets the same change at any width: 487 ends in a 7-column scalar tail,
+    // 495 covers those columns with 8-wide vector steps.
+    const h = 64;
+    const marks = (width: number, bitDepth: 8 | 10): number[][] => {
+      const level = bitDepth === 8 ? 128 : 512;
+      const plane = bitDepth === 8 ? new Uint8Array(width * h).fill(level) : new Uint16Array(width * h).fill(level);
+      createEmbedder({ key: KEY, width, height: h, bitDepth, payload: PAYLOAD, strength: 20 }).embed(plane);
+      return Array.from({ length: h }, (_, y) => Array.from({ length: 7 }, (_, i) => plane[y * width + 480 + i]! - level));
+    };
+    for (const depth of [8, 10] as const) {
+      const tail = marks(487, depth);
+      expect(tail).toEqual(marks(495, depth));
+      expect(tail.flat().some((d) => d !== 0)).toBe(true);
+    }
+  });
+
   it('decodes non-blind from one cropped, rescaled, quantized screenshot and its original', () => {
     const leak = dctQuantize(resize(crop(marked[3]!, 30, 12, 420, 236), 400, 225), 8);
     const r = detectWithOriginal({
