@@ -2,7 +2,7 @@
  * One ffmpeg process run through fluent-ffmpeg, as a promise with a kill switch and the tail of
  * its stderr for error messages.
  */
-import { PassThrough } from 'node:stream';
+import type { Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 
 export type FfmpegCommand = ffmpeg.FfmpegCommand;
@@ -13,16 +13,6 @@ export interface FfmpegRun {
   /** SIGKILL: used on abort and failure, when the output is thrown away anyway. */
   kill(): void;
   readonly label: string;
-}
-
-/**
- * The stream an ffmpeg decoder's stdout is piped into. fluent-ffmpeg treats a 'close' of the piped
- * stream as a failure unless ffmpeg's exit event arrives within 20 ms, and a stream that destroys
- * itself once read to the end closes before that exit under load: the run then fails with "Output
- * stream closed" although ffmpeg succeeded. Without autoDestroy the stream never closes on its own.
- */
-export function rawFrameSink(highWaterMark: number): PassThrough {
-  return new PassThrough({ highWaterMark, autoDestroy: false });
 }
 
 export function newCommand(): FfmpegCommand {
@@ -67,4 +57,27 @@ export function start(command: FfmpegCommand, label: string, launch: (c: FfmpegC
       }
     },
   };
+}
+
+/**
+ * Starts a run whose input is `pipe:0` and hands over its stdin. Frames are written to it
+ * directly, not through a stream that fluent-ffmpeg pipes in, so that a write's callback means
+ * "the child has the bytes" and the frame's buffer can be refilled. fluent-ffmpeg keeps the child
+ * on `ffmpegProc` from just before its 'start' event. `stdin` rejects if the run ends first.
+ */
+export function startWithStdin(command: FfmpegCommand, label: string): { run: FfmpegRun; stdin: Promise<Writable> } {
+  let run: FfmpegRun | undefined;
+  const stdin = new Promise<Writable>((resolve, reject) => {
+    command.once('start', () => {
+      const pipe = (command as unknown as { ffmpegProc?: { stdin?: Writable | null } }).ffmpegProc?.stdin;
+      if (!pipe) return reject(new Error(`${label}: started without a stdin pipe`));
+      // A dead child shows as EPIPE on a write's callback; the stream's own 'error' must not go unhandled.
+      pipe.on('error', () => undefined);
+      resolve(pipe);
+    });
+    run = start(command, label);
+    run.done.then(() => reject(new Error(`${label}: exited before reading any frame`)), reject);
+  });
+  stdin.catch(() => undefined);
+  return { run: run!, stdin };
 }

@@ -8,15 +8,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createEmbedder, type Embedder } from '../../native/index.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
-import { addInputOptions, addOutputOptions, newCommand, rawFrameSink, start, type FfmpegRun } from './ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, newCommand, start, startWithStdin, type FfmpegRun } from './ffmpeg-run.js';
 import type { ContainerExt, MediaInfo, VideoStreamInfo } from './probe.js';
-import { lumaView, readFrames, writeFrame } from './raw-frames.js';
+import { frameSink, lumaView, writeFrame } from './raw-frames.js';
 
 export interface EmbedTarget {
   output: string;
@@ -76,21 +78,30 @@ export async function checkWritableDir(dir: string): Promise<void> {
   }
 }
 
-/** The decoder: source video → raw planar frames on stdout, one per decoded frame. */
-function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout): { run: FfmpegRun; frames: PassThrough } {
+/**
+ * Decoder threads: decoding is far cheaper than encoding, so a decoder with one thread per eight
+ * cores keeps ahead of the encoders, and spends less CPU on thread hand-offs than ffmpeg's default
+ * (one per core) would take from them.
+ */
+export function decoderThreads(cores: number): number {
+  return Math.max(1, Math.round(cores / 8));
+}
+
+/** The decoder: source video → raw planar frames on stdout, each handed to `onFrame` in order. */
+function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout, onFrame: (frame: Buffer) => Promise<void>): { run: FfmpegRun; frames: Writable } {
   const command = newCommand().input(info.path);
-  addInputOptions(command, ['-nostdin']);
+  addInputOptions(command, ['-nostdin', '-threads', String(decoderThreads(os.availableParallelism()))]);
   addOutputOptions(command, ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo']);
-  const frames = rawFrameSink(layout.frameBytes * 2);
+  // One buffer, refilled: onFrame settles only once every encoder has taken the frame.
+  const frames = frameSink(layout.frameBytes, onFrame, { reuse: true });
   const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
   return { run, frames };
 }
 
 /** An encoder: raw frames on stdin (+ the source for audio/metadata, + the image) → temp file. */
-function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, temp: string, index: number): { run: FfmpegRun; input: PassThrough } {
+function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, temp: string, index: number): { run: FfmpegRun; stdin: Promise<Writable> } {
   const { info, video } = options;
-  const input = new PassThrough({ highWaterMark: layout.frameBytes * 2 });
-  const command = newCommand().input(input);
+  const command = newCommand().input('pipe:0');
   addInputOptions(command, ['-f', 'rawvideo', '-pix_fmt', layout.pixFmt, '-video_size', `${layout.width}x${layout.height}`, '-framerate', `${video.frameRate.num}/${video.frameRate.den}`]);
   command.input(info.path);
   addInputOptions(command, ['-nostdin']);
@@ -100,7 +111,7 @@ function startEncoder(options: PipelineOptions, layout: RawLayout, settings: Enc
   if (info.timecode) out.push('-timecode', info.timecode);
   out.push('-max_muxing_queue_size', '4096', '-f', settings.muxer);
   addOutputOptions(command.output(temp), out);
-  return { run: start(command, `encoder ${index + 1}`), input };
+  return startWithStdin(command, `encoder ${index + 1}`);
 }
 
 function abortReason(signal: AbortSignal | undefined): VigilError {
@@ -126,26 +137,28 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
   signal?.addEventListener('abort', onAbort, { once: true });
   let frames = 0;
   let failure: unknown;
+  let lastReport = 0;
+  const lumaBytes = layout.lumaSamples * (layout.bitDepth === 10 ? 2 : 1);
+  const last = targets.length - 1;
   try {
     const encoders = temps.map((temp, i) => startEncoder(options, layout, settings, temp, i));
     runs.push(...encoders.map((e) => e.run));
-    const decoder = startDecoder(options.info, video, layout);
-    runs.push(decoder.run);
-    // A child that dies early must stop the loop at once, not when the pipe next fills.
-    for (const r of runs) r.done.catch((error: unknown) => {
-      failure ??= error;
-      killAll();
-      decoder.frames.destroy();
-      for (const e of encoders) e.input.destroy();
-    });
-    options.log?.debug({ layout, videoArgs: settings.videoArgs, outputs: targets.length }, 'embed pipeline started');
-    let lastReport = 0;
-    for await (const frame of readFrames(decoder.frames, layout.frameBytes)) {
-      if (signal?.aborted) break;
-      // Copies first (from the pristine frame), then each copy gets its own recipient's mark.
-      const copies = targets.map((_, i) => (i === targets.length - 1 ? frame : Buffer.from(frame)));
-      copies.forEach((buf, i) => embedders[i]?.embed(lumaView(buf, layout)));
-      await Promise.all(copies.map((buf, i) => writeFrame(encoders[i]!.input, buf)));
+    const inputs = await Promise.all(encoders.map((e) => e.stdin));
+    // Every recipient but the last gets its own copy of the pristine luma (chroma is shared and
+    // never changed); the last one is marked in place. The copies' buffers are reused per frame.
+    const lumaCopies = targets.slice(0, last).map(() => Buffer.allocUnsafeSlow(lumaBytes));
+    const onFrame = async (frame: Buffer): Promise<void> => {
+      if (signal?.aborted) throw abortReason(signal);
+      const chroma = frame.subarray(lumaBytes);
+      const writes = lumaCopies.map(async (luma, i) => {
+        frame.copy(luma, 0, 0, lumaBytes);
+        embedders[i]?.embed(lumaView(luma, layout));
+        await writeFrame(inputs[i]!, luma);
+        await writeFrame(inputs[i]!, chroma);
+      });
+      embedders[last]?.embed(lumaView(frame, layout));
+      writes.push(writeFrame(inputs[last]!, frame));
+      await Promise.all(writes);
       frames++;
       const now = Date.now();
       if (options.onProgress && (now - lastReport >= 250 || frames === totalFrames)) {
@@ -153,12 +166,22 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
         const elapsedMs = now - started;
         options.onProgress({ frames, totalFrames, fraction: Math.min(1, frames / totalFrames), fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
       }
-    }
+    };
+    const decoder = startDecoder(options.info, video, layout, onFrame);
+    runs.push(decoder.run);
+    // A child that dies early must stop the pipeline at once, not when the pipe next fills.
+    for (const r of runs) r.done.catch((error: unknown) => {
+      failure ??= error;
+      killAll();
+      decoder.frames.destroy();
+      for (const input of inputs) input.destroy();
+    });
+    options.log?.debug({ layout, videoArgs: settings.videoArgs, outputs: targets.length }, 'embed pipeline started');
+    await Promise.all([decoder.run.done, finished(decoder.frames)]);
     if (signal?.aborted) throw abortReason(signal);
-    await decoder.run.done;
     if (failure) throw failure;
     if (frames === 0) throw new VigilError('MEDIA_FAILED', `${options.info.path}: the decoder produced no frames`);
-    for (const e of encoders) e.input.end();
+    for (const input of inputs) input.end();
     await Promise.all(encoders.map((e) => e.run.done));
     for (const [i, temp] of temps.entries()) await fs.rename(temp, targets[i]!.output);
     const elapsedMs = Date.now() - started;

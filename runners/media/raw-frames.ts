@@ -1,59 +1,86 @@
 /**
- * Raw frames over pipes: a reader that cuts a byte stream into whole frames, and a writer that
- * honours backpressure (the encoder sets the pace; nothing piles up in memory).
+ * Raw frames over pipes: a sink that cuts a decoder's byte stream into whole frames, and a writer
+ * that waits until a frame has been taken (the encoder sets the pace; nothing piles up in memory).
  */
-import type { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { RawLayout } from './codecs.js';
 
-/**
- * Yields each whole frame as its own Buffer (not pooled, so its luma plane can be viewed as
- * Uint16Array). Iterating pauses the source while the consumer works: that is the backpressure on
- * the decoder. A trailing partial frame (a truncated stream) is dropped.
- */
-export async function* readFrames(source: Readable, frameBytes: number): AsyncGenerator<Buffer> {
-  let frame = Buffer.allocUnsafeSlow(frameBytes);
-  let filled = 0;
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(frameBytes - filled, chunk.length - offset);
-      chunk.copy(frame, filled, offset, offset + n);
-      filled += n;
-      offset += n;
-      if (filled === frameBytes) {
-        yield frame;
-        frame = Buffer.allocUnsafeSlow(frameBytes);
-        filled = 0;
-      }
-    }
-  }
+export interface FrameSinkOptions {
+  /**
+   * Hand every frame in the same buffer (refilled once `onFrame` has settled). Only for consumers
+   * that are done with the bytes when they return: a frame written on to a pipe may still be
+   * queued there, so such consumers get a fresh buffer per frame.
+   */
+  reuse?: boolean;
 }
 
-/** Writes one frame; resolves at once if the pipe has room, else when it drains. */
-export async function writeFrame(sink: Writable, frame: Uint8Array): Promise<void> {
-  if (sink.destroyed || sink.writableEnded) throw new Error('encoder input closed');
-  if (sink.write(frame)) return;
-  await new Promise<void>((resolve, reject) => {
-    const cleanup = (): void => {
-      sink.off('drain', onDrain);
-      sink.off('close', onClose);
-      sink.off('error', onError);
-    };
-    const onDrain = (): void => {
-      cleanup();
-      resolve();
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(new Error('encoder input closed'));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    sink.on('drain', onDrain);
-    sink.on('close', onClose);
-    sink.on('error', onError);
+/**
+ * The stream a decoder's stdout is piped into: each chunk is copied straight into the frame being
+ * filled, and every whole frame goes to `onFrame`, which is awaited before the next chunk is taken
+ * (that is the backpressure on the decoder). A trailing partial frame (a truncated stream) is
+ * dropped. The stream finishes once the last frame's `onFrame` has settled; a rejection fails it.
+ *
+ * Why not an async iterator over a PassThrough: its read() concatenates everything buffered into
+ * one new Buffer on every step, which cost more CPU than the watermark itself.
+ *
+ * autoDestroy is off: fluent-ffmpeg treats a 'close' of the piped stream as a failure unless
+ * ffmpeg's exit event arrives within 20 ms, and under load a stream that closes itself once
+ * finished beats that exit, failing a run that succeeded.
+ */
+export function frameSink(frameBytes: number, onFrame: (frame: Buffer, index: number) => void | Promise<void>, options: FrameSinkOptions = {}): Writable {
+  if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new RangeError(`frameBytes must be a positive integer, got ${frameBytes}`);
+  // Not pooled (allocUnsafeSlow): a 10-bit consumer views the frame as Uint16Array, which needs
+  // an even byte offset.
+  let frame = Buffer.allocUnsafeSlow(frameBytes);
+  let filled = 0;
+  let index = 0;
+  /** Copies from `offset` on until the chunk is used up or a frame is full; returns where it stopped. */
+  const fill = (chunk: Buffer, offset: number): number => {
+    const n = Math.min(frameBytes - filled, chunk.length - offset);
+    chunk.copy(frame, filled, offset, offset + n);
+    filled += n;
+    return offset + n;
+  };
+  const take = (chunk: Buffer, offset: number, callback: (error?: Error | null) => void): void => {
+    // Synchronous until a whole frame is handed on: most chunks only fill part of a frame.
+    while (offset < chunk.length) {
+      offset = fill(chunk, offset);
+      if (filled < frameBytes) continue;
+      const whole = frame;
+      filled = 0;
+      if (!options.reuse) frame = Buffer.allocUnsafeSlow(frameBytes);
+      let handled: void | Promise<void>;
+      try {
+        handled = onFrame(whole, index++);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (handled instanceof Promise) {
+        const rest = offset;
+        handled.then(() => take(chunk, rest, callback), callback);
+        return;
+      }
+    }
+    callback();
+  };
+  return new Writable({
+    highWaterMark: frameBytes,
+    autoDestroy: false,
+    write(chunk: Buffer, _encoding, callback) {
+      take(chunk, 0, callback);
+    },
+  });
+}
+
+/**
+ * Writes one frame (or part of one) and resolves once the stream has handed every byte on, so the
+ * buffer may be refilled. Rejects if the stream is closed or the write fails (EPIPE: the reader died).
+ */
+export function writeFrame(sink: Writable, frame: Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (sink.destroyed || sink.writableEnded) return reject(new Error('encoder input closed'));
+    sink.write(frame, (error) => (error ? reject(error) : resolve()));
   });
 }
 

@@ -5,13 +5,14 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { createDetector, detectWithOriginal, type DetectionResult } from '../../native/index.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { addInputOptions, addOutputOptions, newCommand, rawFrameSink, start } from '../media/ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, newCommand, start } from '../media/ffmpeg-run.js';
 import { isImagePath, probeMedia, type MediaInfo } from '../media/probe.js';
-import { readFrames } from '../media/raw-frames.js';
+import { frameSink } from '../media/raw-frames.js';
 import { loadCatalogDir } from '../../reconciler/catalog/load.js';
 import { loadWatermarkKey } from './keys.js';
 import { lookupInCatalog, lookupInDatabase, type RecipientMatch } from './recipients.js';
@@ -62,19 +63,17 @@ async function decodeGray(
   if (opts.maxFrames !== undefined) out.push('-frames:v', String(opts.maxFrames));
   out.push('-pix_fmt', opts.bitDepth === 10 ? 'gray10le' : 'gray', '-f', 'rawvideo');
   addOutputOptions(command, out);
-  const frames = rawFrameSink(frameBytes * 4);
+  let n = 0;
+  const frames = frameSink(frameBytes, (frame) => {
+    if (opts.signal?.aborted) throw new VigilError('INTERRUPTED', 'detection stopped');
+    each(opts.bitDepth === 10 ? new Uint16Array(frame.buffer, frame.byteOffset, opts.width * opts.height) : new Uint8Array(frame.buffer, frame.byteOffset, frameBytes), n++);
+  }, { reuse: true });
   const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
   const onAbort = (): void => run.kill();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let n = 0;
   try {
     run.done.catch(() => frames.destroy());
-    for await (const frame of readFrames(frames, frameBytes)) {
-      if (opts.signal?.aborted) break;
-      each(opts.bitDepth === 10 ? new Uint16Array(frame.buffer, frame.byteOffset, opts.width * opts.height) : new Uint8Array(frame.buffer, frame.byteOffset, frameBytes), n++);
-    }
-    if (opts.signal?.aborted) throw new VigilError('INTERRUPTED', 'detection stopped');
-    await run.done;
+    await Promise.all([run.done, finished(frames)]);
   } catch (error) {
     run.kill();
     if (opts.signal?.aborted) throw new VigilError('INTERRUPTED', 'detection stopped');
