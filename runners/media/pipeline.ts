@@ -83,7 +83,7 @@ export async function checkWritableDir(dir: string): Promise<void> {
  * cores keeps ahead of the encoders, and spends less CPU on thread hand-offs than ffmpeg's default
  * (one per core) would take from them.
  */
-export function decoderThreads(cores: number): number {
+function decoderThreads(cores: number): number {
   return Math.max(1, Math.round(cores / 8));
 }
 
