@@ -81,7 +81,7 @@ double fitZ(const float* soft, const std::vector<float>& v);
 // cells despread onto the bits they carry.
 std::vector<float> codedSoft(const TileKey& tk, const float* soft);
 
-// Non-blind: register original onto leak, take the difference and detect.
+// Non-blind: register original onto leak, read the difference at the registered geometry.
 struct PlaneRef {
   const void* data;
   int width, height, stride, bitDepth;
