@@ -12,7 +12,7 @@
 
 namespace {
 
-constexpr const char* kVersion = "vigil-wm 1.0.0 (tile16x16 pilot+conv(3,1,7)+mac24)";
+constexpr const char* kVersion = "vigil-wm 1.1.0 (tile16x16 pilot+conv(3,1,7)+mac24)";
 
 const uint8_t* keyBytes(const Napi::Env& env, const Napi::Value& v) {
   if (!v.IsBuffer() && !v.IsTypedArray()) throw Napi::TypeError::New(env, "key must be a Buffer of 32 bytes");

@@ -27,6 +27,9 @@ constexpr int kVarRadius = 4;    // local host power window (9x9)
 constexpr float kVarFloor = 2.0f;  // levels: floor of the local deviation
 constexpr size_t kCandidates = 5;
 
+double normalTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+}  // namespace
+
 void boxBlur(const std::vector<float>& in, std::vector<float>& out, std::vector<float>& tmp, int w, int h, int r) {
   tmp.assign(in.size(), 0.f);
   out.assign(in.size(), 0.f);
@@ -51,9 +54,6 @@ void boxBlur(const std::vector<float>& in, std::vector<float>& out, std::vector<
     for (int x = 0; x < w; ++x) o[x] *= inv;
   }
 }
-
-double normalTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
-}  // namespace
 
 Detector::Detector(const uint8_t key[32], int width, int height, int bitDepth) : w_(width), h_(height), depth_(bitDepth) {
   if (width < 32 || height < 32) throw std::invalid_argument("frame too small (min 32x32)");
@@ -296,9 +296,6 @@ void Detector::cellSoft(const std::vector<float>& folded, int ox, int oy, float*
     }
 }
 
-namespace {
-// z of the correlation between cell softs and expected cell values, with the
-// noise estimated from the residual of the least-squares fit.
 double fitZ(const float* soft, const std::vector<float>& v) {
   double sv = 0, vv = 0;
   for (int i = 0; i < kTileCells; ++i) { sv += soft[i] * v[static_cast<size_t>(i)]; vv += v[static_cast<size_t>(i)] * v[static_cast<size_t>(i)]; }
@@ -307,7 +304,16 @@ double fitZ(const float* soft, const std::vector<float>& v) {
   double sigma = std::sqrt(rr / (kTileCells - 1));
   return sigma > 0 ? sv / (sigma * std::sqrt(vv)) : 0;
 }
-}  // namespace
+
+std::vector<float> codedSoft(const TileKey& tk, const float* soft) {
+  double gp = 0;
+  for (int i = 0; i < kTileCells; ++i) gp += soft[i] * tk.pilot[i];
+  gp /= kTileCells;
+  std::vector<float> coded(kCodedBits, 0.f);
+  for (int i = 0; i < kTileCells; ++i)
+    coded[static_cast<size_t>(tk.bitOf[i])] += (soft[i] - static_cast<float>(gp) * tk.pilot[i]) * tk.spread[i];
+  return coded;
+}
 
 DetectResult Detector::result() const {
   DetectResult out;
@@ -356,15 +362,9 @@ DetectResult Detector::result() const {
     evalHyp(r.data(), c.px, c.py, &folded);
     float soft[kTileCells];
     cellSoft(folded, c.ox, c.oy, soft);
-    double gp = 0;
-    for (int i = 0; i < kTileCells; ++i) gp += soft[i] * tk_.pilot[i];
-    gp /= kTileCells;
-    std::vector<float> coded(kCodedBits, 0.f);
-    for (int i = 0; i < kTileCells; ++i)
-      coded[static_cast<size_t>(tk_.bitOf[i])] += (soft[i] - static_cast<float>(gp) * tk_.pilot[i]) * tk_.spread[i];
     ++attempts;
     uint32_t id = 0;
-    if (!decodePayload(key_, coded, &id)) continue;
+    if (!decodePayload(key_, codedSoft(tk_, soft), &id)) continue;
     std::vector<float> v = tileValues(tk_, encodePayload(key_, id));
     out.found = true;
     out.payload = id;

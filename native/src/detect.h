@@ -72,7 +72,16 @@ class Detector {
   std::vector<float> templFft_;  // conj FFT of pilot template, interleaved re/im, kBins*kBins
 };
 
-// Non-blind: register original onto leak, take the difference and detect.
+// Shared by the blind and non-blind readers.
+// Separable r-radius box mean of a w x h plane (windows clamped at the borders).
+void boxBlur(const std::vector<float>& in, std::vector<float>& out, std::vector<float>& tmp, int w, int h, int r);
+// z of the fit of cell soft values to the expected cell values v, noise from the fit's residual.
+double fitZ(const float* soft, const std::vector<float>& v);
+// Soft values of the coded bits from cell soft values: the pilot removed (least squares), the
+// cells despread onto the bits they carry.
+std::vector<float> codedSoft(const TileKey& tk, const float* soft);
+
+// Non-blind: register original onto leak, read the difference at the registered geometry.
 struct PlaneRef {
   const void* data;
   int width, height, stride, bitDepth;

@@ -1,7 +1,9 @@
 #include "ecc.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "prng.h"
 
@@ -45,6 +47,18 @@ std::vector<uint8_t> encodePayload(const uint8_t key[32], uint32_t id) {
   return out;
 }
 
+namespace {
+// Info bits -> the ID if the keyed check matches.
+bool checkedId(const uint8_t key[32], const int* bits, uint32_t* id) {
+  uint32_t v = 0, mac = 0;
+  for (int i = 0; i < kIdBits; ++i) v = (v << 1) | static_cast<uint32_t>(bits[i]);
+  for (int i = 0; i < kMacBits; ++i) mac = (mac << 1) | static_cast<uint32_t>(bits[kIdBits + i]);
+  if (v == 0 || mac != payloadMac(key, v)) return false;
+  *id = v;
+  return true;
+}
+}  // namespace
+
 bool decodePayload(const uint8_t key[32], const std::vector<float>& soft, uint32_t* id) {
   const int steps = kInfoBits + kTail;
   const float NEG = -std::numeric_limits<float>::infinity();
@@ -79,13 +93,59 @@ bool decodePayload(const uint8_t key[32], const std::vector<float>& soft, uint32
     bits[t] = (s >> 5) & 1;
     s = from[static_cast<size_t>(t) * kStates + s];
   }
-  uint32_t v = 0, mac = 0;
-  for (int i = 0; i < kIdBits; ++i) v = (v << 1) | static_cast<uint32_t>(bits[i]);
-  for (int i = 0; i < kMacBits; ++i) mac = (mac << 1) | static_cast<uint32_t>(bits[kIdBits + i]);
-  if (v == 0) return false;
-  if (mac != payloadMac(key, v)) return false;
-  *id = v;
-  return true;
+  return checkedId(key, bits, id);
+}
+
+int decodePayloadList(const uint8_t key[32], const std::vector<float>& soft, int listSize, uint32_t* id) {
+  if (listSize < 1 || listSize > kMaxListSize) throw std::invalid_argument("list size must be 1..64");
+  const int steps = kInfoBits + kTail;
+  const int L = listSize;
+  const float NEG = -std::numeric_limits<float>::infinity();
+  struct Entry {
+    float metric;
+    uint8_t from;  // predecessor state
+    uint8_t rank;  // rank of the path in the predecessor's list
+  };
+  // Per step and state, the L best paths into it, best first.
+  std::vector<Entry> trellis(static_cast<size_t>(steps + 1) * kStates * L, Entry{NEG, 0, 0});
+  trellis[0].metric = 0.f;
+  std::vector<Entry> cand(static_cast<size_t>(2 * L));
+  for (int t = 0; t < steps; ++t) {
+    const Entry* cur = &trellis[static_cast<size_t>(t) * kStates * L];
+    Entry* next = &trellis[static_cast<size_t>(t + 1) * kStates * L];
+    const bool tail = t >= kInfoBits;
+    for (int ns = 0; ns < kStates; ++ns) {
+      const int in = (ns >> 5) & 1;
+      if (tail && in) continue;
+      int n = 0;
+      for (int low = 0; low <= 1; ++low) {
+        const int s = ((ns << 1) & (kStates - 1)) | low;  // the two states that lead to ns
+        float m = 0.f;
+        for (int g = 0; g < 3; ++g) {
+          float v = soft[static_cast<size_t>(t * 3 + g)];
+          m += outputs(s, in, g) ? -v : v;
+        }
+        for (int r = 0; r < L && cur[s * L + r].metric != NEG; ++r)
+          cand[static_cast<size_t>(n++)] = Entry{cur[s * L + r].metric + m, static_cast<uint8_t>(s), static_cast<uint8_t>(r)};
+      }
+      const int keep = std::min(n, L);
+      std::partial_sort(cand.begin(), cand.begin() + keep, cand.begin() + n, [](const Entry& a, const Entry& b) { return a.metric > b.metric; });
+      std::copy(cand.begin(), cand.begin() + keep, next + ns * L);
+    }
+  }
+  const Entry* last = &trellis[static_cast<size_t>(steps) * kStates * L];
+  for (int r = 0; r < L && last[r].metric != NEG; ++r) {
+    int bits[kInfoBits + kTail];
+    int s = 0, rank = r;
+    for (int t = steps; t > 0; --t) {
+      const Entry& e = trellis[(static_cast<size_t>(t) * kStates + s) * L + rank];
+      bits[t - 1] = (s >> 5) & 1;
+      s = e.from;
+      rank = e.rank;
+    }
+    if (checkedId(key, bits, id)) return r;
+  }
+  return -1;
 }
 
 }  // namespace vigil

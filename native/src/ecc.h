@@ -23,4 +23,10 @@ std::vector<uint8_t> encodePayload(const uint8_t key[32], uint32_t id);
 // the decoded word passes the keyed check.
 bool decodePayload(const uint8_t key[32], const std::vector<float>& soft, uint32_t* id);
 
+// List Viterbi (parallel list decoding): the listSize best paths, best first, are checked
+// against the keyed MAC. Returns the rank of the first that passes (and *id), or -1. Every
+// path tried is one more 2^-kMacBits chance of a false pass: callers account for listSize.
+constexpr int kMaxListSize = 64;
+int decodePayloadList(const uint8_t key[32], const std::vector<float>& soft, int listSize, uint32_t* id);
+
 }  // namespace vigil
