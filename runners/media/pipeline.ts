@@ -92,8 +92,7 @@ function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout
   const command = newCommand().input(info.path);
   addInputOptions(command, ['-nostdin', '-threads', String(decoderThreads(os.availableParallelism()))]);
   addOutputOptions(command, ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo']);
-  // One buffer, refilled: onFrame settles only once every encoder has taken the frame.
-  const frames = frameSink(layout.frameBytes, onFrame, { reuse: true });
+  const frames = frameSink(layout.frameBytes, onFrame);
   const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
   return { run, frames };
 }

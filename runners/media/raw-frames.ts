@@ -5,19 +5,12 @@
 import { Writable } from 'node:stream';
 import type { RawLayout } from './codecs.js';
 
-export interface FrameSinkOptions {
-  /**
-   * Hand every frame in the same buffer (refilled once `onFrame` has settled). Only for consumers
-   * that are done with the bytes when they return: a frame written on to a pipe may still be
-   * queued there, so such consumers get a fresh buffer per frame.
-   */
-  reuse?: boolean;
-}
-
 /**
  * The stream a decoder's stdout is piped into: each chunk is copied straight into the frame being
  * filled, and every whole frame goes to `onFrame`, which is awaited before the next chunk is taken
- * (that is the backpressure on the decoder). A trailing partial frame (a truncated stream) is
+ * (that is the backpressure on the decoder). Every frame comes in the same buffer, refilled once
+ * `onFrame` has settled: a consumer that keeps or forwards the bytes must be done with them by
+ * then (the embed pipeline settles only when every encoder has taken the frame). A trailing partial frame (a truncated stream) is
  * dropped. The stream finishes once the last frame's `onFrame` has settled; a rejection fails it.
  *
  * Why not an async iterator over a PassThrough: its read() concatenates everything buffered into
@@ -27,11 +20,11 @@ export interface FrameSinkOptions {
  * ffmpeg's exit event arrives within 20 ms, and under load a stream that closes itself once
  * finished beats that exit, failing a run that succeeded.
  */
-export function frameSink(frameBytes: number, onFrame: (frame: Buffer, index: number) => void | Promise<void>, options: FrameSinkOptions = {}): Writable {
+export function frameSink(frameBytes: number, onFrame: (frame: Buffer, index: number) => void | Promise<void>): Writable {
   if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new RangeError(`frameBytes must be a positive integer, got ${frameBytes}`);
   // Not pooled (allocUnsafeSlow): a 10-bit consumer views the frame as Uint16Array, which needs
   // an even byte offset.
-  let frame = Buffer.allocUnsafeSlow(frameBytes);
+  const frame = Buffer.allocUnsafeSlow(frameBytes);
   let filled = 0;
   let index = 0;
   /** Copies from `offset` on until the chunk is used up or a frame is full; returns where it stopped. */
@@ -46,12 +39,10 @@ export function frameSink(frameBytes: number, onFrame: (frame: Buffer, index: nu
     while (offset < chunk.length) {
       offset = fill(chunk, offset);
       if (filled < frameBytes) continue;
-      const whole = frame;
       filled = 0;
-      if (!options.reuse) frame = Buffer.allocUnsafeSlow(frameBytes);
       let handled: void | Promise<void>;
       try {
-        handled = onFrame(whole, index++);
+        handled = onFrame(frame, index++);
       } catch (error) {
         callback(error as Error);
         return;

@@ -67,7 +67,7 @@ async function decodeGray(
   const frames = frameSink(frameBytes, (frame) => {
     if (opts.signal?.aborted) throw new VigilError('INTERRUPTED', 'detection stopped');
     each(opts.bitDepth === 10 ? new Uint16Array(frame.buffer, frame.byteOffset, opts.width * opts.height) : new Uint8Array(frame.buffer, frame.byteOffset, frameBytes), n++);
-  }, { reuse: true });
+  });
   const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
   const onAbort = (): void => run.kill();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
