@@ -9,6 +9,7 @@
         "src/detect.cc",
         "src/register.cc",
         "src/fingerprint.cc",
+        "src/relay.cc",
         "src/binding.cc"
       ],
       "include_dirs": [

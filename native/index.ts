@@ -80,8 +80,42 @@ export interface DetectWithOriginalOptions {
   original: PlaneDescriptor;
 }
 
+export interface FrameRelayOptions {
+  /** An existing private directory; the relay makes its named pipes there. */
+  dir: string;
+  /** Bytes of one raw planar frame (all planes), and of its leading luma plane. */
+  frameBytes: number;
+  lumaBytes: number;
+  /** One entry per encoder: the embedder that marks its copy, or null to pass frames unmarked. */
+  embedders: (Embedder | null)[];
+}
+
+export interface RelayOutcome {
+  /** Whole frames relayed to every encoder. */
+  frames: number;
+  /** Size of a cut-off last frame (0 when the decoder's output ended on a frame boundary). */
+  trailingBytes: number;
+}
+
+/**
+ * Moves raw frames from a decoder to encoders through named pipes on a native thread, marking
+ * each encoder's luma on the way (see native/src/relay.h). The decoder writes `sourcePath`;
+ * encoder k reads `sinkPaths[k]`.
+ */
+export interface FrameRelay {
+  readonly sourcePath: string;
+  readonly sinkPaths: string[];
+  /** Frames relayed so far (for progress). */
+  readonly frames: number;
+  /** Waits for every encoder to open its pipe, then relays until the decoder ends; runs once. */
+  run(): Promise<RelayOutcome>;
+  /** Stops a running relay: run() rejects with "relay cancelled". Every pipe end is closed. */
+  cancel(): void;
+}
+
 interface NativeModule {
   Embedder: new (options: EmbedderOptions) => Embedder;
+  FrameRelay: new (options: FrameRelayOptions) => FrameRelay;
   Detector: new (options: DetectorOptions) => Detector;
   detectWithOriginal(options: DetectWithOriginalOptions): DetectionResult;
   version(): string;
@@ -98,6 +132,10 @@ function checkKey(key: Buffer | Uint8Array): void {
 export function createEmbedder(options: EmbedderOptions): Embedder {
   checkKey(options.key);
   return new (native().Embedder)(options);
+}
+
+export function createFrameRelay(options: FrameRelayOptions): FrameRelay {
+  return new (native().FrameRelay)(options);
 }
 
 export function createDetector(options: DetectorOptions): Detector {

@@ -4,11 +4,13 @@
 
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "detect.h"
 #include "embed.h"
 #include "fingerprint.h"
+#include "relay.h"
 
 namespace {
 
@@ -57,10 +59,21 @@ Napi::Object resultObject(const Napi::Env& env, const vigil::DetectResult& r) {
   return o;
 }
 
+// Per-environment data (the main thread and each worker load the addon separately).
+struct AddonData {
+  Napi::FunctionReference embedderClass;
+};
+
 class EmbedderWrap : public Napi::ObjectWrap<EmbedderWrap> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Embedder", {InstanceMethod("embed", &EmbedderWrap::Embed)});
+  }
+  // The embedder behind `v`, which must be an Embedder made by this addon.
+  static vigil::Embedder* from(const Napi::Env& env, const Napi::Value& v) {
+    if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(env.GetInstanceData<AddonData>()->embedderClass.Value()))
+      throw Napi::TypeError::New(env, "embedders must be Embedder objects or null");
+    return Unwrap(v.As<Napi::Object>())->impl_.get();
   }
   explicit EmbedderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EmbedderWrap>(info) {
     Napi::Env env = info.Env();
@@ -95,6 +108,95 @@ class EmbedderWrap : public Napi::ObjectWrap<EmbedderWrap> {
     return env.Undefined();
   }
   std::unique_ptr<vigil::Embedder> impl_;
+};
+
+// FrameRelay({ dir, frameBytes, lumaBytes, embedders: (Embedder | null)[] }): the FIFOs are made
+// at once (sourcePath, sinkPaths); run() relays on its own thread and resolves with
+// { frames, trailingBytes }, or rejects with the relay's error ("relay cancelled" after cancel()).
+class FrameRelayWrap : public Napi::ObjectWrap<FrameRelayWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "FrameRelay", {InstanceMethod("run", &FrameRelayWrap::Run), InstanceMethod("cancel", &FrameRelayWrap::Cancel),
+                                           InstanceAccessor("frames", &FrameRelayWrap::Frames, nullptr),
+                                           InstanceAccessor("sourcePath", &FrameRelayWrap::SourcePath, nullptr),
+                                           InstanceAccessor("sinkPaths", &FrameRelayWrap::SinkPaths, nullptr)});
+  }
+  explicit FrameRelayWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FrameRelayWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "options object required");
+    Napi::Object o = info[0].As<Napi::Object>();
+    if (!o.Get("dir").IsString()) throw Napi::TypeError::New(env, "dir must be a string");
+    Napi::Value frameBytes = o.Get("frameBytes"), lumaBytes = o.Get("lumaBytes"), list = o.Get("embedders");
+    if (!frameBytes.IsNumber() || !lumaBytes.IsNumber()) throw Napi::TypeError::New(env, "frameBytes and lumaBytes must be numbers");
+    if (!list.IsArray()) throw Napi::TypeError::New(env, "embedders must be an array");
+    Napi::Array arr = list.As<Napi::Array>();
+    std::vector<vigil::Embedder*> embedders;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value e = arr.Get(i);
+      embedders.push_back(e.IsNull() || e.IsUndefined() ? nullptr : EmbedderWrap::from(env, e));
+      if (embedders.back()) keep_.push_back(Napi::Persistent(e.As<Napi::Object>()));
+    }
+    vigil::RelayLayout layout{static_cast<size_t>(frameBytes.As<Napi::Number>().Int64Value()), static_cast<size_t>(lumaBytes.As<Napi::Number>().Int64Value())};
+    try {
+      impl_ = std::make_unique<vigil::FrameRelay>(o.Get("dir").As<Napi::String>().Utf8Value(), layout, std::move(embedders));
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, e.what());
+    }
+  }
+
+ private:
+  struct Outcome {
+    uint64_t frames = 0;
+    size_t trailingBytes = 0;
+    std::string error;
+  };
+
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (started_) throw Napi::Error::New(env, "a relay runs once");
+    started_ = true;
+    auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
+    Napi::ThreadSafeFunction done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "vigil-relay", 0, 1);
+    Ref();  // the relay must outlive its thread
+    vigil::FrameRelay* relay = impl_.get();
+    std::thread([relay, done, deferred, this]() mutable {
+      auto* outcome = new Outcome();
+      try {
+        outcome->frames = relay->run(&outcome->trailingBytes);
+      } catch (const std::exception& e) {
+        outcome->error = e.what();
+      }
+      done.BlockingCall(outcome, [deferred, this](Napi::Env env, Napi::Function, Outcome* r) {
+        if (r->error.empty()) {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("frames", Napi::Number::New(env, static_cast<double>(r->frames)));
+          o.Set("trailingBytes", Napi::Number::New(env, static_cast<double>(r->trailingBytes)));
+          deferred->Resolve(o);
+        } else {
+          deferred->Reject(Napi::Error::New(env, r->error).Value());
+        }
+        delete r;
+        Unref();
+      });
+      done.Release();
+    }).detach();
+    return deferred->Promise();
+  }
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    impl_->cancel();
+    return info.Env().Undefined();
+  }
+  Napi::Value Frames(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(impl_->frames())); }
+  Napi::Value SourcePath(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), impl_->sourcePath()); }
+  Napi::Value SinkPaths(const Napi::CallbackInfo& info) {
+    Napi::Array a = Napi::Array::New(info.Env(), impl_->sinkPaths().size());
+    for (size_t i = 0; i < impl_->sinkPaths().size(); i++) a.Set(static_cast<uint32_t>(i), impl_->sinkPaths()[i]);
+    return a;
+  }
+
+  std::unique_ptr<vigil::FrameRelay> impl_;
+  std::vector<Napi::ObjectReference> keep_;  // the embedders the relay marks with
+  bool started_ = false;
 };
 
 class DetectorWrap : public Napi::ObjectWrap<DetectorWrap> {
@@ -288,7 +390,12 @@ Napi::Value MatchImages(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("Embedder", EmbedderWrap::Init(env));
+  Napi::Function embedder = EmbedderWrap::Init(env);
+  auto* data = new AddonData();
+  data->embedderClass = Napi::Persistent(embedder);
+  env.SetInstanceData(data);
+  exports.Set("Embedder", embedder);
+  exports.Set("FrameRelay", FrameRelayWrap::Init(env));
   exports.Set("Detector", DetectorWrap::Init(env));
   exports.Set("detectWithOriginal", Napi::Function::New(env, DetectWithOriginal));
   exports.Set("fingerprint", Napi::Function::New(env, Fingerprint));

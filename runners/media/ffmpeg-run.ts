@@ -2,7 +2,6 @@
  * One ffmpeg process run through fluent-ffmpeg, as a promise with a kill switch and the tail of
  * its stderr for error messages.
  */
-import type { Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 
 export type FfmpegCommand = ffmpeg.FfmpegCommand;
@@ -43,6 +42,11 @@ export function start(command: FfmpegCommand, label: string, launch: (c: FfmpegC
     });
   });
   done.catch(() => undefined);
+  // fluent-ffmpeg spawns after some async preparation: a kill that came before must still land,
+  // or the child would run (or block on a pipe) with nobody waiting for it.
+  command.once('start', () => {
+    if (killed) command.kill('SIGKILL');
+  });
   launch(command);
   return {
     done,
@@ -57,27 +61,4 @@ export function start(command: FfmpegCommand, label: string, launch: (c: FfmpegC
       }
     },
   };
-}
-
-/**
- * Starts a run whose input is `pipe:0` and hands over its stdin. Frames are written to it
- * directly, not through a stream that fluent-ffmpeg pipes in, so that a write's callback means
- * "the child has the bytes" and the frame's buffer can be refilled. fluent-ffmpeg keeps the child
- * on `ffmpegProc` from just before its 'start' event. `stdin` rejects if the run ends first.
- */
-export function startWithStdin(command: FfmpegCommand, label: string): { run: FfmpegRun; stdin: Promise<Writable> } {
-  let run: FfmpegRun | undefined;
-  const stdin = new Promise<Writable>((resolve, reject) => {
-    command.once('start', () => {
-      const pipe = (command as unknown as { ffmpegProc?: { stdin?: Writable | null } }).ffmpegProc?.stdin;
-      if (!pipe) return reject(new Error(`${label}: started without a stdin pipe`));
-      // A dead child shows as EPIPE on a write's callback; the stream's own 'error' must not go unhandled.
-      pipe.on('error', () => undefined);
-      resolve(pipe);
-    });
-    run = start(command, label);
-    run.done.then(() => reject(new Error(`${label}: exited before reading any frame`)), reject);
-  });
-  stdin.catch(() => undefined);
-  return { run: run!, stdin };
 }

@@ -4,21 +4,23 @@
  * metadata. Outputs are written to temp files beside their final names and renamed on success;
  * on failure or abort every ffmpeg child is killed and every temp file removed.
  *
- *   ffmpeg -i SRC -f rawvideo ─stdout─▶ node: embed(luma, id_k) ─stdin─▶ ffmpeg -f rawvideo -i - -i SRC [-i IMG] ─▶ .tmp ─rename─▶ OUT_k
+ *   ffmpeg -i SRC -f rawvideo FIFO ─▶ native relay: embed(luma, id_k) ─▶ FIFO_k ─▶ ffmpeg -f rawvideo -i FIFO_k -i SRC [-i IMG] ─▶ .tmp ─rename─▶ OUT_k
+ *
+ * Frames never pass through JavaScript: the relay (native/src/relay.h) reads each one into a ring
+ * buffer on its own thread and hands it to the encoders' pipes by reference, which is what keeps
+ * the embed within a few percent of a plain transcode on a machine the encoder already fills.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { createEmbedder, type Embedder } from '../../native/index.js';
+import { createEmbedder, createFrameRelay, type Embedder, type FrameRelay } from '../../native/index.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
-import { addInputOptions, addOutputOptions, newCommand, start, startWithStdin, type FfmpegRun } from './ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, newCommand, start, type FfmpegRun } from './ffmpeg-run.js';
 import type { ContainerExt, MediaInfo, VideoStreamInfo } from './probe.js';
-import { frameSink, lumaView, writeFrame } from './raw-frames.js';
 
 export interface EmbedTarget {
   output: string;
@@ -87,20 +89,18 @@ function decoderThreads(cores: number): number {
   return Math.max(1, Math.round(cores / 8));
 }
 
-/** The decoder: source video → raw planar frames on stdout, each handed to `onFrame` in order. */
-function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout, onFrame: (frame: Buffer) => Promise<void>): { run: FfmpegRun; frames: Writable } {
+/** The decoder: source video → raw planar frames written to the relay's source pipe. */
+function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout, pipe: string): FfmpegRun {
   const command = newCommand().input(info.path);
   addInputOptions(command, ['-nostdin', '-threads', String(decoderThreads(os.availableParallelism()))]);
-  addOutputOptions(command, ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo']);
-  const frames = frameSink(layout.frameBytes, onFrame);
-  const run = start(command, 'decoder', (c) => c.pipe(frames, { end: true }));
-  return { run, frames };
+  addOutputOptions(command.output(pipe), ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo']);
+  return start(command, 'decoder');
 }
 
-/** An encoder: raw frames on stdin (+ the source for audio/metadata, + the image) → temp file. */
-function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, temp: string, index: number): { run: FfmpegRun; stdin: Promise<Writable> } {
+/** An encoder: raw frames from its relay pipe (+ the source for audio/metadata, + the image) → temp file. */
+function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, pipe: string, temp: string, index: number): FfmpegRun {
   const { info, video } = options;
-  const command = newCommand().input('pipe:0');
+  const command = newCommand().input(pipe);
   addInputOptions(command, ['-f', 'rawvideo', '-pix_fmt', layout.pixFmt, '-video_size', `${layout.width}x${layout.height}`, '-framerate', `${video.frameRate.num}/${video.frameRate.den}`]);
   command.input(info.path);
   addInputOptions(command, ['-nostdin']);
@@ -110,7 +110,7 @@ function startEncoder(options: PipelineOptions, layout: RawLayout, settings: Enc
   if (info.timecode) out.push('-timecode', info.timecode);
   out.push('-max_muxing_queue_size', '4096', '-f', settings.muxer);
   addOutputOptions(command.output(temp), out);
-  return startWithStdin(command, `encoder ${index + 1}`);
+  return start(command, `encoder ${index + 1}`);
 }
 
 function abortReason(signal: AbortSignal | undefined): VigilError {
@@ -125,69 +125,59 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
   const layout = rawLayout(video, video.codec);
   const settings = encoderSettings(video, ext, { preset: options.preset });
   for (const dir of new Set(targets.map((t) => path.dirname(t.output)))) await checkWritableDir(dir);
-  const embedders: (Embedder | undefined)[] = targets.map((t) =>
-    options.noEmbed ? undefined : createEmbedder({ key: options.key, width: layout.width, height: layout.height, bitDepth: layout.bitDepth, payload: t.payload, ...(options.strength ? { strength: options.strength } : {}) }));
+  const embedders: (Embedder | null)[] = targets.map((t) =>
+    options.noEmbed ? null : createEmbedder({ key: options.key, width: layout.width, height: layout.height, bitDepth: layout.bitDepth, payload: t.payload, ...(options.strength ? { strength: options.strength } : {}) }));
   const temps = targets.map((t) => tempPathFor(t.output));
   const started = Date.now();
   const totalFrames = video.frames ?? Math.max(1, Math.round(options.info.duration * (video.frameRate.num / video.frameRate.den)));
+  // The relay's named pipes live in a private temp folder, removed whatever happens.
+  const pipes = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-embed-'));
   const runs: FfmpegRun[] = [];
-  const killAll = (): void => runs.forEach((r) => r.kill());
-  const onAbort = (): void => killAll();
+  let relay: FrameRelay | undefined;
+  const stopAll = (): void => {
+    relay?.cancel();
+    runs.forEach((r) => r.kill());
+  };
+  const onAbort = (): void => stopAll();
   signal?.addEventListener('abort', onAbort, { once: true });
-  let frames = 0;
   let failure: unknown;
-  let lastReport = 0;
-  const lumaBytes = layout.lumaSamples * (layout.bitDepth === 10 ? 2 : 1);
-  const last = targets.length - 1;
+  const report = (frames: number): void => {
+    const elapsedMs = Date.now() - started;
+    options.onProgress?.({ frames, totalFrames, fraction: Math.min(1, frames / totalFrames), fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
+  };
+  const progress = options.onProgress ? setInterval(() => report(relay?.frames ?? 0), 250) : undefined;
   try {
-    const encoders = temps.map((temp, i) => startEncoder(options, layout, settings, temp, i));
-    runs.push(...encoders.map((e) => e.run));
-    const inputs = await Promise.all(encoders.map((e) => e.stdin));
-    // Every recipient but the last gets its own copy of the pristine luma (chroma is shared and
-    // never changed); the last one is marked in place. The copies' buffers are reused per frame.
-    const lumaCopies = targets.slice(0, last).map(() => Buffer.allocUnsafeSlow(lumaBytes));
-    const onFrame = async (frame: Buffer): Promise<void> => {
-      if (signal?.aborted) throw abortReason(signal);
-      const chroma = frame.subarray(lumaBytes);
-      const writes = lumaCopies.map(async (luma, i) => {
-        frame.copy(luma, 0, 0, lumaBytes);
-        embedders[i]?.embed(lumaView(luma, layout));
-        await writeFrame(inputs[i]!, luma);
-        await writeFrame(inputs[i]!, chroma);
-      });
-      embedders[last]?.embed(lumaView(frame, layout));
-      writes.push(writeFrame(inputs[last]!, frame));
-      await Promise.all(writes);
-      frames++;
-      const now = Date.now();
-      if (options.onProgress && (now - lastReport >= 250 || frames === totalFrames)) {
-        lastReport = now;
-        const elapsedMs = now - started;
-        options.onProgress({ frames, totalFrames, fraction: Math.min(1, frames / totalFrames), fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
-      }
-    };
-    const decoder = startDecoder(options.info, video, layout, onFrame);
-    runs.push(decoder.run);
-    // A child that dies early must stop the pipeline at once, not when the pipe next fills.
+    relay = createFrameRelay({ dir: pipes, frameBytes: layout.frameBytes, lumaBytes: layout.lumaSamples * (layout.bitDepth === 10 ? 2 : 1), embedders });
+    const relayed = relay.run();
+    const sinks = relay.sinkPaths;
+    runs.push(...temps.map((temp, i) => startEncoder(options, layout, settings, sinks[i]!, temp, i)));
+    const decoder = startDecoder(options.info, video, layout, relay.sourcePath);
+    runs.push(decoder);
+    const encoders = runs.slice(0, targets.length);
+    // A child that dies early must stop the pipeline at once: the relay would otherwise wait on it.
+    // Runs we killed ourselves say only "killed"; the child that failed first says why.
     for (const r of runs) r.done.catch((error: unknown) => {
+      if ((error as { killed?: boolean }).killed) return;
       failure ??= error;
-      killAll();
-      decoder.frames.destroy();
-      for (const input of inputs) input.destroy();
+      stopAll();
     });
     options.log?.debug({ layout, videoArgs: settings.videoArgs, outputs: targets.length }, 'embed pipeline started');
-    await Promise.all([decoder.run.done, finished(decoder.frames)]);
+    const { frames, trailingBytes } = await relayed;
+    await decoder.done;
     if (signal?.aborted) throw abortReason(signal);
     if (failure) throw failure;
     if (frames === 0) throw new VigilError('MEDIA_FAILED', `${options.info.path}: the decoder produced no frames`);
-    for (const input of inputs) input.end();
-    await Promise.all(encoders.map((e) => e.run.done));
+    if (trailingBytes > 0) throw new VigilError('MEDIA_FAILED', `${options.info.path}: the decoder's output ended inside a frame (${trailingBytes} of ${layout.frameBytes} bytes)`);
+    await Promise.all(encoders.map((e) => e.done));
     for (const [i, temp] of temps.entries()) await fs.rename(temp, targets[i]!.output);
     const elapsedMs = Date.now() - started;
     options.onProgress?.({ frames, totalFrames: frames, fraction: 1, fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
     return { outputs: targets.map((t) => t.output), frames, elapsedMs };
   } catch (error) {
-    killAll();
+    // The relay's own error ("encoder 1 stopped reading frames") often arrives just before the
+    // exit of the child that caused it, whose stderr says more: give that a moment.
+    if (!failure && !signal?.aborted) await Promise.race([Promise.allSettled(runs.map((r) => r.done)), delay(1000)]);
+    stopAll();
     await Promise.allSettled(runs.map((r) => r.done));
     await Promise.all(temps.map((t) => fs.rm(t, { force: true })));
     if (signal?.aborted) throw abortReason(signal);
@@ -195,6 +185,8 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
     if (cause instanceof VigilError) throw cause;
     throw new VigilError('MEDIA_FAILED', (cause as Error).message, { cause });
   } finally {
+    clearInterval(progress);
     signal?.removeEventListener('abort', onAbort);
+    await fs.rm(pipes, { recursive: true, force: true });
   }
 }

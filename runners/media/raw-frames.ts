@@ -1,17 +1,15 @@
 /**
- * Raw frames over pipes: a sink that cuts a decoder's byte stream into whole frames, and a writer
- * that waits until a frame has been taken (the encoder sets the pace; nothing piles up in memory).
+ * Raw frames from a decoder's stdout, cut into whole frames for code that reads them in JavaScript
+ * (the detector). The embed pipeline moves its frames natively instead (native/src/relay.h).
  */
 import { Writable } from 'node:stream';
-import type { RawLayout } from './codecs.js';
 
 /**
  * The stream a decoder's stdout is piped into: each chunk is copied straight into the frame being
  * filled, and every whole frame goes to `onFrame`, which is awaited before the next chunk is taken
  * (that is the backpressure on the decoder). Every frame comes in the same buffer, refilled once
- * `onFrame` has settled: a consumer that keeps or forwards the bytes must be done with them by
- * then (the embed pipeline settles only when every encoder has taken the frame). A trailing partial frame (a truncated stream) is
- * dropped. The stream finishes once the last frame's `onFrame` has settled; a rejection fails it.
+ * `onFrame` has settled: a consumer that keeps the bytes must copy them by then. A trailing
+ * partial frame (a truncated stream) is dropped. The stream finishes once the last frame's `onFrame` has settled; a rejection fails it.
  *
  * Why not an async iterator over a PassThrough: its read() concatenates everything buffered into
  * one new Buffer on every step, which cost more CPU than the watermark itself.
@@ -62,21 +60,4 @@ export function frameSink(frameBytes: number, onFrame: (frame: Buffer, index: nu
       take(chunk, 0, callback);
     },
   });
-}
-
-/**
- * Writes one frame (or part of one) and resolves once the stream has handed every byte on, so the
- * buffer may be refilled. Rejects if the stream is closed or the write fails (EPIPE: the reader died).
- */
-export function writeFrame(sink: Writable, frame: Uint8Array): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (sink.destroyed || sink.writableEnded) return reject(new Error('encoder input closed'));
-    sink.write(frame, (error) => (error ? reject(error) : resolve()));
-  });
-}
-
-/** The luma plane of a planar frame, as the native kernel wants it (8-bit or 10-bit samples). */
-export function lumaView(frame: Buffer, layout: RawLayout): Uint8Array | Uint16Array {
-  if (layout.bitDepth === 10) return new Uint16Array(frame.buffer, frame.byteOffset, layout.lumaSamples);
-  return new Uint8Array(frame.buffer, frame.byteOffset, layout.lumaSamples);
 }

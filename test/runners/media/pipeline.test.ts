@@ -19,9 +19,10 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function expectCode(promise: Promise<unknown>, name: Parameters<typeof isVigilError>[1]): Promise<void> {
+async function expectCode(promise: Promise<unknown>, name: Parameters<typeof isVigilError>[1]): Promise<Error> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(isVigilError(error) ? error.errorName : error).toBe(name);
+  return error as Error;
 }
 
 async function leftovers(folder: string): Promise<string[]> {
@@ -162,6 +163,20 @@ describe('refusals and clean-up', () => {
     expect(frames).toBeGreaterThanOrEqual(3);
     expect(frames).toBeLessThan(60);
     expect(await fs.readdir(sub)).toEqual([]);
+  });
+
+  it('reports a decoder that fails at once as MEDIA_FAILED, without waiting on its pipe', async () => {
+    const input = await makeClip(dir, 'h264', 2, 'decbad');
+    const sub = await fs.mkdtemp(path.join(dir, 'decdie-'));
+    const info = await probeMedia(input);
+    const video = checkEmbeddable(info, { minDuration: 0 });
+    // The file is replaced after probing: the decoder exits before it ever opens the relay's pipe.
+    const broken = path.join(sub, 'broken.mp4');
+    await fs.writeFile(broken, 'not a video');
+    const run = runEmbedPipeline({ info: { ...info, path: broken }, video, ext: '.mp4', key: KEY, targets: [{ output: path.join(sub, 'x.mp4'), payload: 5 }] });
+    const error = await expectCode(run, 'MEDIA_FAILED');
+    expect(error.message).toMatch(/^decoder: .*broken\.mp4/s);
+    expect((await fs.readdir(sub)).sort()).toEqual(['broken.mp4']);
   });
 
   it('reports an encoder that dies as MEDIA_FAILED and removes its temp file', async () => {
