@@ -10,7 +10,8 @@
  *
  * Size by environment (defaults finish in about ten minutes on two cores):
  *   BENCH_IDS=4 BENCH_OFFSETS=1 BENCH_NULL_TRIALS=1000 BENCH_JPEG_TRIALS=12 BENCH_SOURCE_SECONDS=40
- *   BENCH_WIDTH=1280 BENCH_HEIGHT=720 BENCH_FPS=24 BENCH_PRESET=veryfast BENCH_JOBS=2 BENCH_ATTACKS=name,name
+ *   BENCH_WIDTH=1280 BENCH_HEIGHT=720 BENCH_FPS=24 BENCH_PRESET=veryfast BENCH_JOBS=2
+ *   BENCH_ATTACKS=name,name (exact attack names, or parts of names: see selectAttacks)
  *   BENCH_RATIO_PRESETS=medium (presets timed besides BENCH_PRESET) BENCH_RATIO_RUNS=3
  */
 import { execFile, spawn } from 'node:child_process';
@@ -111,6 +112,25 @@ const ATTACKS: Attack[] = [
   { name: 'blur σ=1.5 + H.264 480p 1 Mbps', args: ['-vf', 'gblur=sigma=1.5,scale=-2:480', ...x264('1M')] },
 ];
 
+/**
+ * BENCH_ATTACKS=name,name: an entry picks the attack of exactly that name (any case), or, when no
+ * name is equal, every attack whose name contains it ("480p" picks all 480p ones).
+ */
+function selectAttacks(list: string | undefined): Attack[] {
+  if (!list) return ATTACKS;
+  const picked = new Set<Attack>();
+  for (const entry of list.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)) {
+    const exact = ATTACKS.filter((a) => a.name.toLowerCase() === entry);
+    const matches = exact.length > 0 ? exact : ATTACKS.filter((a) => a.name.toLowerCase().includes(entry));
+    if (matches.length === 0) {
+      console.error(`BENCH_ATTACKS: no attack is named like "${entry}"; the attacks are:\n${ATTACKS.map((a) => `  ${a.name}`).join('\n')}`);
+      process.exit(2);
+    }
+    matches.forEach((a) => picked.add(a));
+  }
+  return ATTACKS.filter((a) => picked.has(a));
+}
+
 /** libjpeg's quality-50 luminance table (raster order); ffmpeg's mjpeg at q 8 writes it unscaled. */
 const JPEG_Q50 = '16,11,10,16,24,40,51,61,12,12,14,19,26,58,60,55,14,13,16,24,40,57,69,56,14,17,22,29,51,87,80,62,18,22,37,56,68,109,103,77,24,35,55,64,81,104,113,92,49,64,78,87,103,121,120,101,72,92,95,98,112,100,103,99';
 
@@ -177,6 +197,7 @@ function pct(ok: number, n: number): string {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const attacks = selectAttacks(process.env.BENCH_ATTACKS); // before any work: a typo stops the bench at once
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-bench-wm-'));
   const log = (msg: string): void => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
   try {
@@ -247,8 +268,6 @@ async function main(): Promise<void> {
     log(`kernel ${kernelFps.toFixed(0)} fps at 1080p`);
 
     // Attacks.
-    const only = process.env.BENCH_ATTACKS?.split(',');
-    const attacks = ATTACKS.filter((a) => !only || only.some((o) => a.name.toLowerCase().includes(o.toLowerCase())));
     const tasks = attacks.flatMap((a) => summary.outputs.flatMap((o) => Array.from({ length: OFFSETS }, () => ({ attack: a, file: o.output, id: o.recipient.watermarkId }))));
     let done = 0;
     const results = await pool(tasks, JOBS, async (t, i) => {
