@@ -97,7 +97,7 @@ function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout
   return start(command, 'decoder');
 }
 
-/** An encoder: raw frames from its relay pipe (+ the source for audio/metadata, + the image) → temp file. */
+/** An encoder: raw frames from its relay pipe (+ the source for audio, subtitles and metadata, + the image) → temp file. */
 function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, pipe: string, temp: string, index: number): FfmpegRun {
   const { info, video } = options;
   const command = newCommand().input(pipe);
@@ -106,7 +106,8 @@ function startEncoder(options: PipelineOptions, layout: RawLayout, settings: Enc
   addInputOptions(command, ['-nostdin']);
   if (options.overlay) command.input(options.overlay.image);
   const out: string[] = options.overlay ? ['-filter_complex', options.overlay.filter, '-map', '[vout]'] : ['-map', '0:v:0'];
-  out.push('-map', '1:a?', '-c:a', 'copy', '-map_metadata', '1', '-map_chapters', '1', ...settings.videoArgs);
+  // Audio, subtitles and attachments (fonts in MKV) are copied: the output container is the source's, so it takes them.
+  out.push('-map', '1:a?', '-c:a', 'copy', '-map', '1:s?', '-c:s', 'copy', '-map', '1:t?', '-map_metadata', '1', '-map_chapters', '1', ...settings.videoArgs);
   if (info.timecode) out.push('-timecode', info.timecode);
   out.push('-max_muxing_queue_size', '4096', '-f', settings.muxer);
   addOutputOptions(command.output(temp), out);

@@ -1,13 +1,17 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVigilError } from '../../../core/errors.js';
 import { runEmbedPipeline } from '../../../runners/media/pipeline.js';
 import { checkEmbeddable, checkExtensions, probeMedia } from '../../../runners/media/probe.js';
 import { detectInVideo } from '../../../runners/watermark/detect.js';
 import { embedForRecipients } from '../../../runners/watermark/embed.js';
-import { ffprobeJson, makeClip, type ClipKind } from './clips.js';
+import { ffmpeg, ffprobeJson, makeClip, type ClipKind } from './clips.js';
+
+const execFileP = promisify(execFile);
 
 const KEY = Buffer.from('3f1e2d9a0c4d8e7f31a5b9c2d6e0f4a87b3c1d5e9f2a6b0c4d8e1f5a9b3c7d21', 'hex');
 let dir: string;
@@ -69,6 +73,26 @@ describe('embed pipeline, one container at a time', () => {
       expect(second.watermarkId).toBe(31337);
     });
   }
+
+  it('copies subtitle tracks with their language: MP4 timed text and MKV SubRip', async () => {
+    const srt = path.join(dir, 'lines.srt');
+    await fs.writeFile(srt, '1\n00:00:00,400 --> 00:00:01,200\nWho leaked this?\n\n2\n00:00:01,300 --> 00:00:01,900\nNot me.\n');
+    const source = await makeClip(dir, 'h264', 2, 'subs-src');
+    for (const [ext, codec] of [['mp4', 'mov_text'], ['mkv', 'srt']] as const) {
+      const input = path.join(dir, `subs.${ext}`);
+      await ffmpeg(['-i', source, '-i', srt, '-map', '0', '-map', '1', '-c:v', 'copy', '-c:a', 'copy', '-c:s', codec, '-metadata:s:s:0', 'language=fra', input]);
+      const sub = await fs.mkdtemp(path.join(dir, `subs-${ext}-`));
+      const output = path.join(sub, `out.${ext}`);
+      const info = await probeMedia(input);
+      await runEmbedPipeline({ info, video: checkEmbeddable(info, { minDuration: 0 }), ext: `.${ext}`, key: KEY, preset: 'ultrafast', targets: [{ output, payload: 77 }] });
+      const [before, after] = [await ffprobeJson(input), await ffprobeJson(output)];
+      const subtitle = (p: typeof before): Record<string, unknown> | undefined => p.streams.find((s) => s.codec_type === 'subtitle');
+      expect(subtitle(after), ext).toMatchObject({ codec_name: subtitle(before)!.codec_name, tags: expect.objectContaining({ language: 'fra' }) });
+      const { stdout } = await execFileP('ffmpeg', ['-v', 'error', '-i', output, '-map', '0:s:0', '-f', 'srt', '-']);
+      expect(stdout).toContain('Who leaked this?');
+      expect(stdout).toContain('Not me.');
+    }
+  });
 
   it('keeps 10-bit HDR10 10-bit, with its colour description, mastering display and content light level', async () => {
     const input = await makeClip(dir, 'hdr10');
