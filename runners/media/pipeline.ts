@@ -146,7 +146,11 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
     const elapsedMs = Date.now() - started;
     options.onProgress?.({ frames, totalFrames, fraction: Math.min(1, frames / totalFrames), fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
   };
-  const progress = options.onProgress ? setInterval(() => report(relay?.frames ?? 0), 250) : undefined;
+  let reported = 0;
+  const progress = options.onProgress ? setInterval(() => {
+    const frames = relay?.frames ?? 0;
+    if (frames > reported) report((reported = frames)); // nothing new while the encoders start: no "0 %" lines
+  }, 250) : undefined;
   try {
     relay = createFrameRelay({ dir: pipes, frameBytes: layout.frameBytes, lumaBytes: layout.lumaSamples * (layout.bitDepth === 10 ? 2 : 1), embedders });
     const relayed = relay.run();
