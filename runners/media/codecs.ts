@@ -17,8 +17,8 @@ export interface RawLayout {
   bitDepth: 8 | 10;
   /** Bytes of one whole frame (all planes). */
   frameBytes: number;
-  /** Samples in the luma plane (width × height; stride = width). */
-  lumaSamples: number;
+  /** Bytes of the luma plane, which comes first (width × height samples; stride = width). */
+  lumaBytes: number;
 }
 
 export function rawLayout(video: Pick<VideoStreamInfo, 'width' | 'height' | 'bitDepth' | 'chroma'>, codec?: string): RawLayout {
@@ -30,7 +30,7 @@ export function rawLayout(video: Pick<VideoStreamInfo, 'width' | 'height' | 'bit
   const cw = chroma === '444' ? width : Math.ceil(width / 2);
   const ch = chroma === '420' ? Math.ceil(height / 2) : height;
   const bytes = bitDepth === 10 ? 2 : 1;
-  return { pixFmt, width, height, bitDepth, frameBytes: (width * height + 2 * cw * ch) * bytes, lumaSamples: width * height };
+  return { pixFmt, width, height, bitDepth, frameBytes: (width * height + 2 * cw * ch) * bytes, lumaBytes: width * height * bytes };
 }
 
 export interface EncoderOptions {

@@ -142,9 +142,9 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
   const onAbort = (): void => stopAll();
   signal?.addEventListener('abort', onAbort, { once: true });
   let failure: unknown;
-  const report = (frames: number): void => {
+  const report = (frames: number, total = totalFrames): void => {
     const elapsedMs = Date.now() - started;
-    options.onProgress?.({ frames, totalFrames, fraction: Math.min(1, frames / totalFrames), fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
+    options.onProgress?.({ frames, totalFrames: total, fraction: Math.min(1, frames / total), fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
   };
   let reported = 0;
   const progress = options.onProgress ? setInterval(() => {
@@ -152,7 +152,7 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
     if (frames > reported) report((reported = frames)); // nothing new while the encoders start: no "0 %" lines
   }, 250) : undefined;
   try {
-    relay = createFrameRelay({ dir: pipes, frameBytes: layout.frameBytes, lumaBytes: layout.lumaSamples * (layout.bitDepth === 10 ? 2 : 1), embedders });
+    relay = createFrameRelay({ dir: pipes, frameBytes: layout.frameBytes, lumaBytes: layout.lumaBytes, embedders });
     const relayed = relay.run();
     const sinks = relay.sinkPaths;
     runs.push(...temps.map((temp, i) => startEncoder(options, layout, settings, sinks[i]!, temp, i)));
@@ -175,9 +175,8 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
     if (trailingBytes > 0) throw new VigilError('MEDIA_FAILED', `${options.info.path}: the decoder's output ended inside a frame (${trailingBytes} of ${layout.frameBytes} bytes)`);
     await Promise.all(encoders.map((e) => e.done));
     for (const [i, temp] of temps.entries()) await fs.rename(temp, targets[i]!.output);
-    const elapsedMs = Date.now() - started;
-    options.onProgress?.({ frames, totalFrames: frames, fraction: 1, fps: frames / Math.max(0.001, elapsedMs / 1000), elapsedMs });
-    return { outputs: targets.map((t) => t.output), frames, elapsedMs };
+    report(frames, frames);
+    return { outputs: targets.map((t) => t.output), frames, elapsedMs: Date.now() - started };
   } catch (error) {
     // The relay's own error ("encoder 1 stopped reading frames") often arrives just before the
     // exit of the child that caused it, whose stderr says more: give that a moment.
