@@ -1,4 +1,4 @@
-import type { ContentSpec } from '../reconciler/catalog/types.js';
+import type { ContentSpec } from '../core/catalog/types.js';
 
 /**
  * A labeled, multilingual corpus for the monitoring bench, generated (seeded, so every run is the

@@ -16,7 +16,7 @@ import { silentLogger } from '../core/log.js';
 import { QUEUES } from '../core/queues.js';
 import { openRedis } from '../core/redis.js';
 import { apply } from '../reconciler/apply.js';
-import { loadCatalog, readCatalogDir } from '../reconciler/catalog/load.js';
+import { loadCatalog, readCatalogDir } from '../core/catalog/load.js';
 import { desiredState } from '../reconciler/desired.js';
 import { plan } from '../reconciler/plan.js';
 import { bullmqSchedulers } from '../reconciler/schedulers.js';

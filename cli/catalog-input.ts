@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { VigilError } from '../core/errors.js';
-import { loadCatalogDir, type LoadedCatalog } from '../reconciler/catalog/load.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../reconciler/diagnostics.js';
+import { loadCatalogDir, type LoadedCatalog } from '../core/catalog/load.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../core/catalog/diagnostics.js';
 import { print, type CliIo, type Format } from './io.js';
 
 /** The catalog directory a command works on: the argument, else ./catalog. */

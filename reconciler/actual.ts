@@ -1,5 +1,5 @@
 import type { MonitoringJobStatus } from '../core/status.js';
-import type { Kind, Metadata } from './catalog/types.js';
+import type { Kind, Metadata } from '../core/catalog/types.js';
 import type { DesiredJob } from './desired.js';
 
 /** What the database (and, when known, Redis) says is running. */

@@ -4,7 +4,7 @@ import { inTransaction } from '../core/db/transaction.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DesiredState } from './desired.js';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../core/catalog/diagnostics.js';
 import { plan, type Change, type Plan } from './plan.js';
 import type { JobSchedulers } from './schedulers.js';
 import { loadActualState } from './store.js';

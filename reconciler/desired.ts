@@ -1,5 +1,5 @@
-import type { Catalog } from './catalog/catalog.js';
-import type { AnyDocument, Kind, Metadata } from './catalog/types.js';
+import type { Catalog } from '../core/catalog/catalog.js';
+import type { AnyDocument, Kind, Metadata } from '../core/catalog/types.js';
 import { contentHash } from './hash.js';
 
 /** A catalog object as the reconciler stores it. */

@@ -1,8 +1,8 @@
 import type { MonitoringJobStatus } from '../core/status.js';
 import { monitorSchedulerId } from '../core/queues.js';
 import type { ActualJob, ActualState } from './actual.js';
-import { dayNumber } from './catalog/checks.js';
-import type { Kind } from './catalog/types.js';
+import { dayNumber } from '../core/catalog/checks.js';
+import type { Kind } from '../core/catalog/types.js';
 import type { DesiredJob, DesiredObject, DesiredState } from './desired.js';
 import { canonicalJson } from './hash.js';
 

@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../core/log.js';
 import { apply, recordInvalidCatalog, type ApplyResult } from './apply.js';
-import { loadCatalogDir } from './catalog/load.js';
+import { loadCatalogDir } from '../core/catalog/load.js';
 import { desiredState } from './desired.js';
-import { hasErrors, type Diagnostic } from './diagnostics.js';
+import { hasErrors, type Diagnostic } from '../core/catalog/diagnostics.js';
 import type { Checkout, GitCatalog } from './git-source.js';
 import type { JobSchedulers } from './schedulers.js';
 

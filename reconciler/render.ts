@@ -1,6 +1,6 @@
-import type { Catalog } from './catalog/catalog.js';
-import type { PathSegment } from './catalog/types.js';
-import { diagnostic, type Diagnostic } from './diagnostics.js';
+import type { Catalog } from '../core/catalog/catalog.js';
+import type { PathSegment } from '../core/catalog/types.js';
+import { diagnostic, type Diagnostic } from '../core/catalog/diagnostics.js';
 import type { Change, Plan, Rejection } from './plan.js';
 
 export type PlanSymbol = '+' | '~' | '-' | '!';

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { MonitoringJobStatus } from '../core/status.js';
 import { emptyActualState, type ActualState } from './actual.js';
-import type { Kind, Metadata } from './catalog/types.js';
+import type { Kind, Metadata } from '../core/catalog/types.js';
 import { objectKey } from './desired.js';
 import { contentHash } from './hash.js';
 

@@ -1,8 +1,8 @@
 import type { ProbotOctokit } from 'probot';
 import { VigilError } from '../../core/errors.js';
-import type { SourceFile } from '../../reconciler/catalog/parse.js';
-import { PARSE_LIMITS } from '../../reconciler/catalog/parse.js';
-import { diagnostic, type Diagnostic } from '../../reconciler/diagnostics.js';
+import type { SourceFile } from '../../core/catalog/parse.js';
+import { PARSE_LIMITS } from '../../core/catalog/parse.js';
+import { diagnostic, type Diagnostic } from '../../core/catalog/diagnostics.js';
 import { catalogRelative } from './catalog-path.js';
 
 export interface RepoRef {

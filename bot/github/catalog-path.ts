@@ -1,4 +1,4 @@
-import { isCatalogFile } from '../../reconciler/catalog/load.js';
+import { isCatalogFile } from '../../core/catalog/load.js';
 
 /**
  * The catalog directory inside the repository, as GitHub names paths: no leading './' or '/', no

@@ -1,4 +1,4 @@
-import { formatDiagnostic, type Diagnostic } from '../../reconciler/diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../../core/catalog/diagnostics.js';
 import { repoPath } from './catalog-path.js';
 import { codeBlock, truncate } from './markdown.js';
 import type { PlanReport } from './report.js';

@@ -1,4 +1,4 @@
-import { formatDiagnostic } from '../../reconciler/diagnostics.js';
+import { formatDiagnostic } from '../../core/catalog/diagnostics.js';
 import { codeBlock, shortSha, truncate } from './markdown.js';
 import type { PlanReport } from './report.js';
 

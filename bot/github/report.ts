@@ -1,8 +1,8 @@
 import type { ActualState } from '../../reconciler/actual.js';
-import { loadCatalog } from '../../reconciler/catalog/load.js';
-import type { SourceFile } from '../../reconciler/catalog/parse.js';
+import { loadCatalog } from '../../core/catalog/load.js';
+import type { SourceFile } from '../../core/catalog/parse.js';
 import { desiredState } from '../../reconciler/desired.js';
-import { hasErrors, sortDiagnostics, type Diagnostic } from '../../reconciler/diagnostics.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../../core/catalog/diagnostics.js';
 import { plan } from '../../reconciler/plan.js';
 import { rejectionDiagnostics, renderPlanText } from '../../reconciler/render.js';
 

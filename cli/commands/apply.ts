@@ -1,6 +1,6 @@
 import { apply } from '../../reconciler/apply.js';
 import { desiredState } from '../../reconciler/desired.js';
-import { formatDiagnostic } from '../../reconciler/diagnostics.js';
+import { formatDiagnostic } from '../../core/catalog/diagnostics.js';
 import { planJson, rejectionDiagnostics, renderPlanText } from '../../reconciler/render.js';
 import { bullmqSchedulers } from '../../reconciler/schedulers.js';
 import { formatOf, formatOption, parse } from '../args.js';

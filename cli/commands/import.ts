@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
-import { loadCatalog, readCatalogDir } from '../../reconciler/catalog/load.js';
-import { parseFile, type SourceFile } from '../../reconciler/catalog/parse.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../../reconciler/diagnostics.js';
+import { loadCatalog, readCatalogDir } from '../../core/catalog/load.js';
+import { parseFile, type SourceFile } from '../../core/catalog/parse.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../../core/catalog/diagnostics.js';
 import { readSheet } from '../../reconciler/import/read-sheet.js';
 import { importRows, type RowError, type TakenIds } from '../../reconciler/import/rows.js';
 import {

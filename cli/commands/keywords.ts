@@ -1,11 +1,11 @@
 import { VigilError } from '../../core/errors.js';
-import type { CatalogDocument } from '../../reconciler/catalog/types.js';
+import type { CatalogDocument } from '../../core/catalog/types.js';
 import { deriveKeywords, type KeywordTerm } from '../../runners/monitor/keywords.js';
 import { formatOf, parse } from '../args.js';
 import { catalogDir, loadValidCatalog } from '../catalog-input.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
-import type { LoadedCatalog } from '../../reconciler/catalog/load.js';
+import type { LoadedCatalog } from '../../core/catalog/load.js';
 
 export const usage = `vigil keywords CONTENT [--catalog DIR] [--format text|json]
   Show the weighted keyword list Vigil derives from a Content entry: names, episode notations,

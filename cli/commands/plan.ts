@@ -1,6 +1,6 @@
 import { desiredState } from '../../reconciler/desired.js';
 import { plan } from '../../reconciler/plan.js';
-import { formatDiagnostic } from '../../reconciler/diagnostics.js';
+import { formatDiagnostic } from '../../core/catalog/diagnostics.js';
 import { planJson, rejectionDiagnostics, renderPlanText } from '../../reconciler/render.js';
 import { loadActualState } from '../../reconciler/store.js';
 import { formatOf, formatOption, parse } from '../args.js';

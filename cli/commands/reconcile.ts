@@ -2,7 +2,7 @@ import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
 import { openCheckout } from '../../reconciler/git-source.js';
 import { follow, reconcileCommit, type ReconcileOutcome } from '../../reconciler/reconcile.js';
-import { formatDiagnostic } from '../../reconciler/diagnostics.js';
+import { formatDiagnostic } from '../../core/catalog/diagnostics.js';
 import { renderPlanText } from '../../reconciler/render.js';
 import { bullmqSchedulers } from '../../reconciler/schedulers.js';
 import { formatOf, formatOption, parse } from '../args.js';

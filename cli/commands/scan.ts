@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
-import { policyOf } from '../../reconciler/catalog/catalog.js';
+import { policyOf } from '../../core/catalog/catalog.js';
 import { createConfirmer, referenceFingerprints } from '../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
 import { runRound } from '../../runners/monitor/round.js';

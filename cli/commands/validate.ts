@@ -1,5 +1,5 @@
-import { loadCatalogDir } from '../../reconciler/catalog/load.js';
-import { formatDiagnostic, hasErrors } from '../../reconciler/diagnostics.js';
+import { loadCatalogDir } from '../../core/catalog/load.js';
+import { formatDiagnostic, hasErrors } from '../../core/catalog/diagnostics.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import { catalogDir, displayDir } from '../catalog-input.js';
 import { print, type CliIo } from '../io.js';

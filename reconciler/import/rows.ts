@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ContentSpec, MonitoringJobSpec } from '../catalog/types.js';
+import type { ContentSpec, MonitoringJobSpec } from '../../core/catalog/types.js';
 
 /**
  * Spreadsheet rows to catalog specs, with no I/O: header names are matched loosely (an operator's

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {
   DEFAULT_FRAME_THRESHOLD, matchImages, matchSequences, type Fingerprint, type SequenceMatch, type TimedFingerprint,
 } from '../../native/fingerprint.js';
-import type { ContentSpec } from '../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../core/catalog/types.js';
 import { downloadVideo } from './acquire.js';
 import type { Fetcher } from './fetch.js';
 import { FINGERPRINTER, REFERENCE_FPS, SUSPECT_FPS, imageFingerprint, videoFingerprints } from './fingerprint.js';

@@ -1,4 +1,4 @@
-import type { CatalogDocument } from '../../reconciler/catalog/types.js';
+import type { CatalogDocument } from '../../core/catalog/types.js';
 import { domainLabel, hostMatches, registrableDomain } from './url.js';
 
 /**

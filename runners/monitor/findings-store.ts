@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { VigilError } from '../../core/errors.js';
 import { DETECTION_STATUSES, TAKEDOWN_STATUSES, type DetectionStatus, type TakedownStatus } from '../../core/status.js';
-import type { MonitoringJobSpec } from '../../reconciler/catalog/types.js';
+import type { MonitoringJobSpec } from '../../core/catalog/types.js';
 import type { Hop, HostProfile, SiteEntry } from './families.js';
 import type { SourceKind } from './sources/types.js';
 import { hostOf, normalizeUrl } from './url.js';

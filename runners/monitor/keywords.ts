@@ -1,4 +1,4 @@
-import type { ContentSpec } from '../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../core/catalog/types.js';
 import { isUnspacedChar, normalizeText } from './normalize.js';
 import { EDITORIAL_VOCABULARY, OFFICIAL_VOCABULARY, PIRACY_VOCABULARY } from './vocabulary.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { FINGERPRINT_BYTES, fingerprintFromBits } from '../../native/fingerprint.js';
-import type { ContentSpec } from '../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../core/catalog/types.js';
 import { referenceFingerprints, referenceFrameCount, type References } from './confirm.js';
 import { FINGERPRINTER } from './fingerprint.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CatalogDocument, ContentSpec, MonitoringJobSpec } from '../../reconciler/catalog/types.js';
+import type { CatalogDocument, ContentSpec, MonitoringJobSpec } from '../../core/catalog/types.js';
 import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
 import { detectHop, isAllowListed, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteEntry } from './families.js';

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/log.js';
 import { findingDetectionJobId, QUEUES, type FindingDetectionPayload, type MonitorPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import type { MonitoringJobStatus } from '../../core/status.js';
-import type { CatalogDocument, ContentSpec, Metadata, MonitoringJobSpec, PolicySpec, SiteSpec, SourceRef } from '../../reconciler/catalog/types.js';
+import type { CatalogDocument, ContentSpec, Metadata, MonitoringJobSpec, PolicySpec, SiteSpec, SourceRef } from '../../core/catalog/types.js';
 import { createConfirmer, referenceFrameCount } from './confirm.js';
 import { createFetcher, parseResolve } from './fetch.js';
 import { referencesFor } from './references-store.js';

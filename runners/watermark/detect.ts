@@ -13,7 +13,7 @@ import type { Logger } from '../../core/log.js';
 import { addInputOptions, addOutputOptions, newCommand, start } from '../media/ffmpeg-run.js';
 import { isImagePath, probeMedia, type MediaInfo } from '../media/probe.js';
 import { frameSink } from '../media/raw-frames.js';
-import { loadCatalogDir } from '../../reconciler/catalog/load.js';
+import { loadCatalogDir } from '../../core/catalog/load.js';
 import { loadWatermarkKey } from './keys.js';
 import { lookupInCatalog, lookupInDatabase, type RecipientMatch } from './recipients.js';
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { Catalog } from '../../reconciler/catalog/catalog.js';
+import type { Catalog } from '../../core/catalog/catalog.js';
 import { encoderSettings, rawLayout, type Preset } from '../media/codecs.js';
 import { overlayPlan, type VisibleSettings } from '../media/overlay.js';
 import { checkWritableDir, runEmbedPipeline, type Progress } from '../media/pipeline.js';

@@ -5,9 +5,9 @@
  */
 import type pg from 'pg';
 import { VigilError } from '../../core/errors.js';
-import type { Catalog } from '../../reconciler/catalog/catalog.js';
-import { loadCatalogDir } from '../../reconciler/catalog/load.js';
-import { formatDiagnostic, hasErrors } from '../../reconciler/diagnostics.js';
+import type { Catalog } from '../../core/catalog/catalog.js';
+import { loadCatalogDir } from '../../core/catalog/load.js';
+import { formatDiagnostic, hasErrors } from '../../core/catalog/diagnostics.js';
 
 export interface ResolvedRecipient {
   /** Used in output file names: the recipient's name, or `id<N>` for a raw ID. */

@@ -8,9 +8,9 @@ import { silentLogger } from '../../core/log.js';
 import { monitorSchedulerId, QUEUES } from '../../core/queues.js';
 import { openRedis } from '../../core/redis.js';
 import { apply } from '../../reconciler/apply.js';
-import { loadCatalog } from '../../reconciler/catalog/load.js';
+import { loadCatalog } from '../../core/catalog/load.js';
 import { desiredState } from '../../reconciler/desired.js';
-import { hasErrors } from '../../reconciler/diagnostics.js';
+import { hasErrors } from '../../core/catalog/diagnostics.js';
 import { bullmqSchedulers, type JobSchedulers } from '../../reconciler/schedulers.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 

@@ -1,4 +1,4 @@
-import type { SiteSource } from '../../../reconciler/catalog/types.js';
+import type { SiteSource } from '../../../core/catalog/types.js';
 import { rssSource } from './rss.js';
 import { searchSource } from './search.js';
 import { torznabSource } from './torznab.js';

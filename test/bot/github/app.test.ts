@@ -6,7 +6,7 @@ import { QUEUES, type ReconcilePayload } from '../../../core/queues.js';
 import { PLAN_MARKER } from '../../../bot/github/comment.js';
 import { startGitHubServer, type GitHubServer } from '../../../bot/github/server.js';
 import { apply } from '../../../reconciler/apply.js';
-import { loadCatalog } from '../../../reconciler/catalog/load.js';
+import { loadCatalog } from '../../../core/catalog/load.js';
 import { desiredState } from '../../../reconciler/desired.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { deliver, startFakeGitHub, type FakeRepo } from './fake-github.js';

@@ -4,7 +4,7 @@ import { ANNOTATIONS_PER_REQUEST, annotationOf, completionUpdates } from '../../
 import { isPlanComment, planComment, PLAN_MARKER } from '../../../bot/github/comment.js';
 import { codeBlock } from '../../../bot/github/markdown.js';
 import type { PlanReport } from '../../../bot/github/report.js';
-import type { Diagnostic } from '../../../reconciler/diagnostics.js';
+import type { Diagnostic } from '../../../core/catalog/diagnostics.js';
 
 const error = (file: string, line: number, message = 'bad'): Diagnostic => ({ severity: 'error', file, line, col: 3, kind: 'Recipient', id: 'r', message });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCatalogDir } from '../../../reconciler/catalog/load.js';
+import { loadCatalogDir } from '../../../core/catalog/load.js';
 import { writeFilesAtomically } from '../../../reconciler/import/write-yaml.js';
 import { runCli, type CliRun } from '../../support/cli.js';
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContentSpec } from '../../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../../core/catalog/types.js';
 import { createConfirmer, referenceFingerprints } from '../../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../../runners/monitor/fetch.js';
 import { runRound, type RoundInput } from '../../../runners/monitor/round.js';

@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CatalogDocument, SiteSpec } from '../../../reconciler/catalog/types.js';
+import type { CatalogDocument, SiteSpec } from '../../../core/catalog/types.js';
 import { detectHop, isAllowListed, jaccard, nameRelation, siteDirectory, siteOfHost, type HostProfile } from '../../../runners/monitor/families.js';
 import { parseHtml } from '../../../runners/monitor/html.js';
 import { normalizeUrl, registrableDomain } from '../../../runners/monitor/url.js';

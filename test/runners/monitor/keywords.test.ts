@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContentSpec } from '../../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../../core/catalog/types.js';
 import { chineseNumeral, deriveKeywords, episodeNotations } from '../../../runners/monitor/keywords.js';
 import { normalizeText } from '../../../runners/monitor/normalize.js';
 import { PIRACY_VOCABULARY } from '../../../runners/monitor/vocabulary.js';

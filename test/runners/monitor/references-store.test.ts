@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContentSpec } from '../../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../../core/catalog/types.js';
 import { referenceFrameCount } from '../../../runners/monitor/confirm.js';
 import { FINGERPRINTER, REFERENCE_FPS } from '../../../runners/monitor/fingerprint.js';
 import { mediaHash, referencesFor } from '../../../runners/monitor/references-store.js';

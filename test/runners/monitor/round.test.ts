@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContentSpec } from '../../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../../core/catalog/types.js';
 import { createConfirmer, referenceFingerprints, type References } from '../../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../../runners/monitor/fetch.js';
 import { SUSPECT_FPS, videoFingerprints } from '../../../runners/monitor/fingerprint.js';

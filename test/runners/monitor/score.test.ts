@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContentSpec } from '../../../reconciler/catalog/types.js';
+import type { ContentSpec } from '../../../core/catalog/types.js';
 import { deriveKeywords } from '../../../runners/monitor/keywords.js';
 import { isSuspect, scorePage } from '../../../runners/monitor/score.js';
 

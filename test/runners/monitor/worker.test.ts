@@ -7,7 +7,7 @@ import { openQueue } from '../../../core/bullmq.js';
 import { silentLogger } from '../../../core/log.js';
 import { QUEUES, type MonitorPayload } from '../../../core/queues.js';
 import { apply } from '../../../reconciler/apply.js';
-import { loadCatalog } from '../../../reconciler/catalog/load.js';
+import { loadCatalog } from '../../../core/catalog/load.js';
 import { desiredState } from '../../../reconciler/desired.js';
 import { startMonitorWorker, type MonitorJobResult } from '../../../runners/monitor/worker.js';
 import { runCli } from '../../support/cli.js';

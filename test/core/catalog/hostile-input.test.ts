@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog, loadCatalogDir } from '../../../reconciler/catalog/load.js';
-import { hasErrors } from '../../../reconciler/diagnostics.js';
+import { loadCatalog, loadCatalogDir } from '../../../core/catalog/load.js';
+import { hasErrors } from '../../../core/catalog/diagnostics.js';
 
 // A hostile file must end in one clear error, quickly: these tests time out at 5 s instead of hanging CI.
 const QUICK = { timeout: 5000 };

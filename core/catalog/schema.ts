@@ -9,7 +9,7 @@ import monitoringJobSchema from '../../schemas/monitoringjob.schema.json' with {
 import policySchema from '../../schemas/policy.schema.json' with { type: 'json' };
 import recipientSchema from '../../schemas/recipient.schema.json' with { type: 'json' };
 import siteSchema from '../../schemas/site.schema.json' with { type: 'json' };
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
 import type { RawDocument } from './parse.js';
 import { isKind, KINDS, type AnyDocument, type Kind, type PathSegment } from './types.js';
 

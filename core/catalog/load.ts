@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { VigilError } from '../../core/errors.js';
-import { sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { VigilError } from '../errors.js';
+import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { Catalog } from './catalog.js';
 import { checkCatalog } from './checks.js';
 import { parseFile, type RawDocument, type SourceFile } from './parse.js';

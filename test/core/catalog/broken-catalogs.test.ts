@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogDir } from '../../../reconciler/catalog/load.js';
-import { formatDiagnostic } from '../../../reconciler/diagnostics.js';
+import { loadCatalogDir } from '../../../core/catalog/load.js';
+import { formatDiagnostic } from '../../../core/catalog/diagnostics.js';
 
 /**
  * Each folder under fixtures/broken-catalogs is one broken catalog. The line at fault carries a

@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
 import type { PathSegment, Position, SourceRef } from './types.js';
 
 /** A catalog file as bytes from disk, git or the GitHub API. */

@@ -1,4 +1,4 @@
-import type { Kind, Position } from './catalog/types.js';
+import type { Kind, Position } from './types.js';
 
 export type Severity = 'error' | 'warning';
 

@@ -1,4 +1,4 @@
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { indexCatalog, type Catalog } from './catalog.js';
 import { DEFAULT_ACTIVE_RECIPIENT_LIMIT, type AnyDocument, type CatalogDocument, type Kind, type PathSegment } from './types.js';
 
