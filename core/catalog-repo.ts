@@ -5,7 +5,7 @@ import { VigilError } from './errors.js';
  * webhooks from it; the reconciler clones `cloneUrl`, never a URL a webhook names.
  */
 export interface CatalogRepo {
-  /** The setting as written, for messages. */
+  /** The setting as written, without any credentials in it: safe for messages and logs. */
   setting: string;
   /** `owner/name`, when the setting names one (a GitHub name, or the last two segments of a URL). */
   fullName: string | undefined;
@@ -65,7 +65,10 @@ export function parseCatalogRepo(name: string, value: string | undefined, apiUrl
       fix: `Set ${name} to the catalog repository as owner/name (acme/catalog), or its clone URL (https://github.com/acme/catalog.git, git@github.com:acme/catalog.git, file:///srv/catalog.git).`,
     });
   }
-  return { setting: value, fullName: fullNameOfPath(url.pathname), cloneUrl: value };
+  const shown = new URL(url);
+  shown.username = '';
+  shown.password = '';
+  return { setting: shown.toString(), fullName: fullNameOfPath(url.pathname), cloneUrl: value };
 }
 
 /** A branch name git would accept, closely enough to catch typos and option injection. */

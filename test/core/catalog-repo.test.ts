@@ -15,6 +15,8 @@ describe('the catalog repository setting', () => {
     expect(parse('git@github.com:acme/catalog.git')).toMatchObject({ fullName: 'acme/catalog', cloneUrl: 'git@github.com:acme/catalog.git' });
     expect(parse('file:///srv/git/acme/catalog')).toMatchObject({ fullName: 'acme/catalog', cloneUrl: 'file:///srv/git/acme/catalog' });
     expect(parse('file:///catalog.git').fullName).toBeUndefined();
+    // Credentials stay in the URL that is cloned, and out of what is shown.
+    expect(parse('https://x-access-token:s3cr3t@github.com/acme/catalog.git')).toMatchObject({ setting: 'https://github.com/acme/catalog.git', cloneUrl: 'https://x-access-token:s3cr3t@github.com/acme/catalog.git' });
   });
 
   it('refuses a value that is neither owner/name nor a clone URL, naming the variable', () => {
