@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { checkBranchName, parseCatalogRepo, type CatalogRepo } from './catalog-repo.js';
 import { VigilError } from './errors.js';
 
 /**
@@ -21,8 +22,14 @@ export interface Config {
     webhookSecret: string | undefined;
     apiUrl: string;
     catalogPath: string;
+    /** The one repository the App follows (VIGIL_CATALOG_REPO); `vigil serve` refuses to start without it. */
+    catalogRepo: CatalogRepo | undefined;
+    /** The branch it reconciles (VIGIL_CATALOG_BRANCH); undefined means the repository's default branch. */
+    catalogBranch: string | undefined;
   };
   port: number;
+  /** Interface servers listen on (VIGIL_BIND); loopback unless told otherwise, so nothing is exposed by accident. */
+  bind: string;
   /** Where reference media paths in the catalog resolve (they rarely live in git). */
   mediaRoot: string;
   crawler: {
@@ -44,6 +51,9 @@ export const ENV = {
   GITHUB_WEBHOOK_SECRET: 'GITHUB_WEBHOOK_SECRET',
   GITHUB_API_URL: 'GITHUB_API_URL',
   VIGIL_CATALOG_PATH: 'VIGIL_CATALOG_PATH',
+  VIGIL_CATALOG_REPO: 'VIGIL_CATALOG_REPO',
+  VIGIL_CATALOG_BRANCH: 'VIGIL_CATALOG_BRANCH',
+  VIGIL_BIND: 'VIGIL_BIND',
   PORT: 'PORT',
   VIGIL_WATERMARK_KEY: 'VIGIL_WATERMARK_KEY',
   VIGIL_WATERMARK_KEY_FILE: 'VIGIL_WATERMARK_KEY_FILE',
@@ -86,6 +96,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
     throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_QUEUE_PREFIX}=${prefix} may hold only letters, digits, '-' and '_'`);
   }
+  const githubApiUrl = checkUrl(ENV.GITHUB_API_URL, nonEmpty(env[ENV.GITHUB_API_URL]), ['https:', 'http:']) ?? 'https://api.github.com';
   return {
     databaseUrl: checkUrl(ENV.DATABASE_URL, nonEmpty(env[ENV.DATABASE_URL]), ['postgres:', 'postgresql:']),
     redisUrl: checkUrl(ENV.REDIS_URL, nonEmpty(env[ENV.REDIS_URL]), ['redis:', 'rediss:']),
@@ -96,10 +107,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       appId: nonEmpty(env[ENV.GITHUB_APP_ID]),
       privateKey: nonEmpty(env[ENV.GITHUB_PRIVATE_KEY])?.replace(/\\n/g, '\n'),
       webhookSecret: nonEmpty(env[ENV.GITHUB_WEBHOOK_SECRET]),
-      apiUrl: nonEmpty(env[ENV.GITHUB_API_URL]) ?? 'https://api.github.com',
+      apiUrl: githubApiUrl,
       catalogPath: nonEmpty(env[ENV.VIGIL_CATALOG_PATH]) ?? 'catalog',
+      catalogRepo: parseCatalogRepo(ENV.VIGIL_CATALOG_REPO, nonEmpty(env[ENV.VIGIL_CATALOG_REPO]), githubApiUrl),
+      catalogBranch: checkBranchName(ENV.VIGIL_CATALOG_BRANCH, nonEmpty(env[ENV.VIGIL_CATALOG_BRANCH])),
     },
     port: parsePort(nonEmpty(env[ENV.PORT])),
+    bind: nonEmpty(env[ENV.VIGIL_BIND]) ?? '127.0.0.1',
     mediaRoot: path.resolve(cwd, nonEmpty(env[ENV.VIGIL_MEDIA_ROOT]) ?? '.'),
     crawler: {
       allowPrivate: ['1', 'true', 'yes'].includes((nonEmpty(env[ENV.VIGIL_CRAWL_ALLOW_PRIVATE]) ?? '').toLowerCase()),

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   REDIS_UNAVAILABLE: { code: 'VIGIL-E0202', cause: 'Redis could not be reached, or redis-server could not be started.', fix: 'Check REDIS_URL, or unset it and install redis-server (apt-get install -y redis-server) so Vigil can start its own.' },
   GIT_FAILED: { code: 'VIGIL-E0203', cause: 'Cloning or fetching the catalog repository failed.', fix: 'Check that the repository URL or path and the branch exist and are readable.' },
   GITHUB_UNAVAILABLE: { code: 'VIGIL-E0204', cause: 'The GitHub App is not configured or the GitHub API refused a call.', fix: 'Check GITHUB_APP_ID, GITHUB_PRIVATE_KEY and the GitHub API URL.' },
+  CATALOG_REPO_MISSING: { code: 'VIGIL-E0205', cause: 'vigil serve was started without the catalog repository the GitHub App follows.', fix: 'Set VIGIL_CATALOG_REPO to owner/name or the clone URL of the catalog repository (and VIGIL_CATALOG_BRANCH if it is not the default branch); the App ignores every other repository.' },
   // 03xx: media and watermarking
   INPUT_MISSING: { code: 'VIGIL-E0301', cause: 'The input media file does not exist or cannot be read.', fix: 'Check the input path; it must be an existing, readable file.' },
   NO_VIDEO_TRACK: { code: 'VIGIL-E0302', cause: 'The input has no video stream.', fix: 'Give a file that has a video stream (ffprobe FILE lists its streams).' },

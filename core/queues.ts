@@ -15,12 +15,17 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/**
+ * "Look again at this branch": like controller-runtime's Request it carries no state to apply.
+ * The worker always fetches and applies the branch head, so a late or repeated push cannot
+ * apply an old commit.
+ */
 export interface ReconcilePayload {
-  /** A git URL or local path of the catalog repository. */
+  /** A git URL or local path of the catalog repository (from configuration, never from a webhook). */
   repo: string;
   branch: string;
-  /** The commit that triggered this reconcile (from a push), if known. */
-  commit?: string;
+  /** The commit the triggering push reported; logged as the trigger seen, never checked out. */
+  pushedCommit?: string;
   /** Who asked: 'github:push', 'cli', 'schedule'. */
   trigger: string;
 }

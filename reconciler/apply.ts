@@ -10,7 +10,7 @@ import type { JobSchedulers } from './schedulers.js';
 import { loadActualState } from './store.js';
 
 /** Any number fixed for Vigil: one apply at a time across every process sharing the database. */
-const APPLY_LOCK = 0x76676c61;
+export const APPLY_LOCK = 0x76676c61;
 
 export interface ApplyOptions {
   /** The git commit being reconciled, when known. */

@@ -4,6 +4,7 @@ import type { Config } from '../core/config.js';
 import { QUEUES, type ReconcilePayload } from '../core/queues.js';
 import type { RedisService } from '../core/redis.js';
 import { openCheckout } from './git-source.js';
+import { beginReconcileRun } from './requests.js';
 import { reconcileCommit, type ReconcileDeps, type ReconcileOutcome } from './reconcile.js';
 
 export interface ReconcileJobResult {
@@ -14,19 +15,25 @@ export interface ReconcileJobResult {
 }
 
 /**
- * Consumes reconcile requests (from GitHub pushes or `vigil reconcile --enqueue`). Concurrency 1:
- * applies are serialized anyway by a database lock, and order matters for a branch.
+ * Consumes reconcile requests (`requestReconcile`: GitHub pushes). Concurrency 1:
+ * applies are serialized anyway by a database lock, and order matters for a branch. A request is
+ * only "look again": each run applies the branch head as fetched now, whatever commit the push
+ * named, so a redelivered old push applies nothing old.
  */
 export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, config: Config): Worker<ReconcilePayload, ReconcileJobResult> {
+  const epochs = redis.client();
   const worker = new Worker<ReconcilePayload, ReconcileJobResult>(
     QUEUES.reconcile,
     async (job: Job<ReconcilePayload>) => {
-      const { repo, branch, commit, trigger } = job.data;
+      const { repo, branch, pushedCommit, trigger } = job.data;
       const catalog = { repo, branch, path: config.github.catalogPath };
+      // Before the fetch: a push that arrives from now on makes a new job rather than collapse into this one.
+      await beginReconcileRun(epochs, config.queuePrefix, catalog);
       const checkout = await openCheckout(catalog, config.home);
-      // Fetch first: the pushed commit (or, without one, the branch head) must be in the checkout.
       const head = await checkout.fetch();
-      const outcome = await reconcileCommit({ ...deps, log: deps.log.child({ job: job.id, repo, commit }) }, catalog, checkout, trigger, commit ?? head);
+      const log = deps.log.child({ job: job.id, repo, branch, head });
+      if (pushedCommit && pushedCommit !== head) log.info({ pushedCommit }, 'the push named another commit; applying the branch head');
+      const outcome = await reconcileCommit({ ...deps, log }, catalog, checkout, trigger, head);
       return {
         status: outcome.status,
         commit: outcome.commit,
@@ -37,5 +44,6 @@ export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, c
     { connection: bullConnection(redis), prefix: config.queuePrefix, concurrency: 1 },
   );
   worker.on('failed', (job, error) => deps.log.error({ job: job?.id, err: error }, 'reconcile job failed'));
+  worker.on('closed', () => epochs.disconnect());
   return worker;
 }

@@ -1,22 +1,27 @@
+import type { Redis } from 'ioredis';
 import type { Context, Probot, ProbotOctokit } from 'probot';
 import { isVigilError } from '../../core/errors.js';
 import type { ReconcilePayload } from '../../core/queues.js';
+import { requestReconcile, type ReconcileQueue } from '../../reconciler/requests.js';
 import { loadActualState } from '../../reconciler/store.js';
 import { normalizeCatalogPath, touchesCatalog } from './catalog-path.js';
 import { pullRequestFiles, readCatalogAt, type RepoRef } from './catalog-files.js';
 import { CHECK_NAME, completionUpdates, erroredCompletion, notTouchedCompletion, type CheckRunUpdate } from './check-run.js';
 import { isPlanComment, noCatalogComment, planComment } from './comment.js';
+import { followsRepository, type FollowedCatalog } from './follow.js';
 import { buildReport } from './report.js';
-
-/** The part of a BullMQ Queue the app uses; the real one comes from openQueue(QUEUES.reconcile, ...). */
-export interface ReconcileQueue {
-  add(name: string, data: ReconcilePayload, opts: { jobId: string; removeOnComplete?: { age: number } }): Promise<unknown>;
-}
+import { redisWebhookMemory, type WebhookMemory } from './webhook-memory.js';
 
 export interface GitHubAppDeps {
   /** The live database the plan is made against. */
   pool: Parameters<typeof loadActualState>[0];
   reconcileQueue: ReconcileQueue;
+  /** Redis for reconcile requests and the delivery ids already handled; the caller owns it. */
+  redis: Redis;
+  /** Key prefix in Redis (config queuePrefix), shared with the reconcile worker. */
+  queuePrefix: string;
+  /** The one repository and branch the App acts on (VIGIL_CATALOG_REPO, VIGIL_CATALOG_BRANCH). */
+  catalog: FollowedCatalog;
   /** Catalog directory inside the repository (config github.catalogPath). */
   catalogPath: string;
   now?: () => Date;
@@ -24,14 +29,6 @@ export interface GitHubAppDeps {
 
 /** Pull request actions that bring new commits to plan. */
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'] as const;
-
-/** Same commit, same job: GitHub re-deliveries (and retries) enqueue nothing new. */
-export function reconcileJobId(repositoryId: number, commit: string): string {
-  return `github-push-${repositoryId}-${commit}`;
-}
-
-/** Keep finished reconcile jobs as long as GitHub may redeliver their push (a few days). */
-const KEEP_FINISHED_S = 7 * 24 * 3600;
 
 async function updateCheckRun(octokit: ProbotOctokit, ref: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void> {
   await octokit.rest.checks.update({ ...ref, check_run_id: checkRunId, ...update });
@@ -51,7 +48,50 @@ async function upsertPlanComment(octokit: ProbotOctokit, ref: RepoRef & { issue_
   return 'created';
 }
 
-async function onPullRequest(context: Context<'pull_request'>, deps: GitHubAppDeps): Promise<void> {
+/**
+ * The branch to act on when the delivery is from the catalog repository; otherwise logs why not
+ * (ids only, never the payload) and returns undefined.
+ */
+async function followedBranch(context: Context<'pull_request' | 'push'>, deps: GitHubAppDeps, memory: WebhookMemory): Promise<string | undefined> {
+  const repository = context.payload.repository;
+  const ignored = { event: context.name, delivery: context.id, repositoryId: repository.id };
+  const verdict = followsRepository(deps.catalog, repository, await memory.repositoryId());
+  if (!verdict.follow) {
+    context.log.info({ ...ignored, reason: verdict.reason }, 'delivery from a repository Vigil does not follow; ignored');
+    return undefined;
+  }
+  // The first delivery that matches fixes the id; a same-named repository made later is someone else's.
+  const pinned = await memory.pinRepositoryId(repository.id);
+  if (pinned !== repository.id) {
+    context.log.info({ ...ignored, pinnedId: pinned }, 'delivery from a repository with the catalog\'s name but another id; ignored');
+    return undefined;
+  }
+  return verdict.branch;
+}
+
+async function onPullRequest(context: Context<'pull_request'>, deps: GitHubAppDeps, memory: WebhookMemory): Promise<void> {
+  const branch = await followedBranch(context, deps, memory);
+  if (branch === undefined) return;
+  const base = context.payload.pull_request.base.ref;
+  if (base !== branch) {
+    context.log.info({ delivery: context.id, pr: context.payload.pull_request.number, base, branch }, 'pull request into a branch Vigil does not reconcile; ignored');
+    return;
+  }
+  // GitHub redelivers with the same id (and may send one twice): the second copy does nothing.
+  if (!(await memory.claimDelivery(context.id))) {
+    context.log.info({ delivery: context.id, pr: context.payload.pull_request.number }, 'delivery already handled; nothing done');
+    return;
+  }
+  try {
+    await planPullRequest(context, deps);
+  } catch (error) {
+    // A failed delivery must stay retryable: GitHub's (or a person's) redelivery plans it again.
+    await memory.releaseDelivery(context.id).catch((e: unknown) => context.log.warn({ err: e, delivery: context.id }, 'could not forget a failed delivery'));
+    throw error;
+  }
+}
+
+async function planPullRequest(context: Context<'pull_request'>, deps: GitHubAppDeps): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const catalogPath = normalizeCatalogPath(deps.catalogPath);
   const { octokit, log } = context;
@@ -87,20 +127,28 @@ async function onPullRequest(context: Context<'pull_request'>, deps: GitHubAppDe
   }
 }
 
-async function onPush(context: Context<'push'>, deps: GitHubAppDeps): Promise<void> {
+async function onPush(context: Context<'push'>, deps: GitHubAppDeps, memory: WebhookMemory): Promise<void> {
   const { payload, log } = context;
-  const branch = payload.repository.default_branch;
-  if (payload.ref !== `refs/heads/${branch}` || payload.deleted || /^0+$/.test(payload.after)) return;
-  const data: ReconcilePayload = { repo: payload.repository.clone_url, branch, commit: payload.after, trigger: 'github:push' };
-  const jobId = reconcileJobId(payload.repository.id, payload.after);
-  await deps.reconcileQueue.add('reconcile', data, { jobId, removeOnComplete: { age: KEEP_FINISHED_S } });
-  log.info({ repo: payload.repository.full_name, branch, commit: payload.after, jobId }, 'reconcile enqueued');
+  const branch = await followedBranch(context, deps, memory);
+  if (branch === undefined) return;
+  if (payload.ref !== `refs/heads/${branch}` || payload.deleted) {
+    log.info({ delivery: context.id, ref: payload.ref, branch, deleted: payload.deleted }, 'push to another branch, or a deletion; nothing to reconcile');
+    return;
+  }
+  // Only "look again": the worker applies the branch head, so this push's commit is a hint for the log.
+  const data: ReconcilePayload = { repo: deps.catalog.repo.cloneUrl, branch, pushedCommit: payload.after, trigger: 'github:push' };
+  const jobId = await requestReconcile(deps.reconcileQueue, deps.redis, deps.queuePrefix, data);
+  log.info({ delivery: context.id, repositoryId: payload.repository.id, branch, pushedCommit: payload.after, jobId }, 'reconcile requested');
 }
 
-/** The Probot app: plans catalog pull requests, and enqueues a reconcile for each push to the default branch. */
+/**
+ * The Probot app: plans pull requests into the catalog branch, and asks for a reconcile on each push
+ * to it; deliveries from any other repository or branch do nothing.
+ */
 export function vigilGitHubApp(deps: GitHubAppDeps): (app: Probot) => void {
+  const memory = redisWebhookMemory(deps.redis, deps.queuePrefix);
   return (app) => {
-    app.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, deps));
-    app.on('push', (context) => onPush(context, deps));
+    app.on([...PULL_REQUEST_EVENTS], (context) => onPullRequest(context, deps, memory));
+    app.on('push', (context) => onPush(context, deps, memory));
   };
 }

@@ -36,7 +36,7 @@ export function planComment(report: PlanReport): string {
   }
   parts.push(
     `<sub>Commit ${report.commit} · ${report.files} catalog file(s) in ${where} · planned against the live database.` +
-      ' Merging to the default branch applies this plan; this comment is updated on every push.</sub>',
+      ' Merging this pull request applies this plan; this comment is updated on every push.</sub>',
   );
   return truncate(parts.join('\n'), MAX_BODY, `\n\n… (truncated; commit ${shortSha(report.commit)})`);
 }

@@ -4,13 +4,17 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { VigilError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { vigilGitHubApp, type GitHubAppDeps } from './app.js';
+import { MAX_WEBHOOK_BODY_BYTES, readCappedBody } from './body.js';
+import { webhookLogger } from './redacted-log.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
 
 export interface GitHubServerOptions extends GitHubAppDeps {
   port: number;
-  /** Interface to listen on; 127.0.0.1 keeps it local (behind a proxy), 0.0.0.0 exposes it. */
+  /** Interface to listen on; 127.0.0.1 (the default) keeps it local behind a proxy, 0.0.0.0 exposes it. */
   host?: string;
+  /** Largest webhook body accepted; larger ones are answered 413 before the signature is checked. */
+  maxBodyBytes?: number;
   appId: string | number;
   /** The App's private key (PEM), used to sign the JWT that obtains installation tokens. */
   privateKey: string;
@@ -18,6 +22,7 @@ export interface GitHubServerOptions extends GitHubAppDeps {
   secret: string;
   /** GitHub REST API root, e.g. https://api.github.com or https://ghe.example/api/v3. */
   baseUrl?: string;
+  /** Where Probot and the App log; errors are stripped of payloads, signatures and headers. */
   log?: Logger;
   /**
    * Octokit's throttling (one write a second, as GitHub asks of integrations). On by default; tests
@@ -56,26 +61,51 @@ function unthrottled(): typeof ProbotOctokit {
   return ProbotOctokit.defaults((options: { throttle?: object }) => ({ ...options, throttle: { ...options.throttle, enabled: false } }));
 }
 
-/** The GitHub App's webhook server: probot's middleware on a plain node http server. */
+function refuse(res: ServerResponse, status: number, message: string): void {
+  // Connection: close, so that node drops the socket once this is sent instead of reading the rest of the body.
+  res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(`${message}\n`);
+}
+
+/**
+ * The GitHub App's webhook server: probot's middleware on a plain node http server. The body is
+ * read here, capped, before the middleware sees it (it would otherwise buffer any size to check the
+ * signature); the middleware takes a body already read from `request.body`.
+ */
 export async function startGitHubServer(options: GitHubServerOptions): Promise<GitHubServer> {
   checkOptions(options);
-  const log = options.log ?? silentLogger;
+  const log = webhookLogger(options.log ?? silentLogger);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
   const probot = new Probot({
     appId: options.appId,
     privateKey: options.privateKey,
     secret: options.secret,
     baseUrl: options.baseUrl,
-    log: log.child({ name: 'github' }),
+    log,
     Octokit: options.throttle === false ? unthrottled() : ProbotOctokit,
   });
   const middleware = await createNodeMiddleware(vigilGitHubApp(options), { probot, webhooksPath: WEBHOOK_PATH });
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
-    void middleware(req, res, () => {
+    if (req.method === 'POST' && new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') === WEBHOOK_PATH) {
+      const read = await readCappedBody(req, maxBodyBytes, req.headers['content-length']);
+      if (!read.ok) {
+        log.info({ delivery: req.headers['x-github-delivery'], event: req.headers['x-github-event'], maxBodyBytes }, 'webhook body over the size cap; refused unread');
+        refuse(res, 413, `webhook body larger than ${maxBodyBytes} bytes`);
+        return;
+      }
+      req.body = read.body.toString('utf8');
+    }
+    await middleware(req, res, () => {
       if (!res.headersSent) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    });
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'webhook request failed');
+      if (!res.headersSent) refuse(res, 500, 'internal error');
     });
   });
   await new Promise<void>((resolve, reject) => {

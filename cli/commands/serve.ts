@@ -7,11 +7,13 @@ import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 
 export const usage = `vigil serve [--port N] [--host ADDR]
-  Run the GitHub App webhook server: for pull requests that change the catalog, a vigil/plan
-  check run and one plan comment; for pushes to the default branch, a reconcile job.
+  Run the GitHub App webhook server for one catalog repository (${ENV.VIGIL_CATALOG_REPO}, owner/name or
+  a clone URL) and branch (${ENV.VIGIL_CATALOG_BRANCH}, default the repository's default branch): for its
+  pull requests that change the catalog, a vigil/plan check run and one plan comment; for pushes to the
+  branch, a reconcile of the branch head. Deliveries from any other repository do nothing.
   Needs ${ENV.GITHUB_APP_ID}, ${ENV.GITHUB_PRIVATE_KEY}, ${ENV.GITHUB_WEBHOOK_SECRET}; ${ENV.GITHUB_API_URL} for
   GitHub Enterprise; ${ENV.VIGIL_CATALOG_PATH} (default catalog). Listens on --port (default ${ENV.PORT}
-  or 3000) and --host (default 0.0.0.0) until Ctrl-C or SIGTERM.`;
+  or 3000) and --host (default ${ENV.VIGIL_BIND} or 127.0.0.1: loopback, behind a proxy) until Ctrl-C or SIGTERM.`;
 
 function portOf(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -26,7 +28,7 @@ function aborted(signal: AbortSignal): Promise<void> {
 }
 
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('serve', argv, { port: { type: 'string' }, host: { type: 'string', default: '0.0.0.0' } }, 0);
+  const { values } = parse('serve', argv, { port: { type: 'string' }, host: { type: 'string' } }, 0);
   const port = portOf(values.port, ctx.config.port);
   const github = ctx.config.github;
   const missing = [
@@ -37,23 +39,36 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   if (!github.appId || !github.privateKey || !github.webhookSecret) {
     throw new VigilError('GITHUB_UNAVAILABLE', `vigil serve: the GitHub App is not configured: set ${missing.join(', ')}`);
   }
+  const catalogRepo = github.catalogRepo;
+  if (!catalogRepo) {
+    throw new VigilError('CATALOG_REPO_MISSING', `vigil serve: set ${ENV.VIGIL_CATALOG_REPO} to the catalog repository the GitHub App follows (owner/name or a clone URL)`);
+  }
   const db = await ctx.db();
   const reconcileQueue = await ctx.queue(QUEUES.reconcile);
+  const redis = (await ctx.redis()).client();
   const server = await startGitHubServer({
     port,
-    host: values.host,
+    host: values.host ?? ctx.config.bind,
     appId: github.appId,
     privateKey: github.privateKey,
     secret: github.webhookSecret,
     baseUrl: github.apiUrl,
+    catalog: { repo: catalogRepo, branch: github.catalogBranch },
     catalogPath: github.catalogPath,
     pool: db.pool,
     reconcileQueue,
+    redis,
+    queuePrefix: ctx.config.queuePrefix,
     log: ctx.log,
+  }).catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
   });
-  print(io.stdout, `vigil serve: GitHub webhooks at ${server.webhookUrl} (catalog ${github.catalogPath}/, database ${db.where})`);
+  const branch = github.catalogBranch ?? 'its default branch';
+  print(io.stdout, `vigil serve: GitHub webhooks at ${server.webhookUrl} (following ${catalogRepo.setting}, ${branch}, catalog ${github.catalogPath}/, database ${db.where})`);
   await aborted(io.signal);
   await server.close();
+  redis.disconnect();
   print(io.stdout, 'vigil serve: stopped');
   return 0;
 }

@@ -107,7 +107,7 @@ describe('reconciling a git branch', () => {
     const worker = startReconcileWorker({ pool: services.db.pool, log: silentLogger }, services.redis, { ...services.config, home });
     const queue = openQueue(QUEUES.reconcile, services.redis, services.config.queuePrefix);
     try {
-      const payload: ReconcilePayload = { repo, branch: 'main', commit: c1, trigger: 'github:push' };
+      const payload: ReconcilePayload = { repo, branch: 'main', pushedCommit: c1, trigger: 'github:push' };
       const job = await queue.add('reconcile', payload, { jobId: `push-${c1}` });
       await expect.poll(async () => (await job.getState()), { timeout: 15_000 }).toBe('completed');
       const done = await queue.getJob(job.id!);
