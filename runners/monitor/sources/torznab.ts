@@ -1,8 +1,8 @@
 import { VigilError } from '../../../core/errors.js';
-import { redact } from '../../../core/redact.js';
+import { MASK, redact } from '../../../core/redact.js';
 import { parseFeed } from './feed-xml.js';
 import { itemPage } from './rss.js';
-import { apiKey, XML_TYPES, type Source } from './types.js';
+import { apiKey, XML_TYPES, type Page, type Source } from './types.js';
 
 /**
  * Torznab indexers (the API Jackett, Prowlarr and torrent index aggregators speak): an RSS answer to
@@ -16,6 +16,20 @@ export function torznabSearchUrl(endpoint: string, q: string): string {
   u.searchParams.set('t', 'search');
   u.searchParams.set('q', q);
   return u.href;
+}
+
+/**
+ * Indexers (Jackett, Prowlarr) put the key into their own download and details links; a page keeps
+ * no copy of it, since pages become findings, evidence and log lines.
+ */
+function withoutKey(page: Page, key: string | undefined): Page {
+  if (!key) return page;
+  const mask = (s: string): string => s.split(key).join(MASK).split(encodeURIComponent(key)).join(MASK);
+  return {
+    ...page, url: mask(page.url), text: mask(page.text), links: page.links.map(mask),
+    media: page.media.map((m) => ({ ...m, url: mask(m.url) })),
+    ...(page.torrents ? { torrents: page.torrents.map(mask) } : {}),
+  };
 }
 
 export function torznabSource(url: string, apiKeyEnv?: string): Source {
@@ -44,7 +58,8 @@ export function torznabSource(url: string, apiKeyEnv?: string): Source {
           const error = /<error\s+code="(\d+)"\s+description="([^"]*)"/.exec(xml);
           if (error) throw new VigilError('FETCH_FAILED', redact(`the Torznab indexer at ${url} answered error ${error[1]}: ${error[2]}`));
           for (const item of parseFeed(xml).items) {
-            const page = itemPage(item, res.finalUrl, 'torznab', url);
+            const found = itemPage(item, res.finalUrl, 'torznab', url);
+            const page = found && withoutKey(found, key);
             if (!page || seen.has(page.url)) continue;
             seen.add(page.url);
             yield page;

@@ -8,6 +8,8 @@ import { clearSecrets } from '../../../core/redact.js';
 import { freePort } from '../../../core/db/embedded.js';
 import { createFetcher } from '../../../runners/monitor/fetch.js';
 import { runRound, type RoundInput } from '../../../runners/monitor/round.js';
+import { torznabSource } from '../../../runners/monitor/sources/torznab.js';
+import type { Page } from '../../../runners/monitor/sources/types.js';
 
 /**
  * Source credentials stay with the source: a catalog cannot point one at another secret of the
@@ -152,6 +154,25 @@ describe('a redirect to another origin', () => {
     expect(new URL(landed.url).searchParams.get('apikey')).toBe(INDEXER_KEY);
     // The key is a credential, not part of the address: results and redirect records never carry it.
     expect(JSON.stringify({ url: same.url, finalUrl: same.finalUrl, redirects: same.redirects })).not.toContain(INDEXER_KEY);
+  });
+});
+
+describe('an indexer that puts our key into its own links', () => {
+  it('yields pages that keep no copy of the key', async () => {
+    const indexer = await recorder((url, origin) => {
+      const k = url.searchParams.get('apikey') ?? '';
+      return { body: `<?xml version="1.0"?><rss version="2.0" xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel>
+        <item><title>Moonlit Harbor 1080p WEB-DL</title><comments>${origin}/details/1?jackett_apikey=${k}</comments>
+          <link>${origin}/dl/1.torrent?apikey=${k}&amp;file=x</link><enclosure url="${origin}/dl/1.torrent?apikey=${k}" type="application/x-bittorrent"/>
+          <description>grab it at ${origin}/dl/1?apikey=${k}</description></item></channel></rss>` };
+    });
+    const pages: Page[] = [];
+    const source = torznabSource(`${indexer.origin}/api`, 'VIGIL_SOURCE_INDEXER_KEY');
+    for await (const p of source.collect({ terms: ['Moonlit Harbor'] }, { fetch: createFetcher({ allowPrivate: true }), env: { VIGIL_SOURCE_INDEXER_KEY: INDEXER_KEY } })) pages.push(p);
+    await indexer.close();
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.url).toBe(`${indexer.origin}/details/1?jackett_apikey=***`);
+    expect(JSON.stringify(pages)).not.toContain(INDEXER_KEY);
   });
 });
 
