@@ -79,7 +79,8 @@ function checkUrl(name: string, value: string | undefined, schemes: string[]): s
   try {
     url = new URL(value);
   } catch {
-    throw new VigilError('CONFIG_INVALID', `${name} is not a URL: ${JSON.stringify(value)}`);
+    // Shown without what could be userinfo: a URL that does not parse may still hold a password.
+    throw new VigilError('CONFIG_INVALID', `${name} is not a URL: ${JSON.stringify(value.replace(/\/\/[^/]*@/, '//***@'))}`);
   }
   if (!schemes.includes(url.protocol)) {
     throw new VigilError('CONFIG_INVALID', `${name} must start with ${schemes.join(' or ')}//, not ${url.protocol}//`);

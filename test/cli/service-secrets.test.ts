@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../core/db/embedded.js';
-import { spawnCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 
 /**
@@ -45,6 +45,19 @@ describe('service passwords', () => {
     expect(run.stderr).toContain(`VIGIL-E0202: cannot reach Redis at redis://default:***@127.0.0.1:${port}`);
     expect(run.stdout + run.stderr).not.toContain(REDIS_PASSWORD);
     expect(run.stdout + run.stderr).not.toContain(DB_PASSWORD);
+  });
+
+  it('an unparseable DATABASE_URL is named without its password', async () => {
+    const run = await runCli(['status'], { DATABASE_URL: `postgres://vigil:${DB_PASSWORD} x@db host:5432/vigil` }, ROOT);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('VIGIL-E0103: DATABASE_URL is not a URL: "postgres://***@db host:5432/vigil"');
+    expect(run.stderr).not.toContain(DB_PASSWORD);
+  });
+
+  it('the CLI masks credentials in any error it prints', async () => {
+    const run = await runCli(['scan', '--content', 'x', '--seed', `ftp://vigil:${DB_PASSWORD}@files.example/?token=tok-55aa66bb`], {}, ROOT);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('VIGIL-E0104: vigil scan: --seed "ftp://vigil:***@files.example/?token=***" is not an http(s) URL');
   });
 
   it('vigil status on a reachable database shows where it is without the password', async () => {
