@@ -59,7 +59,8 @@ export interface Credentials {
 /** Headers that carry credentials whoever set them; never sent across origins. */
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 
-export interface FetcherConfig extends FetchOptions {
+// Credentials belong to one request's origin, so a fetcher-wide default would make no sense.
+export interface FetcherConfig extends Omit<FetchOptions, 'credentials'> {
   /** Allows private, loopback and link-local addresses: for tests and lab setups only. */
   allowPrivate?: boolean;
   /** Like curl --resolve: 'HOST:PORT' -> address. */

@@ -6,8 +6,8 @@ import { openTestServices, type TestServices } from '../support/services.js';
 
 /**
  * Database and Redis passwords never reach a person's terminal or the logs, while the error still
- * names the host and port at fault. Each case runs `vigil` as its own process, debug logs on, so
- * stdout and stderr hold everything the process wrote.
+ * names the host and port at fault. The Redis case runs `vigil` as its own process with debug logs
+ * on, so its stdout and stderr hold everything the process wrote; the others run in-process.
  */
 
 // spawnCli loads tsx from the working directory, so the runs start in the repository.
@@ -28,19 +28,20 @@ function withPassword(url: string, password: string): string {
 describe('service passwords', () => {
   it('vigil status against a closed PostgreSQL port names the host:port, never the password', async () => {
     const port = await freePort();
-    const run = await spawnCli(['status'], { DATABASE_URL: `postgres://vigil:${DB_PASSWORD}@127.0.0.1:${port}/vigil`, VIGIL_LOG_LEVEL: 'debug' }, ROOT);
+    const run = await runCli(['status'], { DATABASE_URL: `postgres://vigil:${DB_PASSWORD}@127.0.0.1:${port}/vigil` }, ROOT);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('VIGIL-E0201');
     expect(run.stderr).toContain(`127.0.0.1:${port}`);
     expect(run.stdout + run.stderr).not.toContain(DB_PASSWORD);
   });
 
-  it('a closed Redis port names the host:port, never the password', async () => {
+  // A child process starts slowly on a busy machine: give it room (this bounds a hang, it times nothing).
+  it('a closed Redis port names the host:port, never the password', { timeout: 200_000 }, async () => {
     const port = await freePort();
     const run = await spawnCli(['reconcile', '--repo', '/nonexistent', '--once'], {
       ...services.env, DATABASE_URL: withPassword(services.env.DATABASE_URL!, DB_PASSWORD),
       REDIS_URL: `redis://default:${REDIS_PASSWORD}@127.0.0.1:${port}`, VIGIL_LOG_LEVEL: 'debug',
-    }, ROOT);
+    }, ROOT, 180_000);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`VIGIL-E0202: cannot reach Redis at redis://default:***@127.0.0.1:${port}`);
     expect(run.stdout + run.stderr).not.toContain(REDIS_PASSWORD);
@@ -61,7 +62,7 @@ describe('service passwords', () => {
   });
 
   it('vigil status on a reachable database shows where it is without the password', async () => {
-    const run = await spawnCli(['status', '--format', 'json'], { ...services.env, DATABASE_URL: withPassword(services.env.DATABASE_URL!, DB_PASSWORD), VIGIL_LOG_LEVEL: 'debug' }, ROOT);
+    const run = await runCli(['status', '--format', 'json'], { ...services.env, DATABASE_URL: withPassword(services.env.DATABASE_URL!, DB_PASSWORD) }, ROOT);
     expect(run.code, run.stderr).toBe(0);
     expect((JSON.parse(run.stdout) as { database: string }).database).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\//);
     expect(run.stdout + run.stderr).not.toContain(DB_PASSWORD);
