@@ -50,12 +50,17 @@ export function registerSecret(value: string | undefined): void {
   if (added) ordered = [...registered].sort((a, b) => b.length - a.length);
 }
 
-/** The password of a URL (DATABASE_URL, REDIS_URL), registered as a secret. */
+/**
+ * The password of a URL (DATABASE_URL, REDIS_URL), registered as a secret. A password that is the
+ * user name or the scheme ("postgres:postgres@") is left to the userinfo mask: masking that word in
+ * every line would garble them all and hide nothing an attacker could not guess.
+ */
 export function registerUrlPassword(url: string | undefined): void {
   if (!url) return;
   try {
     const u = new URL(url);
-    if (u.password) registerSecret(u.password);
+    const guessable = [u.username, u.protocol.replace(/:$/, '')].map((w) => decodeURIComponent(w).toLowerCase());
+    if (u.password && !guessable.includes(decodeURIComponent(u.password).toLowerCase())) registerSecret(u.password);
   } catch {
     // An unparseable URL is refused by config before it is used; nothing to register.
   }

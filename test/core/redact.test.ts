@@ -78,6 +78,11 @@ describe('registered secrets', () => {
     expect(redact('auth failed for p%40ss%2Fw0rd')).toBe('auth failed for ***');
   });
 
+  it('leaves a password that is the user name or the scheme to the userinfo mask', () => {
+    registerUrlPassword('postgres://postgres:postgres@db.example:5432/postgres');
+    expect(redact('postgres://postgres:postgres@db.example:5432/postgres')).toBe('postgres://postgres:***@db.example:5432/postgres');
+  });
+
   it('ignores values too short to mask without garbling every line', () => {
     registerSecret('ab');
     registerSecret('   ');
