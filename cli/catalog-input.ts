@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { VigilError } from '../core/errors.js';
-import { loadCatalogDir, type LoadedCatalog } from '../core/catalog/load.js';
+import { loadCatalogDir, type LoadedCatalog, type LoadOptions } from '../core/catalog/load.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../core/catalog/diagnostics.js';
 import { print, type CliIo, type Format } from './io.js';
 
@@ -20,8 +20,8 @@ export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[], 
 }
 
 /** Loads and checks a catalog; on errors prints them (text) and throws CATALOG_INVALID. */
-export async function loadValidCatalog(io: CliIo, dir: string, format: Format): Promise<LoadedCatalog> {
-  const loaded = await loadCatalogDir(dir);
+export async function loadValidCatalog(io: CliIo, dir: string, format: Format, options: LoadOptions = {}): Promise<LoadedCatalog> {
+  const loaded = await loadCatalogDir(dir, options);
   const root = displayDir(io, dir);
   if (format === 'text') printDiagnostics(io, loaded.diagnostics, root);
   if (hasErrors(loaded.diagnostics)) {

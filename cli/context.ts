@@ -3,6 +3,7 @@ import { openQueue } from '../core/bullmq.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { openDatabase, type Database } from '../core/db/database.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { registerProcessSecrets } from '../core/redact.js';
 import { QUEUES, type QueueName } from '../core/queues.js';
 import { openRedis, type RedisService } from '../core/redis.js';
 import type { CliIo } from './io.js';
@@ -17,6 +18,7 @@ export class Context {
 
   constructor(readonly io: CliIo) {
     this.config = loadConfig(io.env, io.cwd);
+    registerProcessSecrets(this.config, io.env);
     this.log = createLogger(this.config.logLevel);
   }
 

@@ -1,4 +1,5 @@
 import { isVigilError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import * as applyCommand from './commands/apply.js';
@@ -67,13 +68,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     ctx = new Context(io);
     return await command.run(rest, io, ctx);
   } catch (error) {
+    // Messages often name a URL or quote a server; secrets in them are masked before a person sees them.
     if (isVigilError(error)) {
-      print(io.stderr, error.describe());
+      print(io.stderr, redact(error.describe()));
       return error.errorName === 'USAGE' ? 2 : 1;
     }
-    print(io.stderr, `vigil ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    print(io.stderr, redact(`vigil ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`));
     print(io.stderr, 'This is a bug in Vigil; please report it with the log above (VIGIL_LOG_LEVEL=debug shows more).');
-    if (io.env.VIGIL_LOG_LEVEL === 'debug') print(io.stderr, (error as Error)?.stack ?? '');
+    if (io.env.VIGIL_LOG_LEVEL === 'debug') print(io.stderr, redact((error as Error)?.stack ?? ''));
     return 70;
   } finally {
     await ctx?.close();

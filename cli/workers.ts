@@ -14,7 +14,7 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
   [QUEUES.reconcile]: async (ctx) => {
     const db = await ctx.db();
     const schedulers = bullmqSchedulers(await ctx.monitorQueue());
-    return startReconcileWorker({ pool: db.pool, schedulers, log: ctx.log }, await ctx.redis(), ctx.config);
+    return startReconcileWorker({ pool: db.pool, schedulers, log: ctx.log, sourceEnvPrefix: ctx.config.sourceEnvPrefix }, await ctx.redis(), ctx.config);
   },
   [QUEUES.monitor]: async (ctx) => startMonitorWorker(
     { pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config, detectQueue: await ctx.queue(QUEUES.detect) }, await ctx.redis()),

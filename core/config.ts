@@ -38,7 +38,12 @@ export interface Config {
     /** curl-style HOST:PORT:ADDR overrides of name resolution. */
     resolve: string[];
   };
+  /** Catalog sources may name only environment variables with this prefix for their credentials. */
+  sourceEnvPrefix: string;
 }
+
+/** Source credentials live in VIGIL_SOURCE_* unless VIGIL_SOURCE_ENV_PREFIX says otherwise. */
+export const DEFAULT_SOURCE_ENV_PREFIX = 'VIGIL_SOURCE_';
 
 export const ENV = {
   DATABASE_URL: 'DATABASE_URL',
@@ -60,6 +65,7 @@ export const ENV = {
   VIGIL_MEDIA_ROOT: 'VIGIL_MEDIA_ROOT',
   VIGIL_CRAWL_ALLOW_PRIVATE: 'VIGIL_CRAWL_ALLOW_PRIVATE',
   VIGIL_CRAWL_RESOLVE: 'VIGIL_CRAWL_RESOLVE',
+  VIGIL_SOURCE_ENV_PREFIX: 'VIGIL_SOURCE_ENV_PREFIX',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -83,12 +89,22 @@ function checkUrl(name: string, value: string | undefined, schemes: string[]): s
   try {
     url = new URL(value);
   } catch {
-    throw new VigilError('CONFIG_INVALID', `${name} is not a URL: ${JSON.stringify(value)}`);
+    // Shown without what could be userinfo: a URL that does not parse may still hold a password.
+    throw new VigilError('CONFIG_INVALID', `${name} is not a URL: ${JSON.stringify(value.replace(/\/\/[^/]*@/, '//***@'))}`);
   }
   if (!schemes.includes(url.protocol)) {
     throw new VigilError('CONFIG_INVALID', `${name} must start with ${schemes.join(' or ')}//, not ${url.protocol}//`);
   }
   return value;
+}
+
+function parseSourceEnvPrefix(value: string | undefined): string {
+  const prefix = value ?? DEFAULT_SOURCE_ENV_PREFIX;
+  // An empty or one-letter prefix would let a catalog name nearly any variable of this process.
+  if (!/^[A-Z][A-Z0-9_]{2,39}$/.test(prefix)) {
+    throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_SOURCE_ENV_PREFIX}=${prefix} must be 3-40 upper-case letters, digits or '_', starting with a letter (e.g. ${DEFAULT_SOURCE_ENV_PREFIX})`);
+  }
+  return prefix;
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
@@ -119,5 +135,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       allowPrivate: ['1', 'true', 'yes'].includes((nonEmpty(env[ENV.VIGIL_CRAWL_ALLOW_PRIVATE]) ?? '').toLowerCase()),
       resolve: (nonEmpty(env[ENV.VIGIL_CRAWL_RESOLVE]) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     },
+    sourceEnvPrefix: parseSourceEnvPrefix(nonEmpty(env[ENV.VIGIL_SOURCE_ENV_PREFIX])),
   };
 }

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   // 04xx: monitoring
   FETCH_BLOCKED: { code: 'VIGIL-E0401', cause: 'The crawler refused an address in a private, loopback or link-local range.', fix: 'The address is private, loopback or link-local; pass --allow-private only for tests.' },
   FETCH_FAILED: { code: 'VIGIL-E0402', cause: 'A page or feed could not be fetched.', fix: 'Check that the URL is reachable; Vigil retries on the next round.' },
+  SOURCE_CREDENTIAL_REFUSED: { code: 'VIGIL-E0403', cause: "A Site source's apiKeyEnv names a variable outside VIGIL_SOURCE_ENV_PREFIX (default VIGIL_SOURCE_), or one of Vigil's own settings; the crawler did not read it and sent no request.", fix: 'Put the key in a variable that starts with the prefix (e.g. VIGIL_SOURCE_INDEXER_KEY), name that in apiKeyEnv, and run vigil validate.' },
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;

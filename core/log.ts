@@ -1,13 +1,15 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { redact } from './redact.js';
 
 export type { Logger };
 
 /**
- * Structured logs, one JSON event per line on stderr, so stdout stays for command output. Another
- * destination (a stream) lets a test read exactly what would have been written.
+ * Structured logs, one JSON event per line on stderr, so stdout stays for command output. Every
+ * line passes through redact() as written, so a secret in a message, a nested field or a
+ * serialised error (message, stack, cause) never reaches the stream.
  */
 export function createLogger(level = 'info', name = 'vigil', destination: DestinationStream = pino.destination(2)): Logger {
-  return pino({ name, level, base: { pid: process.pid } }, destination);
+  return pino({ name, level, base: { pid: process.pid }, hooks: { streamWrite: redact } }, destination);
 }
 
 /** A logger that drops everything; for library callers that pass none. */

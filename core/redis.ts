@@ -5,6 +5,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
 import { freePort } from './db/embedded.js';
 import { VigilError } from './errors.js';
+import { redact } from './redact.js';
 import type { Logger } from './log.js';
 
 export interface RedisService {
@@ -87,7 +88,7 @@ export async function openRedis(config: Config, log: Logger): Promise<RedisServi
     try {
       await ping(optionsFromUrl(url), 3);
     } catch (error) {
-      throw new VigilError('REDIS_UNAVAILABLE', `cannot reach Redis at ${url}: ${(error as Error).message}`, { cause: error });
+      throw new VigilError('REDIS_UNAVAILABLE', redact(`cannot reach Redis at ${url}: ${(error as Error).message}`), { cause: error });
     }
   }
   const connection = optionsFromUrl(url);

@@ -11,6 +11,8 @@ export interface ReconcileDeps {
   pool: Pool;
   schedulers?: JobSchedulers | undefined;
   log: Logger;
+  /** VIGIL_SOURCE_ENV_PREFIX, for the catalog check on source credentials; the default when absent. */
+  sourceEnvPrefix?: string;
 }
 
 export type ReconcileOutcome =
@@ -25,7 +27,7 @@ export async function reconcileCommit(
   deps: ReconcileDeps, catalog: GitCatalog, checkout: Checkout, actor: string, commit: string,
 ): Promise<ReconcileOutcome> {
   const dir = await checkout.checkout(commit);
-  const loaded = await loadCatalogDir(dir);
+  const loaded = await loadCatalogDir(dir, deps.sourceEnvPrefix === undefined ? {} : { sourceEnvPrefix: deps.sourceEnvPrefix });
   if (hasErrors(loaded.diagnostics)) {
     await recordInvalidCatalog(deps.pool, { source: catalog.repo, commit, actor, diagnostics: loaded.diagnostics });
     deps.log.warn({ commit, errors: loaded.diagnostics.filter((d) => d.severity === 'error').length }, 'catalog invalid; nothing applied');

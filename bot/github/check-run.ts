@@ -1,4 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from '../../core/catalog/diagnostics.js';
+import { redact } from '../../core/redact.js';
 import { repoPath } from './catalog-path.js';
 import { codeBlock, truncate } from './markdown.js';
 import type { PlanReport } from './report.js';
@@ -124,7 +125,8 @@ export function erroredCompletion(message: string, now: Date): CheckRunUpdate {
     completed_at: now.toISOString(),
     output: {
       title: 'Vigil could not plan this commit',
-      summary: truncate(`${message}\n\nThis is not a problem in the catalog. Re-run the check or push again once Vigil is healthy.`, MAX_OUTPUT_TEXT),
+      // The message comes from Vigil's own failure (a service URL, a server's answer) and is shown on GitHub.
+      summary: truncate(redact(`${message}\n\nThis is not a problem in the catalog. Re-run the check or push again once Vigil is healthy.`), MAX_OUTPUT_TEXT),
     },
   };
 }

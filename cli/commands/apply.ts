@@ -17,7 +17,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const { values, positionals } = parse('apply', argv, { ...formatOption, commit: { type: 'string' } });
   const format = formatOf('apply', values.format);
   const dir = catalogDir(io, positionals[0]);
-  const { catalog } = await loadValidCatalog(io, dir, format);
+  const { catalog } = await loadValidCatalog(io, dir, format, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });
   const db = await ctx.db();
   const schedulers = bullmqSchedulers(await ctx.monitorQueue());
   const commit = values.commit ?? (await headCommit(dir));

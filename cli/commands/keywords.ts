@@ -23,11 +23,11 @@ export function contentOf(loaded: LoadedCatalog, id: string): CatalogDocument<'C
 
 const ORDER = ['title', 'localized', 'alias', 'custom', 'episode', 'season', 'year', 'piracy', 'official', 'editorial'];
 
-export async function run(argv: string[], io: CliIo, _ctx: Context): Promise<number> {
+export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values, positionals } = parse('keywords', argv, { catalog: { type: 'string' }, format: { type: 'string', default: 'text' } });
   const format = formatOf('keywords', values.format);
   if (!positionals[0]) throw new VigilError('USAGE', 'vigil keywords: name the Content id, e.g. vigil keywords moonlit-harbor-s01');
-  const loaded = await loadValidCatalog(io, catalogDir(io, values.catalog), format);
+  const loaded = await loadValidCatalog(io, catalogDir(io, values.catalog), format, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });
   const doc = contentOf(loaded, positionals[0]);
   const list = deriveKeywords(doc.metadata.id, doc.spec);
   const terms = [...list.terms].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || (a.episode ?? 0) - (b.episode ?? 0) || b.weight - a.weight || a.term.localeCompare(b.term));

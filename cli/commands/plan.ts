@@ -16,7 +16,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const { values, positionals } = parse('plan', argv, formatOption);
   const format = formatOf('plan', values.format);
   const dir = catalogDir(io, positionals[0]);
-  const { catalog, diagnostics } = await loadValidCatalog(io, dir, format);
+  const { catalog, diagnostics } = await loadValidCatalog(io, dir, format, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });
   const db = await ctx.db();
   const actual = await loadActualState(db.pool);
   const p = plan(desiredState(catalog), actual, new Date());

@@ -46,7 +46,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const db = await ctx.db();
   const schedulers = bullmqSchedulers(await ctx.monitorQueue());
   const checkout = await openCheckout(catalog, ctx.config.home);
-  const deps = { pool: db.pool, schedulers, log: ctx.log };
+  const deps = { pool: db.pool, schedulers, log: ctx.log, sourceEnvPrefix: ctx.config.sourceEnvPrefix };
   if (values.once) {
     const outcome = await reconcileCommit(deps, catalog, checkout, 'reconciler', await checkout.fetch());
     report(io, format, outcome, values.path);

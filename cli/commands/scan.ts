@@ -32,7 +32,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     if (!/^https?:\/\//i.test(seed)) throw new VigilError('USAGE', `vigil scan: --seed ${JSON.stringify(seed)} is not an http(s) URL`);
   }
   const dir = catalogDir(io, values.catalog);
-  const loaded = await loadValidCatalog(io, dir, format);
+  const loaded = await loadValidCatalog(io, dir, format, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });
   const doc = contentOf(loaded, values.content);
   const job = [...loaded.catalog.byKind.MonitoringJob.values()].find((j) => j.spec.content === doc.metadata.id && !j.spec.stopped);
   const thresholds = policyOf(loaded.catalog)?.spec.thresholds ?? {};
@@ -53,6 +53,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     seeds: values.seed ?? [],
     fetch,
     env: io.env,
+    credentialPrefix: ctx.config.sourceEnvPrefix,
+    log: ctx.log,
     ...(thresholds.suspectScore === undefined ? {} : { suspectScore: thresholds.suspectScore }),
     confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
     db: db.pool,

@@ -2,17 +2,18 @@ import { loadCatalogDir } from '../../core/catalog/load.js';
 import { formatDiagnostic, hasErrors } from '../../core/catalog/diagnostics.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import { catalogDir, displayDir } from '../catalog-input.js';
+import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 
 export const usage = `vigil validate [DIR] [--format text|json]
   Check the catalog in DIR (default ./catalog) against the schemas and across documents.
   Prints FILE:LINE:COL: kind/id: message per problem; exits 1 on errors, 0 otherwise (warnings allowed).`;
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
+export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values, positionals } = parse('validate', argv, formatOption);
   const format = formatOf('validate', values.format);
   const dir = catalogDir(io, positionals[0]);
-  const loaded = await loadCatalogDir(dir);
+  const loaded = await loadCatalogDir(dir, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });
   const root = displayDir(io, dir);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = loaded.diagnostics.length - errors;

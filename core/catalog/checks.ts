@@ -1,9 +1,16 @@
+import { credentialEnvProblem } from './credential-env.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { indexCatalog, type Catalog } from './catalog.js';
 import { DEFAULT_ACTIVE_RECIPIENT_LIMIT, type AnyDocument, type CatalogDocument, type Kind, type PathSegment } from './types.js';
 
 /** Checks that need more than one document: references, uniqueness, dates, limits. */
-type Check = (catalog: Catalog, report: Reporter) => void;
+type Check = (catalog: Catalog, report: Reporter, options: CheckOptions) => void;
+
+/** What the checks take from the configuration; callers that pass nothing get the defaults. */
+export interface CheckOptions {
+  /** VIGIL_SOURCE_ENV_PREFIX: the only prefix a source's apiKeyEnv may have. */
+  sourceEnvPrefix?: string;
+}
 
 interface Reporter {
   error(doc: AnyDocument, path: readonly PathSegment[], message: string, key?: boolean): void;
@@ -118,6 +125,16 @@ const sites: Check = (catalog, report) => {
   }
 };
 
+const sourceCredentials: Check = (catalog, report, options) => {
+  for (const doc of catalog.documents) {
+    if (doc.kind !== 'Site') continue;
+    doc.spec.sources?.forEach((source, i) => {
+      const problem = source.apiKeyEnv === undefined ? undefined : credentialEnvProblem(source.apiKeyEnv, options.sourceEnvPrefix);
+      if (problem) report.error(doc, ['spec', 'sources', i, 'apiKeyEnv'], problem);
+    });
+  }
+};
+
 const policies: Check = (catalog, report) => {
   const all = catalog.documents.filter((d): d is CatalogDocument<'Policy'> => d.kind === 'Policy');
   for (const extra of all.slice(1)) {
@@ -149,15 +166,15 @@ export function seconds(hms: string): number {
   return h * 3600 + m * 60 + s;
 }
 
-const CHECKS: readonly Check[] = [uniqueIds, recipientsUnique, references, dates, contentShape, takedownVsDetection, sites, policies, recipientLimit, visibleWatermark];
+const CHECKS: readonly Check[] = [uniqueIds, recipientsUnique, references, dates, contentShape, takedownVsDetection, sites, sourceCredentials, policies, recipientLimit, visibleWatermark];
 
-export function checkCatalog(documents: AnyDocument[]): { catalog: Catalog; diagnostics: Diagnostic[] } {
+export function checkCatalog(documents: AnyDocument[], options: CheckOptions = {}): { catalog: Catalog; diagnostics: Diagnostic[] } {
   const catalog = indexCatalog(documents);
   const diagnostics: Diagnostic[] = [];
   const push = (severity: 'error' | 'warning') => (doc: AnyDocument, path: readonly PathSegment[], message: string, key = false) => {
     diagnostics.push(diagnostic(severity, doc.source.file, doc.source.locate(path, key), message, { kind: doc.kind, id: doc.metadata.id }));
   };
   const report: Reporter = { error: push('error'), warning: push('warning') };
-  for (const check of CHECKS) check(catalog, report);
+  for (const check of CHECKS) check(catalog, report, options);
   return { catalog, diagnostics };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { VigilError } from '../errors.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { Catalog } from './catalog.js';
-import { checkCatalog } from './checks.js';
+import { checkCatalog, type CheckOptions } from './checks.js';
 import { parseFile, type RawDocument, type SourceFile } from './parse.js';
 import { validateDocuments } from './schema.js';
 
@@ -42,8 +42,10 @@ export async function readCatalogDir(dir: string): Promise<SourceFile[]> {
   })));
 }
 
+export type LoadOptions = CheckOptions;
+
 /** Parse, schema-check and cross-check a set of files: the whole of `vigil validate`. */
-export function loadCatalog(files: readonly SourceFile[]): LoadedCatalog {
+export function loadCatalog(files: readonly SourceFile[], options: LoadOptions = {}): LoadedCatalog {
   const raw: RawDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
@@ -53,11 +55,11 @@ export function loadCatalog(files: readonly SourceFile[]): LoadedCatalog {
   }
   const validated = validateDocuments(raw);
   diagnostics.push(...validated.diagnostics);
-  const checked = checkCatalog(validated.documents);
+  const checked = checkCatalog(validated.documents, options);
   diagnostics.push(...checked.diagnostics);
   return { catalog: checked.catalog, diagnostics: sortDiagnostics(diagnostics), files: files.length };
 }
 
-export async function loadCatalogDir(dir: string): Promise<LoadedCatalog> {
-  return loadCatalog(await readCatalogDir(dir));
+export async function loadCatalogDir(dir: string, options: LoadOptions = {}): Promise<LoadedCatalog> {
+  return loadCatalog(await readCatalogDir(dir), options);
 }

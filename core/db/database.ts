@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { redact } from '../redact.js';
 import { startEmbeddedPostgres } from './embedded.js';
 import { migrate } from './migrate.js';
 
@@ -17,16 +18,6 @@ export interface Database {
 pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
 /** Opens the configured PostgreSQL (or the embedded one) and brings its schema up to date. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
   let url = config.databaseUrl;
@@ -39,7 +30,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
       url = embedded.url;
       stopEmbedded = embedded.stop;
     } catch (error) {
-      throw new VigilError('DATABASE_UNAVAILABLE', `could not start the embedded PostgreSQL in ${dataDir}: ${(error as Error)?.message ?? error}`, { cause: error });
+      throw new VigilError('DATABASE_UNAVAILABLE', `could not start the embedded PostgreSQL in ${dataDir}: ${redact(String((error as Error)?.message ?? error))}`, { cause: error });
     }
     where = `embedded PostgreSQL in ${dataDir}`;
   } else {
@@ -62,7 +53,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
   } catch (error) {
     await close();
-    const reason = (error as Error).message;
+    const reason = redact((error as Error).message);
     throw new VigilError('DATABASE_UNAVAILABLE', `could not prepare the database at ${where}: ${reason}`, { cause: error });
   }
   return { pool, where, close };

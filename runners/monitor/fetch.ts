@@ -5,6 +5,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { VigilError } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
 import { isBlockedAddress } from './address.js';
 
 /**
@@ -41,10 +42,25 @@ export interface FetchOptions {
   maxRedirects?: number;
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /**
+   * A source's credential: headers and query parameters sent only to the origin (scheme, host and
+   * port) of the URL asked for. A redirect to another origin drops them, as curl and the fetch
+   * standard do, so an indexer that redirects elsewhere cannot hand our key to a third party.
+   */
+  credentials?: Credentials;
   signal?: AbortSignal;
 }
 
-export interface FetcherConfig extends FetchOptions {
+export interface Credentials {
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** Headers that carry credentials whoever set them; never sent across origins. */
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+
+// Credentials belong to one request's origin, so a fetcher-wide default would make no sense.
+export interface FetcherConfig extends Omit<FetchOptions, 'credentials'> {
   /** Allows private, loopback and link-local addresses: for tests and lab setups only. */
   allowPrivate?: boolean;
   /** Like curl --resolve: 'HOST:PORT' -> address. */
@@ -77,12 +93,13 @@ export function parseResolve(entries: readonly string[]): Map<string, string> {
   return map;
 }
 
+// Messages name the URL with its secrets masked: they reach logs, findings and the terminal.
 function blocked(url: string, host: string, address: string): VigilError {
-  return new VigilError('FETCH_BLOCKED', `refused to fetch ${url}: ${host} is ${address}, a private, loopback or link-local address`);
+  return new VigilError('FETCH_BLOCKED', redact(`refused to fetch ${url}: ${host} is ${address}, a private, loopback or link-local address`));
 }
 
 function failed(url: string, reason: string, cause?: unknown): VigilError {
-  return new VigilError('FETCH_FAILED', `could not fetch ${url}: ${reason}`, cause === undefined ? undefined : { cause });
+  return new VigilError('FETCH_FAILED', redact(`could not fetch ${url}: ${reason}`), cause === undefined ? undefined : { cause });
 }
 
 /** A lookup that answers from the resolve map, else DNS, and refuses addresses the crawler must not reach. */
@@ -136,13 +153,39 @@ interface OneResponse {
   stream: http.IncomingMessage;
 }
 
-function requestOnce(url: URL, config: FetcherConfig, headers: Record<string, string>, signal: AbortSignal): Promise<OneResponse> {
+/** The URL to request: `url` plus the credential's query parameters while it may have them. */
+function withQuery(url: URL, query: Record<string, string> | undefined): URL {
+  if (!query) return url;
+  const out = new URL(url);
+  for (const [name, value] of Object.entries(query)) out.searchParams.set(name, value);
+  return out;
+}
+
+/** The values a credential holds (a bearer token without its scheme too), to spot them in a Location. */
+function credentialValues(credentials: Credentials | undefined): string[] {
+  const values = [...Object.values(credentials?.query ?? {}), ...Object.values(credentials?.headers ?? {})];
+  return [...values, ...values.map((v) => v.replace(/^\S+\s+/, ''))].filter((v) => v.length >= 4);
+}
+
+/**
+ * `url` without query parameters that hold a credential: a source that echoes our key into a
+ * redirect to another origin must not make us carry it there ourselves.
+ */
+function withoutValues(url: URL, values: readonly string[]): URL {
+  if (values.length === 0) return url;
+  const out = new URL(url);
+  for (const [name, value] of [...out.searchParams]) if (values.some((v) => value.includes(v))) out.searchParams.delete(name);
+  return out;
+}
+
+/** Requests `target`; messages name `url`, the same address without the credential. */
+function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Record<string, string>, signal: AbortSignal): Promise<OneResponse> {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0 && !config.allowPrivate && (config.refuse ?? isBlockedAddress)(host)) return Promise.reject(blocked(url.href, host, host));
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, {
+    const req = mod.request(target, {
       method: 'GET',
       headers,
       lookup: guardedLookup(url.href, port, config),
@@ -203,14 +246,23 @@ export function createFetcher(config: FetcherConfig = {}): Fetcher {
     } catch (error) {
       throw failed(input, 'not a URL', error);
     }
+    const origin = current.origin;
+    // Once a redirect has left the origin, credentials stay off, even if a later hop comes back.
+    let trusted = true;
+    const secrets = credentialValues(options.credentials);
+    const credentialFree = Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.includes(name.toLowerCase())));
     for (;;) {
       if (current.protocol !== 'http:' && current.protocol !== 'https:') throw failed(current.href, `${current.protocol} is not http or https`);
-      const res = await requestOnce(current, config, headers, signal);
+      trusted &&= current.origin === origin;
+      if (!trusted) current = withoutValues(current, secrets);
+      const res = trusted
+        ? await requestOnce(current, withQuery(current, options.credentials?.query), config, { ...headers, ...options.credentials?.headers }, signal)
+        : await requestOnce(current, current, config, credentialFree, signal);
       const location = res.headers.location;
       if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
         res.stream.resume();
         const next = new URL(location, current);
-        redirects.push({ from: current.href, to: next.href, status: res.status });
+        redirects.push({ from: redact(current.href), to: redact(next.href), status: res.status });
         if (redirects.length > maxRedirects) throw failed(input, `more than ${maxRedirects} redirects (last to ${next.href})`);
         current = next;
         continue;

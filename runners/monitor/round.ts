@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { CatalogDocument, ContentSpec, MonitoringJobSpec } from '../../core/catalog/types.js';
+import type { Logger } from '../../core/log.js';
+import { redact, redactedMessage } from '../../core/redact.js';
 import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
 import { detectHop, isAllowListed, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteEntry } from './families.js';
@@ -42,6 +44,10 @@ export interface RoundInput {
   seeds?: readonly string[];
   fetch: Fetcher;
   env?: Record<string, string | undefined>;
+  /** VIGIL_SOURCE_ENV_PREFIX: sources read credentials only from variables with it (default VIGIL_SOURCE_). */
+  credentialPrefix?: string;
+  /** Where a failed source request is logged (its URL and message redacted). */
+  log?: Logger;
   suspectScore?: number;
   web?: WebCrawlOptions;
   confirm?: Confirmer;
@@ -98,8 +104,14 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
   const ctx = {
     fetch: input.fetch,
     ...(input.env ? { env: input.env } : {}),
+    ...(input.credentialPrefix ? { credentialPrefix: input.credentialPrefix } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
-    onError: (url: string, error: unknown) => errors.push({ url, message: (error as Error)?.message ?? String(error) }),
+    onError: (url: string, error: unknown) => {
+      // Redacted here too, not only by the logger: the errors travel on to `vigil scan` output and JSON.
+      const failure = { url: redact(url), message: redactedMessage(error) };
+      errors.push(failure);
+      input.log?.warn({ content: input.contentId, ...failure, code: (error as { code?: unknown })?.code }, 'source request failed');
+    },
   };
 
   // Collect every page of every source, concurrently across sources.

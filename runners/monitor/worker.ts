@@ -93,6 +93,8 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
     sites: watched,
     fetch,
     env: process.env,
+    credentialPrefix: deps.config.sourceEnvPrefix,
+    log: deps.log,
     ...(thresholds.suspectScore === undefined ? {} : { suspectScore: thresholds.suspectScore }),
     confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
     db: deps.pool,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { ENV } from '../../core/config.js';
 import { VigilError } from '../../core/errors.js';
+import { registerSecret } from '../../core/redact.js';
 
 export const KEY_BYTES = 32;
 
@@ -27,10 +28,14 @@ export async function loadWatermarkKey(env: Record<string, string | undefined>):
     } catch (error) {
       throw new VigilError('KEY_MISSING', `${ENV.VIGIL_WATERMARK_KEY_FILE}=${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
     }
+    registerSecret(text.trim());
     return parseKeyHex(text, `the key file ${file}`);
   }
   const value = env[ENV.VIGIL_WATERMARK_KEY]?.trim();
-  if (value) return parseKeyHex(value, ENV.VIGIL_WATERMARK_KEY);
+  if (value) {
+    registerSecret(value);
+    return parseKeyHex(value, ENV.VIGIL_WATERMARK_KEY);
+  }
   throw new VigilError('KEY_MISSING', `set ${ENV.VIGIL_WATERMARK_KEY_FILE} (or ${ENV.VIGIL_WATERMARK_KEY}) to the watermark key`);
 }
 

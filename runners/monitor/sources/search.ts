@@ -36,7 +36,13 @@ export function searchSource(url: string, apiKeyEnv?: string): Source {
     kind: 'search',
     url,
     async *collect(query, ctx) {
-      const key = apiKey(ctx.env, apiKeyEnv);
+      let key: string | undefined;
+      try {
+        key = apiKey(ctx, apiKeyEnv, url);
+      } catch (error) {
+        ctx.onError?.(url, error);
+        return;
+      }
       const seen = new Set<string>();
       for (const term of query.terms) {
         const u = new URL(url);
@@ -44,7 +50,7 @@ export function searchSource(url: string, apiKeyEnv?: string): Source {
         try {
           const res = await ctx.fetch(u.href, {
             accept: [...JSON_TYPES],
-            ...(key ? { headers: { authorization: `Bearer ${key}` } } : {}),
+            ...(key ? { credentials: { headers: { authorization: `Bearer ${key}` } } } : {}),
             ...(ctx.signal ? { signal: ctx.signal } : {}),
           });
           for (const r of parseSearchResults(JSON.parse(res.text()) as unknown)) {

@@ -1,7 +1,8 @@
 import { VigilError } from '../../../core/errors.js';
+import { MASK, redact } from '../../../core/redact.js';
 import { parseFeed } from './feed-xml.js';
 import { itemPage } from './rss.js';
-import { apiKey, XML_TYPES, type Source } from './types.js';
+import { apiKey, XML_TYPES, type Page, type Source } from './types.js';
 
 /**
  * Torznab indexers (the API Jackett, Prowlarr and torrent index aggregators speak): an RSS answer to
@@ -9,12 +10,26 @@ import { apiKey, XML_TYPES, type Source } from './types.js';
  * One request per query term; items seen under two terms are yielded once.
  */
 
-export function torznabSearchUrl(endpoint: string, q: string, key: string | undefined): string {
+/** The search URL without the key: the fetcher adds it as a credential, for the indexer's origin only. */
+export function torznabSearchUrl(endpoint: string, q: string): string {
   const u = new URL(endpoint);
   u.searchParams.set('t', 'search');
   u.searchParams.set('q', q);
-  if (key) u.searchParams.set('apikey', key);
   return u.href;
+}
+
+/**
+ * Indexers (Jackett, Prowlarr) put the key into their own download and details links; a page keeps
+ * no copy of it, since pages become findings, evidence and log lines.
+ */
+function withoutKey(page: Page, key: string | undefined): Page {
+  if (!key) return page;
+  const mask = (s: string): string => s.split(key).join(MASK).split(encodeURIComponent(key)).join(MASK);
+  return {
+    ...page, url: mask(page.url), text: mask(page.text), links: page.links.map(mask),
+    media: page.media.map((m) => ({ ...m, url: mask(m.url) })),
+    ...(page.torrents ? { torrents: page.torrents.map(mask) } : {}),
+  };
 }
 
 export function torznabSource(url: string, apiKeyEnv?: string): Source {
@@ -22,25 +37,35 @@ export function torznabSource(url: string, apiKeyEnv?: string): Source {
     kind: 'torznab',
     url,
     async *collect(query, ctx) {
-      const key = apiKey(ctx.env, apiKeyEnv);
+      let key: string | undefined;
+      try {
+        key = apiKey(ctx, apiKeyEnv, url);
+      } catch (error) {
+        ctx.onError?.(url, error);
+        return;
+      }
       const seen = new Set<string>();
       for (const term of query.terms) {
-        const requestUrl = torznabSearchUrl(url, term, key);
+        const requestUrl = torznabSearchUrl(url, term);
         let xml: string;
         try {
-          const res = await ctx.fetch(requestUrl, { accept: [...XML_TYPES, 'text/plain'], ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          const res = await ctx.fetch(requestUrl, {
+            accept: [...XML_TYPES, 'text/plain'],
+            ...(key ? { credentials: { query: { apikey: key } } } : {}),
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          });
           xml = res.text();
           const error = /<error\s+code="(\d+)"\s+description="([^"]*)"/.exec(xml);
-          if (error) throw new VigilError('FETCH_FAILED', `the Torznab indexer at ${url} answered error ${error[1]}: ${error[2]}`);
+          if (error) throw new VigilError('FETCH_FAILED', redact(`the Torznab indexer at ${url} answered error ${error[1]}: ${error[2]}`));
           for (const item of parseFeed(xml).items) {
-            const page = itemPage(item, res.finalUrl, 'torznab', url);
+            const found = itemPage(item, res.finalUrl, 'torznab', url);
+            const page = found && withoutKey(found, key);
             if (!page || seen.has(page.url)) continue;
             seen.add(page.url);
             yield page;
           }
         } catch (error) {
-          // Never let the key reach a log line.
-          ctx.onError?.(key ? url : requestUrl, error);
+          ctx.onError?.(requestUrl, error);
         }
       }
     },

@@ -1,3 +1,6 @@
+import { credentialEnvProblem } from '../../../core/catalog/credential-env.js';
+import { VigilError } from '../../../core/errors.js';
+import { registerSecret } from '../../../core/redact.js';
 import type { Fetcher, Redirect } from '../fetch.js';
 import type { HtmlFeatures } from '../html.js';
 
@@ -37,6 +40,8 @@ export interface SourceQuery {
 export interface SourceContext {
   fetch: Fetcher;
   env?: Record<string, string | undefined>;
+  /** VIGIL_SOURCE_ENV_PREFIX: the only variables a source may read its credential from (default VIGIL_SOURCE_). */
+  credentialPrefix?: string;
   signal?: AbortSignal;
   /** A URL that failed; the source goes on with the rest. */
   onError?: (url: string, error: unknown) => void;
@@ -52,7 +57,16 @@ export const HTML_TYPES = ['text/html', 'application/xhtml+xml'] as const;
 export const XML_TYPES = ['application/rss+xml', 'application/atom+xml', 'application/xml', 'text/xml', 'application/x-rss+xml'] as const;
 export const JSON_TYPES = ['application/json'] as const;
 
-/** The API key named by a site's apiKeyEnv; keys live in the environment, never in the catalog. */
-export function apiKey(env: SourceContext['env'], name: string | undefined): string | undefined {
-  return name ? env?.[name] : undefined;
+/**
+ * The API key named by a site's apiKeyEnv; keys live in the environment, never in the catalog. The
+ * variable must pass the same rule as `vigil validate` (catalog rows may predate it or skip it), and
+ * its value is registered as a secret before any request carries it.
+ */
+export function apiKey(ctx: SourceContext, name: string | undefined, sourceUrl: string): string | undefined {
+  if (!name) return undefined;
+  const problem = credentialEnvProblem(name, ctx.credentialPrefix);
+  if (problem) throw new VigilError('SOURCE_CREDENTIAL_REFUSED', `the source ${sourceUrl} was not crawled: ${problem}`);
+  const value = ctx.env?.[name];
+  registerSecret(value);
+  return value;
 }

@@ -73,7 +73,7 @@ beforeAll(async () => {
 
   ctx = {
     fetch: createFetcher({ allowPrivate: true, resolve: parseResolve(server.resolveEntries()) }),
-    env: { INDEXER_KEY: 'secret', SEARCH_KEY: 'k1' },
+    env: { VIGIL_SOURCE_INDEXER_KEY: 'secret', VIGIL_SOURCE_SEARCH_KEY: 'k1' },
     onError: (url, e) => errors.push(`${url}: ${(e as Error).message}`),
   };
 });
@@ -129,7 +129,7 @@ describe('feeds, indexers and search', () => {
   });
 
   it('asks a Torznab indexer once per term with the key from the environment, yielding each item once', async () => {
-    const pages = await all(torznabSource(server.url('indexer.example', '/api'), 'INDEXER_KEY'), ['Moonlit Harbor', '달빛 항구']);
+    const pages = await all(torznabSource(server.url('indexer.example', '/api'), 'VIGIL_SOURCE_INDEXER_KEY'), ['Moonlit Harbor', '달빛 항구']);
     expect(pages.map((p) => p.title)).toEqual(['Moonlit Harbor S01E02 720p HDTV x264', 'Shared result', '달빛 항구 S01E02 720p HDTV x264']);
     expect(pages[0]!.torrents).toContain('magnet:?xt=urn:btih:def');
     expect(pages[0]!.text).toContain('seeders 42');
@@ -138,16 +138,16 @@ describe('feeds, indexers and search', () => {
 
   it('reports an indexer error without leaking the key', async () => {
     errors.length = 0;
-    const pages = await all(torznabSource(server.url('indexer.example', '/api'), 'NO_SUCH_KEY'));
+    const pages = await all(torznabSource(server.url('indexer.example', '/api'), 'VIGIL_SOURCE_NO_SUCH_KEY'));
     expect(pages).toEqual([]);
     expect(errors.join('\n')).toMatch(/Invalid API Key/);
-    const withKey = await all(torznabSource(server.url('indexer.example', '/api'), 'SEARCH_KEY'));
+    const withKey = await all(torznabSource(server.url('indexer.example', '/api'), 'VIGIL_SOURCE_SEARCH_KEY'));
     expect(withKey).toEqual([]);
     expect(errors.join('\n')).not.toContain('k1');
   });
 
   it('reads a JSON search API with a bearer key and drops non-http results', async () => {
-    const pages = await all(searchSource(server.url('search.example', '/v1/search'), 'SEARCH_KEY'));
+    const pages = await all(searchSource(server.url('search.example', '/v1/search'), 'VIGIL_SOURCE_SEARCH_KEY'));
     expect(pages).toEqual([expect.objectContaining({ url: 'https://hop.example/watch/3', title: 'Moonlit Harbor ep 3', text: 'watch free', source: 'search' })]);
   });
 
