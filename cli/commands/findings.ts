@@ -16,14 +16,17 @@ function dateInZone(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(date);
 }
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = {
+  ...formatOption,
+  content: { type: 'string' }, title: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+  tz: { type: 'string', default: 'UTC' }, link: { type: 'string' }, family: { type: 'string' },
+  takedown: { type: 'string', multiple: true }, detection: { type: 'string', multiple: true },
+  review: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' },
+} as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('findings', argv, {
-    ...formatOption,
-    content: { type: 'string' }, title: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-    tz: { type: 'string', default: 'UTC' }, link: { type: 'string' }, family: { type: 'string' },
-    takedown: { type: 'string', multiple: true }, detection: { type: 'string', multiple: true },
-    review: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' },
-  }, 0);
+  const { values } = parse('findings', argv, options, 0);
   const format = formatOf('findings', values.format);
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new VigilError('USAGE', `vigil findings: --limit must be a whole number from 1 to 100000, not ${JSON.stringify(values.limit)}`);

@@ -31,8 +31,11 @@ async function resyncLoop(argv: string[], io: CliIo, ctx: Context, everyMs: numb
   }
 }
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } } as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('up', argv, { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } });
+  const { values, positionals } = parse('up', argv, options);
   const resyncMs = parseDuration('--resync', values.resync);
   const db = await ctx.db();
   const redis = await ctx.redis();
