@@ -81,7 +81,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     print(io.stderr, `vigil ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`);
     print(io.stderr, 'This is a bug in Vigil; please report it with the log above (VIGIL_LOG_LEVEL=debug shows more).');
-    if (io.env.VIGIL_LOG_LEVEL === 'debug') print(io.stderr, (error as Error)?.stack ?? '');
+    if (ctx?.config.logLevel === 'debug' || ctx?.config.logLevel === 'trace') print(io.stderr, (error as Error)?.stack ?? '');
     return 70;
   } finally {
     await ctx?.close();

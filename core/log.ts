@@ -1,10 +1,33 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { prettyLine } from './log-pretty.js';
 
 export type { Logger };
 
-/** Structured logs, one JSON event per line on stderr, so stdout stays for command output. */
-export function createLogger(level = 'info', name = 'vigil'): Logger {
-  return pino({ name, level, base: { pid: process.pid } }, pino.destination(2));
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Where log lines go and how they look. */
+export interface LogOutput {
+  format: LogFormat;
+  /** Takes each finished line (ending in a newline). */
+  write(line: string): void;
+  /** Colour the level names (pretty only), for a terminal. */
+  color?: boolean;
+}
+
+/** JSON lines on stderr, so stdout stays for command output. */
+const stderrJson: LogOutput = { format: 'json', write: (line) => process.stderr.write(line) };
+
+/**
+ * Structured logs, one event per line: JSON for collectors, or one readable line per event for a
+ * person. The one place a logger is built, so whatever must touch every line happens here.
+ */
+export function createLogger(level = 'info', name = 'vigil', output: LogOutput = stderrJson): Logger {
+  const destination: DestinationStream = {
+    write: output.format === 'pretty' ? (line) => output.write(prettyLine(line, output.color)) : (line) => output.write(line),
+  };
+  return pino({ name, level, base: { pid: process.pid } }, destination);
 }
 
 /** A logger that drops everything; for library callers that pass none. */
