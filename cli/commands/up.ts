@@ -11,7 +11,8 @@ export const usage = `vigil up [DIR] [--once] [--resync 5m]
   Vigil's main job on one machine: apply the catalog in DIR (default ./catalog), then run every
   worker until Ctrl-C, re-applying DIR every --resync period (a reservation starts on its date,
   drift is repaired). Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
-  (default ./.vigil); without REDIS_URL it starts its own redis-server. With the GitHub App
+  (default ./.vigil); without REDIS_URL it starts its own redis-server; other vigil commands run
+  meanwhile with the same VIGIL_HOME use both, and vigil up stops them when it ends. With the GitHub App
   configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does.
   --once stops after the apply.`;
 
