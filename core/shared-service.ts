@@ -168,7 +168,11 @@ export async function openSharedService(options: ShareOptions): Promise<SharedSe
     // directory locked, and take the state file along. Synchronous, as 'exit' handlers must be.
     const onExit = (): void => {
       try {
-        if (JSON.parse(readFileSync(stateFile, 'utf8')).ownerPid === process.pid) rmSync(stateFile, { force: true });
+        if ((JSON.parse(readFileSync(stateFile, 'utf8')) as ServiceState).ownerPid === process.pid) rmSync(stateFile, { force: true });
+      } catch {
+        // no state file left: nothing to take along
+      }
+      try {
         process.kill(state.servicePid, options.stopSignal);
       } catch {
         // already stopped

@@ -12,7 +12,7 @@ export const usage = `vigil up [DIR] [--once] [--resync 5m]
   worker until Ctrl-C, re-applying DIR every --resync period (a reservation starts on its date,
   drift is repaired). Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
   (default ./.vigil); without REDIS_URL it starts its own redis-server; other vigil commands run
-  meanwhile with the same VIGIL_HOME use both, and vigil up stops them when it ends. With the GitHub App
+  meanwhile with the same VIGIL_HOME use both, and the command that started them stops them. With the GitHub App
   configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does.
   --once stops after the apply.`;
 

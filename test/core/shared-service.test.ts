@@ -8,9 +8,11 @@ import { freePort } from '../../core/db/embedded.js';
 import { silentLogger } from '../../core/log.js';
 import { openSharedService, portOpen, processAlive, type ServiceState, type StartedServer } from '../../core/shared-service.js';
 
+const SERVER = "const s = require('net').createServer((c) => c.end()).listen(0, '127.0.0.1', () => console.log(s.address().port))";
+
 /** A real server process on a loopback port, standing in for postgres or redis-server. */
 async function startServer(): Promise<StartedServer & { exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, ['-e', "const s = require('net').createServer((c) => c.end()).listen(0, '127.0.0.1', () => console.log(s.address().port))"]);
+  const child = spawn(process.execPath, ['-e', SERVER]);
   const exited = once(child, 'exit');
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   const port = Number(chunk.toString().trim());
@@ -84,6 +86,32 @@ describe('a server shared by the vigil processes of one VIGIL_HOME', () => {
     expect((await state()).ownerPid).toBe(process.pid);
     await service.release();
     await orphan.exited;
+  });
+
+  it('stops the server and removes the state file when its owner exits without letting go (process.exit)', async () => {
+    const core = path.resolve(import.meta.dirname, '../../core');
+    const script = `
+      import { spawn } from 'node:child_process';
+      import { once } from 'node:events';
+      import { openSharedService } from ${JSON.stringify(path.join(core, 'shared-service.ts'))};
+      import { silentLogger } from ${JSON.stringify(path.join(core, 'log.ts'))};
+      const start = async () => {
+        const child = spawn(process.execPath, ['-e', ${JSON.stringify(SERVER)}], { stdio: ['ignore', 'pipe', 'ignore'] });
+        const [chunk] = await once(child.stdout, 'data');
+        const port = Number(String(chunk).trim());
+        return { servicePid: child.pid, port, url: 'tcp://127.0.0.1:' + port, stop: async () => undefined };
+      };
+      await openSharedService({ runDir: ${JSON.stringify(runDir)}, name: 'fake', start, stopSignal: 'SIGTERM', log: silentLogger });
+      process.exit(3);`;
+    const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    owner.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let servicePid = 0;
+    await expect.poll(async () => (servicePid = (await state().catch(() => undefined))?.servicePid ?? 0), { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
+    const [code] = (await once(owner, 'exit')) as [number];
+    expect(code, stderr).toBe(3);
+    await expect.poll(() => processAlive(servicePid), { timeout: 10_000 }).toBe(false);
+    await expect(fs.stat(path.join(runDir, 'fake.json'))).rejects.toThrow();
   });
 
   it('breaks a start lock left by a process that died, and waits for one held by a live process', async () => {
