@@ -7,6 +7,7 @@ import { registerProcessSecrets } from '../core/redact.js';
 import { QUEUES, type QueueName } from '../core/queues.js';
 import { openRedis, type RedisService } from '../core/redis.js';
 import type { CliIo } from './io.js';
+import { statusLineOf } from './status-line.js';
 
 /** Services a command needs, opened on first use and closed once at the end. */
 export class Context {
@@ -19,7 +20,14 @@ export class Context {
   constructor(readonly io: CliIo) {
     this.config = loadConfig(io.env, io.cwd);
     registerProcessSecrets(this.config, io.env);
-    this.log = createLogger(this.config.logLevel);
+    // Logs share stderr with progress bars, through its status line; readable lines for a person
+    // at a terminal, JSON lines for anything else (VIGIL_LOG_FORMAT decides when set).
+    const stderr = statusLineOf(io.stderr);
+    this.log = createLogger(this.config.logLevel, 'vigil', {
+      format: this.config.logFormat ?? (stderr.tty ? 'pretty' : 'json'),
+      color: stderr.tty && io.env.NO_COLOR === undefined,
+      write: (line) => stderr.write(line),
+    });
   }
 
   db(): Promise<Database> {

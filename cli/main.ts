@@ -2,6 +2,7 @@ import { isVigilError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
+import { packageVersion } from './version.js';
 import * as applyCommand from './commands/apply.js';
 import * as detectCommand from './commands/detect.js';
 import * as embedCommand from './commands/embed.js';
@@ -20,11 +21,13 @@ import * as workerCommand from './commands/worker.js';
 
 interface Command {
   usage: string;
+  /** The parseArgs options it accepts: a test checks that `usage` names every one. */
+  options: Record<string, unknown>;
   run(argv: string[], io: CliIo, ctx: Context): Promise<number>;
 }
 
 /** Every subcommand of `vigil`; `vigil help` lists them from here. */
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   plan: planCommand,
   apply: applyCommand,
@@ -49,7 +52,8 @@ function help(io: CliIo, name?: string): number {
   }
   print(io.stdout, 'vigil: anti-piracy operations, run the GitOps way\n\nCommands:');
   for (const command of Object.values(COMMANDS)) print(io.stdout, `  ${command.usage.split('\n')[0]}`);
-  print(io.stdout, '\nvigil help COMMAND shows a command in full. Error codes: docs/errors.md.');
+  print(io.stdout, '  vigil help [COMMAND]\n  vigil version (or --version)');
+  print(io.stdout, '\nvigil help COMMAND shows a command in full, with every option. Error codes: docs/errors.md.');
   return name ? 1 : 0;
 }
 
@@ -57,6 +61,10 @@ function help(io: CliIo, name?: string): number {
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return help(io, rest[0]);
+  if (name === 'version' || name === '--version' || name === '-V') {
+    print(io.stdout, `vigil ${packageVersion()}`);
+    return 0;
+  }
   const command = COMMANDS[name];
   if (!command) {
     print(io.stderr, `vigil: unknown command ${JSON.stringify(name)}`);
@@ -75,7 +83,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     print(io.stderr, redact(`vigil ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`));
     print(io.stderr, 'This is a bug in Vigil; please report it with the log above (VIGIL_LOG_LEVEL=debug shows more).');
-    if (io.env.VIGIL_LOG_LEVEL === 'debug') print(io.stderr, redact((error as Error)?.stack ?? ''));
+    if (ctx?.config.logLevel === 'debug' || ctx?.config.logLevel === 'trace') print(io.stderr, redact((error as Error)?.stack ?? ''));
     return 70;
   } finally {
     await ctx?.close();

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from '../core/log.js';
+import { statusLineOf } from './status-line.js';
 
 export interface ProgressState {
   fraction: number;
@@ -27,25 +28,23 @@ export function progressLine(label: string, p: ProgressState, elapsedMs: number,
 
 /**
  * A progress bar on a terminal (stderr is a TTY), else structured progress events in the log
- * every few seconds: people watch bars, log collectors read events.
+ * every few seconds: people watch bars, log collectors read events. Log lines written meanwhile
+ * appear above the bar (see status-line.ts).
  */
 export function progressReporter(stream: Writable, log: Logger, label: string, context: Record<string, unknown> = {}): { update(p: ProgressState): void; done(): void } {
-  const tty = (stream as Writable & { isTTY?: boolean }).isTTY === true;
+  const line = statusLineOf(stream);
   const started = Date.now();
   let lastLog = 0;
-  let drawn = false;
   return {
     update(p) {
-      if (tty) {
-        stream.write(`\r${progressLine(label, p, Date.now() - started)}\x1b[K`);
-        drawn = true;
-      } else if (Date.now() - lastLog >= 5000 || p.fraction >= 1) {
+      if (line.tty) line.draw(progressLine(label, p, Date.now() - started));
+      else if (Date.now() - lastLog >= 5000 || p.fraction >= 1) {
         lastLog = Date.now();
         log.info({ ...context, percent: Math.floor(p.fraction * 100), frames: p.frames, fps: p.fps ? Math.round(p.fps) : undefined }, `${label} progress`);
       }
     },
     done() {
-      if (tty && drawn) stream.write('\n');
+      line.done();
     },
   };
 }

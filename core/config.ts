@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { checkBranchName, parseCatalogRepo, type CatalogRepo } from './catalog-repo.js';
 import { VigilError } from './errors.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from './log.js';
 
 /**
  * Every environment variable Vigil reads, in one place. Parsed once at the edge; the rest of the
@@ -16,6 +17,8 @@ export interface Config {
   /** Key prefix for BullMQ; wrapped in {} so every queue key hashes to one Redis Cluster slot. */
   queuePrefix: string;
   logLevel: string;
+  /** Undefined: pretty at a terminal, JSON lines otherwise. */
+  logFormat: LogFormat | undefined;
   github: {
     appId: string | undefined;
     privateKey: string | undefined;
@@ -51,6 +54,7 @@ export const ENV = {
   VIGIL_HOME: 'VIGIL_HOME',
   VIGIL_QUEUE_PREFIX: 'VIGIL_QUEUE_PREFIX',
   VIGIL_LOG_LEVEL: 'VIGIL_LOG_LEVEL',
+  VIGIL_LOG_FORMAT: 'VIGIL_LOG_FORMAT',
   GITHUB_APP_ID: 'GITHUB_APP_ID',
   GITHUB_PRIVATE_KEY: 'GITHUB_PRIVATE_KEY',
   GITHUB_WEBHOOK_SECRET: 'GITHUB_WEBHOOK_SECRET',
@@ -107,6 +111,14 @@ function parseSourceEnvPrefix(value: string | undefined): string {
   return prefix;
 }
 
+/** One of a closed set of words, in any case; anything else names the variable and the choices. */
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  const word = allowed.find((a) => a === value.toLowerCase());
+  if (word === undefined) throw new VigilError('CONFIG_INVALID', `${name}=${value} is not one of ${allowed.join(', ')}`);
+  return word;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const prefix = nonEmpty(env[ENV.VIGIL_QUEUE_PREFIX]) ?? 'vigil';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
@@ -118,7 +130,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redisUrl: checkUrl(ENV.REDIS_URL, nonEmpty(env[ENV.REDIS_URL]), ['redis:', 'rediss:']),
     home: path.resolve(cwd, nonEmpty(env[ENV.VIGIL_HOME]) ?? '.vigil'),
     queuePrefix: `{${prefix}}`,
-    logLevel: nonEmpty(env[ENV.VIGIL_LOG_LEVEL]) ?? 'info',
+    logLevel: oneOf(ENV.VIGIL_LOG_LEVEL, nonEmpty(env[ENV.VIGIL_LOG_LEVEL]), LOG_LEVELS) ?? 'info',
+    logFormat: oneOf(ENV.VIGIL_LOG_FORMAT, nonEmpty(env[ENV.VIGIL_LOG_FORMAT]), LOG_FORMATS),
     github: {
       appId: nonEmpty(env[ENV.GITHUB_APP_ID]),
       privateKey: nonEmpty(env[ENV.GITHUB_PRIVATE_KEY])?.replace(/\\n/g, '\n'),

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   IMPORT_INVALID: { code: 'VIGIL-E0105', cause: 'Rows of the imported spreadsheet are missing or have bad values.', fix: 'Fix the rows listed above in the spreadsheet and import again; nothing was written.' },
   IMPORT_CONFLICT: { code: 'VIGIL-E0106', cause: 'An import would overwrite an existing catalog file or id.', fix: 'Remove the existing file or import into another directory; nothing was written.' },
   PLAN_REJECTED: { code: 'VIGIL-E0107', cause: 'The catalog changes something that is permanent, such as a recipient watermark ID.', fix: 'The catalog asks for a change the database cannot accept (listed above); restore the field to its recorded value.' },
+  EMBEDDED_SERVICE_BUSY: { code: 'VIGIL-E0115', cause: 'Another vigil process has been starting or stopping the embedded PostgreSQL or redis-server of this VIGIL_HOME for too long.', fix: 'Wait for the other vigil command to finish; if none runs, delete the lock file named in the message (VIGIL_HOME/run/NAME.lock).' },
   // 02xx: services
   DATABASE_UNAVAILABLE: { code: 'VIGIL-E0201', cause: 'PostgreSQL could not be reached, started or migrated.', fix: 'Check DATABASE_URL, or unset it to use the embedded PostgreSQL under VIGIL_HOME.' },
   REDIS_UNAVAILABLE: { code: 'VIGIL-E0202', cause: 'Redis could not be reached, or redis-server could not be started.', fix: 'Check REDIS_URL, or unset it and install redis-server (apt-get install -y redis-server) so Vigil can start its own.' },

@@ -1,15 +1,35 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { redact } from './redact.js';
+import { prettyLine } from './log-pretty.js';
 
 export type { Logger };
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Where log lines go and how they look. */
+export interface LogOutput {
+  format: LogFormat;
+  /** Takes each finished line (ending in a newline). */
+  write(line: string): void;
+  /** Colour the level names (pretty only), for a terminal. */
+  color?: boolean;
+}
+
+/** JSON lines on stderr, so stdout stays for command output. */
+const stderrJson: LogOutput = { format: 'json', write: (line) => process.stderr.write(line) };
+
 /**
- * Structured logs, one JSON event per line on stderr, so stdout stays for command output. Every
- * line passes through redact() as written, so a secret in a message, a nested field or a
- * serialised error (message, stack, cause) never reaches the stream.
+ * Structured logs, one event per line: JSON for collectors, or one readable line per event for a
+ * person. The one place a logger is built, so whatever must touch every line happens here.
  */
-export function createLogger(level = 'info', name = 'vigil', destination: DestinationStream = pino.destination(2)): Logger {
-  return pino({ name, level, base: { pid: process.pid }, hooks: { streamWrite: redact } }, destination);
+export function createLogger(level = 'info', name = 'vigil', output: LogOutput = stderrJson): Logger {
+  // Redaction runs on the finished JSON line, before any pretty layout, so nothing escapes it.
+  const destination: DestinationStream = {
+    write: output.format === 'pretty' ? (line) => output.write(prettyLine(redact(line), output.color)) : (line) => output.write(redact(line)),
+  };
+  return pino({ name, level, base: { pid: process.pid } }, destination);
 }
 
 /** A logger that drops everything; for library callers that pass none. */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -7,6 +7,7 @@ import { freePort } from './db/embedded.js';
 import { VigilError } from './errors.js';
 import { redact } from './redact.js';
 import type { Logger } from './log.js';
+import { openSharedService, type StartedServer } from './shared-service.js';
 
 export interface RedisService {
   url: string;
@@ -51,7 +52,7 @@ async function ping(connection: RedisOptions, attempts: number): Promise<void> {
   throw lastError;
 }
 
-async function startLocalRedis(dir: string, log: Logger): Promise<{ url: string; child: ChildProcess }> {
+async function startRedisServer(dir: string, log: Logger): Promise<StartedServer> {
   await fs.mkdir(dir, { recursive: true });
   const port = await freePort();
   // Append-only file under VIGIL_HOME so queued work survives a restart of the embedded defaults.
@@ -75,15 +76,32 @@ async function startLocalRedis(dir: string, log: Logger): Promise<{ url: string;
     throw new VigilError('REDIS_UNAVAILABLE', `the local redis-server did not answer on ${url}: ${output.trim().split('\n').slice(-3).join(' ')}`, { cause: error });
   }
   log.info({ url, dir }, 'local redis-server started');
-  return { url, child };
+  return {
+    servicePid: child.pid!,
+    port,
+    url,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
-/** Connects to REDIS_URL, or starts a redis-server of Vigil's own on a free loopback port. */
+/**
+ * Connects to REDIS_URL, or to the redis-server of VIGIL_HOME: the one another vigil process runs,
+ * or one of our own on a free loopback port (shared through HOME/run/redis.json).
+ */
 export async function openRedis(config: Config, log: Logger): Promise<RedisService> {
   let url = config.redisUrl;
-  let child: ChildProcess | undefined;
+  let stop = async (): Promise<void> => undefined;
   if (url === undefined) {
-    ({ url, child } = await startLocalRedis(path.join(config.home, 'redis'), log));
+    const shared = await openSharedService({
+      runDir: path.join(config.home, 'run'), name: 'redis', stopSignal: 'SIGTERM', log, start: () => startRedisServer(path.join(config.home, 'redis'), log),
+    });
+    ({ url } = shared);
+    stop = shared.release;
   } else {
     try {
       await ping(optionsFromUrl(url), 3);
@@ -92,15 +110,5 @@ export async function openRedis(config: Config, log: Logger): Promise<RedisServi
     }
   }
   const connection = optionsFromUrl(url);
-  return {
-    url,
-    connection,
-    client: () => new Redis(connection),
-    stop: async () => {
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url, connection, client: () => new Redis(connection), stop };
 }

@@ -13,8 +13,11 @@ export const usage = `vigil apply [DIR] [--commit SHA] [--format text|json]
   watermark IDs, register monitoring jobs as BullMQ job schedulers, stop what was removed.
   Idempotent: a second apply reports no changes. Every change is written to the audit log.`;
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { ...formatOption, commit: { type: 'string' } } as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('apply', argv, { ...formatOption, commit: { type: 'string' } });
+  const { values, positionals } = parse('apply', argv, options);
   const format = formatOf('apply', values.format);
   const dir = catalogDir(io, positionals[0]);
   const { catalog } = await loadValidCatalog(io, dir, format, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });

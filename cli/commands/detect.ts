@@ -36,8 +36,11 @@ export function describeOutcome(o: DetectOutcome): string[] {
   return lines;
 }
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { ...formatOption, original: { type: 'string' }, catalog: { type: 'string' } } as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('detect', argv, { ...formatOption, original: { type: 'string' }, catalog: { type: 'string' } });
+  const { values, positionals } = parse('detect', argv, options);
   const format = formatOf('detect', values.format);
   if (!positionals[0]) throw new VigilError('USAGE', 'vigil detect: give the LEAK file');
   const progress = progressReporter(io.stderr, ctx.log, 'detect', { leak: positionals[0] });

@@ -19,7 +19,8 @@ vigil embed --job ID [--catalog DIR] [--out-dir DIR]
   each --interval and, with --disappear, shows only that long each time.
   The key comes from VIGIL_WATERMARK_KEY_FILE or VIGIL_WATERMARK_KEY (see vigil keygen).`;
 
-const options = {
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = {
   ...formatOption,
   recipient: { type: 'string', multiple: true },
   id: { type: 'string', multiple: true },

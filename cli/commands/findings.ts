@@ -1,8 +1,9 @@
 import { VigilError } from '../../core/errors.js';
-import type { DetectionStatus, TakedownStatus } from '../../core/status.js';
+import { DETECTION_STATUSES, TAKEDOWN_STATUSES } from '../../core/status.js';
 import { queryFindings, reviewQueue, type FindingQuery } from '../../runners/monitor/findings-store.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
+import { parseDay, parseStatuses, parseTimeZone } from '../filters.js';
 import { print, type CliIo } from '../io.js';
 
 export const usage = `vigil findings [--content ID] [--title TEXT] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--tz ZONE]
@@ -10,26 +11,43 @@ export const usage = `vigil findings [--content ID] [--title TEXT] [--from yyyy-
                 [--review] [--limit N] [--format text|json]
   List findings, newest first: by title (any of its names), period (calendar days in --tz, default
   UTC), link or host, takedown status (Available, "Takedown requested", "In Progress", Complete,
-  Ignore, Failed) and detection status. --review lists the suspects waiting for a person instead.`;
+  Ignore, Failed), detection status (Available, "Not Available", Downloading, Detecting, Completed,
+  Canceled, Error, Failed) and site family. Statuses, titles, hosts and ids match in any case.
+  --review lists the suspects waiting for a person instead.`;
 
 function dateInZone(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(date);
 }
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = {
+  ...formatOption,
+  content: { type: 'string' }, title: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+  tz: { type: 'string', default: 'UTC' }, link: { type: 'string' }, family: { type: 'string' },
+  takedown: { type: 'string', multiple: true }, detection: { type: 'string', multiple: true },
+  review: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' },
+} as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('findings', argv, {
-    ...formatOption,
-    content: { type: 'string' }, title: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-    tz: { type: 'string', default: 'UTC' }, link: { type: 'string' }, family: { type: 'string' },
-    takedown: { type: 'string', multiple: true }, detection: { type: 'string', multiple: true },
-    review: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' },
-  }, 0);
+  const { values } = parse('findings', argv, options, 0);
   const format = formatOf('findings', values.format);
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new VigilError('USAGE', `vigil findings: --limit must be a whole number from 1 to 100000, not ${JSON.stringify(values.limit)}`);
+  // Every filter is checked before the database opens: a typo costs no embedded PostgreSQL start.
+  const timeZone = parseTimeZone('--tz', values.tz);
+  const from = values.from === undefined ? undefined : parseDay('--from', values.from);
+  const to = values.to === undefined ? undefined : parseDay('--to', values.to);
+  if (from && to && from > to) throw new VigilError('USAGE', `vigil findings: --from ${from} is after --to ${to}`);
+  const takedown = parseStatuses('--takedown', 'takedown', values.takedown ?? [], TAKEDOWN_STATUSES);
+  const detection = parseStatuses('--detection', 'detection', values.detection ?? [], DETECTION_STATUSES);
+  if (values.link && /^[a-z][a-z0-9+.-]*:\/\//i.test(values.link) && !URL.canParse(values.link)) {
+    throw new VigilError('USAGE', `vigil findings: --link ${JSON.stringify(values.link)} is not a URL; give a full URL or a bare host such as example.to`);
+  }
+  // Ids and families are lowercase by schema (schemas/defs.schema.json).
+  const content = values.content?.toLowerCase();
   const db = await ctx.db();
   if (values.review) {
-    const items = await reviewQueue(db.pool, values.content, limit);
+    const items = await reviewQueue(db.pool, content, limit);
     if (format === 'json') print(io.stdout, JSON.stringify(items, null, 2));
     else {
       for (const s of items) print(io.stdout, `  #${s.id}  ${s.contentId}  score=${s.score}  ${s.url}  (${s.reason})`);
@@ -38,13 +56,13 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     return 0;
   }
   const query: FindingQuery = {
-    ...(values.content ? { contentId: values.content } : {}),
+    ...(content ? { contentId: content } : {}),
     ...(values.title ? { title: values.title } : {}),
-    ...(values.from || values.to ? { period: { timeZone: values.tz, ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) } } : {}),
+    ...(from || to ? { period: { timeZone, ...(from ? { from } : {}), ...(to ? { to } : {}) } } : {}),
     ...(values.link ? { link: values.link } : {}),
-    ...(values.family ? { family: values.family } : {}),
-    ...(values.takedown ? { takedownStatus: values.takedown as TakedownStatus[] } : {}),
-    ...(values.detection ? { detectionStatus: values.detection as DetectionStatus[] } : {}),
+    ...(values.family ? { family: values.family.toLowerCase() } : {}),
+    ...(takedown.length ? { takedownStatus: takedown } : {}),
+    ...(detection.length ? { detectionStatus: detection } : {}),
     limit,
   };
   const findings = await queryFindings(db.pool, query);
@@ -53,8 +71,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     return 0;
   }
   for (const f of findings) {
-    print(io.stdout, `  #${f.id}  ${dateInZone(f.firstSeen, values.tz)}  ${f.contentId}  ${f.takedownStatus} / ${f.detectionStatus}  ${f.siteId ?? '-'}${f.family ? ` (${f.family})` : ''}  ${f.url}`);
+    print(io.stdout, `  #${f.id}  ${dateInZone(f.firstSeen, timeZone)}  ${f.contentId}  ${f.takedownStatus} / ${f.detectionStatus}  ${f.siteId ?? '-'}${f.family ? ` (${f.family})` : ''}  ${f.url}`);
   }
-  print(io.stdout, `${findings.length} finding(s)${findings.length === limit ? ` (first ${limit}; raise --limit for more)` : ''}; times in ${values.tz}.`);
+  print(io.stdout, `${findings.length} finding(s)${findings.length === limit ? ` (first ${limit}; raise --limit for more)` : ''}; times in ${timeZone}.`);
   return 0;
 }

@@ -20,7 +20,8 @@ export const usage = `vigil import FILE.csv|FILE.xlsx [--out DIR] [--format text
   watermarked (see docs/import.md). All or nothing: any bad row is reported as FILE:ROW: column
   "NAME": problem, and nothing is written. --dry-run checks and lists the files without writing.`;
 
-const options = {
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = {
   ...formatOption,
   out: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },

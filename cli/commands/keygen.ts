@@ -10,8 +10,11 @@ export const usage = `vigil keygen [--out FILE]
   at the file (or put the hex in ${ENV.VIGIL_WATERMARK_KEY}); keep it secret and backed up: detection
   needs the key each copy was made with.`;
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { out: { type: 'string' } } as const;
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parse('keygen', argv, { out: { type: 'string' } }, 0);
+  const { values } = parse('keygen', argv, options, 0);
   if (!values.out) {
     print(io.stdout, generateKeyHex());
     return 0;

@@ -23,8 +23,11 @@ export function contentOf(loaded: LoadedCatalog, id: string): CatalogDocument<'C
 
 const ORDER = ['title', 'localized', 'alias', 'custom', 'episode', 'season', 'year', 'piracy', 'official', 'editorial'];
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { catalog: { type: 'string' }, format: { type: 'string', default: 'text' } } as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('keywords', argv, { catalog: { type: 'string' }, format: { type: 'string', default: 'text' } });
+  const { values, positionals } = parse('keywords', argv, options);
   const format = formatOf('keywords', values.format);
   if (!positionals[0]) throw new VigilError('USAGE', 'vigil keywords: name the Content id, e.g. vigil keywords moonlit-harbor-s01');
   const loaded = await loadValidCatalog(io, catalogDir(io, values.catalog), format, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });

@@ -12,8 +12,11 @@ export const usage = `vigil plan [DIR] [--format text|json]
   Show what apply would change: + add, ~ change, - stop or retire, ! repair drift.
   Compares the catalog in DIR (default ./catalog) with the database; changes nothing.`;
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = formatOption;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('plan', argv, formatOption);
+  const { values, positionals } = parse('plan', argv, options);
   const format = formatOf('plan', values.format);
   const dir = catalogDir(io, positionals[0]);
   const { catalog, diagnostics } = await loadValidCatalog(io, dir, format, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });

@@ -31,12 +31,15 @@ function report(io: CliIo, format: Format, outcome: ReconcileOutcome, root: stri
   }
 }
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = {
+  ...formatOption,
+  repo: { type: 'string' }, branch: { type: 'string', default: 'main' }, path: { type: 'string', default: 'catalog' },
+  once: { type: 'boolean', default: false }, interval: { type: 'string', default: '30s' }, resync: { type: 'string', default: '5m' },
+} as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('reconcile', argv, {
-    ...formatOption,
-    repo: { type: 'string' }, branch: { type: 'string', default: 'main' }, path: { type: 'string', default: 'catalog' },
-    once: { type: 'boolean', default: false }, interval: { type: 'string', default: '30s' }, resync: { type: 'string', default: '5m' },
-  }, 0);
+  const { values } = parse('reconcile', argv, options, 0);
   const format = formatOf('reconcile', values.format);
   if (!values.repo) throw new VigilError('USAGE', 'vigil reconcile needs --repo URL|PATH');
   const repo = /^[a-z+]+:\/\//i.test(values.repo) || values.repo.includes('@') ? values.repo : path.resolve(io.cwd, values.repo);

@@ -17,15 +17,18 @@ export const usage = `vigil scan --content ID [--catalog DIR] [--seed URL]... [-
   fingerprints, record findings, and print them. --resolve maps a host to an address as in curl;
   --allow-private lets the crawler reach private and loopback addresses (tests and labs only).`;
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = {
+  catalog: { type: 'string' },
+  content: { type: 'string' },
+  seed: { type: 'string', multiple: true },
+  resolve: { type: 'string', multiple: true },
+  'allow-private': { type: 'boolean', default: false },
+  format: { type: 'string', default: 'text' },
+} as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('scan', argv, {
-    catalog: { type: 'string' },
-    content: { type: 'string' },
-    seed: { type: 'string', multiple: true },
-    resolve: { type: 'string', multiple: true },
-    'allow-private': { type: 'boolean', default: false },
-    format: { type: 'string', default: 'text' },
-  }, 0);
+  const { values } = parse('scan', argv, options, 0);
   const format = formatOf('scan', values.format);
   if (!values.content) throw new VigilError('USAGE', 'vigil scan: --content ID is required');
   for (const seed of values.seed ?? []) {

@@ -27,8 +27,11 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { port: { type: 'string' }, host: { type: 'string', default: '0.0.0.0' } } as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('serve', argv, { port: { type: 'string' }, host: { type: 'string' } }, 0);
+  const { values } = parse('serve', argv, options, 0);
   const port = portOf(values.port, ctx.config.port);
   const github = ctx.config.github;
   const missing = [

@@ -5,8 +5,11 @@ import { print, type CliIo } from '../io.js';
 export const usage = `vigil status [--format text|json]
   Show monitoring jobs with their status, recipients, and the last reconciliations.`;
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = formatOption;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('status', argv, formatOption, 0);
+  const { values } = parse('status', argv, options, 0);
   const format = formatOf('status', values.format);
   const db = await ctx.db();
   const jobs = await db.pool.query<{ id: string; content_id: string; tier: string; status: string; status_reason: string; start_date: string; stop_date: string | null }>(

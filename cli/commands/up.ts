@@ -11,7 +11,8 @@ export const usage = `vigil up [DIR] [--once] [--resync 5m]
   Vigil's main job on one machine: apply the catalog in DIR (default ./catalog), then run every
   worker until Ctrl-C, re-applying DIR every --resync period (a reservation starts on its date,
   drift is repaired). Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
-  (default ./.vigil); without REDIS_URL it starts its own redis-server. With the GitHub App
+  (default ./.vigil); without REDIS_URL it starts its own redis-server; other vigil commands run
+  meanwhile with the same VIGIL_HOME use both, and the command that started them stops them. With the GitHub App
   configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does.
   --once stops after the apply.`;
 
@@ -31,8 +32,11 @@ async function resyncLoop(argv: string[], io: CliIo, ctx: Context, everyMs: numb
   }
 }
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } } as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('up', argv, { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } });
+  const { values, positionals } = parse('up', argv, options);
   const resyncMs = parseDuration('--resync', values.resync);
   const db = await ctx.db();
   const redis = await ctx.redis();

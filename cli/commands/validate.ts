@@ -9,8 +9,11 @@ export const usage = `vigil validate [DIR] [--format text|json]
   Check the catalog in DIR (default ./catalog) against the schemas and across documents.
   Prints FILE:LINE:COL: kind/id: message per problem; exits 1 on errors, 0 otherwise (warnings allowed).`;
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = formatOption;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values, positionals } = parse('validate', argv, formatOption);
+  const { values, positionals } = parse('validate', argv, options);
   const format = formatOf('validate', values.format);
   const dir = catalogDir(io, positionals[0]);
   const loaded = await loadCatalogDir(dir, { sourceEnvPrefix: ctx.config.sourceEnvPrefix });

@@ -7,8 +7,11 @@ export const usage = `vigil worker [--queues reconcile,...]
   Run BullMQ workers for the named queues (default: every queue this build serves) until Ctrl-C;
   on Ctrl-C or SIGTERM, current jobs finish before the process exits.`;
 
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { queues: { type: 'string' } } as const;
+
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
-  const { values } = parse('worker', argv, { queues: { type: 'string' } }, 0);
+  const { values } = parse('worker', argv, options, 0);
   const queues = parseQueues(values.queues);
   print(io.stderr, `working on ${queues.join(', ')}; Ctrl-C stops`);
   await runWorkers(ctx, queues, io.signal);

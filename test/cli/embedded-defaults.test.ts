@@ -35,5 +35,6 @@ describe('vigil up on embedded defaults', () => {
     const refused = await spawnCli(['plan', changed], env, ROOT, 120_000);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/watermarkId of Recipient\/bluebird-airlines is 1002 forever/);
-  });
+    // Three processes that each start PostgreSQL: far past the default limit on a busy machine.
+  }, 400_000);
 });

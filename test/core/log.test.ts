@@ -10,7 +10,7 @@ afterEach(() => clearSecrets());
 function captured() {
   const lines: string[] = [];
   const stream = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
-  return { log: createLogger('debug', 'test', stream), lines };
+  return { log: createLogger('debug', 'test', { format: 'json', write: (line) => stream.write(line) }), lines };
 }
 
 describe('the logger', () => {

@@ -437,7 +437,7 @@ describe('what the GitHub App logs', () => {
       port: 0, appId: APP_ID, privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), secret: SECRET,
       baseUrl: logGitHub.url, catalogPath: 'catalog', pool: services.db.pool, reconcileQueue: queue, redis,
       queuePrefix: services.config.queuePrefix, catalog: { repo: CATALOG_REPO, branch: undefined }, throttle: false,
-      log: createLogger('trace', 'vigil', sink),
+      log: createLogger('trace', 'vigil', { format: 'json', write: (line) => sink.write(line) }),
     });
     try {
       const secretWords = ['Zanzibar-Quokka-Title', 'Xylophone-Marmot-Body', 'Kumquat-Sender'];

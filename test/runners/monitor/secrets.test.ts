@@ -56,7 +56,7 @@ function round(sites: CatalogDocument<'Site'>[], env: Record<string, string>, ex
 function capturedLogger() {
   const lines: string[] = [];
   const stream = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
-  return { log: createLogger('debug', 'test', stream), text: () => lines.join('\n'), lines };
+  return { log: createLogger('debug', 'test', { format: 'json', write: (line) => stream.write(line) }), text: () => lines.join('\n'), lines };
 }
 
 const DATABASE_PASSWORD = 'db-pass-7f3a91c2';
