@@ -1,4 +1,4 @@
-import { isVigilError } from '../core/errors.js';
+import { isVigilError, type VigilError } from '../core/errors.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import * as applyCommand from './commands/apply.js';
@@ -20,6 +20,8 @@ import * as workerCommand from './commands/worker.js';
 interface Command {
   usage: string;
   run(argv: string[], io: CliIo, ctx: Context): Promise<number>;
+  /** A command whose exit codes carry meaning (vigil detect) maps its errors itself; default USAGE 2, else 1. */
+  exitCodeFor?(error: VigilError): number;
 }
 
 /** Every subcommand of `vigil`; `vigil help` lists them from here. */
@@ -69,7 +71,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (isVigilError(error)) {
       print(io.stderr, error.describe());
-      return error.errorName === 'USAGE' ? 2 : 1;
+      return command.exitCodeFor?.(error) ?? (error.errorName === 'USAGE' ? 2 : 1);
     }
     print(io.stderr, `vigil ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`);
     print(io.stderr, 'This is a bug in Vigil; please report it with the log above (VIGIL_LOG_LEVEL=debug shows more).');

@@ -33,7 +33,7 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-finding-detect-'));
   const clean = await makeLongClip(dir);
   await fs.mkdir(path.join(dir, 'out'));
-  const summary = await runEmbedCommand({ input: clean, ids: [4242], outDir: 'out' }, { env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir });
+  const summary = await runEmbedCommand({ input: clean, ids: [4242], outDir: 'out', unallocatedLab: true }, { env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir, pool: async () => services.db.pool, actor: 'test' });
   server = await startFixtureServer();
   server.route('leaks.example', '/media/leak.mp4', { type: 'video/mp4', body: await fs.readFile(summary.outputs[0]!.output) });
   server.route('leaks.example', '/media/clean.mp4', { type: 'video/mp4', body: await fs.readFile(clean) });
