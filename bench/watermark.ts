@@ -27,6 +27,7 @@ import { runEmbedPipeline } from '../runners/media/pipeline.js';
 import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
 import { detectInVideo, detectLeak } from '../runners/watermark/detect.js';
 import { embedForRecipients } from '../runners/watermark/embed.js';
+import { watermarkKey } from '../runners/watermark/keys.js';
 
 const exec = promisify(execFile);
 const env = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
       const out = path.join(dir, `attack-${i}.${t.attack.args.includes('copy') ? 'mkv' : 'mp4'}`);
       await ffmpeg(['-loglevel', 'error', '-ss', offset.toFixed(3), '-i', t.file, '-t', String(WINDOW), '-an', ...t.attack.args, out]);
       // A trial that fails counts as a miss and is reported, rather than ending the whole run.
-      const r = await detectInVideo({ leak: out, key: KEY }).catch((error: Error) => {
+      const r = await detectInVideo({ leak: out, keys: [watermarkKey(KEY, 'bench')] }).catch((error: Error) => {
         log(`attack "${t.attack.name}" trial ${i}: detection failed: ${error.message}`);
         return undefined;
       });
@@ -296,9 +297,9 @@ async function main(): Promise<void> {
       await ffmpeg(['-loglevel', 'error', '-ss', at, '-i', o.output, ...jpegArgs, shot]);
       await ffmpeg(['-loglevel', 'error', '-ss', at, '-i', source, ...jpegArgs, clean]);
       const t = Date.now();
-      const r = await detectLeak({ leak: shot, original: source, key: KEY });
+      const r = await detectLeak({ leak: shot, original: source, keys: [watermarkKey(KEY, 'bench')] });
       const ms = Date.now() - t;
-      const nulls = [await detectLeak({ leak: shot, original: source, key: randomBytes(32) }), await detectLeak({ leak: clean, original: source, key: KEY })];
+      const nulls = [await detectLeak({ leak: shot, original: source, keys: [watermarkKey(randomBytes(32), 'bench')] }), await detectLeak({ leak: clean, original: source, keys: [watermarkKey(KEY, 'bench')] })];
       if (!r.found || r.watermarkId !== o.recipient.watermarkId) {
         log(`still ${i} (${at} s) missed: found ${r.found}, matched the original at ${r.originalTime?.toFixed(3)} s, pilotZ ${r.native.pilotZ.toFixed(2)}, dataZ ${r.native.dataZ.toFixed(1)}`);
       }

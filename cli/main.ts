@@ -1,4 +1,4 @@
-import { isVigilError } from '../core/errors.js';
+import { isVigilError, type VigilError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
@@ -24,6 +24,8 @@ interface Command {
   /** The parseArgs options it accepts: a test checks that `usage` names every one. */
   options: Record<string, unknown>;
   run(argv: string[], io: CliIo, ctx: Context): Promise<number>;
+  /** A command whose exit codes carry meaning (vigil detect) maps its errors itself; default USAGE 2, else 1. */
+  exitCodeFor?(error: VigilError): number;
 }
 
 /** Every subcommand of `vigil`; `vigil help` lists them from here. */
@@ -79,7 +81,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // Messages often name a URL or quote a server; secrets in them are masked before a person sees them.
     if (isVigilError(error)) {
       print(io.stderr, redact(error.describe()));
-      return error.errorName === 'USAGE' ? 2 : 1;
+      return command.exitCodeFor?.(error) ?? (error.errorName === 'USAGE' ? 2 : 1);
     }
     print(io.stderr, redact(`vigil ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`));
     print(io.stderr, 'This is a bug in Vigil; please report it with the log above (VIGIL_LOG_LEVEL=debug shows more).');

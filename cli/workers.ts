@@ -18,7 +18,7 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
   },
   [QUEUES.monitor]: async (ctx) => startMonitorWorker(
     { pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config, detectQueue: await ctx.queue(QUEUES.detect) }, await ctx.redis()),
-  [QUEUES.embed]: async (ctx) => startEmbedWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd }),
+  [QUEUES.embed]: async (ctx) => startEmbedWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
   [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
 };
 

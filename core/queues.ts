@@ -34,6 +34,33 @@ export interface MonitorPayload {
   monitoringJobId: string;
 }
 
+/**
+ * One embed (an embed-queue job): an applied EmbedJob by id, or an input with recipients, exactly
+ * as `vigil embed` takes them. Paths are relative to the worker's working directory.
+ */
+export interface EmbedPayload {
+  /** An EmbedJob id from the applied catalog. */
+  job?: string;
+  input?: string;
+  /** Recipient names or catalog ids, resolved through the database's allocations. */
+  recipients?: string[];
+  /** Raw watermark IDs; each must be allocated unless `unallocatedLab` is set. */
+  ids?: number[];
+  outDir?: string;
+  /** Output name pattern. */
+  output?: string;
+  preset?: string;
+  /** Benches and test suites only: take raw IDs nobody was allocated; the ledger records them as unallocated. */
+  unallocatedLab?: boolean;
+}
+
+/** Detection on a leak file, as `vigil detect` takes it (a detect-queue job). */
+export interface DetectPayload {
+  leak: string;
+  /** The original video or image, for a still. */
+  original?: string;
+}
+
 /** Watermark detection on a finding's leaked copy (a detect-queue job, named 'finding'). */
 export interface FindingDetectionPayload {
   findingId: number;

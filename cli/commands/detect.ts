@@ -5,11 +5,33 @@ import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 import { progressReporter } from '../progress.js';
 
+/** What `vigil detect` exits with, so a script can tell a clean file from a failure. */
+export const DETECT_EXIT = {
+  /** A mark was found and the database names its recipient. */
+  attributed: 0,
+  noMark: 1,
+  usage: 2,
+  /** Anything else that went wrong: no key, unreadable media, the database unreachable, … */
+  error: 3,
+  /** A mark was found but no recipient has its ID (an unallocated lab copy, or an unknown ID). */
+  unattributed: 4,
+} as const;
+
 export const usage = `vigil detect LEAK [--original FILE] [--catalog DIR] [--format text|json]
   Look for the forensic watermark in a leaked video or screenshot and say whose copy it was.
   A still image (PNG/JPEG) needs --original: the source video or image it was taken from.
-  The recipient is looked up in the database (when DATABASE_URL is set), else in the catalog DIR
-  (default ./catalog). Exit code 0: a mark was found; 1: none was found.`;
+  Every key is tried: the active one and those in VIGIL_WATERMARK_KEYRING_DIR (the keys the embed
+  ledger names for this file first); the report names the key that matched.
+  The recipient and the copy are looked up in the database (DATABASE_URL, or the embedded one);
+  if it cannot be reached, detect fails (VIGIL-E0201). --catalog DIR is an explicit offline mode:
+  recipients from the catalog files in DIR, no database, and the output says so.
+  Exit codes: ${DETECT_EXIT.attributed} mark found and attributed; ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
+  ${DETECT_EXIT.error} any other error (key, media, database); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient on record.`;
+
+/** Every error exits 2 or more: 1 means only "no mark". */
+export function exitCodeFor(error: VigilError): number {
+  return error.errorName === 'USAGE' ? DETECT_EXIT.usage : DETECT_EXIT.error;
+}
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(x >= 0.995 || x < 0.01 ? 1 : 0)} %`;
@@ -20,20 +42,31 @@ export function describeOutcome(o: DetectOutcome): string[] {
   const evidence = o.kind === 'video'
     ? `mark present in ${o.framesWithMark} of ${o.framesUsed} frames (${pct(o.markedFraction)})${o.seconds !== undefined ? `, ${o.seconds.toFixed(1)} s analysed` : ''}`
     : `one still compared with the original${o.originalTime !== undefined ? ` (matched the frame at ${o.originalTime.toFixed(2)} s)` : ''}`;
+  const offline = o.lookup.source === 'catalog' ? [`offline: recipients looked up in the catalog files at ${o.lookup.dir}, not in the database`] : [];
+  const missing = o.missingKeyIds.length > 0 ? [`the embed ledger names key${o.missingKeyIds.length > 1 ? 's' : ''} ${o.missingKeyIds.join(', ')} for this file, not in the keyring (VIGIL_WATERMARK_KEYRING_DIR)`] : [];
   if (!o.found || o.watermarkId === undefined) {
     lines.push(`No watermark found in ${o.leak}.`);
     lines.push(o.kind === 'video'
-      ? `${o.framesUsed} frames analysed; nothing decoded with this key. The copy may be unmarked, marked with another key, or too damaged.`
-      : 'Nothing decoded from the still with this key. It may be unmarked, marked with another key, or not taken from this original.');
-    return lines;
+      ? `${o.framesUsed} frames analysed with ${o.keysTried} key${o.keysTried === 1 ? '' : 's'}; nothing decoded. The copy may be unmarked, marked with a key not in the keyring, or too damaged.`
+      : `Nothing decoded from the still with ${o.keysTried} key${o.keysTried === 1 ? '' : 's'}. It may be unmarked, marked with a key not in the keyring, or not taken from this original.`);
+    return [...lines, ...missing, ...offline];
   }
   const who = o.recipient
     ? `${o.recipient.name} (recipient ${o.recipient.recipientId}${o.recipient.retired ? ', retired' : ''}; from the ${o.recipient.source})`
-    : 'no recipient on record for this ID';
+    : o.copy && !o.copy.allocated ? 'an unallocated lab copy: no recipient answers for this ID' : 'no recipient on record for this ID';
   lines.push(`Watermark ID ${o.watermarkId}: ${who}`);
-  lines.push(`confidence ${o.confidence >= 0.999999 ? '>99.9999 %' : pct(o.confidence)} (false-alarm probability ${o.falseAlarmProbability.toExponential(1)})`);
+  lines.push(`confidence ${o.confidence >= 0.999999 ? '>99.9999 %' : pct(o.confidence)} (false-alarm probability ${o.falseAlarmProbability.toExponential(1)}), key ${o.keyId}`);
   lines.push(evidence);
-  return lines;
+  if (o.copy) {
+    const c = o.copy;
+    lines.push(`copy: embed ledger #${c.id}, ${c.outputPath}, made ${c.at.toISOString()} by ${c.actor}${c.embedJobId ? `, EmbedJob ${c.embedJobId}` : ''}${c.catalogCommit ? `, commit ${c.catalogCommit}` : ''}`);
+  }
+  return [...lines, ...missing, ...offline];
+}
+
+export function exitCodeOf(o: DetectOutcome): number {
+  if (!o.found) return DETECT_EXIT.noMark;
+  return o.recipient ? DETECT_EXIT.attributed : DETECT_EXIT.unattributed;
 }
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
@@ -47,11 +80,10 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   let outcome: DetectOutcome;
   try {
     outcome = await runDetectCommand(
-      { leak: positionals[0], original: values.original, catalogDir: values.catalog },
+      { leak: positionals[0], original: values.original, offlineCatalogDir: values.catalog },
       {
         env: io.env, cwd: io.cwd, signal: io.signal, log: ctx.log, onProgress: (p) => progress.update(p),
-        // The database is the record of allocations, but only when one is configured: detect never starts one.
-        pool: io.env.DATABASE_URL ? async () => (await ctx.db()).pool : undefined,
+        pool: async () => (await ctx.db()).pool,
       },
     );
   } finally {
@@ -59,9 +91,9 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   }
   if (format === 'json') {
     const { native, ...rest } = outcome;
-    print(io.stdout, JSON.stringify({ ...rest, pilotZ: native.pilotZ, dataZ: native.dataZ }, null, 2));
+    print(io.stdout, JSON.stringify({ ...rest, attributed: outcome.found && outcome.recipient !== undefined, pilotZ: native.pilotZ, dataZ: native.dataZ }, null, 2));
   } else {
     for (const line of describeOutcome(outcome)) print(io.stdout, line);
   }
-  return outcome.found ? 0 : 1;
+  return exitCodeOf(outcome);
 }

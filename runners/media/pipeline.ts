@@ -2,7 +2,8 @@
  * One embed run: decode the source once to raw frames, embed each recipient's ID in the luma plane
  * (chroma untouched), and feed one encoder per recipient that also copies the source's audio and
  * metadata. Outputs are written to temp files beside their final names and renamed on success;
- * on failure or abort every ffmpeg child is killed and every temp file removed.
+ * on failure or abort every ffmpeg child is killed and every temp file removed; a killed process's
+ * leftovers are swept by the next run (leftovers.ts).
  *
  *   ffmpeg -i SRC -f rawvideo FIFO ─▶ native relay: embed(luma, id_k) ─▶ FIFO_k ─▶ ffmpeg -f rawvideo -i FIFO_k -i SRC [-i IMG] ─▶ .tmp ─rename─▶ OUT_k
  *
@@ -20,6 +21,7 @@ import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
 import { addInputOptions, addOutputOptions, newCommand, start, type FfmpegRun } from './ffmpeg-run.js';
+import { makePipesDir, tempPathFor } from './leftovers.js';
 import type { ContainerExt, MediaInfo, VideoStreamInfo } from './probe.js';
 
 export interface EmbedTarget {
@@ -57,13 +59,6 @@ export interface PipelineResult {
   outputs: string[];
   frames: number;
   elapsedMs: number;
-}
-
-/** The temp file an output is written to: hidden, in the output's own folder (so rename is atomic). */
-export function tempPathFor(output: string): string {
-  const dir = path.dirname(output);
-  const ext = path.extname(output);
-  return path.join(dir, `.${path.basename(output, ext)}.${randomBytes(4).toString('hex')}.partial${ext}`);
 }
 
 /** Throws OUTPUT_NOT_WRITABLE unless `dir` is an existing directory this process may write to. */
@@ -131,8 +126,9 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
   const temps = targets.map((t) => tempPathFor(t.output));
   const started = Date.now();
   const totalFrames = video.frames ?? Math.max(1, Math.round(options.info.duration * (video.frameRate.num / video.frameRate.den)));
-  // The relay's named pipes live in a private temp folder, removed whatever happens.
-  const pipes = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-embed-'));
+  // The relay's named pipes live in a private temp folder, removed whatever happens (or, if this
+  // process is killed, by the next run: the folder is named for our pid; see leftovers.ts).
+  const pipes = await makePipesDir();
   const runs: FfmpegRun[] = [];
   let relay: FrameRelay | undefined;
   const stopAll = (): void => {

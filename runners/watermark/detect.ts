@@ -14,7 +14,10 @@ import { addInputOptions, addOutputOptions, newCommand, start } from '../media/f
 import { isImagePath, probeMedia, type MediaInfo } from '../media/probe.js';
 import { frameSink } from '../media/raw-frames.js';
 import { loadCatalogDir } from '../../core/catalog/load.js';
-import { loadWatermarkKey } from './keys.js';
+import { ledgerEntriesBySha256, ledgerEntriesForWatermark, type LedgerEntry } from '../../core/db/embed-ledger.js';
+import type { DetectPayload } from '../../core/queues.js';
+import { sha256File } from '../media/sha256.js';
+import { loadKeyring, type WatermarkKey } from './keys.js';
 import { lookupInCatalog, lookupInDatabase, type RecipientMatch } from './recipients.js';
 
 export interface DetectReport {
@@ -33,13 +36,21 @@ export interface DetectReport {
   seconds?: number;
   /** For a still with a video original: the time of the original frame it matched. */
   originalTime?: number;
+  /** The id of the key the mark was read with (when found). */
+  keyId?: string;
+  /** How many keys were tried. */
+  keysTried: number;
   native: DetectionResult;
 }
+
+/** A key to try, by id; a `WatermarkKey` is one. */
+export type DetectionKey = Pick<WatermarkKey, 'id' | 'key'>;
 
 export interface DetectRequest {
   leak: string;
   original?: string;
-  key: Buffer;
+  /** Tried in this order; the first that reads a mark names it. At least one. */
+  keys: readonly DetectionKey[];
   signal?: AbortSignal;
   onProgress?: (p: { frames: number; totalFrames: number; fraction: number }) => void;
   log?: Logger;
@@ -98,9 +109,17 @@ async function probeVisual(file: string, signal?: AbortSignal): Promise<MediaInf
   return info as MediaInfo & { video: NonNullable<MediaInfo['video']> };
 }
 
-function report(leak: string, kind: DetectReport['kind'], mode: DetectReport['mode'], r: DetectionResult, extra: Partial<DetectReport> = {}): DetectReport {
+/** The first key whose result found a mark, else the first key's result (the one most expected). */
+function firstFound(keys: readonly DetectionKey[], results: readonly DetectionResult[]): { r: DetectionResult; keyId?: string } {
+  const i = results.findIndex((r) => r.found && r.payload !== undefined);
+  return i < 0 ? { r: results[0]! } : { r: results[i]!, keyId: keys[i]!.id };
+}
+
+function report(leak: string, kind: DetectReport['kind'], mode: DetectReport['mode'], keys: readonly DetectionKey[], results: readonly DetectionResult[], extra: Partial<DetectReport> = {}): DetectReport {
+  const { r, keyId } = firstFound(keys, results);
   return {
     leak, kind, mode, found: r.found, ...(r.found && r.payload !== undefined ? { watermarkId: r.payload } : {}),
+    ...(keyId ? { keyId } : {}), keysTried: results.length,
     confidence: r.confidence, falseAlarmProbability: r.falseAlarmProbability, framesUsed: r.framesUsed, framesWithMark: r.framesWithMark,
     markedFraction: r.framesUsed > 0 ? r.framesWithMark / r.framesUsed : 0, native: r, ...extra,
   };
@@ -112,12 +131,14 @@ export async function detectInVideo(req: DetectRequest): Promise<DetectReport> {
   const v = info.video;
   const bitDepth = v.bitDepth;
   const size = scaledSize(v.width, v.height, DETECT_MAX_HEIGHT);
-  const detector = createDetector({ key: req.key, width: size.width, height: size.height, bitDepth });
+  if (req.keys.length === 0) throw new Error('detectInVideo: no keys');
+  // One decode feeds a detector per key: rotating keys costs accumulation, not another decode.
+  const detectors = req.keys.map((k) => createDetector({ key: k.key, width: size.width, height: size.height, bitDepth }));
   const fps = v.frameRate.num / v.frameRate.den;
   const totalFrames = v.frames ?? Math.max(1, Math.round(info.duration * fps));
   let last = 0;
   const frames = await decodeGray(req.leak, { bitDepth, width: size.width, height: size.height, filters: size.filter ? [size.filter] : [], signal: req.signal }, (plane, i) => {
-    detector.accumulate(plane);
+    for (const d of detectors) d.accumulate(plane);
     const now = Date.now();
     if (req.onProgress && now - last > 250) {
       last = now;
@@ -125,9 +146,10 @@ export async function detectInVideo(req: DetectRequest): Promise<DetectReport> {
     }
   });
   if (frames === 0) throw new VigilError('MEDIA_FAILED', `${req.leak}: no frames could be decoded`);
-  const r = detector.result();
-  req.log?.info({ leak: req.leak, frames, found: r.found, pilotZ: r.pilotZ }, 'detect done');
-  return report(req.leak, 'video', 'blind', r, { seconds: frames / fps });
+  const results = detectors.map((d) => d.result());
+  const out = report(req.leak, 'video', 'blind', req.keys, results, { seconds: frames / fps });
+  req.log?.info({ leak: req.leak, frames, found: out.found, keyId: out.keyId, keys: req.keys.length, pilotZ: out.native.pilotZ }, 'detect done');
+  return out;
 }
 
 interface Still {
@@ -230,12 +252,17 @@ export async function detectInStill(req: DetectRequest & { original: string }): 
     original = await decodeOneFrame(req.original, ow, oh, from > 0 ? ['-ss', String(from)] : [], [`select=eq(n\\,${n})`], req.signal);
     req.log?.info({ time: match.time, score: match.score }, 'original frame matched');
   }
-  const r = detectWithOriginal({
-    key: req.key,
-    leak: { plane: leak.plane, width: leak.width, height: leak.height, bitDepth: 8 },
-    original: { plane: original.plane, width: original.width, height: original.height, bitDepth: 8 },
-  });
-  return report(req.leak, 'image', 'with-original', r, originalTime !== undefined ? { originalTime } : {});
+  const results: DetectionResult[] = [];
+  for (const k of req.keys) {
+    const r = detectWithOriginal({
+      key: k.key,
+      leak: { plane: leak.plane, width: leak.width, height: leak.height, bitDepth: 8 },
+      original: { plane: original.plane, width: original.width, height: original.height, bitDepth: 8 },
+    });
+    results.push(r);
+    if (r.found) break; // keys are in likelihood order; the rest need not be tried
+  }
+  return report(req.leak, 'image', 'with-original', req.keys.slice(0, results.length), results, originalTime !== undefined ? { originalTime } : {});
 }
 
 /** A still needs --original; a video is searched blind. */
@@ -247,16 +274,15 @@ export async function detectLeak(req: DetectRequest): Promise<DetectReport> {
   return detectInVideo(req);
 }
 
-export interface DetectCommandInput {
-  leak: string;
-  original?: string;
-  catalogDir?: string;
+export interface DetectCommandInput extends DetectPayload {
+  /** Offline mode, only when asked for: recipients from this catalog folder, no database at all. */
+  offlineCatalogDir?: string;
 }
 
 export interface DetectCommandDeps {
   env: Record<string, string | undefined>;
   cwd: string;
-  /** The database, when one is configured: allocations there are the record of who got which ID. */
+  /** The database: the record of who got which ID and of every copy made. Required unless offline. */
   pool?: () => Promise<pg.Pool>;
   signal?: AbortSignal;
   onProgress?: DetectRequest['onProgress'];
@@ -265,33 +291,63 @@ export interface DetectCommandDeps {
 
 export interface DetectOutcome extends DetectReport {
   recipient?: RecipientMatch;
+  /** The ledger's record of this copy: the very file if the leak is unaltered, else the newest copy with this ID and key. */
+  copy?: LedgerEntry;
+  /** Ids of keys the ledger says copies of this leak (or of its original) were made with, missing from the keyring. */
+  missingKeyIds: string[];
+  /** Where the recipient was looked up: the database, or (offline mode) a catalog folder. */
+  lookup: { source: 'database' } | { source: 'catalog'; dir: string };
 }
 
-/** ID → recipient: the database first (if configured and reachable), else the catalog directory. */
-export async function lookupRecipient(watermarkId: number, catalogDir: string, pool?: () => Promise<pg.Pool>, log?: Logger): Promise<RecipientMatch | undefined> {
-  if (pool) {
-    try {
-      const match = await lookupInDatabase(await pool(), watermarkId);
-      if (match) return match;
-    } catch (error) {
-      log?.warn({ err: error }, 'database lookup failed; trying the catalog');
-    }
+async function withDatabase<T>(work: () => Promise<T>, doing: string): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof VigilError) throw error;
+    throw new VigilError('DATABASE_UNAVAILABLE', `could not ${doing}: ${(error as Error).message}`, { cause: error });
   }
-  const exists = await fs.stat(catalogDir).then((s) => s.isDirectory(), () => false);
-  if (!exists) return undefined;
-  // Lookups use whatever recipients parse, even if other documents have errors.
-  const { catalog } = await loadCatalogDir(catalogDir);
-  return lookupInCatalog(catalog, watermarkId);
 }
 
+/** Keys of the ledger's candidate copies first (in the order given), then the rest of the keyring. */
+export function orderKeys<K extends DetectionKey>(keyring: readonly K[], candidateKeyIds: readonly string[]): { keys: K[]; missing: string[] } {
+  const first = [...new Set(candidateKeyIds)];
+  const keys = [...first.flatMap((id) => keyring.filter((k) => k.id === id)), ...keyring.filter((k) => !first.includes(k.id))];
+  return { keys, missing: first.filter((id) => !keyring.some((k) => k.id === id)) };
+}
+
+/**
+ * Reads the mark with every key of the keyring (the keys of copies the ledger knows for this very
+ * file, or for its original, first) and names the recipient from the database. A database that
+ * cannot be reached is DATABASE_UNAVAILABLE: detect never guesses from catalog files unless
+ * offline mode (`offlineCatalogDir`) was asked for.
+ */
 export async function runDetectCommand(cmd: DetectCommandInput, deps: DetectCommandDeps): Promise<DetectOutcome> {
   const at = (p: string): string => path.resolve(deps.cwd, p);
   const leak = at(cmd.leak);
   const original = cmd.original ? at(cmd.original) : undefined;
   if (isImagePath(leak) && !original) throw new VigilError('ORIGINAL_REQUIRED', `${cmd.leak} is a still image; pass --original with the video or image it was taken from`);
-  const key = await loadWatermarkKey(deps.env);
-  const report = await detectLeak({ leak, original, key, signal: deps.signal, onProgress: deps.onProgress, log: deps.log });
-  if (!report.found || report.watermarkId === undefined) return report;
-  const recipient = await lookupRecipient(report.watermarkId, at(cmd.catalogDir ?? 'catalog'), deps.pool, deps.log);
-  return { ...report, ...(recipient ? { recipient } : {}) };
+  const keyring = await loadKeyring(deps.env);
+  if (cmd.offlineCatalogDir !== undefined) {
+    const dir = at(cmd.offlineCatalogDir);
+    const exists = await fs.stat(dir).then((s) => s.isDirectory(), () => false);
+    if (!exists) throw new VigilError('CATALOG_NOT_FOUND', `--catalog ${cmd.offlineCatalogDir}: ${dir} is not a directory`);
+    const report = await detectLeak({ leak, original, keys: keyring.keys, signal: deps.signal, onProgress: deps.onProgress, log: deps.log });
+    // Lookups use whatever recipients parse, even if other documents have errors.
+    const recipient = report.found && report.watermarkId !== undefined ? lookupInCatalog((await loadCatalogDir(dir)).catalog, report.watermarkId) : undefined;
+    return { ...report, ...(recipient ? { recipient } : {}), missingKeyIds: [], lookup: { source: 'catalog', dir } };
+  }
+  if (!deps.pool) throw new VigilError('DATABASE_UNAVAILABLE', 'detection needs the database (the record of allocations and copies); none is configured here');
+  const pool = await withDatabase(deps.pool, 'open the database');
+  const hashes = await Promise.all([leak, ...(original ? [original] : [])].map((f) => sha256File(f, deps.signal).catch(() => undefined)));
+  const candidates = await withDatabase(() => ledgerEntriesBySha256(pool, hashes.filter((h): h is string => h !== undefined)), 'read the embed ledger');
+  const { keys, missing } = orderKeys(keyring.keys, candidates.map((c) => c.keyId));
+  if (missing.length > 0) deps.log?.warn({ missing }, 'the ledger names keys that are not in the keyring');
+  const report = await detectLeak({ leak, original, keys, signal: deps.signal, onProgress: deps.onProgress, log: deps.log });
+  const base = { ...report, missingKeyIds: missing, lookup: { source: 'database' as const } };
+  if (!report.found || report.watermarkId === undefined) return base;
+  const id = report.watermarkId;
+  const [recipient, copies] = await withDatabase(() => Promise.all([lookupInDatabase(pool, id), ledgerEntriesForWatermark(pool, id)]), `look up watermark ID ${id}`);
+  const exact = copies.find((c) => c.outputSha256 === hashes[0]);
+  const copy = exact ?? copies.find((c) => c.keyId === report.keyId);
+  return { ...base, ...(recipient ? { recipient } : {}), ...(copy ? { copy } : {}) };
 }

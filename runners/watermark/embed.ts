@@ -5,15 +5,20 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { VigilError } from '../../core/errors.js';
+import type pg from 'pg';
+import { recordEmbeddedCopies, type EmbeddedCopy } from '../../core/db/embed-ledger.js';
+import { isVigilError, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { Catalog } from '../../core/catalog/catalog.js';
-import { encoderSettings, rawLayout, type Preset } from '../media/codecs.js';
+import type { EmbedPayload } from '../../core/queues.js';
+import { encoderSettings, PRESETS, rawLayout, type Preset } from '../media/codecs.js';
+import { removeDeadRunLeftovers } from '../media/leftovers.js';
 import { overlayPlan, type VisibleSettings } from '../media/overlay.js';
 import { checkWritableDir, runEmbedPipeline, type Progress } from '../media/pipeline.js';
 import { checkEmbeddable, checkExtensions, probeMedia, runFfprobe, type VideoStreamInfo } from '../media/probe.js';
-import { loadWatermarkKey } from './keys.js';
-import { loadCatalogForLookup, resolveRecipients, type ResolvedRecipient } from './recipients.js';
+import { sha256File } from '../media/sha256.js';
+import { lastAppliedCommit, loadAppliedEmbedJob } from './embed-job.js';
+import { loadEmbeddingKey } from './keys.js';
+import { resolveRecipients, type EmbedRecipient, type NamedRecipient, type ResolvedRecipient } from './recipients.js';
 
 export const DEFAULT_OUTPUT_PATTERN = '{basename}.{recipient}.{watermarkId}.{ext}';
 /** Shorter inputs cannot carry a reliable mark (and `vigil embed` refuses them). */
@@ -24,7 +29,7 @@ export function expandPattern(pattern: string, values: { basename: string; recip
 }
 
 /** Every output path, checked: same extension as the input, one distinct file per recipient. */
-export function outputPaths(input: string, recipients: readonly ResolvedRecipient[], outDir: string, pattern = DEFAULT_OUTPUT_PATTERN): string[] {
+export function outputPaths(input: string, recipients: readonly EmbedRecipient[], outDir: string, pattern = DEFAULT_OUTPUT_PATTERN): string[] {
   const ext = path.extname(input);
   const basename = path.basename(input, ext);
   const outputs = recipients.map((r) => path.resolve(outDir, expandPattern(pattern, { basename, recipient: r.name, watermarkId: r.watermarkId, ext: ext.replace(/^\./, '') })));
@@ -60,9 +65,9 @@ export async function imageSize(file: string): Promise<{ width: number; height: 
   }
 }
 
-export interface EmbedRequest {
+export interface EmbedRequest<R extends EmbedRecipient = EmbedRecipient> {
   input: string;
-  recipients: ResolvedRecipient[];
+  recipients: R[];
   outDir: string;
   outputPattern?: string;
   visible?: VisibleSettings;
@@ -75,24 +80,26 @@ export interface EmbedRequest {
   maxParallel?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress & { batch: number; batches: number }) => void;
+  /** Called with each decode's outputs once they are complete and in place (the ledger is written here). */
+  onCopiesDone?: (outputs: EmbedOutput<R>[]) => Promise<void>;
   log?: Logger;
 }
 
-export interface EmbedOutput {
-  recipient: ResolvedRecipient;
+export interface EmbedOutput<R extends EmbedRecipient = EmbedRecipient> {
+  recipient: R;
   output: string;
 }
 
-export interface EmbedSummary {
+export interface EmbedSummary<R extends EmbedRecipient = EmbedRecipient> {
   input: string;
-  outputs: EmbedOutput[];
+  outputs: EmbedOutput<R>[];
   frames: number;
   elapsedMs: number;
   /** How many decodes ran (1 when every encoder fitted in memory at once). */
   batches: number;
 }
 
-export async function embedForRecipients(req: EmbedRequest): Promise<EmbedSummary> {
+export async function embedForRecipients<R extends EmbedRecipient>(req: EmbedRequest<R>): Promise<EmbedSummary<R>> {
   if (req.recipients.length === 0) throw new VigilError('USAGE', 'no recipients: give --recipient NAME or --id N');
   const input = path.resolve(req.input);
   const outputs = outputPaths(input, req.recipients, req.outDir, req.outputPattern);
@@ -100,10 +107,13 @@ export async function embedForRecipients(req: EmbedRequest): Promise<EmbedSummar
   const video = checkEmbeddable(info, { minDuration: req.minDuration ?? MIN_INPUT_SECONDS });
   const ext = checkExtensions(input, outputs[0]!);
   await checkWritableDir(req.outDir);
-  for (const dir of new Set(outputs.map((o) => path.dirname(o)))) {
+  const dirs = new Set(outputs.map((o) => path.dirname(o)));
+  for (const dir of dirs) {
     await fs.mkdir(dir, { recursive: true }).catch(() => undefined);
     await checkWritableDir(dir);
   }
+  // A run killed with -9 could not clean up: its partial outputs and pipe folder go now.
+  await removeDeadRunLeftovers(dirs, req.log);
   let overlay: { image: string; filter: string } | undefined;
   if (req.visible) {
     const image = path.resolve(req.visible.image);
@@ -129,66 +139,113 @@ export async function embedForRecipients(req: EmbedRequest): Promise<EmbedSummar
     });
     frames = result.frames;
     req.log?.info({ outputs: result.outputs, frames: result.frames, ms: result.elapsedMs }, 'embed batch done');
+    await req.onCopiesDone?.(batch.map((t) => ({ recipient: t.recipient, output: t.output })));
   }
   return { input, outputs: targets.map((t) => ({ recipient: t.recipient, output: t.output })), frames, elapsedMs: Date.now() - started, batches };
 }
 
-/** What `vigil embed` and an embed job take: the same fields, so both run the same code. */
-export interface EmbedCommandInput {
-  input?: string;
-  /** Recipient names or catalog ids. */
-  recipients?: string[];
-  /** Raw watermark IDs. */
-  ids?: number[];
-  /** An EmbedJob id from the catalog. */
-  job?: string;
-  catalogDir?: string;
-  outDir?: string;
-  output?: string;
+/** What `vigil embed` and an embed job take: the queue payload's fields (checked here), plus the CLI's visible-watermark flags. */
+export interface EmbedCommandInput extends EmbedPayload {
   visible?: VisibleSettings;
-  preset?: Preset;
 }
 
 export interface EmbedCommandDeps {
   env: Record<string, string | undefined>;
   /** Paths are relative to this. */
   cwd: string;
+  /** The database: allocations are resolved there and every copy is recorded in its embed ledger. */
+  pool: () => Promise<pg.Pool>;
+  /** Where the database is, for messages. */
+  database?: string;
+  /** Who makes the copies, for the ledger and the audit log: `cli:USER` or `worker`. */
+  actor: string;
+  /** The BullMQ job, when a worker runs it. */
+  queueJobId?: string;
   signal?: AbortSignal;
   onProgress?: EmbedRequest['onProgress'];
   log?: Logger;
   maxParallel?: number;
 }
 
-async function catalogIfAny(dir: string, required: boolean): Promise<Catalog | undefined> {
-  const exists = await fs.stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!exists && !required) return undefined;
-  return loadCatalogForLookup(dir);
+export function checkPreset(preset: string | undefined, where: string): Preset | undefined {
+  if (preset !== undefined && !(PRESETS as readonly string[]).includes(preset)) {
+    throw new VigilError('USAGE', `${where}: preset must be one of ${PRESETS.join(', ')}, not ${JSON.stringify(preset)}`);
+  }
+  return preset as Preset | undefined;
 }
 
-export async function runEmbedCommand(cmd: EmbedCommandInput, deps: EmbedCommandDeps): Promise<EmbedSummary> {
+/**
+ * Resolves the recipients through the database, embeds with the active key, and records every
+ * finished copy in the embed ledger. If the ledger cannot be written, the copies it was to record
+ * are deleted: no copy may exist that the record does not know of.
+ */
+export async function runEmbedCommand(cmd: EmbedCommandInput, deps: EmbedCommandDeps): Promise<EmbedSummary<ResolvedRecipient>> {
   const at = (p: string): string => path.resolve(deps.cwd, p);
-  const catalogDir = at(cmd.catalogDir ?? 'catalog');
-  const names = [...(cmd.recipients ?? [])];
+  const database = deps.database ?? 'the database';
+  const names: NamedRecipient[] = (cmd.recipients ?? []).map((name) => ({ name, where: '--recipient' }));
   let input = cmd.input;
   let output = cmd.output;
   let visible = cmd.visible;
-  if (cmd.job) {
-    const catalog = await loadCatalogForLookup(catalogDir);
-    const job = catalog.byKind.EmbedJob.get(cmd.job);
-    if (!job) throw new VigilError('USAGE', `no EmbedJob ${JSON.stringify(cmd.job)} in the catalog at ${catalogDir}`);
-    input ??= job.spec.input;
-    output ??= job.spec.output;
-    visible ??= job.spec.visible;
-    names.push(...job.spec.recipients);
+  const preset = checkPreset(cmd.preset, 'vigil embed');
+  const ids = cmd.ids ?? [];
+  if (!cmd.job && !input) throw new VigilError('USAGE', 'vigil embed: give an INPUT file (or --job ID)');
+  if (!cmd.job && names.length === 0 && ids.length === 0) throw new VigilError('USAGE', 'vigil embed: give at least one --recipient NAME or --id N');
+  const key = await loadEmbeddingKey(deps.env);
+  const pool = await deps.pool();
+  let commit: string | null;
+  let embedJobId: string | undefined;
+  try {
+    if (cmd.job) {
+      const job = await loadAppliedEmbedJob(pool, cmd.job, database);
+      embedJobId = job.id;
+      commit = job.commit;
+      input ??= job.spec.input;
+      output ??= job.spec.output;
+      visible ??= job.spec.visible;
+      names.push(...job.spec.recipients.map((name, i) => ({ name, where: `EmbedJob/${job.id} recipients[${i}]` })));
+    } else {
+      commit = await lastAppliedCommit(pool);
+    }
+  } catch (error) {
+    throw databaseError(error, database, 'read the applied catalog');
   }
   if (!input) throw new VigilError('USAGE', 'vigil embed: give an INPUT file (or --job ID)');
-  if (names.length === 0 && (cmd.ids ?? []).length === 0) throw new VigilError('USAGE', 'vigil embed: give at least one --recipient NAME or --id N');
-  const catalog = await catalogIfAny(catalogDir, names.length > 0);
-  const recipients = resolveRecipients(catalog, names, cmd.ids ?? []);
-  const key = await loadWatermarkKey(deps.env);
+  const recipients = await resolveRecipients(pool, names, ids, { unallocatedLab: cmd.unallocatedLab === true, database })
+    .catch((error: unknown) => { throw databaseError(error, database, 'look up the watermark allocations'); });
+  const inputPath = at(input);
+  // Hashed while the first decode runs; a failure surfaces when the first copy is recorded.
+  const inputSha = sha256File(inputPath, deps.signal);
+  inputSha.catch(() => undefined);
+  const record = async (outputs: EmbedOutput<ResolvedRecipient>[]): Promise<void> => {
+    try {
+      const inputSha256 = await inputSha;
+      const copies: EmbeddedCopy[] = [];
+      for (const o of outputs) {
+        copies.push({
+          watermarkId: o.recipient.watermarkId,
+          ...(o.recipient.allocated ? { recipient: { id: o.recipient.recipientId, name: o.recipient.name } } : {}),
+          keyId: key.id, keyFingerprint: key.fingerprint, inputPath, inputSha256, outputPath: o.output, outputSha256: await sha256File(o.output, deps.signal),
+          ...(embedJobId ? { embedJobId } : {}), ...(deps.queueJobId ? { queueJobId: deps.queueJobId } : {}), ...(commit ? { catalogCommit: commit } : {}),
+        });
+      }
+      const ledgerIds = await recordEmbeddedCopies(pool, deps.actor, copies);
+      deps.log?.info({ ledgerIds, outputs: outputs.map((o) => o.output) }, 'copies recorded in the embed ledger');
+    } catch (error) {
+      await Promise.all(outputs.map((o) => fs.rm(o.output, { force: true })));
+      deps.log?.error({ err: error, outputs: outputs.map((o) => o.output) }, 'copies removed: they could not be recorded');
+      if (deps.signal?.aborted) throw new VigilError('INTERRUPTED', 'stopped while recording the copies; the unrecorded outputs were removed');
+      throw databaseError(error, database, `record ${outputs.length} cop${outputs.length === 1 ? 'y' : 'ies'} in the embed ledger (they were removed, so no copy exists without a record)`);
+    }
+  };
   return embedForRecipients({
-    input: at(input), recipients, outDir: at(cmd.outDir ?? '.'), outputPattern: output,
+    input: inputPath, recipients, outDir: at(cmd.outDir ?? '.'), outputPattern: output,
     visible: visible ? { ...visible, image: at(visible.image) } : undefined,
-    key, preset: cmd.preset, signal: deps.signal, onProgress: deps.onProgress, log: deps.log, maxParallel: deps.maxParallel,
+    key: key.key, preset, signal: deps.signal, onProgress: deps.onProgress, onCopiesDone: record, log: deps.log, maxParallel: deps.maxParallel,
   });
+}
+
+/** A failed query as a person should read it; a VigilError (a refusal) passes unchanged. */
+function databaseError(error: unknown, database: string, doing: string): unknown {
+  if (isVigilError(error)) return error;
+  return new VigilError('DATABASE_UNAVAILABLE', `could not ${doing} in ${database}: ${(error as Error).message}`, { cause: error });
 }

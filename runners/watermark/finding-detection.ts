@@ -74,7 +74,7 @@ export async function detectFinding(deps: FindingDetectionDeps, findingId: numbe
     await setStatus(deps, findingId, 'Detecting', `detecting in ${bytes} bytes`);
     const outcome = await runDetectCommand({ leak: file }, { env: deps.env, cwd: deps.cwd, pool: async () => deps.pool, ...(deps.signal ? { signal: deps.signal } : {}), log: deps.log });
     const detection = {
-      found: outcome.found, watermarkId: outcome.watermarkId ?? null, recipient: outcome.recipient ?? null,
+      found: outcome.found, watermarkId: outcome.watermarkId ?? null, recipient: outcome.recipient ?? null, keyId: outcome.keyId ?? null, ledgerId: outcome.copy?.id ?? null,
       confidence: outcome.confidence, falseAlarmProbability: outcome.falseAlarmProbability, markedFraction: outcome.markedFraction, at: new Date().toISOString(),
     };
     const reason = outcome.found

@@ -1,21 +1,22 @@
 /**
- * Who a watermark ID belongs to, both ways: recipients named on a command line (or in an EmbedJob)
- * → IDs from the catalog, and an ID found in a leak → the recipient, from the database's
- * permanent allocations or, without a database, from the catalog.
+ * Who a watermark ID belongs to, both ways, from the database's permanent allocations (the
+ * reconciler writes them on apply): recipients named for an embed → their IDs, and an ID found in
+ * a leak → its recipient. Catalog files are read only when `vigil detect --catalog DIR` asks for
+ * an offline lookup.
  */
 import type pg from 'pg';
 import { VigilError } from '../../core/errors.js';
 import type { Catalog } from '../../core/catalog/catalog.js';
-import { loadCatalogDir } from '../../core/catalog/load.js';
-import { formatDiagnostic, hasErrors } from '../../core/catalog/diagnostics.js';
 
-export interface ResolvedRecipient {
-  /** Used in output file names: the recipient's name, or `id<N>` for a raw ID. */
+/** What the media pipeline needs to mark one copy and name its file. */
+export interface EmbedRecipient {
+  /** Used in output file names: the recipient's name, or `id<N>` for an unallocated lab ID. */
   name: string;
   watermarkId: number;
-  /** The catalog id (metadata.id), when known. */
-  recipientId?: string;
 }
+
+/** A recipient an embed is for: allocated in the database, or an explicitly unallocated lab ID. */
+export type ResolvedRecipient = EmbedRecipient & ({ allocated: true; recipientId: string } | { allocated: false });
 
 export interface RecipientMatch {
   watermarkId: number;
@@ -35,36 +36,61 @@ export function parseWatermarkId(value: string): number {
   return n;
 }
 
-/** Loads a catalog for lookups; a catalog with errors is refused, as `vigil apply` would refuse it. */
-export async function loadCatalogForLookup(dir: string): Promise<Catalog> {
-  const loaded = await loadCatalogDir(dir);
-  if (hasErrors(loaded.diagnostics)) {
-    const first = loaded.diagnostics.filter((d) => d.severity === 'error').slice(0, 3).map((d) => formatDiagnostic(d, dir));
-    throw new VigilError('CATALOG_INVALID', `the catalog at ${dir} has errors:\n${first.join('\n')}`);
-  }
-  return loaded.catalog;
+/** A name to resolve and where it was given, so a refusal can point at it. */
+export interface NamedRecipient {
+  name: string;
+  /** e.g. `--recipient` or `EmbedJob/screeners recipients[2]`. */
+  where: string;
+}
+
+export interface ResolveOptions {
+  /** Raw IDs with no allocation are taken (as unallocated lab copies) only when this is set. */
+  unallocatedLab: boolean;
+  /** Where the allocations live, for messages. */
+  database: string;
+}
+
+interface AllocationRow {
+  watermark_id: number;
+  recipient_id: string;
+  recipient_name: string;
+  retired: boolean;
 }
 
 /**
- * Names (catalog id or recipient name, any case) and raw IDs → recipients. A retired or unknown
- * name is an error (RECIPIENT_UNKNOWN): a copy must never carry an ID nobody answers for. A raw ID
- * is taken as given, named after its catalog recipient when there is one.
+ * Names (catalog id or recipient name, any case) and raw IDs → recipients, through
+ * `watermark_allocations`. A name with no allocation, or only a retired one, is RECIPIENT_UNKNOWN;
+ * a raw ID that belongs to a retired recipient likewise; a raw ID with no allocation is
+ * RECIPIENT_UNALLOCATED unless the lab flag allows it. A copy must never carry an ID nobody
+ * answers for without saying so.
  */
-export function resolveRecipients(catalog: Catalog | undefined, names: readonly string[], ids: readonly number[]): ResolvedRecipient[] {
-  const recipients = catalog ? [...catalog.byKind.Recipient.values()] : [];
+export async function resolveRecipients(pool: Pick<pg.Pool, 'query'>, names: readonly NamedRecipient[], ids: readonly number[], options: ResolveOptions): Promise<ResolvedRecipient[]> {
+  const { rows } = await pool.query<AllocationRow>(
+    `select watermark_id, recipient_id, recipient_name, retired_at is not null as retired from watermark_allocations
+     where lower(recipient_id) = any($1) or lower(recipient_name) = any($1) or watermark_id = any($2::bigint[])`,
+    [names.map((n) => n.name.trim().toLowerCase()), ids],
+  );
   const out: ResolvedRecipient[] = [];
-  for (const name of names) {
-    if (!catalog) throw new VigilError('RECIPIENT_UNKNOWN', `recipient ${JSON.stringify(name)} cannot be looked up without a catalog (give --catalog DIR or a raw --id)`);
+  for (const { name, where } of names) {
     const wanted = name.trim().toLowerCase();
-    const doc = recipients.find((r) => r.metadata.id.toLowerCase() === wanted || r.spec.name.toLowerCase() === wanted);
-    if (!doc) throw new VigilError('RECIPIENT_UNKNOWN', `no recipient ${JSON.stringify(name)} in the catalog`);
-    if (doc.spec.retired) throw new VigilError('RECIPIENT_UNKNOWN', `recipient ${doc.spec.name} (watermark ID ${doc.spec.watermarkId}) is retired`);
-    out.push({ name: doc.spec.name, watermarkId: doc.spec.watermarkId, recipientId: doc.metadata.id });
+    const matches = rows.filter((r) => r.recipient_id.toLowerCase() === wanted || r.recipient_name.toLowerCase() === wanted);
+    const row = matches.find((r) => !r.retired) ?? matches[0];
+    if (!row) {
+      throw new VigilError('RECIPIENT_UNKNOWN', `${where} ${JSON.stringify(name)}: no recipient of that name or id has a watermark ID allocated in ${options.database}`);
+    }
+    if (row.retired) throw new VigilError('RECIPIENT_UNKNOWN', `${where} ${JSON.stringify(name)}: recipient ${row.recipient_name} (watermark ID ${row.watermark_id}) is retired`);
+    out.push({ name: row.recipient_name, watermarkId: row.watermark_id, allocated: true, recipientId: row.recipient_id });
   }
   for (const id of ids) {
-    const doc = recipients.find((r) => r.spec.watermarkId === id);
-    if (doc?.spec.retired) throw new VigilError('RECIPIENT_UNKNOWN', `watermark ID ${id} belongs to retired recipient ${doc.spec.name}`);
-    out.push(doc ? { name: doc.spec.name, watermarkId: id, recipientId: doc.metadata.id } : { name: `id${id}`, watermarkId: id });
+    const row = rows.find((r) => r.watermark_id === id);
+    if (row?.retired) throw new VigilError('RECIPIENT_UNKNOWN', `--id ${id}: watermark ID ${id} belongs to retired recipient ${row.recipient_name}`);
+    if (row) {
+      out.push({ name: row.recipient_name, watermarkId: id, allocated: true, recipientId: row.recipient_id });
+    } else if (options.unallocatedLab) {
+      out.push({ name: `id${id}`, watermarkId: id, allocated: false });
+    } else {
+      throw new VigilError('RECIPIENT_UNALLOCATED', `--id ${id}: watermark ID ${id} is not allocated to any recipient in ${options.database}`);
+    }
   }
   const seen = new Set<number>();
   return out.filter((r) => (seen.has(r.watermarkId) ? false : (seen.add(r.watermarkId), true)));
@@ -79,7 +105,7 @@ export function lookupInCatalog(catalog: Catalog, watermarkId: number): Recipien
   return undefined;
 }
 
-export async function lookupInDatabase(pool: pg.Pool, watermarkId: number): Promise<RecipientMatch | undefined> {
+export async function lookupInDatabase(pool: Pick<pg.Pool, 'query'>, watermarkId: number): Promise<RecipientMatch | undefined> {
   const { rows } = await pool.query<{ recipient_id: string; recipient_name: string; retired_at: Date | null }>(
     'select recipient_id, recipient_name, retired_at from watermark_allocations where watermark_id = $1',
     [watermarkId],

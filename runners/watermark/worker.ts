@@ -10,18 +10,18 @@ import type pg from 'pg';
 import { bullConnection } from '../../core/bullmq.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import { QUEUES, type FindingDetectionPayload } from '../../core/queues.js';
+import { QUEUES, type DetectPayload, type EmbedPayload, type FindingDetectionPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
-import { runDetectCommand, type DetectCommandInput, type DetectOutcome } from './detect.js';
-import { runEmbedCommand, type EmbedCommandInput } from './embed.js';
+import { removeDeadRunLeftovers } from '../media/leftovers.js';
+import { runDetectCommand, type DetectOutcome } from './detect.js';
+import { runEmbedCommand } from './embed.js';
 import { detectFinding, type FindingDetectionResult } from './finding-detection.js';
 
-export type EmbedJobPayload = EmbedCommandInput;
 /** A leak file (as `vigil detect` takes it), or a finding whose leaked copy is downloaded first. */
-export type DetectJobPayload = DetectCommandInput | FindingDetectionPayload;
+export type DetectJobPayload = DetectPayload | FindingDetectionPayload;
 
 export interface EmbedJobResult {
-  outputs: { output: string; recipient: string; watermarkId: number }[];
+  outputs: { output: string; recipient: string; watermarkId: number; allocated: boolean }[];
   frames: number;
   elapsedMs: number;
 }
@@ -35,6 +35,7 @@ export interface WatermarkWorkerDeps {
   env: Record<string, string | undefined>;
   /** Relative paths in payloads are resolved against this. */
   cwd: string;
+  /** The database: embed resolves allocations and writes the ledger there; detect looks up recipients. */
   pool?: () => Promise<pg.Pool>;
   /** How often a running job checks for cancellation (ms). */
   cancelPollMs?: number;
@@ -118,12 +119,19 @@ function startWorker<P, R>(queue: WatermarkQueue, deps: WatermarkWorkerDeps, wor
   return worker;
 }
 
-export function startEmbedWorker(deps: WatermarkWorkerDeps): Worker<EmbedJobPayload, EmbedJobResult> {
-  return startWorker<EmbedJobPayload, EmbedJobResult>(QUEUES.embed, deps, async (job, signal) => {
+export function startEmbedWorker(deps: WatermarkWorkerDeps): Worker<EmbedPayload, EmbedJobResult> {
+  // Leftovers of a worker that was killed mid-job (its pipe folder) go at start; partial outputs
+  // go when a job next writes to their folder.
+  void removeDeadRunLeftovers([], deps.log).catch(() => undefined);
+  return startWorker<EmbedPayload, EmbedJobResult>(QUEUES.embed, deps, async (job, signal) => {
     const log = deps.log.child({ queue: QUEUES.embed, job: job.id });
-    const summary = await runEmbedCommand(job.data, { env: deps.env, cwd: deps.cwd, signal, log, onProgress: progressReporter(job) });
+    if (!deps.pool) throw new Error('the embed worker needs the database');
+    const summary = await runEmbedCommand(
+      { job: job.data.job, input: job.data.input, recipients: job.data.recipients, ids: job.data.ids, outDir: job.data.outDir, output: job.data.output, unallocatedLab: job.data.unallocatedLab, preset: job.data.preset },
+      { env: deps.env, cwd: deps.cwd, pool: deps.pool, actor: 'worker', queueJobId: job.id, signal, log, onProgress: progressReporter(job) },
+    );
     return {
-      outputs: summary.outputs.map((o) => ({ output: o.output, recipient: o.recipient.name, watermarkId: o.recipient.watermarkId })),
+      outputs: summary.outputs.map((o) => ({ output: o.output, recipient: o.recipient.name, watermarkId: o.recipient.watermarkId, allocated: o.recipient.allocated })),
       frames: summary.frames,
       elapsedMs: summary.elapsedMs,
     };
@@ -137,7 +145,7 @@ export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPa
       if (!deps.pool) throw new Error('detection on a finding needs the database');
       return detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, job.data.findingId);
     }
-    const { native: _native, ...outcome } = await runDetectCommand(job.data, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
+    const { native: _native, ...outcome } = await runDetectCommand({ leak: job.data.leak, ...(job.data.original ? { original: job.data.original } : {}) }, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
     return outcome;
   });
 }

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { main } from '../../cli/main.js';
 
 export interface CliRun {
@@ -39,22 +40,38 @@ export function runCli(args: string[], env: Record<string, string>, cwd: string,
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** tsx by absolute path: a child may run in a folder with no node_modules of its own. */
+const TSX = path.join(ROOT, 'node_modules/tsx/dist/loader.mjs');
+
+export interface SpawnedCli {
+  child: ChildProcess;
+  /** Output so far. */
+  stdout(): string;
+  stderr(): string;
+  done: Promise<CliRun>;
+}
+
+/** Starts `vigil ARGS` as a separate process, for tests that must signal or kill it. */
+export function startCliProcess(args: string[], env: Record<string, string>, cwd: string, timeoutMs = 60_000): SpawnedCli {
+  const child = spawn(process.execPath, ['--import', pathToFileURL(TSX).href, path.join(ROOT, 'cli/run.ts'), ...args], {
+    cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', VIGIL_LOG_LEVEL: 'warn', NODE_OPTIONS: '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<CliRun>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr });
+    });
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, done };
+}
 
 /** Runs `vigil ARGS` as a separate process, as a person at a terminal would. */
 export function spawnCli(args: string[], env: Record<string, string>, cwd: string, timeoutMs = 60_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/run.ts'), ...args], {
-      cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', VIGIL_LOG_LEVEL: 'warn', NODE_OPTIONS: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return startCliProcess(args, env, cwd, timeoutMs).done;
 }

@@ -9,6 +9,7 @@ import { runEmbedPipeline } from '../../../runners/media/pipeline.js';
 import { checkEmbeddable, checkExtensions, probeMedia } from '../../../runners/media/probe.js';
 import { detectInVideo } from '../../../runners/watermark/detect.js';
 import { embedForRecipients } from '../../../runners/watermark/embed.js';
+import { watermarkKey } from '../../../runners/watermark/keys.js';
 import { ffmpeg, ffprobeJson, makeClip, type ClipKind } from './clips.js';
 
 const execFileP = promisify(execFile);
@@ -66,10 +67,10 @@ describe('embed pipeline, one container at a time', () => {
       expect(after.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe(c.audio);
       expect(Number(after.format?.duration)).toBeCloseTo(Number(before.format?.duration), 0);
       expect(await leftovers(sub)).toEqual([]);
-      const found = await detectInVideo({ leak: out, key: KEY });
+      const found = await detectInVideo({ leak: out, keys: [watermarkKey(KEY, 'test')] });
       expect(found.found).toBe(true);
       expect(found.watermarkId).toBe(4242);
-      const second = await detectInVideo({ leak: summary.outputs[1]!.output, key: KEY });
+      const second = await detectInVideo({ leak: summary.outputs[1]!.output, keys: [watermarkKey(KEY, 'test')] });
       expect(second.watermarkId).toBe(31337);
     });
   }
@@ -107,7 +108,7 @@ describe('embed pipeline, one container at a time', () => {
     expect(side.find((s) => /Content light level/.test(String(s.side_data_type)))).toMatchObject({ max_content: 1000, max_average: 400 });
     const info = await probeMedia(out);
     expect(info.video?.bitDepth).toBe(10);
-    const found = await detectInVideo({ leak: out, key: KEY });
+    const found = await detectInVideo({ leak: out, keys: [watermarkKey(KEY, 'test')] });
     expect(found.watermarkId).toBe(777);
   });
 
@@ -137,7 +138,7 @@ describe('embed pipeline, one container at a time', () => {
     expect(await br(1.5)).toBeLessThan(200);
     expect(await tl(2.5)).toBeLessThan(200);
     expect(await br(2.5)).toBeGreaterThan(220);
-    expect((await detectInVideo({ leak: out, key: KEY })).watermarkId).toBe(9);
+    expect((await detectInVideo({ leak: out, keys: [watermarkKey(KEY, 'test')] })).watermarkId).toBe(9);
   });
 });
 

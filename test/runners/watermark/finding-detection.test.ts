@@ -33,7 +33,7 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-finding-detect-'));
   const clean = await makeLongClip(dir);
   await fs.mkdir(path.join(dir, 'out'));
-  const summary = await runEmbedCommand({ input: clean, ids: [4242], outDir: 'out' }, { env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir });
+  const summary = await runEmbedCommand({ input: clean, ids: [4242], outDir: 'out', unallocatedLab: true }, { env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir, pool: async () => services.db.pool, actor: 'test' });
   server = await startFixtureServer();
   server.route('leaks.example', '/media/leak.mp4', { type: 'video/mp4', body: await fs.readFile(summary.outputs[0]!.output) });
   server.route('leaks.example', '/media/clean.mp4', { type: 'video/mp4', body: await fs.readFile(clean) });
@@ -56,7 +56,7 @@ describe('watermark detection on a finding', () => {
     expect(result).toMatchObject({ findingId: id, status: 'Completed', found: true, watermarkId: 4242 });
     const row = await services.db.pool.query('select detection_status, evidence from findings where id = $1', [id]);
     expect(row.rows[0].detection_status).toBe('Completed');
-    expect(row.rows[0].evidence.detection).toMatchObject({ found: true, watermarkId: 4242 });
+    expect(row.rows[0].evidence.detection).toMatchObject({ found: true, watermarkId: 4242, keyId: expect.stringMatching(/^[0-9a-f]{16}$/), ledgerId: expect.any(Number) });
     expect(row.rows[0].evidence.media).toMatch(/leak\.mp4$/); // phase-2 evidence is kept
     const steps = await services.db.pool.query(`select details->>'to' as status from audit_log where object_kind = 'Finding' and object_id = $1 order by id`, [String(id)]);
     expect(steps.rows.map((r) => r.status)).toEqual(['Downloading', 'Detecting', 'Completed']);

@@ -30,7 +30,7 @@ beforeAll(async () => {
   services = await openTestServices();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-wm-worker-'));
   await makeLongClip(dir);
-  deps = { redis: services.redis, config: services.config, log: silentLogger, env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir, cancelPollMs: 100 };
+  deps = { redis: services.redis, config: services.config, log: silentLogger, env: { VIGIL_WATERMARK_KEY: KEY_HEX }, cwd: dir, cancelPollMs: 100, pool: async () => services.db.pool };
 });
 afterAll(async () => {
   await Promise.all(events.map((e) => e.close()));
@@ -48,16 +48,18 @@ describe('embed and detect workers', () => {
     try {
       const progress: number[] = [];
       embed.events.on('progress', ({ data }) => progress.push((data as { percent: number }).percent));
-      const job = await embed.queue.add('embed', { input: 'feature.mp4', ids: [321], outDir: 'out-ok' }, { jobId: 'embed-1' });
+      const job = await embed.queue.add('embed', { input: 'feature.mp4', ids: [321], outDir: 'out-ok', unallocatedLab: true }, { jobId: 'embed-1' });
       await fs.mkdir(path.join(dir, 'out-ok'));
       const result = await job.waitUntilFinished(embed.events, 120_000);
-      expect(result.outputs).toEqual([{ output: path.join(dir, 'out-ok', 'feature.id321.321.mp4'), recipient: 'id321', watermarkId: 321 }]);
+      expect(result.outputs).toEqual([{ output: path.join(dir, 'out-ok', 'feature.id321.321.mp4'), recipient: 'id321', watermarkId: 321, allocated: false }]);
+      const recorded = await services.db.pool.query('select watermark_id, allocated, queue_job_id, actor from embed_ledger');
+      expect(recorded.rows).toEqual([{ watermark_id: 321, allocated: false, queue_job_id: 'embed-1', actor: 'worker' }]);
       expect(result.frames).toBe(155);
       expect(progress.length).toBeGreaterThan(2);
       expect(Math.max(...progress)).toBe(100);
       const d = await detect.queue.add('detect', { leak: 'out-ok/feature.id321.321.mp4' }, { jobId: 'detect-1' });
       const found = await d.waitUntilFinished(detect.events, 120_000);
-      expect(found).toMatchObject({ found: true, watermarkId: 321, kind: 'video' });
+      expect(found).toMatchObject({ found: true, watermarkId: 321, kind: 'video', copy: { watermarkId: 321, allocated: false } });
       expect(found.native).toBeUndefined();
     } finally {
       await embedWorker.close();
@@ -70,7 +72,7 @@ describe('embed and detect workers', () => {
     const worker = startEmbedWorker(deps);
     try {
       await fs.mkdir(path.join(dir, 'out-cancel'));
-      const job = await embed.queue.add('embed', { input: 'feature.mp4', ids: [1, 2, 3], outDir: 'out-cancel' }, { jobId: 'embed-cancel' });
+      const job = await embed.queue.add('embed', { input: 'feature.mp4', ids: [1, 2, 3], outDir: 'out-cancel', unallocatedLab: true }, { jobId: 'embed-cancel' });
       let asked = false;
       embed.events.on('progress', ({ jobId }) => {
         if (jobId === 'embed-cancel' && !asked) {
@@ -84,6 +86,21 @@ describe('embed and detect workers', () => {
       expect(asked).toBe(true);
       expect(await fs.readdir(path.join(dir, 'out-cancel'))).toEqual([]);
       expect(await job.getState().catch(() => 'gone')).toBe('failed');
+      expect((await services.db.pool.query(`select count(*)::int as n from embed_ledger where output_path like '%/out-cancel/%'`)).rows[0].n).toBe(0);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('embed worker refusals', () => {
+  it('refuses a raw ID nobody was allocated, like the CLI, unless the payload sets unallocatedLab', async () => {
+    const embed = await open(QUEUES.embed);
+    const worker = startEmbedWorker(deps);
+    try {
+      const job = await embed.queue.add('embed', { input: 'feature.mp4', ids: [999], outDir: '.' }, { jobId: 'embed-refused' });
+      const error = await job.waitUntilFinished(embed.events, 60_000).then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.message).toMatch(/watermark ID 999 is not allocated to any recipient/);
     } finally {
       await worker.close();
     }
