@@ -1,4 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -8,14 +9,16 @@ import type { Logger } from './log.js';
 /**
  * One embedded server (PostgreSQL, redis-server) shared by every `vigil` process of one VIGIL_HOME.
  * The first process that needs it starts it and records where it listens in RUN_DIR/NAME.json; the
- * others connect to it and leave it running; only that owner stops it. Starting and stopping happen
- * under RUN_DIR/NAME.lock (created with O_EXCL), so two processes never start two servers on one data
- * directory, and nobody starts one while the last is still shutting down.
+ * others connect to it. Each process that uses it leaves a file in RUN_DIR/NAME.users/, and the last
+ * one to let go stops it, so a long `vigil up` never loses the database because a short command that
+ * happened to start it has finished. Starting and stopping happen under RUN_DIR/NAME.lock (created
+ * with O_EXCL), so two processes never start two servers on one data directory, and nobody starts
+ * one while the last is still shutting down.
  */
 
 /** What RUN_DIR/NAME.json records; written atomically (a temporary file renamed over it). */
 export interface ServiceState {
-  /** The vigil process that stops the server. */
+  /** A live vigil process that uses the server: the one that started it, or one it was handed to. */
   ownerPid: number;
   /** The server process itself (postmaster, redis-server). */
   servicePid: number;
@@ -31,13 +34,13 @@ export interface StartedServer {
   stop(): Promise<void>;
 }
 
-/** started: this process started it; attached: another vigil runs it; adopted: its owner died, so this process owns it now. */
+/** started: this process started it; attached: another vigil runs it; adopted: every process that used it died, so this one took it over. */
 export type ServiceRole = 'started' | 'attached' | 'adopted';
 
 export interface SharedService {
   url: string;
   role: ServiceRole;
-  /** The owner stops the server; any other process only lets go of it. */
+  /** Lets go of the server; the last process to let go stops it. */
   release(): Promise<void>;
 }
 
@@ -149,29 +152,72 @@ async function stopByPid(pid: number, signal: NodeJS.Signals): Promise<void> {
   }
 }
 
+/** A user's file is named PID.TOKEN: one process may open a service more than once. */
+function userPid(file: string): number {
+  return Number(file.split('.')[0]);
+}
+
+/** The users still alive, after removing the files of those that died without letting go. */
+function liveUsers(usersDir: string): number[] {
+  let files: string[];
+  try {
+    files = readdirSync(usersDir);
+  } catch {
+    return [];
+  }
+  const live: number[] = [];
+  for (const file of files) {
+    if (processAlive(userPid(file))) live.push(userPid(file));
+    else rmSync(path.join(usersDir, file), { force: true });
+  }
+  return live;
+}
+
 /** Connects to the server NAME of this VIGIL_HOME if one runs, else starts it (or adopts an orphan). */
 export async function openSharedService(options: ShareOptions): Promise<SharedService> {
   const { runDir, name, log } = options;
   const stateFile = path.join(runDir, `${name}.json`);
   const lockFile = path.join(runDir, `${name}.lock`);
+  const usersDir = path.join(runDir, `${name}.users`);
   const waitMs = options.waitMs ?? 120_000;
   await fs.mkdir(runDir, { recursive: true });
 
-  const attach = (state: ServiceState): SharedService => {
-    log.info({ service: name, port: state.port, ownerPid: state.ownerPid }, `using the embedded ${name} of vigil process ${state.ownerPid}`);
-    return { url: state.url, role: 'attached', release: async () => undefined };
-  };
-
-  const own = async (state: ServiceState, role: ServiceRole, stop: () => Promise<void>): Promise<SharedService> => {
-    await writeState(stateFile, state);
-    // A crash or process.exit skips release(): stop the server anyway, so no orphan keeps the data
-    // directory locked, and take the state file along. Synchronous, as 'exit' handlers must be.
-    const onExit = (): void => {
+  /**
+   * Registers this process as a user. When it lets go (or exits without doing so) and no other user
+   * is alive, the server stops and the state file goes; otherwise the server keeps running, handed to
+   * a live user if this process was the one the state file named.
+   */
+  const use = async (state: ServiceState, role: ServiceRole, stopStarted?: () => Promise<void>): Promise<SharedService> => {
+    const me = path.join(usersDir, `${process.pid}.${randomBytes(6).toString('hex')}`);
+    await fs.mkdir(usersDir, { recursive: true });
+    await fs.writeFile(me, '');
+    if (role !== 'attached') await writeState(stateFile, state);
+    const stop = stopStarted ?? (() => stopByPid(state.servicePid, options.stopSignal));
+    /** Synchronous, as it also runs in an 'exit' handler. True when the server should stop now. */
+    const leave = (): boolean => {
+      rmSync(me, { force: true });
+      const others = liveUsers(usersDir);
+      let recorded: ServiceState | undefined;
       try {
-        if ((JSON.parse(readFileSync(stateFile, 'utf8')) as ServiceState).ownerPid === process.pid) rmSync(stateFile, { force: true });
+        const parsed: unknown = JSON.parse(readFileSync(stateFile, 'utf8'));
+        recorded = isState(parsed) ? parsed : undefined;
       } catch {
-        // no state file left: nothing to take along
+        recorded = undefined;
       }
+      if (others.length === 0) {
+        if (recorded?.servicePid === state.servicePid) rmSync(stateFile, { force: true });
+        rmSync(usersDir, { recursive: true, force: true });
+        return true;
+      }
+      if (recorded?.ownerPid === process.pid && !others.includes(process.pid)) {
+        writeFileSync(stateFile, `${JSON.stringify({ ...recorded, ownerPid: others[0] }, null, 2)}\n`);
+      }
+      return false;
+    };
+    // A crash or process.exit skips release(): stop the server anyway when nobody else uses it, so no
+    // orphan keeps the data directory locked.
+    const onExit = (): void => {
+      if (!leave()) return;
       try {
         process.kill(state.servicePid, options.stopSignal);
       } catch {
@@ -179,35 +225,43 @@ export async function openSharedService(options: ShareOptions): Promise<SharedSe
       }
     };
     process.once('exit', onExit);
+    if (role === 'attached') log.info({ service: name, port: state.port, ownerPid: state.ownerPid }, `using the embedded ${name} of vigil process ${state.ownerPid}`);
     return {
       url: state.url,
       role,
       release: async () => {
         process.removeListener('exit', onExit);
-        const retire = async (): Promise<void> => {
-          // Gone from the state file first, so nobody attaches to a server that is stopping.
-          if ((await readState(stateFile))?.ownerPid === process.pid) await fs.rm(stateFile, { force: true });
-          await stop();
+        const letGo = async (): Promise<void> => {
+          if (leave()) await stop();
+          else log.info({ service: name, port: state.port }, `leaving the embedded ${name} running for the other vigil processes that use it`);
         };
-        await withLock(lockFile, waitMs, retire).catch(async (error: unknown) => {
-          log.warn({ service: name, error: (error as Error).message }, `stopping the embedded ${name} without its lock`);
-          await retire();
+        await withLock(lockFile, waitMs, letGo).catch(async (error: unknown) => {
+          log.warn({ service: name, error: (error as Error).message }, `letting go of the embedded ${name} without its lock`);
+          await letGo();
         });
       },
     };
   };
 
   const running = await readState(stateFile);
-  if (running && processAlive(running.ownerPid) && await portOpen(running.port)) return attach(running);
+  if (running && processAlive(running.ownerPid) && await portOpen(running.port)) {
+    // Registered under the lock, so the last user cannot stop the server between our check and our file.
+    return withLock(lockFile, waitMs, async () => {
+      const state = await readState(stateFile);
+      if (state?.servicePid === running.servicePid && processAlive(state.ownerPid)) return use(state, 'attached');
+      return openUnlocked();
+    });
+  }
+  return withLock(lockFile, waitMs, openUnlocked);
 
-  return withLock(lockFile, waitMs, async () => {
+  async function openUnlocked(): Promise<SharedService> {
     // Look again: whoever held the lock may just have started it.
     const state = await readState(stateFile);
     if (state && await portOpen(state.port)) {
-      if (processAlive(state.ownerPid)) return attach(state);
+      if (processAlive(state.ownerPid)) return use(state, 'attached');
       if (processAlive(state.servicePid)) {
         log.warn({ service: name, port: state.port, deadOwnerPid: state.ownerPid }, `adopting the embedded ${name} left running by vigil process ${state.ownerPid}`);
-        return own({ ...state, ownerPid: process.pid }, 'adopted', () => stopByPid(state.servicePid, options.stopSignal));
+        return use({ ...state, ownerPid: process.pid }, 'adopted');
       }
     }
     if (state) {
@@ -216,6 +270,6 @@ export async function openSharedService(options: ShareOptions): Promise<SharedSe
     }
     const started = await options.start();
     const { stop, ...where } = started;
-    return own({ ownerPid: process.pid, ...where, startedAt: new Date().toISOString() }, 'started', stop);
-  });
+    return use({ ownerPid: process.pid, ...where, startedAt: new Date().toISOString() }, 'started', stop);
+  }
 }

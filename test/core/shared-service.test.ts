@@ -67,6 +67,23 @@ describe('a server shared by the vigil processes of one VIGIL_HOME', () => {
     expect(await fs.readdir(runDir)).toEqual([]);
   });
 
+  it('keeps the server running for a process still using it when the one that started it lets go; the last to let go stops it', async () => {
+    const starter = await open();
+    const later = await open();
+    expect([starter.role, later.role]).toEqual(['started', 'attached']);
+    await starter.release();
+    expect(processAlive(servers[0]!.servicePid)).toBe(true);
+    // A newcomer still finds it, and nobody starts a second server.
+    const newcomer = await open();
+    expect(newcomer.role).toBe('attached');
+    expect(servers).toHaveLength(1);
+    await later.release();
+    expect(await portOpen(servers[0]!.port)).toBe(true);
+    await newcomer.release();
+    expect(processAlive(servers[0]!.servicePid)).toBe(false);
+    expect(await fs.readdir(runDir)).toEqual([]);
+  });
+
   it('recovers from a state file whose owner died and whose port is closed', async () => {
     await fs.writeFile(path.join(runDir, 'fake.json'), JSON.stringify({ ownerPid: await deadPid(), servicePid: await deadPid(), port: await freePort(), url: 'tcp://gone', startedAt: '' }));
     const service = await open();
@@ -102,14 +119,19 @@ describe('a server shared by the vigil processes of one VIGIL_HOME', () => {
         return { servicePid: child.pid, port, url: 'tcp://127.0.0.1:' + port, stop: async () => undefined };
       };
       await openSharedService({ runDir: ${JSON.stringify(runDir)}, name: 'fake', start, stopSignal: 'SIGTERM', log: silentLogger });
+      const { readFileSync } = await import('node:fs');
+      process.stdout.write(JSON.parse(readFileSync(${JSON.stringify(path.join(runDir, 'fake.json'))}, 'utf8')).servicePid + '\\n');
       process.exit(3);`;
-    const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
     owner.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    let servicePid = 0;
-    await expect.poll(async () => (servicePid = (await state().catch(() => undefined))?.servicePid ?? 0), { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
+    owner.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const [code] = (await once(owner, 'exit')) as [number];
     expect(code, stderr).toBe(3);
+    // The pid the state file named while the owner ran (it printed it just before exiting).
+    const servicePid = Number(stdout.trim());
+    expect(servicePid).toBeGreaterThan(0);
     await expect.poll(() => processAlive(servicePid), { timeout: 10_000 }).toBe(false);
     await expect(fs.stat(path.join(runDir, 'fake.json'))).rejects.toThrow();
   });
