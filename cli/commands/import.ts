@@ -77,6 +77,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const warnings = [
     ...sheet.notes,
     ...result.ignoredColumns.map((c) => `${file}:${result.headerRow}: column "${c}" is not one vigil import reads; its cells were ignored`),
+    ...result.warnings.map((w) => rowLine(file, w)),
   ];
   if (format === 'text') for (const w of warnings) print(io.stderr, `warning: ${w}`);
 
