@@ -8,6 +8,7 @@ import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Catalog } from '../../core/catalog/catalog.js';
+import { expandPattern } from '../../core/catalog/paths.js';
 import { encoderSettings, rawLayout, type Preset } from '../media/codecs.js';
 import { overlayPlan, type VisibleSettings } from '../media/overlay.js';
 import { checkWritableDir, runEmbedPipeline, type Progress } from '../media/pipeline.js';
@@ -19,21 +20,57 @@ export const DEFAULT_OUTPUT_PATTERN = '{basename}.{recipient}.{watermarkId}.{ext
 /** Shorter inputs cannot carry a reliable mark (and `vigil embed` refuses them). */
 export const MIN_INPUT_SECONDS = 30;
 
-export function expandPattern(pattern: string, values: { basename: string; recipient: string; watermarkId: number; ext: string }): string {
-  return pattern.replace(/\{(basename|recipient|watermarkId|ext)\}/g, (_, token: keyof typeof values) => String(values[token]));
+function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
-/** Every output path, checked: same extension as the input, one distinct file per recipient. */
+function escapes(pattern: string, output: string, outDir: string, how: string): VigilError {
+  return new VigilError('OUTPUT_ESCAPES', `output pattern ${JSON.stringify(pattern)} gives ${output}, which is outside the output directory ${outDir}${how}`);
+}
+
+/**
+ * Every output path, checked: inside the output directory (validate refuses escaping patterns, but
+ * recipient names fill the pattern and a job may come from elsewhere), same extension as the input,
+ * one distinct file per recipient.
+ */
 export function outputPaths(input: string, recipients: readonly ResolvedRecipient[], outDir: string, pattern = DEFAULT_OUTPUT_PATTERN): string[] {
   const ext = path.extname(input);
   const basename = path.basename(input, ext);
-  const outputs = recipients.map((r) => path.resolve(outDir, expandPattern(pattern, { basename, recipient: r.name, watermarkId: r.watermarkId, ext: ext.replace(/^\./, '') })));
+  const root = path.resolve(outDir);
+  const outputs = recipients.map((r) => {
+    const expanded = expandPattern(pattern, { basename, recipient: r.name, watermarkId: r.watermarkId, ext: ext.replace(/^\./, '') });
+    if (expanded.includes('\u0000')) throw new VigilError('OUTPUT_ESCAPES', `output pattern ${JSON.stringify(pattern)} holds a NUL character`);
+    const output = path.resolve(root, expanded);
+    if (!isInside(root, output)) throw escapes(pattern, output, root, '');
+    return output;
+  });
   for (const out of outputs) checkExtensions(input, out);
   if (new Set(outputs).size !== outputs.length) {
     throw new VigilError('USAGE', `output pattern ${JSON.stringify(pattern)} gives several recipients the same file; include {recipient} or {watermarkId}`);
   }
   if (outputs.some((o) => o === path.resolve(input))) throw new VigilError('USAGE', `output pattern ${JSON.stringify(pattern)} would overwrite the input`);
   return outputs;
+}
+
+/** The nearest folder at or above `dir` that exists, resolved through symbolic links. */
+async function realAncestor(dir: string): Promise<string> {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const real = await fs.realpath(at).catch(() => undefined);
+    if (real !== undefined || path.dirname(at) === at) return real ?? at;
+  }
+}
+
+/**
+ * The lexical check in outputPaths cannot see symbolic links: `out/x` may point at /etc. Each
+ * output's folder (or the part of it that exists yet) must resolve inside the real output directory.
+ */
+export async function checkOutputsStayInside(outDir: string, outputs: readonly string[], pattern = DEFAULT_OUTPUT_PATTERN): Promise<void> {
+  const root = await fs.realpath(outDir).catch(() => path.resolve(outDir));
+  for (const output of outputs) {
+    const folder = await realAncestor(path.dirname(output));
+    if (folder !== root && !isInside(root, folder)) throw escapes(pattern, output, root, ` (its folder resolves to ${folder} through a symbolic link)`);
+  }
 }
 
 /**
@@ -96,6 +133,8 @@ export async function embedForRecipients(req: EmbedRequest): Promise<EmbedSummar
   if (req.recipients.length === 0) throw new VigilError('USAGE', 'no recipients: give --recipient NAME or --id N');
   const input = path.resolve(req.input);
   const outputs = outputPaths(input, req.recipients, req.outDir, req.outputPattern);
+  // Before probing (cheap first) and before creating folders (mkdir would follow a link out).
+  await checkOutputsStayInside(req.outDir, outputs, req.outputPattern);
   const info = await probeMedia(input, req.signal);
   const video = checkEmbeddable(info, { minDuration: req.minDuration ?? MIN_INPUT_SECONDS });
   const ext = checkExtensions(input, outputs[0]!);
@@ -104,6 +143,8 @@ export async function embedForRecipients(req: EmbedRequest): Promise<EmbedSummar
     await fs.mkdir(dir, { recursive: true }).catch(() => undefined);
     await checkWritableDir(dir);
   }
+  // Again once the folders exist: a link may have appeared meanwhile.
+  await checkOutputsStayInside(req.outDir, outputs, req.outputPattern);
   let overlay: { image: string; filter: string } | undefined;
   if (req.visible) {
     const image = path.resolve(req.visible.image);

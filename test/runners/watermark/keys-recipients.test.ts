@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVigilError } from '../../../core/errors.js';
 import { loadCatalogDir } from '../../../core/catalog/load.js';
 import type { Catalog } from '../../../core/catalog/catalog.js';
-import { DEFAULT_OUTPUT_PATTERN, expandPattern, outputPaths, parallelEncoders } from '../../../runners/watermark/embed.js';
+import { expandPattern } from '../../../core/catalog/paths.js';
+import { DEFAULT_OUTPUT_PATTERN, outputPaths, parallelEncoders } from '../../../runners/watermark/embed.js';
 import { loadWatermarkKey, writeNewKeyFile } from '../../../runners/watermark/keys.js';
 import { lookupInCatalog, parseWatermarkId, resolveRecipients } from '../../../runners/watermark/recipients.js';
 
