@@ -53,22 +53,23 @@ export function outputPaths(input: string, recipients: readonly ResolvedRecipien
   return outputs;
 }
 
-/** The nearest folder at or above `dir` that exists, resolved through symbolic links. */
-async function realAncestor(dir: string): Promise<string> {
-  for (let at = dir; ; at = path.dirname(at)) {
+/** `file` with the part of it that exists resolved through symbolic links, the rest kept as written. */
+async function realPathOf(file: string): Promise<string> {
+  for (let at = path.resolve(file); ; at = path.dirname(at)) {
     const real = await fs.realpath(at).catch(() => undefined);
-    if (real !== undefined || path.dirname(at) === at) return real ?? at;
+    if (real !== undefined) return path.join(real, path.relative(at, path.resolve(file)));
+    if (path.dirname(at) === at) return path.resolve(file);
   }
 }
 
 /**
  * The lexical check in outputPaths cannot see symbolic links: `out/x` may point at /etc. Each
- * output's folder (or the part of it that exists yet) must resolve inside the real output directory.
+ * output's folder (as far as it exists yet) must resolve inside the real output directory.
  */
 export async function checkOutputsStayInside(outDir: string, outputs: readonly string[], pattern = DEFAULT_OUTPUT_PATTERN): Promise<void> {
-  const root = await fs.realpath(outDir).catch(() => path.resolve(outDir));
+  const root = await realPathOf(outDir);
   for (const output of outputs) {
-    const folder = await realAncestor(path.dirname(output));
+    const folder = await realPathOf(path.dirname(output));
     if (folder !== root && !isInside(root, folder)) throw escapes(pattern, output, root, ` (its folder resolves to ${folder} through a symbolic link)`);
   }
 }
