@@ -88,11 +88,31 @@ async function writeObjects(db: PoolClient, changes: Change[], commit: string | 
   }
 }
 
+/**
+ * A name no catalog recipient can have (names are letters, digits, '-', '_', '.'), unique per
+ * recipient: renamed recipients park on it so that names can move between them in one commit.
+ */
+function parkedName(recipientId: string): string {
+  return `~renaming~${recipientId}`;
+}
+
+/**
+ * Active names are unique ignoring case, checked row by row, so the order matters: retire (frees
+ * names), park every renamed recipient on a temporary name (frees theirs: a swap A<->B, a rotation),
+ * reinstate, give the renamed their new names, and only then allocate new recipients, who may take
+ * a name freed above. The desired names are unique (validation, and the plan's rejections), so
+ * every step finds its name free.
+ */
 async function writeRecipients(db: PoolClient, changes: Change[], commit: string | null): Promise<void> {
-  // Retire first so a name freed by one recipient can be taken by another in the same apply.
+  const renames = changes.flatMap((c) => (c.op === 'rename' ? [c] : []));
   for (const c of changes) {
     if (c.op === 'retire') await db.query('update watermark_allocations set retired_at = now() where recipient_id = $1 and retired_at is null', [c.recipientId]);
   }
+  for (const c of renames) await db.query('update watermark_allocations set recipient_name = $2 where recipient_id = $1', [c.recipientId, parkedName(c.recipientId)]);
+  for (const c of changes) {
+    if (c.op === 'reinstate') await db.query('update watermark_allocations set retired_at = null where recipient_id = $1', [c.recipientId]);
+  }
+  for (const c of renames) await db.query('update watermark_allocations set recipient_name = $2 where recipient_id = $1', [c.recipientId, c.to]);
   const allocations = changes.flatMap((c) => (c.op === 'allocate' ? [{ watermark_id: c.watermarkId, recipient_id: c.recipientId, name: c.name, retired: c.retired }] : []));
   if (allocations.length > 0) {
     await db.query(
@@ -101,10 +121,6 @@ async function writeRecipients(db: PoolClient, changes: Change[], commit: string
        from jsonb_to_recordset($1::jsonb) as r(watermark_id bigint, recipient_id text, name text, retired boolean)`,
       [JSON.stringify(allocations), commit],
     );
-  }
-  for (const c of changes) {
-    if (c.op === 'reinstate') await db.query('update watermark_allocations set retired_at = null where recipient_id = $1', [c.recipientId]);
-    if (c.op === 'rename') await db.query('update watermark_allocations set recipient_name = $2 where recipient_id = $1', [c.recipientId, c.to]);
   }
 }
 

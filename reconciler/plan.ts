@@ -3,7 +3,7 @@ import { monitorSchedulerId } from '../core/queues.js';
 import type { ActualJob, ActualState } from './actual.js';
 import { dayNumber } from '../core/catalog/checks.js';
 import type { Kind } from '../core/catalog/types.js';
-import type { DesiredJob, DesiredObject, DesiredState } from './desired.js';
+import type { DesiredJob, DesiredObject, DesiredRecipient, DesiredState } from './desired.js';
 import { canonicalJson } from './hash.js';
 
 export interface FieldChange {
@@ -84,8 +84,34 @@ function planObjects(desired: DesiredState, actual: ActualState, changes: Change
   }
 }
 
-function planRecipients(desired: DesiredState, actual: ActualState, changes: Change[], rejections: Rejection[]): void {
+/**
+ * Validation already refuses two recipients named alike; a desired state that did not pass through
+ * it must still end in a located rejection rather than in the database's unique index.
+ */
+function rejectSharedNames(desired: DesiredState, rejections: Rejection[]): Set<string> {
+  const byName = new Map<string, DesiredRecipient>();
+  const rejected = new Set<string>();
   for (const recipient of desired.recipients.values()) {
+    if (recipient.retired) continue;
+    const key = recipient.name.toLowerCase();
+    const first = byName.get(key);
+    if (!first) {
+      byName.set(key, recipient);
+      continue;
+    }
+    rejected.add(recipient.id);
+    rejections.push({
+      kind: 'Recipient', id: recipient.id, field: 'spec.name',
+      message: `recipient name ${JSON.stringify(recipient.name)} is also wanted by Recipient/${first.id} (${JSON.stringify(first.name)}); active recipient names are unique ignoring case`,
+    });
+  }
+  return rejected;
+}
+
+function planRecipients(desired: DesiredState, actual: ActualState, changes: Change[], rejections: Rejection[]): void {
+  const shared = rejectSharedNames(desired, rejections);
+  for (const recipient of desired.recipients.values()) {
+    if (shared.has(recipient.id)) continue;
     const allocation = actual.allocations.get(recipient.id);
     if (allocation) {
       if (allocation.watermarkId !== recipient.watermarkId) {

@@ -1,6 +1,7 @@
 import { credentialEnvProblem } from './credential-env.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
-import { indexCatalog, type Catalog } from './catalog.js';
+import { indexCatalog, policyOf, type Catalog } from './catalog.js';
+import { expandPattern, pathProblem } from './paths.js';
 import { DEFAULT_ACTIVE_RECIPIENT_LIMIT, type AnyDocument, type CatalogDocument, type Kind, type PathSegment } from './types.js';
 
 /** Checks that need more than one document: references, uniqueness, dates, limits. */
@@ -161,12 +162,47 @@ const visibleWatermark: Check = (catalog, report) => {
   }
 };
 
+const INPUT_FIX = 'give a path relative to where vigil embed runs, or allow media outside it with Policy spec.paths.allowExternalInputs: true';
+const OUTPUT_FIX = 'outputs are always written inside the output directory (vigil embed --out): write a relative pattern without ".."';
+
+function extensionOf(file: string): { basename: string; ext: string } {
+  const name = file.replace(/\\/g, '/').split('/').pop() ?? file;
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? { basename: name.slice(0, dot), ext: name.slice(dot + 1) } : { basename: name, ext: '' };
+}
+
+const embedPaths: Check = (catalog, report) => {
+  const allowOutside = policyOf(catalog)?.spec.paths?.allowExternalInputs === true;
+  for (const doc of catalog.documents) {
+    if (doc.kind !== 'EmbedJob') continue;
+    const { input, output, visible } = doc.spec;
+    const inputProblem = pathProblem(input, { allowOutside });
+    if (inputProblem) report.error(doc, ['spec', 'input'], `spec.input ${JSON.stringify(input)} ${inputProblem}: ${INPUT_FIX}`);
+    const imageProblem = visible && pathProblem(visible.image, { allowOutside });
+    if (visible && imageProblem) report.error(doc, ['spec', 'visible', 'image'], `spec.visible.image ${JSON.stringify(visible.image)} ${imageProblem}: ${INPUT_FIX}`);
+    const outputProblem = pathProblem(output, { allowOutside: false });
+    if (outputProblem) {
+      report.error(doc, ['spec', 'output'], `spec.output ${JSON.stringify(output)} ${outputProblem}: ${OUTPUT_FIX}`);
+      continue;
+    }
+    // Recipient names fill the pattern, and a name may be made of dots.
+    const { basename, ext } = extensionOf(input);
+    doc.spec.recipients.forEach((id, i) => {
+      const recipient = catalog.byKind.Recipient.get(id);
+      if (!recipient) return;
+      const expanded = expandPattern(output, { basename, recipient: recipient.spec.name, watermarkId: recipient.spec.watermarkId, ext });
+      const problem = pathProblem(expanded, { allowOutside: false });
+      if (problem) report.error(doc, ['spec', 'recipients', i], `Recipient/${id} is named ${JSON.stringify(recipient.spec.name)}, so spec.output becomes ${JSON.stringify(expanded)}, which ${problem}: rename the recipient or change the pattern`);
+    });
+  }
+};
+
 export function seconds(hms: string): number {
   const [h, m, s] = hms.split(':').map(Number) as [number, number, number];
   return h * 3600 + m * 60 + s;
 }
 
-const CHECKS: readonly Check[] = [uniqueIds, recipientsUnique, references, dates, contentShape, takedownVsDetection, sites, sourceCredentials, policies, recipientLimit, visibleWatermark];
+const CHECKS: readonly Check[] = [uniqueIds, recipientsUnique, references, dates, contentShape, takedownVsDetection, sites, sourceCredentials, policies, recipientLimit, visibleWatermark, embedPaths];
 
 export function checkCatalog(documents: AnyDocument[], options: CheckOptions = {}): { catalog: Catalog; diagnostics: Diagnostic[] } {
   const catalog = indexCatalog(documents);

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { FILE_CONCURRENCY, mapLimit } from '../concurrency.js';
 import { VigilError } from '../errors.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { Catalog } from './catalog.js';
@@ -36,10 +37,10 @@ export async function readCatalogDir(dir: string): Promise<SourceFile[]> {
   };
   await walk(root);
   paths.sort();
-  return Promise.all(paths.map(async (full) => ({
+  return mapLimit(paths, FILE_CONCURRENCY, async (full) => ({
     path: path.relative(root, full).split(path.sep).join('/'),
     content: await fs.readFile(full),
-  })));
+  }));
 }
 
 export type LoadOptions = CheckOptions;

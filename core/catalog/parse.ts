@@ -81,24 +81,44 @@ function depthOf(node: unknown, limit: number, depth = 0): boolean {
   return false;
 }
 
-function locator(doc: Document, lines: LineCounter): SourceRef['locate'] {
-  const at = (offset: number | undefined): Position => (offset === undefined ? START : lines.linePos(offset));
-  return (path: readonly PathSegment[], key = false): Position => {
-    let node: unknown = doc.contents;
-    let keyNode: Node | undefined;
-    for (const segment of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-        if (!pair) break;
-        keyNode = pair.key as Node;
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
-        keyNode = undefined;
-        node = node.items[segment];
-      } else break;
+function locateIn(doc: Document, lines: LineCounter, path: readonly PathSegment[], key: boolean): Position {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      keyNode = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      keyNode = undefined;
+      node = node.items[segment];
+    } else break;
+  }
+  const target = key && keyNode ? keyNode : ((node as Node | null) ?? keyNode);
+  const offset = target?.range?.[0];
+  return offset === undefined ? START : lines.linePos(offset);
+}
+
+/**
+ * Keeping every parsed syntax tree alive for `locate` holds gigabytes for a catalog of 100,000
+ * documents and makes loading it mostly garbage collection. Only the file's text is kept; the
+ * first `locate` (a diagnostic, so rare) parses the file again, once, for all its documents.
+ */
+function lazyLocators(text: string): (index: number) => SourceRef['locate'] {
+  let parsed: { docs: Document[]; lines: LineCounter } | undefined;
+  const tree = (): { docs: Document[]; lines: LineCounter } => {
+    if (!parsed) {
+      const lines = new LineCounter();
+      const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+      parsed = { docs: Array.isArray(docs) ? docs : [], lines };
     }
-    const target = key && keyNode ? keyNode : ((node as Node | null) ?? keyNode);
-    return at(target?.range?.[0]);
+    return parsed;
+  };
+  return (index) => (path, key = false) => {
+    const { docs, lines } = tree();
+    const doc = docs[index];
+    return doc ? locateIn(doc, lines, path, key) : START;
   };
 }
 
@@ -115,6 +135,7 @@ export function parseFile(file: SourceFile): { documents: RawDocument[]; diagnos
   }
   const documents: RawDocument[] = [];
   const diagnostics: Diagnostic[] = [];
+  const locators = lazyLocators(text);
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > PARSE_LIMITS.maxDocumentsPerFile) {
@@ -147,7 +168,7 @@ export function parseFile(file: SourceFile): { documents: RawDocument[]; diagnos
       diagnostics.push(diagnostic('error', file.path, position, message));
       return;
     }
-    documents.push({ value, source: { file: file.path, index, position, locate: locator(doc, lines) } });
+    documents.push({ value, source: { file: file.path, index, position, locate: locators(index) } });
   });
   return { documents, diagnostics };
 }

@@ -75,6 +75,7 @@ export interface PolicySpec {
   thresholds?: { suspectScore?: number; matchDistance?: number; detectionConfidence?: number };
   channels?: { findings?: string; alerts?: string };
   limits?: { activeRecipients?: number };
+  paths?: { allowExternalInputs?: boolean };
 }
 
 export interface SpecByKind {

@@ -129,6 +129,10 @@ export interface ImportEntry {
   name: string;
 }
 
+/** Columns that hold whole numbers; a sign there (+3, -1) is a number's, not a formula's. */
+const NUMBER_FIELDS: ReadonlySet<Field> = new Set(['season', 'episodes']);
+const SIGNED_INTEGER = /^\s*[+-]?\d+\s*$/;
+
 const ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const JOB_SUFFIX = '-watch';
 /** Longest content id that still leaves room for the job suffix within 63 characters. */
@@ -180,9 +184,20 @@ function quote(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }
 
-/** Parses one data row; the specs, or every problem it has. */
-export function parseRow(row: SheetRow, columns: ColumnMap): { entry: ImportEntry } | { errors: RowError[] } {
+/**
+ * The sign a cell starts with (after any spaces, tabs or line breaks) when a spreadsheet would run it
+ * as a formula: titles flow into notices, reports and CSV exports that people open in Excel again.
+ */
+export function formulaLead(value: string): string | undefined {
+  return /^\s*([=+\-@])/.exec(value)?.[1];
+}
+
+const FORMULA_FIX = 'remove it (a title that really begins with it can be written into the catalog YAML by hand)';
+
+/** Parses one data row; the specs, or every problem it has. Warnings say what was neutralised. */
+export function parseRow(row: SheetRow, columns: ColumnMap): { entry: ImportEntry; warnings: RowError[] } | { errors: RowError[] } {
   const errors: RowError[] = [];
+  const warnings: RowError[] = [];
   const label = (field: Field): string => columns.label[field] ?? FIELD_NAMES[field];
   const fail = (field: Field, message: string): undefined => {
     errors.push({ row: row.rowNumber, column: label(field), message });
@@ -199,9 +214,17 @@ export function parseRow(row: SheetRow, columns: ColumnMap): { entry: ImportEntr
       fail(field, `holds the Excel error ${cell.error}: fix the formula or type the value`);
       return true;
     }
+    // A signed whole number in a number column is plainly a number, not a formula: integer() reads it.
+    const lead = typeof cell === 'string' ? formulaLead(cell) : undefined;
+    if (lead && !(NUMBER_FIELDS.has(field) && SIGNED_INTEGER.test(cell as string))) {
+      fail(field, `${quote(cellText(cell))} starts with "${lead}", which a spreadsheet runs as a formula: ${FORMULA_FIX}`);
+      return true;
+    }
     return false;
   };
   const plainText = (field: Field, value: string): string | undefined => {
+    const lead = formulaLead(value);
+    if (lead) return fail(field, `${quote(value)} starts with "${lead}", which a spreadsheet runs as a formula: ${FORMULA_FIX}`);
     if (value.length > MAX_TEXT) return fail(field, `is ${value.length} characters long; at most ${MAX_TEXT} are allowed`);
     if (/[\u0000-\u001f\u007f]/.test(value)) return fail(field, `${quote(value)} holds a line break or control character: keep it on one line`);
     return value;
@@ -222,8 +245,11 @@ export function parseRow(row: SheetRow, columns: ColumnMap): { entry: ImportEntr
       if (columns.index[field] === undefined) return fail(field, `is needed for a season: add a column named "${FIELD_NAMES[field]}"`);
       return fail(field, 'is empty: a season needs a whole number here');
     }
-    const n = typeof cell === 'number' ? cell : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    const n = typeof cell === 'number' ? cell : SIGNED_INTEGER.test(value) ? Number(value) : Number.NaN;
     if (!Number.isInteger(n)) return fail(field, `${quote(value)} is not a whole number`);
+    if (value.startsWith('+') && n >= 1 && n <= max) {
+      warnings.push({ row: row.rowNumber, column: label(field), message: `${quote(value)} was read as ${n}: the leading "+" (which a spreadsheet would run as a formula) was dropped` });
+    }
     if (n < 1 || n > max) return fail(field, `${quote(value)} is out of range: write a whole number from 1 to ${max}`);
     return n;
   };
@@ -332,6 +358,7 @@ export function parseRow(row: SheetRow, columns: ColumnMap): { entry: ImportEntr
       row: row.rowNumber, id, jobId: `${id}${JOB_SUFFIX}`, content, name,
       job: { content: id, tier, detection, takedown },
     },
+    warnings,
   };
 }
 
@@ -344,6 +371,8 @@ export interface TakenIds {
 export interface ImportResult {
   entries: ImportEntry[];
   errors: RowError[];
+  /** Cells read with a change the operator should know of (a neutralised formula sign). */
+  warnings: RowError[];
   /** Header cells that matched no field. */
   ignoredColumns: string[];
   /** Non-blank data rows seen. */
@@ -359,14 +388,15 @@ export interface ImportResult {
 export function importRows(rows: readonly SheetRow[], taken: TakenIds): ImportResult {
   const nonBlank = rows.filter((r) => !isBlankRow(r));
   const [header, ...data] = nonBlank;
-  if (!header) return { entries: [], errors: [{ row: 1, message: 'the sheet is empty: the first row must name the columns (type, title, release date, ...)' }], ignoredColumns: [], rows: 0, headerRow: 1 };
+  if (!header) return { entries: [], errors: [{ row: 1, message: 'the sheet is empty: the first row must name the columns (type, title, release date, ...)' }], ignoredColumns: [], rows: 0, headerRow: 1, warnings: [] };
   const { columns, errors } = mapHeader(header);
-  if (errors.length > 0) return { entries: [], errors, ignoredColumns: columns.ignored, rows: data.length, headerRow: header.rowNumber };
+  if (errors.length > 0) return { entries: [], errors, warnings: [], ignoredColumns: columns.ignored, rows: data.length, headerRow: header.rowNumber };
   if (data.length === 0) {
-    return { entries: [], errors: [{ row: header.rowNumber, message: 'the sheet has a header row but no rows to import' }], ignoredColumns: columns.ignored, rows: 0, headerRow: header.rowNumber };
+    return { entries: [], errors: [{ row: header.rowNumber, message: 'the sheet has a header row but no rows to import' }], warnings: [], ignoredColumns: columns.ignored, rows: 0, headerRow: header.rowNumber };
   }
 
   const entries: ImportEntry[] = [];
+  const warnings: RowError[] = [];
   const byTitle = new Map<string, ImportEntry>();
   const byId = new Map<string, ImportEntry>();
   const titleLabel = columns.label.title ?? FIELD_NAMES.title;
@@ -377,6 +407,7 @@ export function importRows(rows: readonly SheetRow[], taken: TakenIds): ImportRe
       continue;
     }
     const entry = parsed.entry;
+    warnings.push(...parsed.warnings);
     const idColumn = columns.index.id !== undefined && cellText(row.cells[columns.index.id]) !== '' ? columns.label.id : titleLabel;
     const titleKey = `${entry.content.title.normalize('NFC').toLowerCase()}\u0000${entry.content.season ?? ''}`;
     const sameTitle = byTitle.get(titleKey);
@@ -395,5 +426,5 @@ export function importRows(rows: readonly SheetRow[], taken: TakenIds): ImportRe
     if (!sameId) byId.set(entry.id, entry);
     entries.push(entry);
   }
-  return { entries, errors, ignoredColumns: columns.ignored, rows: data.length, headerRow: header.rowNumber };
+  return { entries, errors, warnings, ignoredColumns: columns.ignored, rows: data.length, headerRow: header.rowNumber };
 }

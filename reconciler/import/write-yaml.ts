@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { FILE_CONCURRENCY, mapLimit } from '../../core/concurrency.js';
 import { VigilError } from '../../core/errors.js';
 import type { ImportEntry } from './rows.js';
 
@@ -59,53 +59,83 @@ export async function findSchemaPath(folder: string): Promise<string | undefined
 
 /** Files among `files` that already exist under `root`. */
 export async function existingFiles(root: string, files: readonly OutputFile[]): Promise<string[]> {
-  const found = await Promise.all(files.map((f) => fs.lstat(path.join(root, f.path)).then(() => f.path, () => undefined)));
+  const found = await mapLimit(files, FILE_CONCURRENCY, (f) => fs.lstat(path.join(root, f.path)).then(() => f.path, () => undefined));
   return found.filter((f): f is string => f !== undefined);
 }
 
+const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false);
+
+async function writeDurably(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * Writes every file or none. Each goes to a hidden temporary name in its own folder (the catalog
- * loader skips dot-files), is flushed, and only when all are on disk are they renamed into place;
- * a failure or an abort removes the temporaries and undoes any rename already made.
+ * Writes every file or none. All of them must lie directly in one folder (`imported/`). They are
+ * written, a bounded number at a time (no EMFILE at any size), into a hidden staging folder under
+ * `root` (the catalog loader skips dot-folders) and flushed. When the target folder does not exist
+ * yet, the staging folder is renamed into place in one step: readers see all files or none. When
+ * it does, each file is renamed into it, and a failure or an abort undoes the renames already made.
  */
 export async function writeFilesAtomically(root: string, files: readonly OutputFile[], signal?: AbortSignal): Promise<void> {
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const staged: { temp: string; target: string }[] = [];
+  const folders = new Set(files.map((f) => path.posix.dirname(f.path)));
+  if (folders.size > 1) throw new Error(`writeFilesAtomically: files must share one folder, got ${[...folders].join(', ')}`);
+  const folder = [...folders][0];
+  if (folder === undefined) return;
+  const target = path.join(root, folder);
+  let stage: string | undefined;
   const placed: string[] = [];
   const checkAbort = (): void => {
     if (signal?.aborted) throw new VigilError('INTERRUPTED', 'vigil import was stopped before it finished writing', { fix: 'Run the import again; no file was written.' });
   };
   try {
+    await fs.mkdir(root, { recursive: true });
+    stage = await fs.mkdtemp(path.join(root, `.vigil-import-${process.pid}-`));
+    const staged = stage;
+    await mapLimit(files, FILE_CONCURRENCY, async (file) => {
+      checkAbort();
+      await writeDurably(path.join(staged, path.posix.basename(file.path)), file.text);
+    });
+    await syncDir(staged);
+    checkAbort();
+    if (!(await exists(target))) {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(staged, target);
+      stage = undefined;
+      await syncDir(path.dirname(target));
+      return;
+    }
     for (const file of files) {
       checkAbort();
-      const target = path.join(root, file.path);
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      const temp = path.join(path.dirname(target), `.${path.basename(target)}.${tag}.tmp`);
-      staged.push({ temp, target });
-      const handle = await fs.open(temp, 'wx');
-      try {
-        await handle.writeFile(file.text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
-    checkAbort();
-    for (const { temp, target } of staged) {
+      const destination = path.join(root, file.path);
       // Refuse to replace a file that appeared since the caller checked.
-      if (await fs.lstat(target).then(() => true, () => false)) {
-        throw new VigilError('IMPORT_CONFLICT', `${target} appeared while importing`);
-      }
-      await fs.rename(temp, target);
-      placed.push(target);
+      if (await exists(destination)) throw new VigilError('IMPORT_CONFLICT', `${destination} appeared while importing; nothing was written`);
+      await fs.rename(path.join(staged, path.posix.basename(file.path)), destination);
+      placed.push(destination);
     }
+    await syncDir(target);
   } catch (error) {
-    await Promise.all(placed.map((p) => fs.rm(p, { force: true })));
-    await Promise.all(staged.map((s) => fs.rm(s.temp, { force: true })));
+    await mapLimit(placed, FILE_CONCURRENCY, (p) => fs.rm(p, { force: true }));
     if (error instanceof VigilError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new VigilError('OUTPUT_NOT_WRITABLE', `cannot write the catalog files under ${root}: ${code ?? (error as Error).message}`, {
       cause: error, fix: 'Choose an --out directory that you may write to; no file was written.',
     });
+  } finally {
+    if (stage) await fs.rm(stage, { recursive: true, force: true });
   }
 }

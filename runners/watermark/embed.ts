@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { recordEmbeddedCopies, type EmbeddedCopy } from '../../core/db/embed-ledger.js';
 import { isVigilError, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import { expandPattern } from '../../core/catalog/paths.js';
 import type { EmbedPayload } from '../../core/queues.js';
 import { encoderSettings, PRESETS, rawLayout, type Preset } from '../media/codecs.js';
 import { removeDeadRunLeftovers } from '../media/leftovers.js';
@@ -24,21 +25,58 @@ export const DEFAULT_OUTPUT_PATTERN = '{basename}.{recipient}.{watermarkId}.{ext
 /** Shorter inputs cannot carry a reliable mark (and `vigil embed` refuses them). */
 export const MIN_INPUT_SECONDS = 30;
 
-export function expandPattern(pattern: string, values: { basename: string; recipient: string; watermarkId: number; ext: string }): string {
-  return pattern.replace(/\{(basename|recipient|watermarkId|ext)\}/g, (_, token: keyof typeof values) => String(values[token]));
+function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
-/** Every output path, checked: same extension as the input, one distinct file per recipient. */
+function escapes(pattern: string, output: string, outDir: string, how: string): VigilError {
+  return new VigilError('OUTPUT_ESCAPES', `output pattern ${JSON.stringify(pattern)} gives ${output}, which is outside the output directory ${outDir}${how}`);
+}
+
+/**
+ * Every output path, checked: inside the output directory (validate refuses escaping patterns, but
+ * recipient names fill the pattern and a job may come from elsewhere), same extension as the input,
+ * one distinct file per recipient.
+ */
 export function outputPaths(input: string, recipients: readonly EmbedRecipient[], outDir: string, pattern = DEFAULT_OUTPUT_PATTERN): string[] {
   const ext = path.extname(input);
   const basename = path.basename(input, ext);
-  const outputs = recipients.map((r) => path.resolve(outDir, expandPattern(pattern, { basename, recipient: r.name, watermarkId: r.watermarkId, ext: ext.replace(/^\./, '') })));
+  const root = path.resolve(outDir);
+  const outputs = recipients.map((r) => {
+    const expanded = expandPattern(pattern, { basename, recipient: r.name, watermarkId: r.watermarkId, ext: ext.replace(/^\./, '') });
+    if (expanded.includes('\u0000')) throw new VigilError('OUTPUT_ESCAPES', `output pattern ${JSON.stringify(pattern)} holds a NUL character`);
+    const output = path.resolve(root, expanded);
+    if (!isInside(root, output)) throw escapes(pattern, output, root, '');
+    return output;
+  });
   for (const out of outputs) checkExtensions(input, out);
   if (new Set(outputs).size !== outputs.length) {
     throw new VigilError('USAGE', `output pattern ${JSON.stringify(pattern)} gives several recipients the same file; include {recipient} or {watermarkId}`);
   }
   if (outputs.some((o) => o === path.resolve(input))) throw new VigilError('USAGE', `output pattern ${JSON.stringify(pattern)} would overwrite the input`);
   return outputs;
+}
+
+/** `file` with the part of it that exists resolved through symbolic links, the rest kept as written. */
+async function realPathOf(file: string): Promise<string> {
+  for (let at = path.resolve(file); ; at = path.dirname(at)) {
+    const real = await fs.realpath(at).catch(() => undefined);
+    if (real !== undefined) return path.join(real, path.relative(at, path.resolve(file)));
+    if (path.dirname(at) === at) return path.resolve(file);
+  }
+}
+
+/**
+ * The lexical check in outputPaths cannot see symbolic links: `out/x` may point at /etc. Each
+ * output's folder (as far as it exists yet) must resolve inside the real output directory.
+ */
+export async function checkOutputsStayInside(outDir: string, outputs: readonly string[], pattern = DEFAULT_OUTPUT_PATTERN): Promise<void> {
+  const root = await realPathOf(outDir);
+  for (const output of outputs) {
+    const folder = await realPathOf(path.dirname(output));
+    if (folder !== root && !isInside(root, folder)) throw escapes(pattern, output, root, ` (its folder resolves to ${folder} through a symbolic link)`);
+  }
 }
 
 /**
@@ -103,6 +141,8 @@ export async function embedForRecipients<R extends EmbedRecipient>(req: EmbedReq
   if (req.recipients.length === 0) throw new VigilError('USAGE', 'no recipients: give --recipient NAME or --id N');
   const input = path.resolve(req.input);
   const outputs = outputPaths(input, req.recipients, req.outDir, req.outputPattern);
+  // Before probing (cheap first) and before creating folders (mkdir would follow a link out).
+  await checkOutputsStayInside(req.outDir, outputs, req.outputPattern);
   const info = await probeMedia(input, req.signal);
   const video = checkEmbeddable(info, { minDuration: req.minDuration ?? MIN_INPUT_SECONDS });
   const ext = checkExtensions(input, outputs[0]!);
@@ -114,6 +154,8 @@ export async function embedForRecipients<R extends EmbedRecipient>(req: EmbedReq
   }
   // A run killed with -9 could not clean up: its partial outputs and pipe folder go now.
   await removeDeadRunLeftovers(dirs, req.log);
+  // Again once the folders exist: a link may have appeared meanwhile.
+  await checkOutputsStayInside(req.outDir, outputs, req.outputPattern);
   let overlay: { image: string; filter: string } | undefined;
   if (req.visible) {
     const image = path.resolve(req.visible.image);

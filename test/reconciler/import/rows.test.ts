@@ -198,3 +198,47 @@ describe('ids and dates', () => {
     expect(realDate('2026-4-1')).toBeUndefined();
   });
 });
+
+describe('formula cells', () => {
+  it('refuses text cells that a spreadsheet would run as a formula, also after spaces, a tab or a line break', () => {
+    expect(errorsOf(sheet(
+      film('=HYPERLINK("http://evil.example","x")'),
+      film('+cmd|\' /C calc\'!A0'),
+      film('-2+3'),
+      film('@SUM(A1)'),
+      film(' \t=1+1'),
+      film('\r=1+1'),
+      film('Fine', { aliases: 'Good; =bad' }),
+      film('Also fine', { 'detection type': '=manual' }),
+    ))).toEqual([
+      `2|title|"=HYPERLINK(\\"http://evil.example\\",\\"x\\")" starts with "=", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)`,
+      `3|title|"+cmd|' /C calc'!A0" starts with "+", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)`,
+      '4|title|"-2+3" starts with "-", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)',
+      '5|title|"@SUM(A1)" starts with "@", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)',
+      '6|title|"=1+1" starts with "=", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)',
+      '7|title|"=1+1" starts with "=", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)',
+      '8|aliases|"=bad" starts with "=", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)',
+      '9|detection type|"=manual" starts with "=", which a spreadsheet runs as a formula: remove it (a title that really begins with it can be written into the catalog YAML by hand)',
+    ]);
+  });
+
+  it('reads a signed whole number in a number column as the number, warning about a dropped "+"', () => {
+    const result = importRows(sheet(
+      film('Show', { type: 'season', season: '+2', episodes: '10' }),
+      film('Other', { type: 'season', season: '-1', episodes: '10' }),
+    ), NONE);
+    expect(result.errors.map((e) => `${e.row}|${e.column}|${e.message}`)).toEqual([
+      '3|season|"-1" is out of range: write a whole number from 1 to 999',
+    ]);
+    expect(result.entries[0]?.content).toMatchObject({ season: 2, episodes: 10 });
+    expect(result.warnings.map((w) => `${w.row}|${w.column}|${w.message}`)).toEqual([
+      '2|season|"+2" was read as 2: the leading "+" (which a spreadsheet would run as a formula) was dropped',
+    ]);
+  });
+
+  it('leaves numbers, dates and titles with a sign inside them alone', () => {
+    const result = importRows(sheet(film('Mission: Impossible - Fallout'), film('C++ Stories', { type: 'season', season: 3, episodes: 8 })), NONE);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+  });
+});
