@@ -61,12 +61,17 @@ export function parsePgmStream(all: Buffer): GrayFrame[] {
 }
 
 /** Gray planes from a local file: `fps` frames per second for video, or the first frame of an image. */
-export function ffmpegGrayFrames(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number } = {}): Promise<GrayFrame[]> {
+/** The filter chain that turns decoded video into the planes fingerprints are made of. */
+export function grayPlaneFilters(fps?: number): string {
   const filters: string[] = [];
-  if (opts.fps) filters.push(`fps=${opts.fps}`);
+  if (fps) filters.push(`fps=${fps}`);
   // Fit in a MAX_SIDE box keeping the aspect ratio; never upscale.
   filters.push(`scale='min(${MAX_SIDE},iw)':'min(${MAX_SIDE},ih)':force_original_aspect_ratio=decrease:flags=area`, 'format=gray');
-  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', filters.join(','), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
+  return filters.join(',');
+}
+
+export function ffmpegGrayFrames(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number } = {}): Promise<GrayFrame[]> {
+  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', grayPlaneFilters(opts.fps), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];

@@ -14,7 +14,7 @@ type Queryable = Pick<pg.Pool, 'query'>;
  * string of all its frames' 808-byte fingerprints back to back (one string parses much faster than
  * thousands), per page one string. `informative` is 1/0 per frame.
  */
-interface StoredReferences {
+export interface StoredReferences {
   fingerprinter: string;
   video: { media: string; episode?: number; times: number[]; informative: number[]; bits: string }[];
   images: { media: string; page: number; informative: number; bits: string }[];
@@ -25,7 +25,8 @@ export function mediaHash(spec: ContentSpec): string {
   return createHash('sha1').update(JSON.stringify({ fp: FINGERPRINTER, media: spec.referenceMedia ?? [] })).digest('hex');
 }
 
-function toStored(r: References): StoredReferences {
+/** The jsonb form of a content's references (exported for bench:fingerprint, which measures its size). */
+export function toStored(r: References): StoredReferences {
   return {
     fingerprinter: FINGERPRINTER,
     video: r.video.map((v) => ({
