@@ -45,33 +45,44 @@ export function grayPlaneFilters(fps?: number): string {
  * pgmSink), so memory does not grow with the duration; a plane is gone once `onFrame` returns.
  * Resolves with the number of planes.
  */
-export function eachGrayFrame(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number }, onFrame: (frame: GrayPlane, index: number) => void): Promise<number> {
+function eachGrayFrame(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number }, onFrame: (frame: GrayPlane, index: number) => void): Promise<number> {
   const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', grayPlaneFilters(opts.fps), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let frames = 0;
+    let consumerError: Error | undefined;
     const sink = pgmSink((frame, index) => {
-      onFrame(frame, index);
+      try {
+        onFrame(frame, index);
+      } catch (error) {
+        consumerError = error as Error;
+        throw error;
+      }
       frames = index + 1;
     });
-    let err = '';
+    let stderr = '';
+    let timedOut = false;
     let exit: number | null | undefined;
     let sinkDone: { error?: Error } | undefined;
-    // Settles once both ffmpeg has exited and the sink has taken every byte; ffmpeg's own failure
-    // (a file it cannot read, a kill on timeout) explains a truncated stream better than the sink.
+    // Settles once ffmpeg has exited and the sink has taken every byte. A failing consumer is the
+    // cause of the kill that follows it; otherwise ffmpeg's own failure (a file it cannot read, the
+    // timeout) explains a truncated stream better than the sink does.
     const settle = () => {
       if (exit === undefined || !sinkDone) return;
       clearTimeout(timer);
-      if (exit !== 0) reject(new Error(`ffmpeg could not read ${input}: ${err.trim().split('\n').pop() || `exit ${exit}`}`));
+      if (consumerError) reject(consumerError);
+      else if (timedOut) reject(new Error(`ffmpeg did not finish reading ${input} within ${timeoutMs / 1000} s`));
+      else if (exit !== 0) reject(new Error(`ffmpeg could not read ${input}: ${stderr.trim().split('\n').pop() || `exit ${exit}`}`));
       else if (sinkDone.error) reject(sinkDone.error);
       else resolve(frames);
     };
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4096); });
     child.stdout.pipe(sink);
     sink.on('finish', () => { sinkDone ??= {}; settle(); });
     sink.on('error', (error) => {
-      // A plane that cannot be handled ends the decode: nobody reads ffmpeg's pipe any more.
+      // Nobody reads ffmpeg's pipe any more: stop it rather than let it block.
       child.stdout.unpipe(sink);
       child.stdout.resume();
       child.kill('SIGKILL');

@@ -55,4 +55,10 @@ describe('fingerprints of reference media', () => {
   it('says which file ffmpeg could not read', async () => {
     await expect(videoFingerprints(path.join(work, 'missing.mp4'), { fps: REFERENCE_FPS })).rejects.toThrow(/missing\.mp4/);
   });
+
+  it('gives up on a decode that outlasts its time limit, naming the file', async () => {
+    // 1 ms: ffmpeg cannot even start in that time, so the kill always comes first.
+    await expect(videoFingerprints(path.join(work, 'clip.mp4'), { fps: REFERENCE_FPS, timeoutMs: 1 }))
+      .rejects.toThrow(/did not finish reading .*clip\.mp4 within 0\.001 s/);
+  });
 });
