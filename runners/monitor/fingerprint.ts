@@ -63,15 +63,19 @@ function eachGrayFrame(input: string, opts: { fps?: number; maxFrames?: number; 
     });
     let stderr = '';
     let timedOut = false;
+    let stdoutEnded = false;
+    let killedForSink = false;
     let exit: number | null | undefined;
     let sinkDone: { error?: Error } | undefined;
-    // Settles once ffmpeg has exited and the sink has taken every byte. A failing consumer is the
-    // cause of the kill that follows it; otherwise ffmpeg's own failure (a file it cannot read, the
-    // timeout) explains a truncated stream better than the sink does.
+    // Settles once ffmpeg has exited and the sink has taken every byte. A sink that failed while
+    // ffmpeg still wrote (a failing consumer, bytes that are not PGM) caused the kill that follows;
+    // otherwise ffmpeg's own failure (a file it cannot read, the time limit) explains a truncated
+    // stream better than the sink does.
     const settle = () => {
       if (exit === undefined || !sinkDone) return;
       clearTimeout(timer);
       if (consumerError) reject(consumerError);
+      else if (killedForSink && sinkDone.error) reject(sinkDone.error);
       else if (timedOut) reject(new Error(`ffmpeg did not finish reading ${input} within ${timeoutMs / 1000} s`));
       else if (exit !== 0) reject(new Error(`ffmpeg could not read ${input}: ${stderr.trim().split('\n').pop() || `exit ${exit}`}`));
       else if (sinkDone.error) reject(sinkDone.error);
@@ -79,13 +83,17 @@ function eachGrayFrame(input: string, opts: { fps?: number; maxFrames?: number; 
     };
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
     child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4096); });
+    child.stdout.on('end', () => { stdoutEnded = true; });
     child.stdout.pipe(sink);
     sink.on('finish', () => { sinkDone ??= {}; settle(); });
     sink.on('error', (error) => {
       // Nobody reads ffmpeg's pipe any more: stop it rather than let it block.
       child.stdout.unpipe(sink);
       child.stdout.resume();
-      child.kill('SIGKILL');
+      if (!stdoutEnded && exit === undefined) {
+        killedForSink = true;
+        child.kill('SIGKILL');
+      }
       sinkDone ??= { error };
       settle();
     });
