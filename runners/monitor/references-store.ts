@@ -29,7 +29,7 @@ export function mediaHash(spec: ContentSpec): string {
  * The row's jsonb, but for each video's `bits`: those go to PostgreSQL as raw bytea parameters and
  * are base64-encoded into their place there (storeReferences). Built in node as one JSON string, a
  * 2-hour title's 11.6 MB of bits were copied four times over (base64, JSON, the driver's message):
- * ~100 MB more peak memory than fingerprinting it (npm run bench:fingerprint).
+ * node peaked at 228 MB registering it, 163 MB this way (npm run bench:fingerprint).
  */
 function storedWithoutVideoBits(r: References): { doc: Omit<StoredReferences, 'video'> & { video: Omit<StoredReferences['video'][number], 'bits'>[] }; videoBits: Buffer[] } {
   return {
