@@ -61,3 +61,104 @@ export function frameSink(frameBytes: number, onFrame: (frame: Buffer, index: nu
     },
   });
 }
+
+/** One 8-bit gray picture as a binary PGM stream carries it. */
+export interface GrayPlane {
+  width: number;
+  height: number;
+  plane: Uint8Array;
+}
+
+/** Longest PGM header accepted: magic, sizes, maxval and a comment or two. */
+const MAX_PGM_HEADER = 1024;
+const isSpace = (b: number): boolean => b === 0x20 || (b >= 0x09 && b <= 0x0d);
+
+/**
+ * Reads a complete binary PGM header (P5, maxval 255) from the start of `bytes`, or returns
+ * undefined while it is still incomplete. Throws on anything else.
+ */
+function pgmHeader(bytes: Uint8Array): { width: number; height: number; length: number } | undefined {
+  if (bytes.length >= 1 && bytes[0] !== 0x50) throw new Error('not a PGM (P5) image');
+  if (bytes.length >= 2 && bytes[1] !== 0x35) throw new Error('not a PGM (P5) image');
+  const fields: number[] = [];
+  let o = 2;
+  while (fields.length < 3) {
+    while (o < bytes.length && isSpace(bytes[o]!)) o += 1;
+    if (bytes[o] === 0x23) {
+      while (o < bytes.length && bytes[o] !== 0x0a) o += 1;
+      if (o >= bytes.length) return undefined;
+      continue;
+    }
+    const start = o;
+    while (o < bytes.length && !isSpace(bytes[o]!)) o += 1;
+    // A field ends at whitespace; the single whitespace byte after maxval ends the header.
+    if (o >= bytes.length) return undefined;
+    fields.push(Number(Buffer.from(bytes.subarray(start, o)).toString('latin1')));
+  }
+  const [width, height, maxval] = fields as [number, number, number];
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0) || maxval !== 255) {
+    throw new Error(`unexpected PGM header ${fields.join(' ')}`);
+  }
+  return { width, height, length: o + 1 };
+}
+
+/**
+ * The stream ffmpeg's `-f image2pipe -c:v pgm` output is piped into: each picture's header is read,
+ * its samples are copied straight into one plane buffer (reallocated only when the size changes), and
+ * the whole picture goes to `onFrame`, which is awaited before the next bytes are taken (backpressure
+ * on the decoder, as in frameSink). Memory stays one picture however long the stream. A consumer
+ * that keeps the samples must copy them before `onFrame` settles. A stream that ends inside a
+ * picture fails ('truncated PGM image'); so do bytes that are not PGM.
+ */
+export function pgmSink(onFrame: (frame: GrayPlane, index: number) => void | Promise<void>): Writable {
+  const header = new Uint8Array(MAX_PGM_HEADER);
+  let headerFilled = 0;
+  let frame: GrayPlane | undefined;
+  let buffer = Buffer.allocUnsafeSlow(0);
+  let filled = 0;
+  let index = 0;
+  const take = (chunk: Buffer, offset: number, callback: (error?: Error | null) => void): void => {
+    try {
+      while (offset < chunk.length) {
+        if (!frame) {
+          // Byte by byte until the header is complete: headers are a dozen bytes, samples are not.
+          if (headerFilled === MAX_PGM_HEADER) throw new Error(`PGM header longer than ${MAX_PGM_HEADER} bytes`);
+          header[headerFilled++] = chunk[offset++]!;
+          const parsed = pgmHeader(header.subarray(0, headerFilled));
+          if (!parsed) continue;
+          headerFilled = 0;
+          const size = parsed.width * parsed.height;
+          if (buffer.length !== size) buffer = Buffer.allocUnsafeSlow(size);
+          frame = { width: parsed.width, height: parsed.height, plane: new Uint8Array(buffer.buffer, buffer.byteOffset, size) };
+          filled = 0;
+        }
+        const n = Math.min(buffer.length - filled, chunk.length - offset);
+        chunk.copy(buffer, filled, offset, offset + n);
+        filled += n;
+        offset += n;
+        if (filled < buffer.length) continue;
+        const whole = frame;
+        frame = undefined;
+        const handled = onFrame(whole, index++);
+        if (handled instanceof Promise) {
+          const rest = offset;
+          handled.then(() => take(chunk, rest, callback), callback);
+          return;
+        }
+      }
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    callback();
+  };
+  return new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      take(chunk, 0, callback);
+    },
+    final(callback) {
+      callback(frame || headerFilled > 0 ? new Error('truncated PGM image') : null);
+    },
+  });
+}

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { frameFingerprint, type Fingerprint, type TimedFingerprint } from '../../native/fingerprint.js';
+import { pgmSink, type GrayPlane } from '../media/raw-frames.js';
 
 /**
  * Frames for phase 2: ffmpeg decodes a local file (never a URL: the safe fetcher brought it here)
- * to 8-bit gray planes at a sampling rate and a bounded size, and the native engine fingerprints
- * each plane (native/README.md, "Perceptual fingerprint"). Full planes, not thumbnails: the native
- * fingerprint removes borders and hashes 100 crop windows itself, which is what makes it survive
- * letterboxing and crops.
+ * to 8-bit gray planes at a sampling rate and a bounded size, streamed one at a time (a 2-hour
+ * reference held whole would be ~3 GB of planes), and the native engine fingerprints each plane
+ * (native/README.md, "Perceptual fingerprint"). Full planes, not thumbnails: the native fingerprint
+ * removes borders and hashes 100 crop windows itself, which is what makes it survive letterboxing
+ * and crops.
  */
 
 /** Longer side of the decoded planes; the native reduction goes to ≤ 256 samples per axis anyway. */
@@ -28,71 +30,94 @@ export const FINGERPRINTER = `vigil-native-fp/1 ref ${REFERENCE_FPS} fps, ≤${M
 /** The smallest plane the native fingerprint accepts (icons and tracking pixels are below it). */
 const MIN_SIDE = 16;
 
-export interface GrayFrame {
-  width: number;
-  height: number;
-  plane: Uint8Array;
-}
-
-/** Splits a stream of binary PGM images (P5, maxval 255), as ffmpeg's image2pipe writes them. */
-export function parsePgmStream(all: Buffer): GrayFrame[] {
-  const frames: GrayFrame[] = [];
-  let o = 0;
-  while (o < all.length) {
-    const fields: string[] = [];
-    if (all[o] !== 0x50 || all[o + 1] !== 0x35) throw new Error(`not a PGM (P5) image at byte ${o}`);
-    o += 2;
-    while (fields.length < 3) {
-      while (o < all.length && /\s/.test(String.fromCharCode(all[o]!))) o += 1;
-      if (all[o] === 0x23) { while (o < all.length && all[o] !== 0x0a) o += 1; continue; }
-      const start = o;
-      while (o < all.length && !/\s/.test(String.fromCharCode(all[o]!))) o += 1;
-      fields.push(all.toString('latin1', start, o));
-    }
-    o += 1; // the single whitespace byte after maxval
-    const [width, height, maxval] = fields.map(Number) as [number, number, number];
-    if (!(width > 0 && height > 0) || maxval !== 255) throw new Error(`unexpected PGM header ${fields.join(' ')}`);
-    const size = width * height;
-    if (o + size > all.length) throw new Error('truncated PGM image');
-    frames.push({ width, height, plane: new Uint8Array(all.buffer, all.byteOffset + o, size) });
-    o += size;
-  }
-  return frames;
-}
-
-/** Gray planes from a local file: `fps` frames per second for video, or the first frame of an image. */
-export function ffmpegGrayFrames(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number } = {}): Promise<GrayFrame[]> {
+/** The filter chain that turns decoded video into the planes fingerprints are made of. */
+export function grayPlaneFilters(fps?: number): string {
   const filters: string[] = [];
-  if (opts.fps) filters.push(`fps=${opts.fps}`);
+  if (fps) filters.push(`fps=${fps}`);
   // Fit in a MAX_SIDE box keeping the aspect ratio; never upscale.
   filters.push(`scale='min(${MAX_SIDE},iw)':'min(${MAX_SIDE},ih)':force_original_aspect_ratio=decrease:flags=area`, 'format=gray');
-  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', filters.join(','), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
+  return filters.join(',');
+}
+
+/**
+ * Calls `onFrame` with each gray plane of a local file as ffmpeg decodes it: `fps` planes per second
+ * for video, or the first plane of an image. Planes arrive one at a time in one reused buffer (see
+ * pgmSink), so memory does not grow with the duration; a plane is gone once `onFrame` returns.
+ * Resolves with the number of planes.
+ */
+function eachGrayFrame(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number }, onFrame: (frame: GrayPlane, index: number) => void): Promise<number> {
+  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', grayPlaneFilters(opts.fps), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) { reject(new Error(`ffmpeg could not read ${input}: ${err.trim().split('\n').pop() ?? `exit ${code}`}`)); return; }
-      try { resolve(parsePgmStream(Buffer.concat(chunks))); } catch (e) { reject(e as Error); }
+    let frames = 0;
+    let consumerError: Error | undefined;
+    const sink = pgmSink((frame, index) => {
+      try {
+        onFrame(frame, index);
+      } catch (error) {
+        consumerError = error as Error;
+        throw error;
+      }
+      frames = index + 1;
     });
+    let stderr = '';
+    let timedOut = false;
+    let stdoutEnded = false;
+    let killedForSink = false;
+    let exit: number | null | undefined;
+    let sinkDone: { error?: Error } | undefined;
+    // Settles once ffmpeg has exited and the sink has taken every byte. A sink that failed while
+    // ffmpeg still wrote (a failing consumer, bytes that are not PGM) caused the kill that follows;
+    // otherwise ffmpeg's own failure (a file it cannot read, the time limit) explains a truncated
+    // stream better than the sink does.
+    const settle = () => {
+      if (exit === undefined || !sinkDone) return;
+      clearTimeout(timer);
+      if (consumerError) reject(consumerError);
+      else if (killedForSink && sinkDone.error) reject(sinkDone.error);
+      else if (timedOut) reject(new Error(`ffmpeg did not finish reading ${input} within ${timeoutMs / 1000} s`));
+      else if (exit !== 0) reject(new Error(`ffmpeg could not read ${input}: ${stderr.trim().split('\n').pop() || `exit ${exit}`}`));
+      else if (sinkDone.error) reject(sinkDone.error);
+      else resolve(frames);
+    };
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4096); });
+    child.stdout.on('end', () => { stdoutEnded = true; });
+    child.stdout.pipe(sink);
+    sink.on('finish', () => { sinkDone ??= {}; settle(); });
+    sink.on('error', (error) => {
+      // Nobody reads ffmpeg's pipe any more: stop it rather than let it block.
+      child.stdout.unpipe(sink);
+      child.stdout.resume();
+      if (!stdoutEnded && exit === undefined) {
+        killedForSink = true;
+        child.kill('SIGKILL');
+      }
+      sinkDone ??= { error };
+      settle();
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code) => { exit = code; settle(); });
   });
 }
 
 /** Fingerprints of a video sampled at `fps` (times from the sample index: offsets are found by voting). */
 export async function videoFingerprints(file: string, opts: { fps: number; maxFrames?: number; timeoutMs?: number }): Promise<TimedFingerprint[]> {
+  const fingerprints: TimedFingerprint[] = [];
   // ffmpeg decodes every frame to sample some: a 2-hour 1080p reference takes minutes, hence the long default.
-  const frames = await ffmpegGrayFrames(file, { fps: opts.fps, maxFrames: opts.maxFrames ?? 24 * 3600 * opts.fps, timeoutMs: opts.timeoutMs ?? 60 * 60_000 });
-  return frames.flatMap((f, i) => (f.width >= MIN_SIDE && f.height >= MIN_SIDE
-    ? [{ time: i / opts.fps, fingerprint: frameFingerprint(f.plane, f.width, f.height) }] : []));
+  await eachGrayFrame(file, { fps: opts.fps, maxFrames: opts.maxFrames ?? 24 * 3600 * opts.fps, timeoutMs: opts.timeoutMs ?? 60 * 60_000 }, (f, i) => {
+    // The native fingerprint copies nothing of the plane: it returns its own 808 bytes.
+    if (f.width >= MIN_SIDE && f.height >= MIN_SIDE) fingerprints.push({ time: i / opts.fps, fingerprint: frameFingerprint(f.plane, f.width, f.height) });
+  });
+  return fingerprints;
 }
 
 /** Fingerprint of one image (a comic page), or undefined when it is too small to be a page. */
 export async function imageFingerprint(file: string): Promise<Fingerprint | undefined> {
-  const [f] = await ffmpegGrayFrames(file);
-  return f && f.width >= MIN_SIDE && f.height >= MIN_SIDE ? frameFingerprint(f.plane, f.width, f.height) : undefined;
+  let fingerprint: Fingerprint | undefined;
+  await eachGrayFrame(file, {}, (f) => {
+    if (f.width >= MIN_SIDE && f.height >= MIN_SIDE) fingerprint = frameFingerprint(f.plane, f.width, f.height);
+  });
+  return fingerprint;
 }

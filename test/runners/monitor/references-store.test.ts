@@ -23,6 +23,7 @@ beforeAll(async () => {
   // 3 s with a black second at the start: flat frames are stored as not informative.
   ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=10:duration=3', '-vf', "drawbox=c=black:t=fill:enable='lt(t,1)'", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', 'ep1.mp4');
   mkdirSync(path.join(work, 'pages'));
+  ffmpeg('-f', 'lavfi', '-i', 'mandelbrot=size=320x180:rate=10', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', 'ep3.mp4');
   ffmpeg('-f', 'lavfi', '-i', 'mandelbrot=size=300x450', '-frames:v', '1', 'pages/01.png');
   ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=300x450', '-frames:v', '1', 'pages/02.png');
   services = await openTestServices();
@@ -73,5 +74,21 @@ describe('stored reference fingerprints', () => {
     const after = await referencesFor(pool, 'later', later, work);
     expect(after).toMatchObject({ computed: true, missing: [] });
     expect(after.references.video.map((v) => v.media)).toEqual(['ep1.mp4', 'ep2.mp4']);
+  });
+
+  it('store each video\'s bits in its own entry as one unbroken base64 string, the jsonb format rows always had', async () => {
+    const pool = services.db.pool;
+    const two: ContentSpec = { ...spec, referenceMedia: [{ path: 'ep1.mp4', kind: 'video', episode: 1 }, { path: 'ep3.mp4', kind: 'video', episode: 3 }, { path: 'pages', kind: 'images' }] };
+    const { references } = await referencesFor(pool, 'two', two, work);
+    const row = await pool.query<{ fingerprints: { video: { media: string; episode: number; bits: string; times: number[] }[]; images: { bits: string }[] } }>(
+      "select fingerprints from reference_fingerprints where content_id = 'two'");
+    const stored = row.rows[0]!.fingerprints;
+    expect(stored.video.map((v) => [v.media, v.episode, v.times.length])).toEqual([['ep1.mp4', 1, 3 * REFERENCE_FPS], ['ep3.mp4', 3, 2 * REFERENCE_FPS]]);
+    expect(stored.video.map((v) => v.bits)).toEqual(references.video.map((v) => Buffer.concat(v.frames.map((f) => f.fingerprint.bits)).toString('base64')));
+    expect(stored.images.map((p) => p.bits)).toEqual(references.images.map((p) => Buffer.from(p.fingerprint.bits).toString('base64')));
+    const again = await referencesFor(pool, 'two', two, work);
+    expect(again.computed).toBe(false);
+    expect(again.references.video.map((v) => v.frames.map((f) => Buffer.from(f.fingerprint.bits).toString('hex'))))
+      .toEqual(references.video.map((v) => v.frames.map((f) => Buffer.from(f.fingerprint.bits).toString('hex'))));
   });
 });
