@@ -43,3 +43,24 @@ export function findingDetectionJobId(findingId: number): string {
 export function monitorSchedulerId(monitoringJobId: string): string {
   return `monitoring-job:${monitoringJobId}`;
 }
+
+/** Same commit, same job: GitHub re-deliveries (and retries) enqueue nothing new. */
+export function reconcileJobId(repositoryId: number, commit: string): string {
+  return `github-push-${repositoryId}-${commit}`;
+}
+
+/**
+ * A job as the outbox holds it until the relay adds it to its queue: the id is derived from the row
+ * it refers to, so adding it twice (a relay that crashed before marking it sent) is harmless.
+ */
+export interface OutboxJob<P = unknown> {
+  queue: QueueName;
+  name: string;
+  jobId: string;
+  payload: P;
+}
+
+/** The detect-queue job for a finding's leaked copy, as a new finding with automatic detection owes it. */
+export function findingDetectionJob(findingId: number): OutboxJob<FindingDetectionPayload> {
+  return { queue: QUEUES.detect, name: 'finding', jobId: findingDetectionJobId(findingId), payload: { findingId } };
+}

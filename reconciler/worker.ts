@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import { bullConnection } from '../core/bullmq.js';
+import { bullConnection, classified } from '../core/bullmq.js';
 import type { Config } from '../core/config.js';
 import { QUEUES, type ReconcilePayload } from '../core/queues.js';
 import type { RedisService } from '../core/redis.js';
@@ -20,7 +20,7 @@ export interface ReconcileJobResult {
 export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, config: Config): Worker<ReconcilePayload, ReconcileJobResult> {
   const worker = new Worker<ReconcilePayload, ReconcileJobResult>(
     QUEUES.reconcile,
-    async (job: Job<ReconcilePayload>) => {
+    classified(async (job: Job<ReconcilePayload>) => {
       const { repo, branch, commit, trigger } = job.data;
       const catalog = { repo, branch, path: config.github.catalogPath };
       const checkout = await openCheckout(catalog, config.home);
@@ -33,7 +33,7 @@ export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, c
         changes: outcome.status === 'applied' ? outcome.apply.plan.changes.length : 0,
         errors: outcome.diagnostics.filter((d) => d.severity === 'error').length,
       };
-    },
+    }),
     { connection: bullConnection(redis), prefix: config.queuePrefix, concurrency: 1 },
   );
   worker.on('failed', (job, error) => deps.log.error({ job: job?.id, err: error }, 'reconcile job failed'));

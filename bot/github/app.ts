@@ -1,6 +1,6 @@
 import type { Context, Probot, ProbotOctokit } from 'probot';
 import { isVigilError } from '../../core/errors.js';
-import type { ReconcilePayload } from '../../core/queues.js';
+import { reconcileJobId, type ReconcilePayload } from '../../core/queues.js';
 import { loadActualState } from '../../reconciler/store.js';
 import { normalizeCatalogPath, touchesCatalog } from './catalog-path.js';
 import { pullRequestFiles, readCatalogAt, type RepoRef } from './catalog-files.js';
@@ -24,11 +24,6 @@ export interface GitHubAppDeps {
 
 /** Pull request actions that bring new commits to plan. */
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'] as const;
-
-/** Same commit, same job: GitHub re-deliveries (and retries) enqueue nothing new. */
-export function reconcileJobId(repositoryId: number, commit: string): string {
-  return `github-push-${repositoryId}-${commit}`;
-}
 
 /** Keep finished reconcile jobs as long as GitHub may redeliver their push (a few days). */
 const KEEP_FINISHED_S = 7 * 24 * 3600;

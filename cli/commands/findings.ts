@@ -1,6 +1,7 @@
 import { VigilError } from '../../core/errors.js';
 import type { DetectionStatus, TakedownStatus } from '../../core/status.js';
-import { queryFindings, reviewQueue, type FindingQuery } from '../../runners/monitor/findings-store.js';
+import { queryFindings, reviewQueue, type FindingQuery } from '../../core/db/findings.js';
+import { linkQuery } from '../../runners/monitor/url.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
@@ -41,7 +42,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     ...(values.content ? { contentId: values.content } : {}),
     ...(values.title ? { title: values.title } : {}),
     ...(values.from || values.to ? { period: { timeZone: values.tz, ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) } } : {}),
-    ...(values.link ? { link: values.link } : {}),
+    ...(values.link ? { link: linkQuery(values.link) } : {}),
     ...(values.family ? { family: values.family } : {}),
     ...(values.takedown ? { takedownStatus: values.takedown as TakedownStatus[] } : {}),
     ...(values.detection ? { detectionStatus: values.detection as DetectionStatus[] } : {}),

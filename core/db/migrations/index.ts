@@ -2,6 +2,7 @@ import type { Migration } from './migration.js';
 import { migration as catalog } from './0001-catalog.js';
 import { migration as findings } from './0002-findings.js';
 import { migration as referenceFingerprints } from './0003-reference-fingerprints.js';
+import { migration as outbox } from './0006-outbox.js';
 
 export type { Migration };
 
@@ -9,4 +10,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, outbox];
