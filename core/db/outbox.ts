@@ -58,3 +58,9 @@ export async function drainOutbox(pool: Pool, add: AddJob): Promise<number> {
     if (sent === 0) return total;
   }
 }
+
+/** Deletes rows sent more than `keepDays` ago; they are history BullMQ's own job records already hold. */
+export async function pruneOutbox(db: Pick<Pool, 'query'>, keepDays = 7): Promise<number> {
+  const { rowCount } = await db.query(`delete from outbox where sent_at < now() - make_interval(days => $1)`, [keepDays]);
+  return rowCount ?? 0;
+}
