@@ -69,7 +69,8 @@ describe('vigil reconcile and vigil worker on the command line', () => {
     const detect = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
     try {
       await expect.poll(async () => (await detect.getJob(findingDetectionJobId(77)))?.data, { timeout: 30_000, interval: 100 }).toEqual({ findingId: 77 });
-      expect(await outboxRows(services.db.pool, { unsentOnly: true })).toEqual([]);
+      // Marked sent when the relay's transaction commits, just after the add.
+      await expect.poll(() => outboxRows(services.db.pool, { unsentOnly: true }), { timeout: 30_000, interval: 100 }).toEqual([]);
     } finally {
       controller.abort();
       await detect.close();
