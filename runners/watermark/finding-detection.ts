@@ -4,7 +4,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { findingById, setDetectionStatus } from '../../core/db/findings.js';
 import type { Config } from '../../core/config.js';
-import { isVigilError } from '../../core/errors.js';
+import { isVigilError, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { DetectionStatus } from '../../core/status.js';
 import { downloadVideo, type VideoMedia } from '../monitor/acquire.js';
@@ -53,7 +53,7 @@ export function mediaOf(evidence: Record<string, unknown>): VideoMedia | undefin
 
 export async function detectFinding(deps: FindingDetectionDeps, findingId: number): Promise<FindingDetectionResult> {
   const row = await findingById(deps.pool, findingId);
-  if (!row) return { findingId, status: 'Error', reason: 'no such finding' };
+  if (!row) throw new VigilError('FINDING_UNKNOWN', `no finding has id ${findingId}; it cannot be detected`);
   const media = mediaOf(row.evidence);
   if (!media) {
     const reason = 'the finding has no video to download (an image set, or a page phase 2 never fetched)';

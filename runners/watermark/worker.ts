@@ -142,7 +142,10 @@ export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPa
       if (!deps.pool) throw new Error('detection on a finding needs the database');
       const { findingId } = job.data;
       if (!Number.isSafeInteger(findingId) || findingId < 1) throw new VigilError('JOB_PAYLOAD_INVALID', `a detect job on a finding needs { findingId: a positive integer }, got ${JSON.stringify(job.data)}`);
-      return detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, findingId);
+      const result = await detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, findingId);
+      // Error is our side or the network (the finding says so meanwhile): worth another attempt.
+      if (result.status === 'Error') throw new Error(`detection on finding ${findingId} did not complete: ${result.reason}`);
+      return result;
     }
     const { native: _native, ...outcome } = await runDetectCommand(job.data, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
     return outcome;

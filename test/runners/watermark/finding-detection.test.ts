@@ -80,6 +80,25 @@ describe('watermark detection on a finding', () => {
     expect(rows.rows.map((r) => r.detection_status)).toEqual(['Error', 'Not Available']);
   });
 
+  it('retries a detect job whose download failed, and fails one on an unknown finding at once', async () => {
+    const gone = await finding(server.url('leaks.example', '/watch/5'), phase2(server.url('leaks.example', '/media/gone.mp4')));
+    const worker = startDetectWorker({ redis: services.redis, config: deps.config, log: silentLogger, env: deps.env, cwd: dir, pool: async () => services.db.pool });
+    const queue = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
+    try {
+      const retried = await queue.add('finding', { findingId: gone }, { jobId: findingDetectionJobId(gone) });
+      const unknown = await queue.add('finding', { findingId: 987_654 }, { jobId: findingDetectionJobId(987_654) });
+      await expect.poll(async () => (await queue.getJob(unknown.id!))?.failedReason, { timeout: 60_000, interval: 200 }).toMatch(/VIGIL-E0209: no finding has id 987654/);
+      expect((await queue.getJob(unknown.id!))!.attemptsMade).toBe(1);
+      await expect.poll(async () => (await queue.getJob(retried.id!))?.attemptsMade ?? 0, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(2);
+      expect(await retried.getState()).not.toBe('completed');
+      expect((await services.db.pool.query('select detection_status from findings where id = $1', [gone])).rows[0].detection_status).toBe('Error');
+    } finally {
+      await queue.remove(findingDetectionJobId(gone)).catch(() => undefined);
+      await worker.close();
+      await queue.close();
+    }
+  });
+
   it('runs from the detect queue, as the monitor worker enqueues it', async () => {
     const id = await finding(server.url('leaks.example', '/watch/4'), phase2(server.url('leaks.example', '/media/leak.mp4')));
     const worker = startDetectWorker({ redis: services.redis, config: deps.config, log: silentLogger, env: deps.env, cwd: dir, pool: async () => services.db.pool });
