@@ -1,7 +1,8 @@
 import type { Worker } from 'bullmq';
 import { VigilError } from '../core/errors.js';
 import { QUEUES, type QueueName } from '../core/queues.js';
-import { bullmqSchedulers } from '../reconciler/schedulers.js';
+import { queueAdder, startOutboxRelay } from '../core/relay.js';
+import { bullmqSchedulers, watchSchedulers } from '../reconciler/schedulers.js';
 import { startReconcileWorker } from '../reconciler/worker.js';
 import { startMonitorWorker } from '../runners/monitor/worker.js';
 import { startDetectWorker, startEmbedWorker } from '../runners/watermark/worker.js';
@@ -16,8 +17,7 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
     const schedulers = bullmqSchedulers(await ctx.monitorQueue());
     return startReconcileWorker({ pool: db.pool, schedulers, log: ctx.log, sourceEnvPrefix: ctx.config.sourceEnvPrefix }, await ctx.redis(), ctx.config);
   },
-  [QUEUES.monitor]: async (ctx) => startMonitorWorker(
-    { pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config, detectQueue: await ctx.queue(QUEUES.detect) }, await ctx.redis()),
+  [QUEUES.monitor]: async (ctx) => startMonitorWorker({ pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config }, await ctx.redis()),
   [QUEUES.embed]: async (ctx) => startEmbedWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
   [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
 };
@@ -34,11 +34,23 @@ export function parseQueues(list: string | undefined): QueueName[] {
   return names as QueueName[];
 }
 
-/** Starts workers and resolves when `signal` aborts and they have finished their current jobs. */
+/**
+ * Starts workers and resolves when `signal` aborts and they have finished their current jobs. Every
+ * worker process also relays the outbox (follow-up jobs written with their records) to the queues;
+ * one serving the reconcile queue also restores job schedulers that Redis lost.
+ */
 export async function runWorkers(ctx: Context, queues: QueueName[], signal: AbortSignal): Promise<void> {
   const workers = await Promise.all(queues.map((q) => WORKERS[q]!(ctx)));
+  const pool = (await ctx.db()).pool;
+  const relay = startOutboxRelay({ pool, add: queueAdder((name) => ctx.queue(name)), log: ctx.log });
+  const watchClient = queues.includes(QUEUES.reconcile) ? (await ctx.redis()).client() : undefined;
+  watchClient?.on('error', () => undefined); // reconnects by itself; each failed check is logged
+  const watch = watchClient ? watchSchedulers({ pool, schedulers: bullmqSchedulers(await ctx.monitorQueue()), redis: watchClient, log: ctx.log }) : undefined;
   ctx.log.info({ queues }, 'workers started');
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   ctx.log.info('stopping workers after their current jobs');
   await Promise.all(workers.map((w) => w.close()));
+  await relay.stop();
+  await watch?.stop();
+  watchClient?.disconnect();
 }

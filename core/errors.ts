@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   GIT_FAILED: { code: 'VIGIL-E0203', cause: 'Cloning or fetching the catalog repository failed.', fix: 'Check that the repository URL or path and the branch exist and are readable.' },
   GITHUB_UNAVAILABLE: { code: 'VIGIL-E0204', cause: 'The GitHub App is not configured or the GitHub API refused a call.', fix: 'Check GITHUB_APP_ID, GITHUB_PRIVATE_KEY and the GitHub API URL.' },
   CATALOG_REPO_MISSING: { code: 'VIGIL-E0205', cause: 'vigil serve was started without the catalog repository the GitHub App follows.', fix: 'Set VIGIL_CATALOG_REPO to owner/name or the clone URL of the catalog repository (and VIGIL_CATALOG_BRANCH if it is not the default branch); the App ignores every other repository.' },
+  JOB_PAYLOAD_INVALID: { code: 'VIGIL-E0208', cause: 'A queue job carries a payload Vigil cannot read (a missing or wrong field); it fails at once, without retries.', fix: 'Enqueue jobs through vigil or core/queues.ts, whose payloads are references to rows (e.g. { findingId: 42 }); remove the bad job.' },
+  FINDING_UNKNOWN: { code: 'VIGIL-E0209', cause: 'No finding has the id given.', fix: 'Check the finding id (vigil findings lists them with #ID); the finding may belong to another database.' },
   // 03xx: media and watermarking
   INPUT_MISSING: { code: 'VIGIL-E0301', cause: 'The input media file does not exist or cannot be read.', fix: 'Check the input path; it must be an existing, readable file.' },
   NO_VIDEO_TRACK: { code: 'VIGIL-E0302', cause: 'The input has no video stream.', fix: 'Give a file that has a video stream (ffprobe FILE lists its streams).' },

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Queue names and payloads. Payloads are small references to rows, never copies of data; job ids
  * derived from them make enqueueing idempotent.
@@ -74,4 +76,39 @@ export function findingDetectionJobId(findingId: number): string {
 /** The BullMQ job-scheduler id of a monitoring job: one scheduler per job, so upserts are idempotent. */
 export function monitorSchedulerId(monitoringJobId: string): string {
   return `monitoring-job:${monitoringJobId}`;
+}
+
+/** Which branch of which repository a reconcile looks at. */
+export interface ReconcileTarget {
+  repo: string;
+  branch: string;
+}
+
+/** A short stable name for a repository and branch, for job ids and Redis keys. */
+export function reconcileTargetKey(target: ReconcileTarget): string {
+  return createHash('sha1').update(`${target.repo}#${target.branch}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * One pending reconcile job per repository and branch and epoch (reconciler/requests.ts moves the
+ * epoch on as a run starts), so requests made before a run collapse into it.
+ */
+export function reconcileJobId(target: ReconcileTarget, epoch: number): string {
+  return `reconcile-${reconcileTargetKey(target)}-${epoch}`;
+}
+
+/**
+ * A job as the outbox holds it until the relay adds it to its queue: the id is derived from the row
+ * it refers to, so adding it twice (a relay that crashed before marking it sent) is harmless.
+ */
+export interface OutboxJob<P = unknown> {
+  queue: QueueName;
+  name: string;
+  jobId: string;
+  payload: P;
+}
+
+/** The detect-queue job for a finding's leaked copy, as a new finding with automatic detection owes it. */
+export function findingDetectionJob(findingId: number): OutboxJob<FindingDetectionPayload> {
+  return { queue: QUEUES.detect, name: 'finding', jobId: findingDetectionJobId(findingId), payload: { findingId } };
 }

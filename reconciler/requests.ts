@@ -1,12 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ReconcilePayload } from '../core/queues.js';
+import { reconcileJobId, reconcileTargetKey, type ReconcilePayload, type ReconcileTarget } from '../core/queues.js';
 
-/** Which branch of which repository a reconcile looks at. */
-export interface ReconcileTarget {
-  repo: string;
-  branch: string;
-}
+export type { ReconcileTarget };
 
 /** The part of a BullMQ Queue a request uses. */
 export interface ReconcileQueue {
@@ -16,22 +11,14 @@ export interface ReconcileQueue {
 /** Keep finished jobs a day: enough to read what ran; epochs, not retention, keep requests distinct. */
 const KEEP_FINISHED_S = 24 * 3600;
 
-function targetKey(target: ReconcileTarget): string {
-  return createHash('sha1').update(`${target.repo}#${target.branch}`).digest('hex').slice(0, 16);
-}
-
 function epochKey(prefix: string, target: ReconcileTarget): string {
-  return `${prefix}:reconcile-epoch:${targetKey(target)}`;
+  return `${prefix}:reconcile-epoch:${reconcileTargetKey(target)}`;
 }
 
-/**
- * One pending job per repository and branch. The epoch moves on when a run starts, so requests
- * made before a run starts collapse into it (it fetches after they were made), and a request made
- * once it has started gets a job of its own: no lost update, never more than one waiting.
- */
-export function reconcileJobId(target: ReconcileTarget, epoch: number): string {
-  return `reconcile-${targetKey(target)}-${epoch}`;
-}
+// One pending job per repository and branch (reconcileJobId): the epoch moves on when a run
+// starts, so requests made before a run starts collapse into it (it fetches after they were made),
+// and a request made once it has started gets a job of its own: no lost update, never more than one
+// waiting.
 
 /** Asks for a reconcile of the target's branch head; returns the job id it collapsed into or made. */
 export async function requestReconcile(queue: ReconcileQueue, redis: Redis, prefix: string, payload: ReconcilePayload): Promise<string> {

@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
-import { bullConnection } from '../core/bullmq.js';
+import { bullConnection, classified } from '../core/bullmq.js';
 import type { Config } from '../core/config.js';
+import { VigilError } from '../core/errors.js';
 import { QUEUES, type ReconcilePayload } from '../core/queues.js';
 import type { RedisService } from '../core/redis.js';
 import { openCheckout } from './git-source.js';
@@ -14,6 +15,16 @@ export interface ReconcileJobResult {
   errors: number;
 }
 
+/** The payload is checked once, here at the edge: a wrong one fails at once, without retries. */
+function reconcilePayloadOf(data: unknown): ReconcilePayload {
+  const p = (data ?? {}) as Partial<ReconcilePayload>;
+  const text = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  if (!text(p.repo) || !text(p.branch) || !text(p.trigger) || (p.pushedCommit !== undefined && !text(p.pushedCommit))) {
+    throw new VigilError('JOB_PAYLOAD_INVALID', `a reconcile job needs { repo, branch, trigger: string; pushedCommit?: string }, got ${JSON.stringify(data)?.slice(0, 200)}`);
+  }
+  return { repo: p.repo, branch: p.branch, trigger: p.trigger, ...(p.pushedCommit === undefined ? {} : { pushedCommit: p.pushedCommit }) };
+}
+
 /**
  * Consumes reconcile requests (`requestReconcile`: GitHub pushes). Concurrency 1:
  * applies are serialized anyway by a database lock, and order matters for a branch. A request is
@@ -24,8 +35,8 @@ export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, c
   const epochs = redis.client();
   const worker = new Worker<ReconcilePayload, ReconcileJobResult>(
     QUEUES.reconcile,
-    async (job: Job<ReconcilePayload>) => {
-      const { repo, branch, pushedCommit, trigger } = job.data;
+    classified(async (job: Job<ReconcilePayload>) => {
+      const { repo, branch, pushedCommit, trigger } = reconcilePayloadOf(job.data);
       const catalog = { repo, branch, path: config.github.catalogPath };
       // Before the fetch: a push that arrives from now on makes a new job rather than collapse into this one.
       await beginReconcileRun(epochs, config.queuePrefix, catalog);
@@ -40,7 +51,7 @@ export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, c
         changes: outcome.status === 'applied' ? outcome.apply.plan.changes.length : 0,
         errors: outcome.diagnostics.filter((d) => d.severity === 'error').length,
       };
-    },
+    }),
     { connection: bullConnection(redis), prefix: config.queuePrefix, concurrency: 1 },
   );
   worker.on('failed', (job, error) => deps.log.error({ job: job?.id, err: error }, 'reconcile job failed'));

@@ -1,6 +1,7 @@
 import { VigilError } from '../../core/errors.js';
 import { DETECTION_STATUSES, TAKEDOWN_STATUSES } from '../../core/status.js';
-import { queryFindings, reviewQueue, type FindingQuery } from '../../runners/monitor/findings-store.js';
+import { queryFindings, reviewQueue, type FindingQuery } from '../../core/db/findings.js';
+import { linkQuery } from '../../runners/monitor/url.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
 import { parseDay, parseStatuses, parseTimeZone } from '../filters.js';
@@ -59,7 +60,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     ...(content ? { contentId: content } : {}),
     ...(values.title ? { title: values.title } : {}),
     ...(from || to ? { period: { timeZone, ...(from ? { from } : {}), ...(to ? { to } : {}) } } : {}),
-    ...(values.link ? { link: values.link } : {}),
+    ...(values.link ? { link: linkQuery(values.link) } : {}),
     ...(values.family ? { family: values.family.toLowerCase() } : {}),
     ...(takedown.length ? { takedownStatus: takedown } : {}),
     ...(detection.length ? { detectionStatus: detection } : {}),

@@ -1,6 +1,8 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { drainOutbox } from '../../core/db/outbox.js';
 import { VigilError } from '../../core/errors.js';
+import { queueAdder } from '../../core/relay.js';
 import { policyOf } from '../../core/catalog/catalog.js';
 import { createConfirmer, referenceFingerprints } from '../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
@@ -14,7 +16,8 @@ import { contentOf } from './keywords.js';
 export const usage = `vigil scan --content ID [--catalog DIR] [--seed URL]... [--resolve HOST:PORT:ADDR]... [--allow-private] [--format text|json]
   Run one monitoring round now for one Content: crawl the sites of its monitoring job (all piracy
   sites when it has none) and every --seed, score pages, check suspects' media against the reference
-  fingerprints, record findings, and print them. --resolve maps a host to an address as in curl;
+  fingerprints, record findings, and print them. New findings owe their detection job (watermarked
+  title, automatic detection) to the detect queue, where a worker picks it up. --resolve maps a host to an address as in curl;
   --allow-private lets the crawler reach private and loopback addresses (tests and labs only).`;
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
@@ -61,14 +64,20 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     ...(thresholds.suspectScore === undefined ? {} : { suspectScore: thresholds.suspectScore }),
     confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
     db: db.pool,
+    actor: 'scan',
     signal: io.signal,
   });
+  // Follow-up jobs (detection on new findings of a watermarked title with automatic detection) were
+  // written to the outbox with each finding; move them to their queues before exiting. Should this
+  // fail or be cut short, the relay of any worker process sends them later.
+  const queued = await drainOutbox(db.pool, queueAdder((name) => ctx.queue(name)));
   if (format === 'json') {
     const { keywords: _k, ...rest } = result;
-    print(io.stdout, JSON.stringify(rest, null, 2));
+    print(io.stdout, JSON.stringify({ ...rest, queuedJobs: queued }, null, 2));
     return 0;
   }
   print(io.stdout, `Scanned ${result.pages} page(s) for ${doc.metadata.id}: ${result.findings.length} finding(s), ${result.suspects.length} suspect(s), ${result.hops.length} domain hop(s).`);
+  if (queued > 0) print(io.stdout, `  ${queued} job(s) queued (detection on new findings).`);
   for (const f of result.findings) {
     print(io.stdout, `  finding ${f.created ? 'new ' : 'seen'}  ${f.url}  site=${f.siteId ?? '-'} family=${f.family ?? '-'} score=${f.score} distance=${f.distance.toFixed(3)}`);
   }

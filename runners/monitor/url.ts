@@ -57,3 +57,8 @@ export function hostMatches(host: string, domain: string): boolean {
 export function sameSite(a: string, b: string): boolean {
   return registrableDomain(hostOf(a)) === registrableDomain(hostOf(b));
 }
+
+/** A `--link` as findings are queried by: a URL (normalized as findings are stored) or a bare host. */
+export function linkQuery(link: string): { normalizedUrl: string } | { host: string } {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(link) ? { normalizedUrl: normalizeUrl(link) } : { host: link };
+}

@@ -1,10 +1,11 @@
 import { Worker, type Job } from 'bullmq';
 import type pg from 'pg';
-import { appendAudit } from '../../core/db/audit.js';
-import { bullConnection } from '../../core/bullmq.js';
+import { bullConnection, classified } from '../../core/bullmq.js';
+import { startMonitoring } from '../../core/db/monitoring-jobs.js';
+import { VigilError } from '../../core/errors.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import { findingDetectionJobId, QUEUES, type FindingDetectionPayload, type MonitorPayload } from '../../core/queues.js';
+import { QUEUES, type MonitorPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import type { MonitoringJobStatus } from '../../core/status.js';
 import type { CatalogDocument, ContentSpec, Metadata, MonitoringJobSpec, PolicySpec, SiteSpec, SourceRef } from '../../core/catalog/types.js';
@@ -57,20 +58,13 @@ async function loadJobContext(db: Pick<pg.Pool, 'query'>, jobId: string): Promis
 /** A reservation becomes Monitoring when its first round runs on or after its start date. */
 async function startIfDue(pool: pg.Pool, jobId: string, ctx: JobContext, now: Date): Promise<void> {
   if (ctx.status !== 'Scheduled' || now.toISOString().slice(0, 10) < ctx.startDate) return;
-  const updated = await pool.query(
-    `update monitoring_jobs set status = 'Monitoring', status_reason = $2, status_since = now(), updated_at = now() where id = $1 and status = 'Scheduled'`,
-    [jobId, `running since ${ctx.startDate}`]);
-  if (updated.rowCount) {
-    await appendAudit(pool, 'monitor', null, [{ action: 'job-status', kind: 'MonitoringJob', id: jobId, reason: 'first round on or after the start date', details: { from: 'Scheduled', to: 'Monitoring' } }]);
-  }
+  await startMonitoring(pool, jobId, { actor: 'monitor', reason: 'first round on or after the start date', since: ctx.startDate });
 }
 
 export interface MonitorDeps {
   pool: pg.Pool;
   log: Logger;
   config: Config;
-  /** Where detection requests for new findings go when the job's detection is automatic. */
-  detectQueue?: { add(name: string, data: FindingDetectionPayload, opts: { jobId: string }): Promise<unknown> };
 }
 
 /** Runs one crawl round for a monitoring job: what the job's BullMQ scheduler enqueues every period. */
@@ -97,35 +91,38 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
     log: deps.log,
     ...(thresholds.suspectScore === undefined ? {} : { suspectScore: thresholds.suspectScore }),
     confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
+    // Each finding is recorded with its audit row and, for automatic detection, its detect job in
+    // the outbox (one transaction each); the relay moves the jobs to the detect queue.
     db: deps.pool,
+    actor: 'monitor',
     ...(signal ? { signal } : {}),
   });
   const created = result.findings.filter((f) => f.created);
-  await appendAudit(deps.pool, 'monitor', null, created.map((f) => ({
-    action: 'finding-created', kind: 'Finding', id: String(f.id ?? f.url), reason: `confirmed on ${f.url} (distance ${f.distance.toFixed(3)})`,
-    details: { contentId: ctx.contentId, monitoringJobId: jobId, url: f.url, siteId: f.siteId, family: f.family },
-  })));
-  // Automatic detection on a watermarked title: each new finding's copy goes to the detect queue.
-  if (deps.detectQueue && ctx.job.detection === 'automatic' && ctx.content.watermarked) {
-    for (const f of created) {
-      if (f.id !== undefined) await deps.detectQueue.add('finding', { findingId: f.id }, { jobId: findingDetectionJobId(f.id) });
-    }
-  }
   return { status: 'ran', pages: result.pages, findings: result.findings.length, newFindings: created.length, suspects: result.suspects.length, hops: result.hops.length };
+}
+
+/** The payload is checked once, here at the edge: a wrong one fails at once, without retries. */
+function monitoringJobIdOf(data: unknown): string {
+  const id = (data as Partial<MonitorPayload> | null)?.monitoringJobId;
+  if (typeof id !== 'string' || id === '') {
+    throw new VigilError('JOB_PAYLOAD_INVALID', `a monitor job needs { monitoringJobId: string }, got ${JSON.stringify(data)?.slice(0, 200)}`);
+  }
+  return id;
 }
 
 export function startMonitorWorker(deps: MonitorDeps, redis: RedisService): Worker<MonitorPayload, MonitorJobResult> {
   const worker = new Worker<MonitorPayload, MonitorJobResult>(
     QUEUES.monitor,
-    async (job: Job<MonitorPayload>) => {
-      const log = deps.log.child({ queueJob: job.id, monitoringJob: job.data.monitoringJobId });
-      const result = await runMonitorJob({ ...deps, log }, job.data.monitoringJobId);
+    classified(async (job: Job<MonitorPayload>) => {
+      const jobId = monitoringJobIdOf(job.data);
+      const log = deps.log.child({ queueJob: job.id, monitoringJob: jobId });
+      const result = await runMonitorJob({ ...deps, log }, jobId);
       log.info(result, 'monitoring round finished');
       return result;
-    },
+    }),
     // Rounds are network-bound, and phase 2 runs ffmpeg: two at a time per worker process.
     { connection: bullConnection(redis), prefix: deps.config.queuePrefix, concurrency: 2 },
   );
-  worker.on('failed', (job, error) => deps.log.error({ queueJob: job?.id, err: error }, 'monitoring round failed'));
+  worker.on('failed', (job, error) => deps.log.error({ queueJob: job?.id, attempt: job?.attemptsMade, err: error }, 'monitoring round failed'));
   return worker;
 }

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { appendAudit } from '../../core/db/audit.js';
+import { findingById, setDetectionStatus } from '../../core/db/findings.js';
 import type { Config } from '../../core/config.js';
-import { isVigilError } from '../../core/errors.js';
+import { isVigilError, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { DetectionStatus } from '../../core/status.js';
 import { downloadVideo, type VideoMedia } from '../monitor/acquire.js';
@@ -38,27 +38,22 @@ export interface FindingDetectionResult {
 
 const MAX_LEAK_BYTES = 4 * 1024 * 1024 * 1024;
 
-async function setStatus(deps: FindingDetectionDeps, findingId: number, status: DetectionStatus, reason: string, detection?: unknown): Promise<void> {
-  await deps.pool.query(
-    `update findings set detection_status = $2,
-       evidence = case when $3::jsonb is null then evidence else evidence || jsonb_build_object('detection', $3::jsonb) end
-     where id = $1`,
-    [findingId, status, detection === undefined ? null : JSON.stringify(detection)]);
-  await appendAudit(deps.pool, 'detector', null, [{ action: 'detection-status', kind: 'Finding', id: String(findingId), reason, details: { to: status } }]);
+async function setStatus(deps: FindingDetectionDeps, findingId: number, status: DetectionStatus, reason: string, detection?: Record<string, unknown>): Promise<void> {
+  await setDetectionStatus(deps.pool, findingId, status, { actor: 'detector', reason }, detection);
 }
 
-/** The leaked media a finding points at, from its phase-2 evidence. */
-function mediaOf(evidence: Record<string, unknown>): VideoMedia | undefined {
-  const url = evidence.media;
-  const kind = evidence.kind;
-  if (typeof url !== 'string') return undefined;
-  return { url, kind: kind === 'hls' ? 'hls' : 'video' };
+/** The leaked video a finding points at: phase 2 (monitor/confirm.ts) keeps it as evidence.phase2.media and .kind. */
+export function mediaOf(evidence: Record<string, unknown>): VideoMedia | undefined {
+  const phase2 = evidence.phase2;
+  if (typeof phase2 !== 'object' || phase2 === null) return undefined;
+  const { media: url, kind } = phase2 as Record<string, unknown>;
+  if (typeof url !== 'string' || (kind !== 'video' && kind !== 'hls')) return undefined;
+  return { url, kind };
 }
 
 export async function detectFinding(deps: FindingDetectionDeps, findingId: number): Promise<FindingDetectionResult> {
-  const found = await deps.pool.query<{ evidence: Record<string, unknown> }>('select evidence from findings where id = $1', [findingId]);
-  const row = found.rows[0];
-  if (!row) return { findingId, status: 'Error', reason: 'no such finding' };
+  const row = await findingById(deps.pool, findingId);
+  if (!row) throw new VigilError('FINDING_UNKNOWN', `no finding has id ${findingId}; it cannot be detected`);
   const media = mediaOf(row.evidence);
   if (!media) {
     const reason = 'the finding has no video to download (an image set, or a page phase 2 never fetched)';

@@ -4,11 +4,12 @@
  * job.updateProgress; a job is cancelled by `requestCancel` (a flag in Redis) or by removing it,
  * which aborts the run: ffmpeg children are killed and no partial output is left.
  */
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { bullConnection } from '../../core/bullmq.js';
+import { bullConnection, classified } from '../../core/bullmq.js';
 import type { Config } from '../../core/config.js';
+import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { QUEUES, type DetectPayload, type EmbedPayload, type FindingDetectionPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
@@ -94,14 +95,18 @@ function startWorker<P, R>(queue: WatermarkQueue, deps: WatermarkWorkerDeps, wor
   const closing = new AbortController();
   const worker = new Worker<P, R>(
     queue,
-    async (job) => {
+    classified(async (job: Job<P>) => {
       const watch = watchCancel(job, queue, deps, client, closing.signal);
       try {
         return await work(job, watch.signal);
+      } catch (error) {
+        // Cancelled by a person (or removed): final. Stopped because the worker closes: tried again.
+        if (watch.signal.aborted && !closing.signal.aborted) throw new UnrecoverableError(`cancelled: ${(error as Error).message}`);
+        throw error;
       } finally {
         watch.stop();
       }
-    },
+    }),
     // Media jobs are long: lock renewal keeps them ours; one at a time by default (ffmpeg uses the cores).
     { connection: bullConnection(deps.redis), prefix: deps.config.queuePrefix, concurrency: deps.concurrency ?? 1, lockDuration: 60_000 },
   );
@@ -143,7 +148,12 @@ export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPa
     const log = deps.log.child({ queue: QUEUES.detect, job: job.id });
     if ('findingId' in job.data) {
       if (!deps.pool) throw new Error('detection on a finding needs the database');
-      return detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, job.data.findingId);
+      const { findingId } = job.data;
+      if (!Number.isSafeInteger(findingId) || findingId < 1) throw new VigilError('JOB_PAYLOAD_INVALID', `a detect job on a finding needs { findingId: a positive integer }, got ${JSON.stringify(job.data)}`);
+      const result = await detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, findingId);
+      // Error is our side or the network (the finding says so meanwhile): worth another attempt.
+      if (result.status === 'Error') throw new Error(`detection on finding ${findingId} did not complete: ${result.reason}`);
+      return result;
     }
     const { native: _native, ...outcome } = await runDetectCommand({ leak: job.data.leak, ...(job.data.original ? { original: job.data.original } : {}) }, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
     return outcome;

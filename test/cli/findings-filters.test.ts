@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertFinding } from '../../runners/monitor/findings-store.js';
+import { recordFinding, type FindingInput } from '../../core/db/findings.js';
+import { hostOf, normalizeUrl } from '../../runners/monitor/url.js';
 import { runCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 
@@ -11,8 +12,10 @@ describe('vigil findings filters', () => {
   beforeAll(async () => {
     services = await openTestServices();
     const base = { source: 'search' as const, score: 0.9, evidence: {}, detectionStatus: 'Not Available' as const };
-    await upsertFinding(services.db.pool, { ...base, contentId: 'moonlit', url: 'https://Streamfree.to/watch/moonlit-harbor', family: 'streamfree', pageTitle: 'Moonlit Harbor S01E03', takedownStatus: 'In Progress' });
-    await upsertFinding(services.db.pool, { ...base, contentId: 'sequel', url: 'https://other.example/sequel', pageTitle: 'Sequel', takedownStatus: 'Complete' });
+    const record = (f: Omit<FindingInput, 'normalizedUrl' | 'host'>) =>
+      recordFinding(services.db.pool, { ...f, normalizedUrl: normalizeUrl(f.url), host: hostOf(f.url) }, { actor: 'test', reason: 'fixture' });
+    await record({ ...base, contentId: 'moonlit', url: 'https://Streamfree.to/watch/moonlit-harbor', family: 'streamfree', pageTitle: 'Moonlit Harbor S01E03', takedownStatus: 'In Progress' });
+    await record({ ...base, contentId: 'sequel', url: 'https://other.example/sequel', pageTitle: 'Sequel', takedownStatus: 'Complete' });
   });
   afterAll(() => services.close());
 

@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { openQueue } from '../../core/bullmq.js';
+import { outboxRows, writeOutbox } from '../../core/db/outbox.js';
+import { findingDetectionJob, findingDetectionJobId, QUEUES } from '../../core/queues.js';
+import { runCli, startCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 
 describe('vigil reconcile and vigil worker on the command line', () => {
@@ -58,10 +61,21 @@ describe('vigil reconcile and vigil worker on the command line', () => {
     expect(run.stderr).toMatch(/no worker for queue "frobnicate"; this build has: reconcile, monitor, embed, detect/);
   });
 
-  it('runs the named workers until stopped', async () => {
+  it('runs the named workers until stopped, relaying owed jobs from the outbox meanwhile', async () => {
+    // A detect job owed by a finding whose writer died before it could queue it.
+    await writeOutbox(services.db.pool, [findingDetectionJob(77)]);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 500);
-    const run = await runCli(['worker', '--queues', 'reconcile'], services.env, repo, controller.signal);
+    const started = startCli(['worker', '--queues', 'reconcile'], services.env, repo, controller.signal);
+    const detect = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
+    try {
+      await expect.poll(async () => (await detect.getJob(findingDetectionJobId(77)))?.data, { timeout: 30_000, interval: 100 }).toEqual({ findingId: 77 });
+      // Marked sent when the relay's transaction commits, just after the add.
+      await expect.poll(() => outboxRows(services.db.pool, { unsentOnly: true }), { timeout: 30_000, interval: 100 }).toEqual([]);
+    } finally {
+      controller.abort();
+      await detect.close();
+    }
+    const run = await started.done;
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/working on reconcile; Ctrl-C stops/);
   });

@@ -9,7 +9,7 @@ import { openQueue } from '../../../core/bullmq.js';
 import { parseCatalogRepo } from '../../../core/catalog-repo.js';
 import { createLogger } from '../../../core/log.js';
 import { QUEUES, type ReconcilePayload } from '../../../core/queues.js';
-import { reconcileJobId } from '../../../reconciler/requests.js';
+import { reconcileJobId } from '../../../core/queues.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../../bot/github/body.js';
 import { PLAN_MARKER } from '../../../bot/github/comment.js';
 import { startGitHubServer, type GitHubServer } from '../../../bot/github/server.js';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../../core/bullmq.js';
 import { QUEUES } from '../../../core/queues.js';
-import { reconcileJobId } from '../../../reconciler/requests.js';
+import { reconcileJobId } from '../../../core/queues.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { runCli, startCli } from '../../support/cli.js';
 import { deliver } from './fake-github.js';

@@ -8,7 +8,7 @@ import { createConfirmer, referenceFingerprints, type References } from '../../.
 import { createFetcher, parseResolve } from '../../../runners/monitor/fetch.js';
 import { SUSPECT_FPS, videoFingerprints } from '../../../runners/monitor/fingerprint.js';
 import { matchSequences } from '../../../native/fingerprint.js';
-import { queryFindings, reviewQueue } from '../../../runners/monitor/findings-store.js';
+import { queryFindings, reviewQueue } from '../../../core/db/findings.js';
 import { runRound, type RoundInput } from '../../../runners/monitor/round.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { siteDoc } from './families.test.js';
@@ -144,7 +144,7 @@ describe('a monitoring round', () => {
     const stored = await queryFindings(services.db.pool, { contentId: 'moonlit' });
     expect(stored).toHaveLength(4);
     expect(stored.every((f) => f.takedownStatus === 'Takedown requested' && f.detectionStatus === 'Available')).toBe(true);
-    expect((await queryFindings(services.db.pool, { link: 'harborpictures.example' }))).toEqual([]);
+    expect((await queryFindings(services.db.pool, { link: { host: 'harborpictures.example' } }))).toEqual([]);
     expect((await reviewQueue(services.db.pool, 'moonlit')).map((s) => new URL(s.url).host.replace(/:\d+$/, ''))).toEqual(['bay.example']);
   });
 

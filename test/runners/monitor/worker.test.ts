@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../../core/bullmq.js';
+import { drainOutbox } from '../../../core/db/outbox.js';
+import { queueAdder } from '../../../core/relay.js';
 import { silentLogger } from '../../../core/log.js';
 import { QUEUES, type MonitorPayload } from '../../../core/queues.js';
 import { apply } from '../../../reconciler/apply.js';
@@ -89,7 +91,7 @@ describe('the monitor worker', () => {
   it('runs rounds from the monitor queue: one finding, deduplicated on the next round, references computed once', async () => {
     const config = { ...services.config, mediaRoot: work, crawler: { allowPrivate: true, resolve: server.resolveEntries() } };
     const detectQueue = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
-    const worker = startMonitorWorker({ pool: services.db.pool, log: silentLogger, config, detectQueue }, services.redis);
+    const worker = startMonitorWorker({ pool: services.db.pool, log: silentLogger, config }, services.redis);
     const queue = openQueue(QUEUES.monitor, services.redis, services.config.queuePrefix);
     const round = async (jobId: string, n: number): Promise<MonitorJobResult> => {
       const payload: MonitorPayload = { monitoringJobId: jobId };
@@ -106,8 +108,10 @@ describe('the monitor worker', () => {
       expect(findings.rows).toHaveLength(1);
       expect(findings.rows[0]).toMatchObject({ content_id: 'moonlit', monitoring_job_id: 'moonlit-watch', takedown_status: 'Available', detection_status: 'Downloading' });
       expect(findings.rows[0].url).toMatch(/streamfree\.to.*moonlit-harbor-s01e03/);
-      // Detection is automatic and the title watermarked: the new finding's copy is queued for detection.
+      // Detection is automatic and the title watermarked: the new finding's copy is owed to the detect
+      // queue (in the outbox, with the finding), and the relay puts it there.
       const findingId = (await services.db.pool.query<{ id: number }>('select id from findings')).rows[0]!.id;
+      expect(await drainOutbox(services.db.pool, queueAdder(async () => detectQueue))).toBe(1);
       expect((await detectQueue.getJobs(['waiting'])).map((j) => [j.name, j.id, j.data])).toEqual([['finding', `finding-${findingId}`, { findingId }]]);
       const computed = await services.db.pool.query('select frames, computed_at from reference_fingerprints');
       expect(computed.rows[0].frames).toBeGreaterThan(0);

@@ -6,7 +6,8 @@ import { QueueEvents } from 'bullmq';
 import { bullConnection, openQueue } from '../../../core/bullmq.js';
 import { silentLogger } from '../../../core/log.js';
 import { findingDetectionJobId, QUEUES } from '../../../core/queues.js';
-import { upsertFinding } from '../../../runners/monitor/findings-store.js';
+import { recordFinding } from '../../../core/db/findings.js';
+import { hostOf, normalizeUrl } from '../../../runners/monitor/url.js';
 import { runEmbedCommand } from '../../../runners/watermark/embed.js';
 import { detectFinding, type FindingDetectionDeps } from '../../../runners/watermark/finding-detection.js';
 import { startDetectWorker } from '../../../runners/watermark/worker.js';
@@ -20,11 +21,14 @@ let server: FixtureServer;
 let dir: string;
 let deps: FindingDetectionDeps;
 
+/** Evidence as phase 2 (monitor/confirm.ts) stores it for a video match. */
+const phase2 = (media: string) => ({ phase1: { score: 12 }, phase2: { media, kind: 'video', votes: 9 } });
+
 async function finding(url: string, evidence: Record<string, unknown>): Promise<number> {
-  const { finding: f } = await upsertFinding(services.db.pool, {
-    contentId: 'moonlit', url, pageTitle: 'Moonlit Harbor S01E03', source: 'web', score: 12, evidence,
+  const { finding: f } = await recordFinding(services.db.pool, {
+    contentId: 'moonlit', url, normalizedUrl: normalizeUrl(url), host: hostOf(url), pageTitle: 'Moonlit Harbor S01E03', source: 'web', score: 12, evidence,
     takedownStatus: 'Available', detectionStatus: 'Downloading',
-  });
+  }, { actor: 'test', reason: 'made by the test' });
   return f.id;
 }
 
@@ -51,24 +55,24 @@ afterAll(async () => {
 
 describe('watermark detection on a finding', () => {
   it('downloads the leak, reads the ID and records it, step by step', async () => {
-    const id = await finding(server.url('leaks.example', '/watch/1'), { media: server.url('leaks.example', '/media/leak.mp4'), kind: 'video' });
+    const id = await finding(server.url('leaks.example', '/watch/1'), phase2(server.url('leaks.example', '/media/leak.mp4')));
     const result = await detectFinding(deps, id);
     expect(result).toMatchObject({ findingId: id, status: 'Completed', found: true, watermarkId: 4242 });
     const row = await services.db.pool.query('select detection_status, evidence from findings where id = $1', [id]);
     expect(row.rows[0].detection_status).toBe('Completed');
     expect(row.rows[0].evidence.detection).toMatchObject({ found: true, watermarkId: 4242, keyId: expect.stringMatching(/^[0-9a-f]{16}$/), ledgerId: expect.any(Number) });
-    expect(row.rows[0].evidence.media).toMatch(/leak\.mp4$/); // phase-2 evidence is kept
-    const steps = await services.db.pool.query(`select details->>'to' as status from audit_log where object_kind = 'Finding' and object_id = $1 order by id`, [String(id)]);
+    expect(row.rows[0].evidence.phase2.media).toMatch(/leak\.mp4$/); // phase-2 evidence is kept
+    const steps = await services.db.pool.query(`select details->>'to' as status from audit_log where object_kind = 'Finding' and object_id = $1 and action = 'detection-status' order by id`, [String(id)]);
     expect(steps.rows.map((r) => r.status)).toEqual(['Downloading', 'Detecting', 'Completed']);
   });
 
   it('completes with no mark on a copy that carries none', async () => {
-    const id = await finding(server.url('leaks.example', '/watch/2'), { media: server.url('leaks.example', '/media/clean.mp4'), kind: 'video' });
+    const id = await finding(server.url('leaks.example', '/watch/2'), phase2(server.url('leaks.example', '/media/clean.mp4')));
     expect(await detectFinding(deps, id)).toMatchObject({ status: 'Completed', found: false });
   });
 
   it('says Error when the leak cannot be downloaded, and Not Available when there is no video', async () => {
-    const gone = await finding(server.url('leaks.example', '/watch/3'), { media: server.url('leaks.example', '/media/removed.mp4'), kind: 'video' });
+    const gone = await finding(server.url('leaks.example', '/watch/3'), phase2(server.url('leaks.example', '/media/removed.mp4')));
     expect(await detectFinding(deps, gone)).toMatchObject({ status: 'Error', reason: expect.stringMatching(/removed\.mp4/) });
     const pages = await finding(server.url('leaks.example', '/chapter/1'), { pages: [{ page: 1 }] });
     expect(await detectFinding(deps, pages)).toMatchObject({ status: 'Not Available' });
@@ -76,8 +80,27 @@ describe('watermark detection on a finding', () => {
     expect(rows.rows.map((r) => r.detection_status)).toEqual(['Error', 'Not Available']);
   });
 
+  it('retries a detect job whose download failed, and fails one on an unknown finding at once', async () => {
+    const gone = await finding(server.url('leaks.example', '/watch/5'), phase2(server.url('leaks.example', '/media/gone.mp4')));
+    const worker = startDetectWorker({ redis: services.redis, config: deps.config, log: silentLogger, env: deps.env, cwd: dir, pool: async () => services.db.pool });
+    const queue = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
+    try {
+      const retried = await queue.add('finding', { findingId: gone }, { jobId: findingDetectionJobId(gone) });
+      const unknown = await queue.add('finding', { findingId: 987_654 }, { jobId: findingDetectionJobId(987_654) });
+      await expect.poll(async () => (await queue.getJob(unknown.id!))?.failedReason, { timeout: 60_000, interval: 200 }).toMatch(/VIGIL-E0209: no finding has id 987654/);
+      expect((await queue.getJob(unknown.id!))!.attemptsMade).toBe(1);
+      await expect.poll(async () => (await queue.getJob(retried.id!))?.attemptsMade ?? 0, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(2);
+      expect(await retried.getState()).not.toBe('completed');
+      expect((await services.db.pool.query('select detection_status from findings where id = $1', [gone])).rows[0].detection_status).toBe('Error');
+    } finally {
+      await queue.remove(findingDetectionJobId(gone)).catch(() => undefined);
+      await worker.close();
+      await queue.close();
+    }
+  });
+
   it('runs from the detect queue, as the monitor worker enqueues it', async () => {
-    const id = await finding(server.url('leaks.example', '/watch/4'), { media: server.url('leaks.example', '/media/leak.mp4'), kind: 'video' });
+    const id = await finding(server.url('leaks.example', '/watch/4'), phase2(server.url('leaks.example', '/media/leak.mp4')));
     const worker = startDetectWorker({ redis: services.redis, config: deps.config, log: silentLogger, env: deps.env, cwd: dir, pool: async () => services.db.pool });
     const queue = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
     const events = new QueueEvents(QUEUES.detect, { connection: bullConnection(services.redis), prefix: services.config.queuePrefix });

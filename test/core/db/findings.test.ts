@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initialStatuses, loadHops, loadProfiles, queryFindings, recordHop, reviewQueue, saveProfile, setTakedownStatus, upsertFinding, upsertSuspect, type FindingInput } from '../../../runners/monitor/findings-store.js';
+import {
+  initialStatuses, queryFindings, recordFinding, recordSuspect, reviewQueue, setDetectionStatus, setTakedownStatus, type FindingInput,
+} from '../../../core/db/findings.js';
+import { outboxRows } from '../../../core/db/outbox.js';
+import { discoveredSites, hostProfiles, recordDiscoveredSite, saveHostProfile } from '../../../core/db/sites.js';
+import { isVigilError } from '../../../core/errors.js';
+import { hostOf, linkQuery, normalizeUrl } from '../../../runners/monitor/url.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 
 let services: TestServices;
@@ -15,14 +21,23 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-function finding(over: Partial<FindingInput>): FindingInput {
+type Over = Partial<Omit<FindingInput, 'normalizedUrl' | 'host'>>;
+
+function finding(over: Over): FindingInput {
+  const url = over.url ?? 'https://streamfree.to/watch/moonlit-harbor-3';
   return {
-    contentId: 'moonlit', url: 'https://streamfree.to/watch/moonlit-harbor-3', siteId: 'streamfree', family: 'streamfree', pageTitle: 'Moonlit Harbor EP3',
+    contentId: 'moonlit', siteId: 'streamfree', family: 'streamfree', pageTitle: 'Moonlit Harbor EP3',
     source: 'web', score: 12, matchDistance: 0.1, evidence: { frames: [10, 20] }, ...initialStatuses({ takedown: 'manual', detection: 'manual' }, { watermarked: true }), ...over,
+    url, normalizedUrl: normalizeUrl(url), host: hostOf(url),
   };
 }
 
-describe('findings store', () => {
+const upsertFinding = (pool: TestServices['db']['pool'], f: FindingInput) => recordFinding(pool, f, { actor: 'test', reason: 'seen by the test' });
+const upsertSuspect = (pool: TestServices['db']['pool'], s: Omit<Parameters<typeof recordSuspect>[1], 'normalizedUrl' | 'host'>) =>
+  recordSuspect(pool, { ...s, normalizedUrl: normalizeUrl(s.url), host: hostOf(s.url) }, { actor: 'test' });
+const by = { actor: 'alice', reason: 'checked by hand' };
+
+describe('findings, suspects and sites in core', () => {
   it('sets statuses by the rules of the monitoring job', () => {
     expect(initialStatuses({ takedown: 'automatic', detection: 'automatic' }, { watermarked: true })).toEqual({ takedownStatus: 'Takedown requested', detectionStatus: 'Downloading' });
     expect(initialStatuses({}, { watermarked: true })).toEqual({ takedownStatus: 'Available', detectionStatus: 'Available' });
@@ -33,7 +48,7 @@ describe('findings store', () => {
     const pool = services.db.pool;
     const first = await upsertFinding(pool, finding({ seenAt: new Date('2026-03-07T01:00:00Z') }));
     expect(first.created).toBe(true);
-    await setTakedownStatus(pool, first.finding.id, 'In Progress');
+    await setTakedownStatus(pool, first.finding.id, 'In Progress', by);
     const again = await upsertFinding(pool, finding({ url: 'http://www.streamfree.to/watch/moonlit-harbor-3/?utm_source=feed', source: 'rss', score: 15, matchDistance: 0.05, evidence: { pages: [1] }, seenAt: new Date('2026-03-08T01:00:00Z') }));
     expect(again.created).toBe(false);
     expect(again.finding).toMatchObject({ id: first.finding.id, rounds: 2, score: 15, takedownStatus: 'In Progress', url: 'https://streamfree.to/watch/moonlit-harbor-3' });
@@ -57,8 +72,8 @@ describe('findings store', () => {
     expect(await urls({ title: 'harbour' })).toHaveLength(2);
     expect(await urls({ title: 'orchard' })).toEqual(['streamfree.to/watch/moonlit-harbor-3']);
     expect(await urls({ title: '100%' })).toEqual([]);
-    expect(await urls({ link: 'https://www.streamfree.to/watch/moonlit-harbor-3#x' })).toHaveLength(2);
-    expect(await urls({ link: 'torrentbay.example' })).toEqual(['torrentbay.example/t/99']);
+    expect(await urls({ link: linkQuery('https://www.streamfree.to/watch/moonlit-harbor-3#x') })).toHaveLength(2);
+    expect(await urls({ link: linkQuery('torrentbay.example') })).toEqual(['torrentbay.example/t/99']);
     expect(await urls({ takedownStatus: ['Complete'] })).toEqual(['torrentbay.example/t/99']);
     expect(await urls({ detectionStatus: ['Available', 'Completed'], contentId: 'moonlit' })).toHaveLength(2);
     expect(await urls({ family: 'torrent-bay' })).toEqual(['torrentbay.example/t/99']);
@@ -91,10 +106,45 @@ describe('findings store', () => {
   it('remembers hops and host profiles between rounds', async () => {
     const pool = services.db.pool;
     const site = { id: 'streamfree', type: 'piracy' as const, family: 'sf', domains: ['streamfree.to'] };
-    expect(await recordHop(pool, { host: 'streamfree.cc', site, via: 'streamfree.to', signals: [{ kind: 'redirect', weight: 1, detail: 'x' }], confidence: 1 })).toBe(true);
-    expect(await recordHop(pool, { host: 'streamfree.cc', site, via: 'streamfree.to', signals: [], confidence: 1 })).toBe(false);
-    expect(await loadHops(pool, [site])).toEqual([['streamfree.cc', site]]);
-    await saveProfile(pool, { host: 'streamfree.to', trackingIds: ['G-1'], structure: [1, 4_000_000_000], faviconHash: 'ab' }, 'streamfree');
-    expect(await loadProfiles(pool)).toEqual([{ host: 'streamfree.to', trackingIds: ['G-1'], structure: [1, 4_000_000_000], faviconHash: 'ab' }]);
+    const hop = { host: 'streamfree.cc', siteId: site.id, family: site.family, viaHost: 'streamfree.to', confidence: 1 };
+    expect(await recordDiscoveredSite(pool, { ...hop, signals: [{ kind: 'redirect', weight: 1, detail: 'x' }] }, { actor: 'monitor' })).toBe(true);
+    expect(await recordDiscoveredSite(pool, { ...hop, signals: [] }, { actor: 'monitor' })).toBe(false);
+    expect(await discoveredSites(pool)).toEqual([{ host: 'streamfree.cc', siteId: 'streamfree', family: 'sf' }]);
+    const audit = await pool.query(`select actor, action, object_id from audit_log where action = 'site-discovered'`);
+    expect(audit.rows).toEqual([{ actor: 'monitor', action: 'site-discovered', object_id: 'streamfree' }]);
+    await saveHostProfile(pool, { host: 'streamfree.to', trackingIds: ['G-1'], structure: [1, 4_000_000_000], faviconHash: 'ab' }, 'streamfree');
+    expect(await hostProfiles(pool)).toEqual([{ host: 'streamfree.to', trackingIds: ['G-1'], structure: [1, 4_000_000_000], faviconHash: 'ab' }]);
+  });
+
+  it('writes a new finding, its audit row and (for automatic detection) its detect job in one transaction', async () => {
+    const pool = services.db.pool;
+    const auto = initialStatuses({ detection: 'automatic' }, { watermarked: true });
+    const { finding: f, created } = await upsertFinding(pool, finding({ url: 'https://auto.example/w/1', ...auto }));
+    expect(created).toBe(true);
+    const audit = await pool.query(`select actor, reason from audit_log where action = 'finding-created' and object_id = $1`, [String(f.id)]);
+    expect(audit.rows).toEqual([{ actor: 'test', reason: 'seen by the test' }]);
+    const owed = (await outboxRows(pool)).filter((r) => r.jobId === `finding-${f.id}`);
+    expect(owed.map((r) => [r.queue, r.name, r.payload, r.sentAt])).toEqual([['detect', 'finding', { findingId: f.id }, null]]);
+    // Seen again: no second audit row, no second job; a manual-detection finding owes none.
+    await upsertFinding(pool, finding({ url: 'https://auto.example/w/1', ...auto }));
+    expect((await outboxRows(pool)).filter((r) => r.jobId === `finding-${f.id}`)).toHaveLength(1);
+    const manual = await upsertFinding(pool, finding({ url: 'https://auto.example/w/2' }));
+    expect((await outboxRows(pool)).some((r) => r.jobId === `finding-${manual.finding.id}`)).toBe(false);
+  });
+
+  it('changes statuses only with an audit row naming who, why, from and to', async () => {
+    const pool = services.db.pool;
+    const { finding: f } = await upsertFinding(pool, finding({ url: 'https://status.example/w/1' }));
+    expect(await setTakedownStatus(pool, f.id, 'Takedown requested', by)).toEqual({ from: 'Available', to: 'Takedown requested' });
+    expect(await setDetectionStatus(pool, f.id, 'Completed', { actor: 'detector', reason: 'no watermark found' }, { found: false })).toEqual({ from: 'Available', to: 'Completed' });
+    const rows = await pool.query(`select actor, action, reason, details from audit_log where object_kind = 'Finding' and object_id = $1 and action <> 'finding-created' order by id`, [String(f.id)]);
+    expect(rows.rows).toEqual([
+      { actor: 'alice', action: 'takedown-status', reason: 'checked by hand', details: { from: 'Available', to: 'Takedown requested' } },
+      { actor: 'detector', action: 'detection-status', reason: 'no watermark found', details: { from: 'Available', to: 'Completed' } },
+    ]);
+    expect((await pool.query('select evidence from findings where id = $1', [f.id])).rows[0].evidence.detection).toEqual({ found: false });
+    const unknown = await setTakedownStatus(pool, 999_999, 'Complete', by).catch((e: unknown) => e);
+    expect(isVigilError(unknown, 'FINDING_UNKNOWN')).toBe(true);
+    await expect(setTakedownStatus(pool, f.id, 'Done' as never, by)).rejects.toThrow(/unknown takedown status "Done"/);
   });
 });

@@ -1,0 +1,306 @@
+import type pg from 'pg';
+import type { MonitoringJobSpec } from '../catalog/types.js';
+import { VigilError } from '../errors.js';
+import { findingDetectionJob } from '../queues.js';
+import { DETECTION_STATUSES, TAKEDOWN_STATUSES, type DetectionStatus, type TakedownStatus } from '../status.js';
+import { appendAudit } from './audit.js';
+import { writeOutbox } from './outbox.js';
+import { inTransaction } from './transaction.js';
+
+/**
+ * Findings and the review queue (suspects). A finding is one content at one normalized URL: later
+ * rounds (and other sources) that see it again update last_seen and the evidence, and never touch
+ * the statuses people and automation have set since. Every change to a finding goes through a
+ * function here that appends its audit row in the same transaction, whoever makes it (a round,
+ * `vigil scan`, the Slack bot, a notice channel).
+ */
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** Where a finding or suspect was seen. */
+export type FindingSource = 'web' | 'rss' | 'torznab' | 'search';
+
+/** Who changes a record, and why: the audit row's actor and reason. */
+export interface Change {
+  actor: string;
+  reason: string;
+}
+
+export interface FindingInput {
+  contentId: string;
+  monitoringJobId?: string;
+  url: string;
+  /** The URL as findings are deduplicated on (runners/monitor/url.ts normalizeUrl), and its host. */
+  normalizedUrl: string;
+  host: string;
+  siteId?: string;
+  family?: string;
+  pageTitle: string;
+  source: FindingSource;
+  score: number;
+  matchDistance?: number;
+  evidence: Record<string, unknown>;
+  takedownStatus: TakedownStatus;
+  detectionStatus: DetectionStatus;
+  seenAt?: Date;
+}
+
+export interface Finding {
+  id: number;
+  contentId: string;
+  monitoringJobId: string | null;
+  url: string;
+  normalizedUrl: string;
+  host: string;
+  siteId: string | null;
+  family: string | null;
+  pageTitle: string;
+  source: FindingSource;
+  score: number;
+  matchDistance: number | null;
+  evidence: Record<string, unknown>;
+  takedownStatus: TakedownStatus;
+  detectionStatus: DetectionStatus;
+  firstSeen: Date;
+  lastSeen: Date;
+  rounds: number;
+}
+
+/**
+ * The statuses a new finding starts with, by the rules of its monitoring job. 'Downloading' means
+ * detection starts by itself: recordFinding writes the detect job for it.
+ */
+export function initialStatuses(job: Pick<MonitoringJobSpec, 'takedown' | 'detection'>, content: { watermarked?: boolean }): { takedownStatus: TakedownStatus; detectionStatus: DetectionStatus } {
+  const takedownStatus: TakedownStatus = job.takedown === 'automatic' ? 'Takedown requested' : 'Available';
+  // Detection looks for a forensic watermark: without one there is nothing to detect.
+  const detectionStatus: DetectionStatus = !content.watermarked ? 'Not Available' : job.detection === 'automatic' ? 'Downloading' : 'Available';
+  return { takedownStatus, detectionStatus };
+}
+
+const FINDING_COLUMNS = `id, content_id, monitoring_job_id, url, normalized_url, host, site_id, family, page_title, source, score, match_distance, evidence,
+  takedown_status, detection_status, first_seen, last_seen, rounds`;
+
+interface FindingRow {
+  id: number; content_id: string; monitoring_job_id: string | null; url: string; normalized_url: string; host: string; site_id: string | null; family: string | null;
+  page_title: string; source: FindingSource; score: number; match_distance: number | null; evidence: Record<string, unknown>; takedown_status: TakedownStatus;
+  detection_status: DetectionStatus; first_seen: Date; last_seen: Date; rounds: number;
+}
+
+function toFinding(r: FindingRow): Finding {
+  return {
+    id: r.id, contentId: r.content_id, monitoringJobId: r.monitoring_job_id, url: r.url, normalizedUrl: r.normalized_url, host: r.host, siteId: r.site_id, family: r.family,
+    pageTitle: r.page_title, source: r.source, score: r.score, matchDistance: r.match_distance, evidence: r.evidence, takedownStatus: r.takedown_status,
+    detectionStatus: r.detection_status, firstSeen: r.first_seen, lastSeen: r.last_seen, rounds: r.rounds,
+  };
+}
+
+/**
+ * Records a finding, or refreshes it if this content is already found at this normalized URL. One
+ * transaction holds the finding, the suspect it confirms, its 'finding-created' audit row and, when
+ * its detection starts by itself, its detect job in the outbox: a crash keeps all or none.
+ */
+export async function recordFinding(pool: pg.Pool, f: FindingInput, by: Change): Promise<{ finding: Finding; created: boolean }> {
+  const seen = f.seenAt ?? new Date();
+  return inTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<FindingRow & { created: boolean }>(
+      `insert into findings (content_id, monitoring_job_id, url, normalized_url, host, site_id, family, page_title, source, score, match_distance, evidence,
+         takedown_status, detection_status, first_seen, last_seen)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+       on conflict (content_id, normalized_url) do update set
+         last_seen = greatest(findings.last_seen, excluded.last_seen),
+         rounds = findings.rounds + 1,
+         score = greatest(findings.score, excluded.score),
+         match_distance = least(findings.match_distance, excluded.match_distance),
+         evidence = findings.evidence || excluded.evidence,
+         site_id = coalesce(excluded.site_id, findings.site_id),
+         family = coalesce(excluded.family, findings.family),
+         page_title = case when excluded.page_title <> '' then excluded.page_title else findings.page_title end
+       returning ${FINDING_COLUMNS}, (xmax = 0) as created`,
+      [f.contentId, f.monitoringJobId ?? null, f.url, f.normalizedUrl, f.host, f.siteId ?? null, f.family ?? null, f.pageTitle, f.source, f.score,
+        f.matchDistance ?? null, JSON.stringify(f.evidence), f.takedownStatus, f.detectionStatus, seen],
+    );
+    const row = rows[0]!;
+    const finding = toFinding(row);
+    await tx.query(`update suspects set review = 'confirmed', last_seen = $3 where content_id = $1 and normalized_url = $2`, [f.contentId, row.normalized_url, seen]);
+    if (row.created) {
+      await appendAudit(tx, by.actor, null, [{
+        action: 'finding-created', kind: 'Finding', id: String(finding.id), reason: by.reason,
+        details: { contentId: f.contentId, monitoringJobId: f.monitoringJobId ?? null, url: f.url, siteId: f.siteId ?? null, family: f.family ?? null },
+      }]);
+      if (finding.detectionStatus === 'Downloading') await writeOutbox(tx, [findingDetectionJob(finding.id)]);
+    }
+    return { finding, created: row.created };
+  });
+}
+
+export async function findingById(db: Queryable, id: number): Promise<Finding | undefined> {
+  const { rows } = await db.query<FindingRow>(`select ${FINDING_COLUMNS} from findings where id = $1`, [id]);
+  return rows[0] ? toFinding(rows[0]) : undefined;
+}
+
+function unknownFinding(id: number): VigilError {
+  return new VigilError('FINDING_UNKNOWN', `no finding has id ${id}`);
+}
+
+/** Sets a finding's takedown status and audits the change (from → to) in one transaction. */
+export async function setTakedownStatus(pool: pg.Pool, id: number, status: TakedownStatus, by: Change): Promise<{ from: TakedownStatus; to: TakedownStatus }> {
+  if (!TAKEDOWN_STATUSES.includes(status)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(status)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
+  return inTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ previous: TakedownStatus }>(
+      `update findings f set takedown_status = $2 from (select takedown_status from findings where id = $1 for update) old
+       where f.id = $1 returning old.takedown_status as previous`, [id, status]);
+    if (!rows[0]) throw unknownFinding(id);
+    const from = rows[0].previous;
+    await appendAudit(tx, by.actor, null, [{ action: 'takedown-status', kind: 'Finding', id: String(id), reason: by.reason, details: { from, to: status } }]);
+    return { from, to: status };
+  });
+}
+
+/**
+ * Sets a finding's detection status and audits the change in one transaction; `detection`, when
+ * given, is what detection found, kept on the finding as evidence.detection.
+ */
+export async function setDetectionStatus(pool: pg.Pool, id: number, status: DetectionStatus, by: Change, detection?: Record<string, unknown>): Promise<{ from: DetectionStatus; to: DetectionStatus }> {
+  if (!DETECTION_STATUSES.includes(status)) throw new VigilError('USAGE', `unknown detection status ${JSON.stringify(status)}; one of ${DETECTION_STATUSES.join(', ')}`);
+  return inTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ previous: DetectionStatus }>(
+      `update findings f set detection_status = $2,
+         evidence = case when $3::jsonb is null then f.evidence else f.evidence || jsonb_build_object('detection', $3::jsonb) end
+       from (select detection_status from findings where id = $1 for update) old
+       where f.id = $1 returning old.detection_status as previous`,
+      [id, status, detection === undefined ? null : JSON.stringify(detection)]);
+    if (!rows[0]) throw unknownFinding(id);
+    const from = rows[0].previous;
+    await appendAudit(tx, by.actor, null, [{ action: 'detection-status', kind: 'Finding', id: String(id), reason: by.reason, details: { from, to: status } }]);
+    return { from, to: status };
+  });
+}
+
+export interface SuspectInput {
+  contentId: string;
+  monitoringJobId?: string;
+  url: string;
+  normalizedUrl: string;
+  host: string;
+  siteId?: string;
+  family?: string;
+  pageTitle: string;
+  source: FindingSource;
+  score: number;
+  reason: string;
+  evidence: Record<string, unknown>;
+  /** Premium monitoring puts unconfirmed suspects before people. */
+  queueForReview: boolean;
+}
+
+/** Records a suspect phase 2 did not confirm (or refreshes it); a new one is audited in the same transaction. */
+export async function recordSuspect(pool: pg.Pool, s: SuspectInput, by: Pick<Change, 'actor'>): Promise<{ id: number; created: boolean }> {
+  return inTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ id: number; created: boolean; review: string }>(
+      `insert into suspects (content_id, monitoring_job_id, url, normalized_url, host, site_id, family, page_title, source, score, reason, evidence, review)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       on conflict (content_id, normalized_url) do update set
+         last_seen = now(), score = greatest(suspects.score, excluded.score), reason = excluded.reason, evidence = excluded.evidence,
+         review = case when suspects.review = 'pending' then excluded.review else suspects.review end
+       returning id, review, (xmax = 0) as created`,
+      [s.contentId, s.monitoringJobId ?? null, s.url, s.normalizedUrl, s.host, s.siteId ?? null, s.family ?? null, s.pageTitle, s.source, s.score, s.reason,
+        JSON.stringify(s.evidence), s.queueForReview ? 'queued' : 'pending'],
+    );
+    const row = rows[0]!;
+    if (row.created) {
+      await appendAudit(tx, by.actor, null, [{
+        action: 'suspect-created', kind: 'Suspect', id: String(row.id), reason: s.reason, details: { contentId: s.contentId, url: s.url, review: row.review },
+      }]);
+    }
+    return { id: row.id, created: row.created };
+  });
+}
+
+export interface ReviewItem {
+  id: number;
+  contentId: string;
+  url: string;
+  pageTitle: string;
+  score: number;
+  reason: string;
+  siteId: string | null;
+}
+
+/** Suspects waiting for a person, strongest first. */
+export async function reviewQueue(db: Queryable, contentId?: string, limit = 100): Promise<ReviewItem[]> {
+  const { rows } = await db.query<{ id: number; content_id: string; url: string; page_title: string; score: number; reason: string; site_id: string | null }>(
+    `select id, content_id, url, page_title, score, reason, site_id from suspects
+     where review = 'queued' and ($1::text is null or content_id = $1) order by score desc, id limit $2`, [contentId ?? null, limit]);
+  return rows.map((r) => ({ id: r.id, contentId: r.content_id, url: r.url, pageTitle: r.page_title, score: r.score, reason: r.reason, siteId: r.site_id }));
+}
+
+export interface FindingQuery {
+  contentId?: string;
+  /** Matches the content's title, aliases and localized titles, and the page title (case-insensitive substring). */
+  title?: string;
+  /** Inclusive calendar days in a time zone: { from: '2026-03-01', to: '2026-03-31', timeZone: 'Asia/Seoul' }. */
+  period?: { from?: string; to?: string; timeZone: string; field?: 'first_seen' | 'last_seen' };
+  /** One URL (normalized as findings are) or a host with its subdomains. */
+  link?: { normalizedUrl: string } | { host: string };
+  takedownStatus?: readonly TakedownStatus[];
+  detectionStatus?: readonly DetectionStatus[];
+  family?: string;
+  limit?: number;
+  offset?: number;
+}
+
+function checkTimeZone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new VigilError('USAGE', `unknown time zone ${JSON.stringify(tz)}; use an IANA name such as UTC, Europe/Paris or Asia/Seoul`);
+  }
+}
+
+function checkDay(day: string): void {
+  // Date.parse takes 2026-02-30 as 2 March: a real day survives the round trip.
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(time) || !new Date(time).toISOString().startsWith(day)) throw new VigilError('USAGE', `${JSON.stringify(day)} is not a date (yyyy-MM-dd)`);
+}
+
+export async function queryFindings(db: Queryable, q: FindingQuery): Promise<Finding[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (value: unknown): string => { params.push(value); return `$${params.length}`; };
+  if (q.contentId) where.push(`f.content_id = ${p(q.contentId)}`);
+  if (q.title) {
+    const like = p(`%${q.title.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    where.push(`(f.page_title ilike ${like} or exists (
+      select 1 from catalog_objects c where c.kind = 'Content' and c.id = f.content_id and (
+        c.spec->>'title' ilike ${like}
+        or exists (select 1 from jsonb_array_elements_text(coalesce(c.spec->'aliases', '[]')) a where a ilike ${like})
+        or exists (select 1 from jsonb_array_elements(coalesce(c.spec->'localizedTitles', '[]')) l where l->>'title' ilike ${like}))))`);
+  }
+  if (q.period) {
+    checkTimeZone(q.period.timeZone);
+    const field = q.period.field === 'last_seen' ? 'f.last_seen' : 'f.first_seen';
+    const tz = p(q.period.timeZone);
+    if (q.period.from) { checkDay(q.period.from); where.push(`${field} >= (${p(q.period.from)}::date::timestamp at time zone ${tz})`); }
+    if (q.period.to) { checkDay(q.period.to); where.push(`${field} < ((${p(q.period.to)}::date + 1)::timestamp at time zone ${tz})`); }
+  }
+  if (q.link) {
+    if ('normalizedUrl' in q.link) where.push(`f.normalized_url = ${p(q.link.normalizedUrl)}`);
+    else {
+      const host = q.link.host.toLowerCase().replace(/^www\./, '');
+      where.push(`(f.host = ${p(host)} or f.host like ${p(`%.${host}`)})`);
+    }
+  }
+  if (q.takedownStatus && q.takedownStatus.length > 0) {
+    for (const s of q.takedownStatus) if (!TAKEDOWN_STATUSES.includes(s)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(s)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
+    where.push(`f.takedown_status = any(${p(q.takedownStatus)}::text[])`);
+  }
+  if (q.detectionStatus && q.detectionStatus.length > 0) {
+    for (const s of q.detectionStatus) if (!DETECTION_STATUSES.includes(s)) throw new VigilError('USAGE', `unknown detection status ${JSON.stringify(s)}; one of ${DETECTION_STATUSES.join(', ')}`);
+    where.push(`f.detection_status = any(${p(q.detectionStatus)}::text[])`);
+  }
+  if (q.family) where.push(`f.family = ${p(q.family)}`);
+  const sql = `select ${FINDING_COLUMNS.split(',').map((c) => `f.${c.trim()}`).join(', ')} from findings f
+    ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by f.first_seen desc, f.id desc limit ${p(q.limit ?? 1000)} offset ${p(q.offset ?? 0)}`;
+  const { rows } = await db.query<FindingRow>(sql, params);
+  return rows.map(toFinding);
+}
