@@ -28,7 +28,7 @@ function aborted(signal: AbortSignal): Promise<void> {
 }
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
-export const options = { port: { type: 'string' }, host: { type: 'string', default: '0.0.0.0' } } as const;
+export const options = { port: { type: 'string' }, host: { type: 'string' } } as const;
 
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values } = parse('serve', argv, options, 0);
