@@ -24,6 +24,8 @@ export interface GitHubAppDeps {
   catalog: FollowedCatalog;
   /** Catalog directory inside the repository (config github.catalogPath). */
   catalogPath: string;
+  /** The prefix a source's apiKeyEnv must carry (config sourceEnvPrefix), so a PR is checked as apply will check it. */
+  sourceEnvPrefix: string;
   now?: () => Date;
 }
 
@@ -114,7 +116,7 @@ async function planPullRequest(context: Context<'pull_request'>, deps: GitHubApp
   try {
     const read = await readCatalogAt(octokit, { ...ref, sha, catalogPath });
     const actual = await loadActualState(deps.pool);
-    const report = buildReport({ commit: sha, catalogPath, files: read.files, readDiagnostics: read.diagnostics, actual, now: now() });
+    const report = buildReport({ commit: sha, catalogPath, files: read.files, readDiagnostics: read.diagnostics, actual, now: now(), sourceEnvPrefix: deps.sourceEnvPrefix });
     for (const update of completionUpdates(report, now())) await updateCheckRun(octokit, ref, checkRunId, update);
     const comment = await upsertPlanComment(octokit, issue, planComment(report), true);
     log.info({ pr: pr.number, sha, checkRunId, errors: report.errors, warnings: report.warnings, comment }, 'catalog planned');

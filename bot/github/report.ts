@@ -38,8 +38,10 @@ export function buildReport(input: {
   readDiagnostics?: readonly Diagnostic[];
   actual: ActualState;
   now: Date;
+  /** The prefix a source's apiKeyEnv must carry (config sourceEnvPrefix), as vigil validate checks it. */
+  sourceEnvPrefix: string;
 }): PlanReport {
-  const loaded = loadCatalog(input.files);
+  const loaded = loadCatalog(input.files, { sourceEnvPrefix: input.sourceEnvPrefix });
   const diagnostics = [...(input.readDiagnostics ?? []), ...loaded.diagnostics];
   let changes: string[] | undefined;
   let summary: string;

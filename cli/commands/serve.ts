@@ -58,6 +58,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     baseUrl: github.apiUrl,
     catalog: { repo: catalogRepo, branch: github.catalogBranch },
     catalogPath: github.catalogPath,
+    sourceEnvPrefix: ctx.config.sourceEnvPrefix,
     pool: db.pool,
     reconcileQueue,
     redis,

@@ -112,7 +112,7 @@ beforeAll(async () => {
     pool: services.db.pool,
     reconcileQueue: queue,
     redis,
-    queuePrefix: services.config.queuePrefix,
+    queuePrefix: services.config.queuePrefix, sourceEnvPrefix: services.config.sourceEnvPrefix,
     catalog: { repo: CATALOG_REPO, branch: undefined },
     throttle: false,
   });
@@ -436,7 +436,7 @@ describe('what the GitHub App logs', () => {
     const logged = await startGitHubServer({
       port: 0, appId: APP_ID, privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), secret: SECRET,
       baseUrl: logGitHub.url, catalogPath: 'catalog', pool: services.db.pool, reconcileQueue: queue, redis,
-      queuePrefix: services.config.queuePrefix, catalog: { repo: CATALOG_REPO, branch: undefined }, throttle: false,
+      queuePrefix: services.config.queuePrefix, sourceEnvPrefix: services.config.sourceEnvPrefix, catalog: { repo: CATALOG_REPO, branch: undefined }, throttle: false,
       log: createLogger('trace', 'vigil', { format: 'json', write: (line) => sink.write(line) }),
     });
     try {

@@ -3,7 +3,8 @@ import { catalogRelative, normalizeCatalogPath, touchesCatalog } from '../../../
 import { ANNOTATIONS_PER_REQUEST, annotationOf, completionUpdates } from '../../../bot/github/check-run.js';
 import { isPlanComment, planComment, PLAN_MARKER } from '../../../bot/github/comment.js';
 import { codeBlock } from '../../../bot/github/markdown.js';
-import type { PlanReport } from '../../../bot/github/report.js';
+import { buildReport, type PlanReport } from '../../../bot/github/report.js';
+import { emptyActualState } from '../../../reconciler/actual.js';
 import type { Diagnostic } from '../../../core/catalog/diagnostics.js';
 
 const error = (file: string, line: number, message = 'bad'): Diagnostic => ({ severity: 'error', file, line, col: 3, kind: 'Recipient', id: 'r', message });
@@ -81,3 +82,28 @@ describe('plan comment', () => {
     expect(planComment(report({ changes })).length).toBeLessThanOrEqual(65_536);
   });
 });
+
+describe('the plan of a pull request', () => {
+  const site = `apiVersion: vigil/v1
+kind: Site
+metadata: { id: lab-indexer }
+spec:
+  type: piracy
+  category: torrent
+  domains: [indexer.example]
+  sources:
+    - { type: torznab, url: "https://indexer.example/api", apiKeyEnv: VIGIL_LAB_INDEXER_KEY }
+`;
+  const plan = (sourceEnvPrefix: string) => buildReport({
+    commit: 'c'.repeat(40), catalogPath: 'catalog', files: [{ path: 'catalog/sites.yaml', content: site }],
+    actual: emptyActualState(), now: new Date('2026-06-01T00:00:00Z'), sourceEnvPrefix,
+  });
+
+  it('checks source credentials against the configured prefix, as vigil validate does', () => {
+    expect(plan('VIGIL_LAB_').errors).toBe(0);
+    const refused = plan('VIGIL_SOURCE_');
+    expect(refused.errors).toBe(1);
+    expect(refused.diagnostics[0]).toMatchObject({ file: 'catalog/sites.yaml', line: 9, message: expect.stringContaining('VIGIL_SOURCE_') });
+  });
+});
+

@@ -70,7 +70,7 @@ beforeEach(async () => {
   server = await startGitHubServer({
     port: 0, appId: '1', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), secret: SECRET,
     baseUrl: 'http://127.0.0.1:9', catalogPath: 'catalog', pool: services.db.pool, reconcileQueue: queue, redis,
-    queuePrefix: services.config.queuePrefix, throttle: false,
+    queuePrefix: services.config.queuePrefix, sourceEnvPrefix: services.config.sourceEnvPrefix, throttle: false,
     catalog: { repo: parseCatalogRepo('VIGIL_CATALOG_REPO', `file://${repoDir}`, 'https://api.github.com')!, branch: undefined },
   });
   worker = startReconcileWorker({ pool: services.db.pool, log: silentLogger }, services.redis, services.config);
