@@ -26,7 +26,8 @@ export interface Change {
   reason: string;
 }
 
-export interface FindingInput {
+/** What a round saw of one content at one URL: the part findings and suspects share. */
+interface SightingInput {
   contentId: string;
   monitoringJobId?: string;
   url: string;
@@ -38,8 +39,11 @@ export interface FindingInput {
   pageTitle: string;
   source: FindingSource;
   score: number;
-  matchDistance?: number;
   evidence: Record<string, unknown>;
+}
+
+export interface FindingInput extends SightingInput {
+  matchDistance?: number;
   takedownStatus: TakedownStatus;
   detectionStatus: DetectionStatus;
   seenAt?: Date;
@@ -176,19 +180,8 @@ export async function setDetectionStatus(pool: pg.Pool, id: number, status: Dete
   });
 }
 
-export interface SuspectInput {
-  contentId: string;
-  monitoringJobId?: string;
-  url: string;
-  normalizedUrl: string;
-  host: string;
-  siteId?: string;
-  family?: string;
-  pageTitle: string;
-  source: FindingSource;
-  score: number;
+export interface SuspectInput extends SightingInput {
   reason: string;
-  evidence: Record<string, unknown>;
   /** Premium monitoring puts unconfirmed suspects before people. */
   queueForReview: boolean;
 }

@@ -36,13 +36,9 @@ export function searchSource(url: string, apiKeyEnv?: string): Source {
     kind: 'search',
     url,
     async *collect(query, ctx) {
-      let key: string | undefined;
-      try {
-        key = apiKey(ctx, apiKeyEnv, url);
-      } catch (error) {
-        ctx.onError?.(url, error);
-        return;
-      }
+      const credential = apiKey(ctx, apiKeyEnv, url);
+      if (credential.refused) return;
+      const { key } = credential;
       const seen = new Set<string>();
       for (const term of query.terms) {
         const u = new URL(url);

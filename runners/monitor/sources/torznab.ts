@@ -37,13 +37,9 @@ export function torznabSource(url: string, apiKeyEnv?: string): Source {
     kind: 'torznab',
     url,
     async *collect(query, ctx) {
-      let key: string | undefined;
-      try {
-        key = apiKey(ctx, apiKeyEnv, url);
-      } catch (error) {
-        ctx.onError?.(url, error);
-        return;
-      }
+      const credential = apiKey(ctx, apiKeyEnv, url);
+      if (credential.refused) return;
+      const { key } = credential;
       const seen = new Set<string>();
       for (const term of query.terms) {
         const requestUrl = torznabSearchUrl(url, term);

@@ -59,14 +59,19 @@ export const JSON_TYPES = ['application/json'] as const;
 
 /**
  * The API key named by a site's apiKeyEnv; keys live in the environment, never in the catalog. The
- * variable must pass the same rule as `vigil validate` (catalog rows may predate it or skip it), and
- * its value is registered as a secret before any request carries it.
+ * variable must pass the same rule as `vigil validate` (catalog rows may predate it or skip it):
+ * one that does not is refused and reported, and the source is not crawled. A key's value is
+ * registered as a secret before any request carries it.
  */
-export function apiKey(ctx: SourceContext, name: string | undefined, sourceUrl: string): string | undefined {
-  if (!name) return undefined;
+export function apiKey(ctx: SourceContext, name: string | undefined, sourceUrl: string): { refused: true } | { refused: false; key: string | undefined } {
+  if (!name) return { refused: false, key: undefined };
   const problem = credentialEnvProblem(name, ctx.credentialPrefix);
-  if (problem) throw new VigilError('SOURCE_CREDENTIAL_REFUSED', `the source ${sourceUrl} was not crawled: ${problem}`);
-  const value = ctx.env?.[name];
-  registerSecret(value);
-  return value;
+  if (problem) {
+    // Reported like any failed source; the round goes on without it.
+    ctx.onError?.(sourceUrl, new VigilError('SOURCE_CREDENTIAL_REFUSED', `the source ${sourceUrl} was not crawled: ${problem}`));
+    return { refused: true };
+  }
+  const key = ctx.env?.[name];
+  registerSecret(key);
+  return { refused: false, key };
 }
