@@ -53,6 +53,11 @@ export interface PipelineOptions {
   log?: Logger;
   /** Skip the forensic mark (the bench's plain-transcode baseline runs through the same code). */
   noEmbed?: boolean;
+  /**
+   * Called once every output is complete in its temp file, before any is renamed into place (the
+   * embed ledger is written here): if it throws, the temp files are removed and no output appears.
+   */
+  beforeRename?: (files: { temp: string; output: string }[]) => Promise<void>;
 }
 
 export interface PipelineResult {
@@ -170,6 +175,7 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
     if (frames === 0) throw new VigilError('MEDIA_FAILED', `${options.info.path}: the decoder produced no frames`);
     if (trailingBytes > 0) throw new VigilError('MEDIA_FAILED', `${options.info.path}: the decoder's output ended inside a frame (${trailingBytes} of ${layout.frameBytes} bytes)`);
     await Promise.all(encoders.map((e) => e.done));
+    await options.beforeRename?.(temps.map((temp, i) => ({ temp, output: targets[i]!.output })));
     for (const [i, temp] of temps.entries()) await fs.rename(temp, targets[i]!.output);
     report(frames, frames);
     return { outputs: targets.map((t) => t.output), frames, elapsedMs: Date.now() - started };

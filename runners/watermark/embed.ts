@@ -118,8 +118,11 @@ export interface EmbedRequest<R extends EmbedRecipient = EmbedRecipient> {
   maxParallel?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress & { batch: number; batches: number }) => void;
-  /** Called with each decode's outputs once they are complete and in place (the ledger is written here). */
-  onCopiesDone?: (outputs: EmbedOutput<R>[]) => Promise<void>;
+  /**
+   * Called with each decode's outputs once they are complete, each still in its temp `file`, before
+   * they are renamed into place (the ledger is written here): a copy never exists without its record.
+   */
+  onCopiesDone?: (outputs: (EmbedOutput<R> & { file: string })[]) => Promise<void>;
   log?: Logger;
 }
 
@@ -178,10 +181,10 @@ export async function embedForRecipients<R extends EmbedRecipient>(req: EmbedReq
     const result = await runEmbedPipeline({
       info, video, ext, targets: batch, key: req.key, strength: req.strength, preset: req.preset, overlay, signal: req.signal, log: req.log,
       onProgress: req.onProgress ? (p) => req.onProgress!({ ...p, fraction: (b + p.fraction) / batches, batch: b + 1, batches }) : undefined,
+      ...(req.onCopiesDone ? { beforeRename: (files) => req.onCopiesDone!(batch.map((t, i) => ({ recipient: t.recipient, output: t.output, file: files[i]!.temp }))) } : {}),
     });
     frames = result.frames;
     req.log?.info({ outputs: result.outputs, frames: result.frames, ms: result.elapsedMs }, 'embed batch done');
-    await req.onCopiesDone?.(batch.map((t) => ({ recipient: t.recipient, output: t.output })));
   }
   return { input, outputs: targets.map((t) => ({ recipient: t.recipient, output: t.output })), frames, elapsedMs: Date.now() - started, batches };
 }
@@ -258,7 +261,9 @@ export async function runEmbedCommand(cmd: EmbedCommandInput, deps: EmbedCommand
   // Hashed while the first decode runs; a failure surfaces when the first copy is recorded.
   const inputSha = sha256File(inputPath, deps.signal);
   inputSha.catch(() => undefined);
-  const record = async (outputs: EmbedOutput<ResolvedRecipient>[]): Promise<void> => {
+  // Written before the outputs are renamed into place, so a copy never exists without its row; a
+  // kill between the two leaves a row whose temp file the next run sweeps (never the other way round).
+  const record = async (outputs: (EmbedOutput<ResolvedRecipient> & { file: string })[]): Promise<void> => {
     try {
       const inputSha256 = await inputSha;
       const copies: EmbeddedCopy[] = [];
@@ -266,17 +271,17 @@ export async function runEmbedCommand(cmd: EmbedCommandInput, deps: EmbedCommand
         copies.push({
           watermarkId: o.recipient.watermarkId,
           ...(o.recipient.allocated ? { recipient: { id: o.recipient.recipientId, name: o.recipient.name } } : {}),
-          keyId: key.id, keyFingerprint: key.fingerprint, inputPath, inputSha256, outputPath: o.output, outputSha256: await sha256File(o.output, deps.signal),
+          keyId: key.id, keyFingerprint: key.fingerprint, inputPath, inputSha256, outputPath: o.output, outputSha256: await sha256File(o.file, deps.signal),
           ...(embedJobId ? { embedJobId } : {}), ...(deps.queueJobId ? { queueJobId: deps.queueJobId } : {}), ...(commit ? { catalogCommit: commit } : {}),
         });
       }
       const ledgerIds = await recordEmbeddedCopies(pool, deps.actor, copies);
       deps.log?.info({ ledgerIds, outputs: outputs.map((o) => o.output) }, 'copies recorded in the embed ledger');
     } catch (error) {
-      await Promise.all(outputs.map((o) => fs.rm(o.output, { force: true })));
-      deps.log?.error({ err: error, outputs: outputs.map((o) => o.output) }, 'copies removed: they could not be recorded');
+      // The pipeline removes the temp files: no output appears.
+      deps.log?.error({ err: error, outputs: outputs.map((o) => o.output) }, 'copies discarded: they could not be recorded');
       if (deps.signal?.aborted) throw new VigilError('INTERRUPTED', 'stopped while recording the copies; the unrecorded outputs were removed');
-      throw databaseError(error, database, `record ${outputs.length} cop${outputs.length === 1 ? 'y' : 'ies'} in the embed ledger (they were removed, so no copy exists without a record)`);
+      throw databaseError(error, database, `record ${outputs.length} cop${outputs.length === 1 ? 'y' : 'ies'} in the embed ledger (they were discarded, so no copy exists without a record)`);
     }
   };
   return embedForRecipients({

@@ -4,7 +4,7 @@ export const migration: Migration = {
   version: 4,
   name: 'embed ledger: every watermarked copy made, append-only',
   sql: `
--- One row per copy that was completed and renamed into place: who it was for, which ID and key it
+-- One row per completed copy (written just before it is renamed into place): who it was for, which ID and key it
 -- carries, and the bytes it came from and became. Never updated, never deleted.
 create table embed_ledger (
   id bigserial primary key,
