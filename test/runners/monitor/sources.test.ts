@@ -107,10 +107,12 @@ describe('web crawler', () => {
     const pages = await all(crawlWeb([server.url('slow.example', '/')], { depth: 1, perHostConcurrency: 1, perHostDelayMs: 80, concurrency: 8 }, ctx));
     expect(pages.length).toBe(8);
     const times = server.log.slice(start).filter((l) => l.host === 'slow.example').map((l) => l.at);
-    const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    // One at a time with a 30 ms answer and an 80 ms spacing: without the delay starts would come
-    // ~30 ms apart; arrival times at the server jitter by a few ms, hence the margin below 80.
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(65);
+    // One at a time with a 30 ms answer and an 80 ms spacing: without the delay the requests (8 pages
+    // and what the crawler asks of the host besides) would come ~30 ms apart. A loaded machine delays
+    // single arrivals at the server (one gap may read 38 ms while the next reads 120), so the span
+    // of all of them is measured, allowing one arrival's jitter.
+    expect(times.length).toBeGreaterThanOrEqual(8);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((times.length - 1) * 80 - 40);
   });
 });
 
