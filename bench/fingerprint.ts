@@ -14,19 +14,19 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { loadConfig } from '../core/config.js';
 import { openDatabase } from '../core/db/database.js';
 import { silentLogger } from '../core/log.js';
 import { referenceFrameCount } from '../runners/monitor/confirm.js';
 import { REFERENCE_FPS, grayPlaneFilters } from '../runners/monitor/fingerprint.js';
 import { referencesFor } from '../runners/monitor/references-store.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const MINUTES = Number(process.env.BENCH_FINGERPRINT_MINUTES ?? 120);
 const TARGET_MB = 300;
 const SEGMENT_SECONDS = Math.min(300, MINUTES * 60);
 const CACHE = path.resolve('.vigil/bench');
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const mb = (kb: number): string => (kb / 1024).toFixed(0);
 
@@ -111,19 +111,13 @@ function table(header: string[], rows: string[][]): string {
 async function main(): Promise<void> {
   const file = ensureSource();
   const root = path.dirname(file);
-  const dbName = `vigil_bench_fp_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  const db = await openDatabase(loadConfig({ DATABASE_URL: url.toString() }), silentLogger);
+  const scratch = await createScratchDatabase(`vigil_bench_fp_${process.pid}`);
+  const db = await openDatabase(loadConfig({ DATABASE_URL: scratch.url }), silentLogger);
   try {
     await measure(file, root, db.pool);
   } finally {
     await db.close();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

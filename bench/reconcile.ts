@@ -7,7 +7,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { parseAllDocuments } from 'yaml';
 import { openQueue } from '../core/bullmq.js';
 import { loadConfig } from '../core/config.js';
@@ -22,10 +21,10 @@ import { plan } from '../reconciler/plan.js';
 import { bullmqSchedulers } from '../reconciler/schedulers.js';
 import { loadActualState } from '../reconciler/store.js';
 import { generateCatalog } from './generate-catalog.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function time<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
@@ -49,13 +48,8 @@ async function repeat<T>(fn: () => Promise<T> | T): Promise<{ median: number; be
 async function main(): Promise<void> {
   const dir = path.join(os.tmpdir(), `vigil-bench-catalog-${process.pid}`);
   const written = await generateCatalog(dir, DOCUMENTS);
-  const dbName = `vigil_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  const config = loadConfig({ DATABASE_URL: url.toString(), REDIS_URL, VIGIL_QUEUE_PREFIX: `bench-${process.pid}` });
+  const scratch = await createScratchDatabase(`vigil_bench_${process.pid}`);
+  const config = loadConfig({ DATABASE_URL: scratch.url, REDIS_URL, VIGIL_QUEUE_PREFIX: `bench-${process.pid}` });
   const db = await openDatabase(config, silentLogger);
   const redis = await openRedis(config, silentLogger);
   const queue = openQueue(QUEUES.monitor, redis, config.queuePrefix);
@@ -104,8 +98,7 @@ async function main(): Promise<void> {
     await queue.close();
     await redis.stop();
     await db.close();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await scratch.drop();
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
