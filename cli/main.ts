@@ -12,6 +12,7 @@ import * as keygenCommand from './commands/keygen.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
 import * as serveCommand from './commands/serve.js';
+import * as slackCommand from './commands/slack.js';
 import * as reconcileCommand from './commands/reconcile.js';
 import * as scanCommand from './commands/scan.js';
 import * as statusCommand from './commands/status.js';
@@ -34,6 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   plan: planCommand,
   apply: applyCommand,
   serve: serveCommand,
+  slack: slackCommand,
   import: importCommand,
   reconcile: reconcileCommand,
   status: statusCommand,

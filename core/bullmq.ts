@@ -31,6 +31,8 @@ export const JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
   [QUEUES.takedown]: RETRIED,
   [QUEUES.revoke]: RETRIED,
   [QUEUES.report]: RETRIED,
+  // A person waits on the answer: a few quick attempts, then the failure is told to them.
+  [QUEUES.slack]: { ...RETRIED, attempts: 4, backoff: { type: 'exponential', delay: 500 } },
 };
 
 /** Every queue is made here so that prefix, connection and job options are the same everywhere. */

@@ -43,6 +43,41 @@ export interface Config {
   };
   /** Catalog sources may name only environment variables with this prefix for their credentials. */
   sourceEnvPrefix: string;
+  slack: SlackConfig;
+}
+
+/** How Slack reaches the bot: signed HTTP requests (the default), or a Socket Mode WebSocket the bot opens. */
+export const SLACK_TRANSPORTS = ['http', 'socket'] as const;
+export type SlackTransport = (typeof SLACK_TRANSPORTS)[number];
+
+export interface SlackConfig {
+  /** xoxb-… (SLACK_BOT_TOKEN); without it the bot does not run. */
+  botToken: string | undefined;
+  /** Verifies every HTTP request (SLACK_SIGNING_SECRET); the HTTP transport needs it. */
+  signingSecret: string | undefined;
+  /** xapp-… app-level token (SLACK_APP_TOKEN); the Socket Mode transport needs it. */
+  appToken: string | undefined;
+  transport: SlackTransport;
+  /** The Web API base, ending in '/' (SLACK_API_URL; https://slack.com/api/ unless a test or a proxy says otherwise). */
+  apiUrl: string;
+  /** Where the HTTP transport listens (VIGIL_SLACK_PORT, default 3001; the interface is VIGIL_BIND). */
+  port: number;
+  /** Messages posted per second per channel (VIGIL_SLACK_POST_RATE): Slack allows about one. */
+  postsPerSecond: number;
+}
+
+/** What is missing for the bot to run with its transport; empty when it can run. */
+export function missingSlackSettings(slack: SlackConfig): string[] {
+  return [
+    slack.botToken ? undefined : ENV.SLACK_BOT_TOKEN as string,
+    slack.transport === 'http' && !slack.signingSecret ? ENV.SLACK_SIGNING_SECRET : undefined,
+    slack.transport === 'socket' && !slack.appToken ? ENV.SLACK_APP_TOKEN : undefined,
+  ].filter((name): name is string => name !== undefined);
+}
+
+/** Whether any Slack setting is present: `vigil up` runs the bot then, and says what is missing if it cannot. */
+export function slackRequested(slack: SlackConfig): boolean {
+  return Boolean(slack.botToken || slack.signingSecret || slack.appToken);
 }
 
 /** Source credentials live in VIGIL_SOURCE_* unless VIGIL_SOURCE_ENV_PREFIX says otherwise. */
@@ -71,6 +106,13 @@ export const ENV = {
   VIGIL_CRAWL_ALLOW_PRIVATE: 'VIGIL_CRAWL_ALLOW_PRIVATE',
   VIGIL_CRAWL_RESOLVE: 'VIGIL_CRAWL_RESOLVE',
   VIGIL_SOURCE_ENV_PREFIX: 'VIGIL_SOURCE_ENV_PREFIX',
+  SLACK_BOT_TOKEN: 'SLACK_BOT_TOKEN',
+  SLACK_SIGNING_SECRET: 'SLACK_SIGNING_SECRET',
+  SLACK_APP_TOKEN: 'SLACK_APP_TOKEN',
+  SLACK_API_URL: 'SLACK_API_URL',
+  VIGIL_SLACK_TRANSPORT: 'VIGIL_SLACK_TRANSPORT',
+  VIGIL_SLACK_PORT: 'VIGIL_SLACK_PORT',
+  VIGIL_SLACK_POST_RATE: 'VIGIL_SLACK_POST_RATE',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -79,13 +121,35 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined) return 3000;
+function parsePort(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new VigilError('CONFIG_INVALID', `${ENV.PORT}=${value} is not a port number (0-65535)`);
+    throw new VigilError('CONFIG_INVALID', `${name}=${value} is not a port number (0-65535)`);
   }
   return port;
+}
+
+function parsePostRate(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const rate = Number(value);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 100) {
+    throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_SLACK_POST_RATE}=${value} must be a number of messages per second per channel above 0 and at most 100 (Slack allows about 1)`);
+  }
+  return rate;
+}
+
+function parseSlack(env: Env): SlackConfig {
+  const apiUrl = checkUrl(ENV.SLACK_API_URL, nonEmpty(env[ENV.SLACK_API_URL]), ['https:', 'http:']) ?? 'https://slack.com/api/';
+  return {
+    botToken: nonEmpty(env[ENV.SLACK_BOT_TOKEN]),
+    signingSecret: nonEmpty(env[ENV.SLACK_SIGNING_SECRET]),
+    appToken: nonEmpty(env[ENV.SLACK_APP_TOKEN]),
+    transport: oneOf(ENV.VIGIL_SLACK_TRANSPORT, nonEmpty(env[ENV.VIGIL_SLACK_TRANSPORT]), SLACK_TRANSPORTS) ?? 'http',
+    apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
+    port: parsePort(ENV.VIGIL_SLACK_PORT, nonEmpty(env[ENV.VIGIL_SLACK_PORT]), 3001),
+    postsPerSecond: parsePostRate(nonEmpty(env[ENV.VIGIL_SLACK_POST_RATE])),
+  };
 }
 
 function checkUrl(name: string, value: string | undefined, schemes: string[]): string | undefined {
@@ -142,7 +206,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       catalogRepo: parseCatalogRepo(ENV.VIGIL_CATALOG_REPO, nonEmpty(env[ENV.VIGIL_CATALOG_REPO]), githubApiUrl),
       catalogBranch: checkBranchName(ENV.VIGIL_CATALOG_BRANCH, nonEmpty(env[ENV.VIGIL_CATALOG_BRANCH])),
     },
-    port: parsePort(nonEmpty(env[ENV.PORT])),
+    port: parsePort(ENV.PORT, nonEmpty(env[ENV.PORT]), 3000),
     bind: nonEmpty(env[ENV.VIGIL_BIND]) ?? '127.0.0.1',
     mediaRoot: path.resolve(cwd, nonEmpty(env[ENV.VIGIL_MEDIA_ROOT]) ?? '.'),
     crawler: {
@@ -150,5 +214,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       resolve: (nonEmpty(env[ENV.VIGIL_CRAWL_RESOLVE]) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     },
     sourceEnvPrefix: parseSourceEnvPrefix(nonEmpty(env[ENV.VIGIL_SOURCE_ENV_PREFIX])),
+    slack: parseSlack(env),
   };
 }

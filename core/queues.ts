@@ -13,6 +13,8 @@ export const QUEUES = {
   takedown: 'takedown',
   revoke: 'revoke',
   report: 'report',
+  /** Slack actions (a button, a command) done after their ack: bot/slack/jobs.ts. */
+  slack: 'slack',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -105,6 +105,9 @@ const HEADER = /\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key
 // A credential, not a word of prose ("basic authentication"): it has a capital, a digit or base64 padding.
 const BEARER = /\b([Bb]earer|BEARER|[Bb]asic|BASIC)(\s+)(?!\*\*\*)(?=[A-Za-z0-9\-._~+/]*[A-Z0-9+/=])([A-Za-z0-9\-._~+/]{8,}=*)/g;
 
+// Slack tokens have a shape of their own (xoxb-, xoxp-, xapp-, …): masked even when nobody registered them.
+const SLACK_TOKEN = /\b(xox[abposr]|xapp)-[A-Za-z0-9-]{8,}/g;
+
 function maskQuery(text: string): string {
   return text
     .replace(QUERY, (all, sep: string, name: string, value: string) => (value !== '' && value !== MASK && isSecretName(name) ? `${sep}${name}=${MASK}` : all))
@@ -119,7 +122,8 @@ export function redact(text: string): string {
     .replace(USERINFO, (_all, scheme: string, user: string) => `${scheme}${user}:${MASK}@`)
     .replace(ENCODED_USERINFO, (_all, scheme: string, user: string) => `${scheme}${user}%3A${MASK}%40`)
     .replace(HEADER, (_all, name: string, sep: string) => `${name}${sep}${MASK}`)
-    .replace(BEARER, (_all, scheme: string, space: string) => `${scheme}${space}${MASK}`);
+    .replace(BEARER, (_all, scheme: string, space: string) => `${scheme}${space}${MASK}`)
+    .replace(SLACK_TOKEN, (_all, kind: string) => `${kind}-${MASK}`);
   return maskQuery(out);
 }
 
@@ -138,6 +142,9 @@ export function registerProcessSecrets(config: Config, env: Record<string, strin
   registerSecret(config.github.privateKey);
   registerSecret(env[ENV.GITHUB_PRIVATE_KEY]);
   registerSecret(config.github.webhookSecret);
+  registerSecret(config.slack.botToken);
+  registerSecret(config.slack.signingSecret);
+  registerSecret(config.slack.appToken);
   registerSecret(env[ENV.VIGIL_WATERMARK_KEY]);
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(config.sourceEnvPrefix) && name !== ENV.VIGIL_SOURCE_ENV_PREFIX) registerSecret(value);

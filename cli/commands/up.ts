@@ -4,7 +4,9 @@ import { parseDuration } from '../duration.js';
 import { print, type CliIo } from '../io.js';
 import { parseQueues, runWorkers } from '../workers.js';
 import * as applyCommand from './apply.js';
+import { ENV, missingSlackSettings, slackRequested } from '../../core/config.js';
 import * as serveCommand from './serve.js';
+import * as slackCommand from './slack.js';
 import * as statusCommand from './status.js';
 
 export const usage = `vigil up [DIR] [--once] [--resync 5m]
@@ -13,7 +15,8 @@ export const usage = `vigil up [DIR] [--once] [--resync 5m]
   drift is repaired). Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
   (default ./.vigil); without REDIS_URL it starts its own redis-server; other vigil commands run
   meanwhile with the same VIGIL_HOME use both, and the command that started them stops them. With the GitHub App
-  configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does.
+  configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does; with Slack configured
+  (SLACK_BOT_TOKEN, ...), it runs the Slack bot as vigil slack does, and says at start what is missing.
   --once stops after the apply.`;
 
 /** Re-applies the catalog on a timer until `signal` aborts; level-triggered, so repeats are harmless. */
@@ -32,6 +35,17 @@ async function resyncLoop(argv: string[], io: CliIo, ctx: Context, everyMs: numb
   }
 }
 
+/** The Slack bot when it is configured; otherwise one line saying why it does not run. */
+function slackRunner(io: CliIo, ctx: Context): Promise<number>[] {
+  const slack = ctx.config.slack;
+  const missing = missingSlackSettings(slack);
+  if (missing.length === 0) return [slackCommand.run([], io, ctx)];
+  print(io.stdout, slackRequested(slack)
+    ? `Slack bot: not started, ${missing.join(', ')} missing (${slack.transport} transport); see "Slack" in README.md.`
+    : `Slack bot: off (set ${ENV.SLACK_BOT_TOKEN} and ${ENV.SLACK_SIGNING_SECRET}, or ${ENV.SLACK_APP_TOKEN} with ${ENV.VIGIL_SLACK_TRANSPORT}=socket, to run it).`);
+  return [];
+}
+
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
 export const options = { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } } as const;
 
@@ -48,6 +62,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   if (values.once) return 0;
   print(io.stdout, `\nRunning workers, re-applying every ${values.resync}; Ctrl-C stops.`);
   const github = ctx.config.github.appId ? [serveCommand.run([], io, ctx)] : [];
-  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github]);
+  const slack = slackRunner(io, ctx);
+  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github, ...slack]);
   return 0;
 }

@@ -1,0 +1,24 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { SlackConfig } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+
+/** What every part of the bot works with: the records, the slack queue, a Redis client for caches, the Web API. */
+export interface SlackDeps {
+  pool: pg.Pool;
+  /** The slack queue: an action is acknowledged at once and done by a job there. */
+  queue: Queue;
+  /** For caches (user-group members) and short-lived keys; never for records. */
+  redis: Redis;
+  /** Redis keys the bot keeps start with this (the queue prefix). */
+  keyPrefix: string;
+  client: WebClient;
+  config: SlackConfig;
+  log: Logger;
+}
+
+/** A part of the bot (actions, commands, review, …) adds its listeners to the Bolt app here. */
+export type SlackFeature = (app: App, deps: SlackDeps) => void;

@@ -1,0 +1,58 @@
+import type { Queue } from 'bullmq';
+import type pg from 'pg';
+import type { SlackConfig } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+import type { RedisService } from '../../core/redis.js';
+import { startSlackApp, type SlackAppHandle } from './app.js';
+import type { SlackDeps } from './deps.js';
+import { startSlackWorker } from './jobs.js';
+
+/**
+ * The whole bot in one process: the Bolt app (HTTP or Socket Mode), the slack-queue worker that
+ * does what people asked for, and the loops that keep Slack in step with the records.
+ */
+
+export interface SlackBotOptions {
+  pool: pg.Pool;
+  redis: RedisService;
+  queue: Queue;
+  queuePrefix: string;
+  config: SlackConfig;
+  log: Logger;
+  /** Interface the HTTP transport listens on (VIGIL_BIND). */
+  host: string;
+}
+
+export interface SlackBot {
+  /** The request URL for Slack (HTTP transport), else undefined. */
+  url: string | undefined;
+  deps: SlackDeps;
+  handle: SlackAppHandle;
+  /** Stops taking requests, lets current jobs finish, then returns. */
+  close(): Promise<void>;
+}
+
+export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot> {
+  const redis = options.redis.client();
+  redis.on('error', () => undefined); // reconnects by itself; a failed cache read falls back to Slack
+  const base = { pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, log: options.log.child({ component: 'slack' }) };
+  let handle: SlackAppHandle;
+  try {
+    handle = await startSlackApp(base, options.host);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const deps: SlackDeps = { ...base, client: handle.app.client };
+  const worker = startSlackWorker(deps, options.redis, options.queuePrefix);
+  return {
+    url: handle.url,
+    deps,
+    handle,
+    async close() {
+      await handle.stop();
+      await worker.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { ENV, missingSlackSettings } from '../../core/config.js';
+import { VigilError } from '../../core/errors.js';
+import { QUEUES } from '../../core/queues.js';
+import { startSlackBot } from '../../bot/slack/run.js';
+import { parse } from '../args.js';
+import type { Context } from '../context.js';
+import { print, type CliIo } from '../io.js';
+
+export const usage = `vigil slack [--host ADDR]
+  Run the Slack bot: finding cards with Take down / Ignore / Detect buttons, threads per round, the
+  /vigil slash command, and the worker that does what people ask. Needs ${ENV.SLACK_BOT_TOKEN}; the HTTP
+  transport (the default) needs ${ENV.SLACK_SIGNING_SECRET} and listens on ${ENV.VIGIL_SLACK_PORT} (default 3001) at
+  --host (default ${ENV.VIGIL_BIND} or 127.0.0.1); Socket Mode (${ENV.VIGIL_SLACK_TRANSPORT}=socket) needs ${ENV.SLACK_APP_TOKEN}
+  instead and opens no port. ${ENV.SLACK_API_URL} points at another Web API (a proxy, a test). Runs until
+  Ctrl-C or SIGTERM. vigil up runs it too when Slack is configured.`;
+
+/** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
+export const options = { host: { type: 'string' } } as const;
+
+export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
+  const { values } = parse('slack', argv, options, 0);
+  const slack = ctx.config.slack;
+  const missing = missingSlackSettings(slack);
+  if (missing.length > 0) throw new VigilError('SLACK_NOT_CONFIGURED', `vigil slack: the Slack bot (${slack.transport} transport) is not configured: set ${missing.join(', ')}`);
+  const db = await ctx.db();
+  const bot = await startSlackBot({
+    pool: db.pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
+    config: slack, log: ctx.log, host: values.host ?? ctx.config.bind,
+  });
+  print(io.stdout, bot.url
+    ? `vigil slack: Slack requests at ${bot.url} (database ${db.where})`
+    : `vigil slack: connected to Slack over Socket Mode (database ${db.where})`);
+  await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
+  await bot.close();
+  print(io.stdout, 'vigil slack: stopped');
+  return 0;
+}
