@@ -114,3 +114,37 @@ export interface OutboxJob<P = unknown> {
 export function findingDetectionJob(findingId: number): OutboxJob<FindingDetectionPayload> {
   return { queue: QUEUES.detect, name: 'finding', jobId: findingDetectionJobId(findingId), payload: { findingId } };
 }
+
+/** What a person may do to a finding from Slack: a card's button, or /vigil takedown|ignore|detect. */
+export const FINDING_ACTIONS = ['takedown', 'ignore', 'detect'] as const;
+export type FindingAction = (typeof FINDING_ACTIONS)[number];
+
+/**
+ * A person's action on a finding (a slack-queue job named 'finding-action'), acknowledged in Slack
+ * at once and done by the job: who asked, where to answer, and what they confirmed.
+ */
+export interface FindingActionPayload {
+  findingId: number;
+  action: FindingAction;
+  /** Take down watermarked content before detection completed: the person confirmed the override dialog. */
+  override: boolean;
+  /** The Slack user id of the person. */
+  user: string;
+  /** Where the card or the command was: ephemeral answers go there. */
+  channel: string;
+  /** The card's message, when the action came from its button. */
+  messageTs?: string;
+  responseUrl?: string;
+  via: 'button' | 'command';
+  /**
+   * What makes one request unique: the card version the button was on, or the slash command's
+   * trigger id. A double click or a retry of the same request carries the same key.
+   */
+  requestKey: string;
+}
+
+/** One job per person, finding, action and request: a double click or Slack's retry adds nothing. */
+export function findingActionJobId(p: Pick<FindingActionPayload, 'findingId' | 'action' | 'user' | 'requestKey'>): string {
+  // BullMQ job ids may not hold ':'.
+  return `finding-action-${p.findingId}-${p.action}-${p.user}-${p.requestKey.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { PoolClient } from 'pg';
 import type { MonitoringJobSpec } from '../catalog/types.js';
 import { VigilError } from '../errors.js';
 import { findingDetectionJob } from '../queues.js';
@@ -146,18 +147,47 @@ function unknownFinding(id: number): VigilError {
   return new VigilError('FINDING_UNKNOWN', `no finding has id ${id}`);
 }
 
+/** One change of a finding's statuses: either or both, and what detection found (kept as evidence.detection). */
+export interface StatusChange {
+  takedown?: TakedownStatus;
+  detection?: DetectionStatus;
+  detectionResult?: Record<string, unknown>;
+}
+
+export interface StatusChanged {
+  before: Finding;
+  after: Finding;
+}
+
+/**
+ * The one way a finding's statuses change, inside the caller's transaction: the row is locked, the
+ * change written and one audit row appended per status that moved (action takedown-status or
+ * detection-status, details from/to plus `details`). Everything that follows a status change (the
+ * Slack card, follow-up jobs) hangs off here, so no caller can change a status without it.
+ */
+export async function changeFindingStatus(tx: Pick<PoolClient, 'query'>, id: number, change: StatusChange, by: Change, details: Record<string, unknown> = {}): Promise<StatusChanged> {
+  if (change.takedown !== undefined && !TAKEDOWN_STATUSES.includes(change.takedown)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(change.takedown)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
+  if (change.detection !== undefined && !DETECTION_STATUSES.includes(change.detection)) throw new VigilError('USAGE', `unknown detection status ${JSON.stringify(change.detection)}; one of ${DETECTION_STATUSES.join(', ')}`);
+  const { rows: locked } = await tx.query<FindingRow>(`select ${FINDING_COLUMNS} from findings where id = $1 for update`, [id]);
+  if (!locked[0]) throw unknownFinding(id);
+  const before = toFinding(locked[0]);
+  const { rows } = await tx.query<FindingRow>(
+    `update findings set takedown_status = coalesce($2, takedown_status), detection_status = coalesce($3, detection_status),
+       evidence = case when $4::jsonb is null then evidence else evidence || jsonb_build_object('detection', $4::jsonb) end
+     where id = $1 returning ${FINDING_COLUMNS}`,
+    [id, change.takedown ?? null, change.detection ?? null, change.detectionResult === undefined ? null : JSON.stringify(change.detectionResult)]);
+  const after = toFinding(rows[0]!);
+  const entries = [];
+  if (change.takedown !== undefined) entries.push({ action: 'takedown-status', kind: 'Finding', id: String(id), reason: by.reason, details: { ...details, from: before.takedownStatus, to: after.takedownStatus } });
+  if (change.detection !== undefined) entries.push({ action: 'detection-status', kind: 'Finding', id: String(id), reason: by.reason, details: { ...details, from: before.detectionStatus, to: after.detectionStatus } });
+  await appendAudit(tx, by.actor, null, entries);
+  return { before, after };
+}
+
 /** Sets a finding's takedown status and audits the change (from → to) in one transaction. */
 export async function setTakedownStatus(pool: pg.Pool, id: number, status: TakedownStatus, by: Change): Promise<{ from: TakedownStatus; to: TakedownStatus }> {
-  if (!TAKEDOWN_STATUSES.includes(status)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(status)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
-  return inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ previous: TakedownStatus }>(
-      `update findings f set takedown_status = $2 from (select takedown_status from findings where id = $1 for update) old
-       where f.id = $1 returning old.takedown_status as previous`, [id, status]);
-    if (!rows[0]) throw unknownFinding(id);
-    const from = rows[0].previous;
-    await appendAudit(tx, by.actor, null, [{ action: 'takedown-status', kind: 'Finding', id: String(id), reason: by.reason, details: { from, to: status } }]);
-    return { from, to: status };
-  });
+  const { before, after } = await inTransaction(pool, (tx) => changeFindingStatus(tx, id, { takedown: status }, by));
+  return { from: before.takedownStatus, to: after.takedownStatus };
 }
 
 /**
@@ -165,19 +195,9 @@ export async function setTakedownStatus(pool: pg.Pool, id: number, status: Taked
  * given, is what detection found, kept on the finding as evidence.detection.
  */
 export async function setDetectionStatus(pool: pg.Pool, id: number, status: DetectionStatus, by: Change, detection?: Record<string, unknown>): Promise<{ from: DetectionStatus; to: DetectionStatus }> {
-  if (!DETECTION_STATUSES.includes(status)) throw new VigilError('USAGE', `unknown detection status ${JSON.stringify(status)}; one of ${DETECTION_STATUSES.join(', ')}`);
-  return inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ previous: DetectionStatus }>(
-      `update findings f set detection_status = $2,
-         evidence = case when $3::jsonb is null then f.evidence else f.evidence || jsonb_build_object('detection', $3::jsonb) end
-       from (select detection_status from findings where id = $1 for update) old
-       where f.id = $1 returning old.detection_status as previous`,
-      [id, status, detection === undefined ? null : JSON.stringify(detection)]);
-    if (!rows[0]) throw unknownFinding(id);
-    const from = rows[0].previous;
-    await appendAudit(tx, by.actor, null, [{ action: 'detection-status', kind: 'Finding', id: String(id), reason: by.reason, details: { from, to: status } }]);
-    return { from, to: status };
-  });
+  const change: StatusChange = detection === undefined ? { detection: status } : { detection: status, detectionResult: detection };
+  const { before, after } = await inTransaction(pool, (tx) => changeFindingStatus(tx, id, change, by));
+  return { from: before.detectionStatus, to: after.detectionStatus };
 }
 
 export interface SuspectInput extends SightingInput {
