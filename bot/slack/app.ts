@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import { VigilError } from '../../core/errors.js';
 import { missingSlackSettings } from '../../core/config.js';
 import { redactedMessage } from '../../core/redact.js';
@@ -27,6 +27,22 @@ export interface SlackAppHandle {
 
 export type AppDeps = Omit<SlackDeps, 'client'>;
 
+/**
+ * Who the bot is, asked of Slack once at start: a wrong token fails here, clearly, and Bolt then
+ * never calls auth.test on a request's way to its ack.
+ */
+async function botIdentity(config: AppDeps['config']): Promise<{ botId: string; botUserId: string }> {
+  const client = new webApi.WebClient(config.botToken, { slackApiUrl: config.apiUrl, retryConfig: { retries: 2, maxTimeout: 2000 }, logLevel: webApi.LogLevel.ERROR });
+  try {
+    const auth = await client.auth.test();
+    if (!auth.bot_id || !auth.user_id) throw new Error('the token is not a bot token (auth.test named no bot)');
+    return { botId: auth.bot_id, botUserId: auth.user_id };
+  } catch (error) {
+    const slackError = (error as { data?: { error?: string } }).data?.error;
+    throw new VigilError('SLACK_API_FAILED', `Slack refused SLACK_BOT_TOKEN at ${config.apiUrl}auth.test: ${slackError ?? redactedMessage(error)}`, { cause: error });
+  }
+}
+
 export async function startSlackApp(deps: AppDeps, host: string, features: readonly SlackFeature[] = FEATURES): Promise<SlackAppHandle> {
   const { config, log } = deps;
   const missing = missingSlackSettings(config);
@@ -41,7 +57,8 @@ export async function startSlackApp(deps: AppDeps, host: string, features: reado
     http = new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: SLACK_EVENTS_PATH, logger, processBeforeResponse: false });
     receiver = http;
   }
-  const app = new App({ token: config.botToken!, receiver, logger, clientOptions, tokenVerificationEnabled: false });
+  const identity = await botIdentity(config);
+  const app = new App({ token: config.botToken!, ...identity, receiver, logger, clientOptions, tokenVerificationEnabled: false });
   const withClient: SlackDeps = { ...deps, client: app.client };
   for (const feature of features) feature(app, withClient);
   // A listener that throws is a bug of ours, never the user's: log it (redacted), tell Slack nothing more.

@@ -28,6 +28,14 @@ describe('vigil slack', () => {
     expect(wrong.stderr).toMatch(/VIGIL_SLACK_TRANSPORT=websocket is not one of http, socket/);
   });
 
+  it('says at start that Slack refused the bot token, before serving anything', async () => {
+    const env = { ...services.env, SLACK_BOT_TOKEN: 'xoxb-revoked-0000000000-zzzz', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, VIGIL_SLACK_PORT: '0' };
+    const run = await runCli(['slack'], env, process.cwd());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/VIGIL-E0211.*auth\.test: invalid_auth/);
+    expect(run.stderr).not.toContain('xoxb-revoked-0000000000-zzzz');
+  });
+
   it('serves signed Slack requests on loopback until stopped, and stops cleanly', async () => {
     const stop = new AbortController();
     const env = { ...services.env, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, VIGIL_SLACK_PORT: '0' };
