@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../../core/bullmq.js';
 import { loadConfig } from '../../../core/config.js';
@@ -13,7 +14,7 @@ import { startSlackApp, type SlackAppHandle } from '../../../bot/slack/app.js';
 import type { SlackDeps } from '../../../bot/slack/deps.js';
 import { startSlackWorker } from '../../../bot/slack/jobs.js';
 import { applyCatalog, contentDoc, policyDoc } from '../../support/applied-catalog.js';
-import { BOT_TOKEN, startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
+import { APP_TOKEN, BOT_TOKEN, startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { buttonClick, interactionBody, postSigned, SIGNING_SECRET } from '../../support/slack-requests.js';
 
@@ -86,7 +87,8 @@ describe('finding buttons over signed HTTP requests', () => {
     answers.push(await click('UALICE', ACTION_IDS.takedown, button(id), 1));
     for (const a of answers) {
       expect(a.status).toBe(200);
-      expect(a.ms).toBeLessThan(1000);
+      // Slack's limit; the bench measures the real figure.
+      expect(a.ms).toBeLessThan(3000);
     }
     expect(await finished(jobId(id, 'takedown', 'UALICE'))).toBe('done');
     expect((await deps.queue.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed'])).filter((j) => j.data.findingId === id)).toHaveLength(1);
@@ -195,5 +197,74 @@ describe('finding buttons over signed HTTP requests', () => {
       { id: expect.any(String), body: { response_type: 'ephemeral', replace_original: false, text: `Take down: finding #${id} is now takedown Takedown requested.` } },
     ]);
     expect(await audit(id)).toMatchObject([{ actor: 'slack:UCAROL', reason: 'Take down in Slack (/vigil command)', details: { via: 'slack-command' } }]);
+  });
+});
+
+describe('finding buttons over Socket Mode', () => {
+  it('acks the envelope and does the action once, whatever the retry_attempt', async () => {
+    const services = await openTestServices();
+    const fake = await startFakeSlack();
+    const redis = services.redis.client();
+    const queue = openQueue(QUEUES.slack, services.redis, services.config.queuePrefix);
+    try {
+      await applyCatalog(services.db.pool, contentDoc('plain'), policyDoc({ ignore: ['UALICE'] }));
+      const url = 'https://leaks.example/socket/1';
+      const { finding } = await recordFinding(services.db.pool, {
+        contentId: 'plain', url, normalizedUrl: normalizeUrl(url), host: hostOf(url), pageTitle: 'plain', source: 'web', score: 10, evidence: {},
+        takedownStatus: 'Available', detectionStatus: 'Not Available',
+      }, { actor: 'test', reason: 'fixture' });
+      const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, VIGIL_SLACK_TRANSPORT: 'socket' }).slack;
+      const base = { pool: services.db.pool, queue, redis, keyPrefix: services.config.queuePrefix, config, log: silentLogger };
+      const handle = await startSlackApp(base, '127.0.0.1', [findingActions]);
+      const worker = startSlackWorker({ ...base, client: handle.app.client }, services.redis, services.config.queuePrefix);
+      try {
+        await fake.socket.connected();
+        const payload = buttonClick({ user: 'UALICE', actionId: ACTION_IDS.ignore, value: encodeFindingButton({ findingId: finding.id, version: 3 }), channel: CHANNEL, messageTs: '1700000000.000200', responseUrl: fake.responseUrl() });
+        const first = await fake.socket.send('interactive', payload);
+        const retried = await fake.socket.send('interactive', payload, { retryAttempt: 1 });
+        expect(first.envelope_id).toBeTruthy();
+        expect(retried.envelope_id).toBeTruthy();
+        await fake.waitFor('chat.postEphemeral', 1);
+        expect((await findingById(services.db.pool, finding.id))!.takedownStatus).toBe('Ignore');
+        expect(await queue.getJobCountByTypes('completed', 'waiting', 'active', 'delayed')).toBe(1);
+        expect(fake.ephemerals.map((e) => e.text)).toEqual([`Ignore: finding #${finding.id} is now takedown Ignore.`]);
+      } finally {
+        await handle.stop();
+        await worker.close();
+      }
+    } finally {
+      await queue.close();
+      redis.disconnect();
+      await fake.close();
+      await services.close();
+    }
+  });
+});
+
+describe('the ack needs nothing but the queue', () => {
+  it('acks and queues a click while the database is out of reach', async () => {
+    const services = await openTestServices();
+    const fake = await startFakeSlack();
+    const redis = services.redis.client();
+    const queue = openQueue(QUEUES.slack, services.redis, services.config.queuePrefix);
+    // A pool that can never connect: a listener that touched the database would hang or fail here.
+    const unreachable = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 200 });
+    const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, VIGIL_SLACK_PORT: '0' }).slack;
+    const handle = await startSlackApp({ pool: unreachable, queue, redis, keyPrefix: services.config.queuePrefix, config, log: silentLogger }, '127.0.0.1', [findingActions]);
+    try {
+      const body = interactionBody(buttonClick({ user: 'UALICE', actionId: ACTION_IDS.takedown, value: encodeFindingButton({ findingId: 5, version: 1 }), channel: CHANNEL, messageTs: '1700000000.000300', responseUrl: fake.responseUrl() }));
+      expect((await postSigned(handle.url!, body)).status).toBe(200);
+      const id = findingActionJobId({ findingId: 5, action: 'takedown', user: 'UALICE', requestKey: 'v1' });
+      const deadline = Date.now() + 5000;
+      while (!(await queue.getJob(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect((await queue.getJob(id))?.data).toMatchObject({ findingId: 5, action: 'takedown', override: false, user: 'UALICE', channel: CHANNEL, via: 'button', requestKey: 'v1' });
+    } finally {
+      await handle.stop();
+      await unreachable.end();
+      await queue.close();
+      redis.disconnect();
+      await fake.close();
+      await services.close();
+    }
   });
 });
