@@ -61,7 +61,12 @@ export function whatActionDoes(finding: ActionSubject, content: ActionContent, a
       return { do: { takedown: 'Takedown requested' }, jobs: [takedownJob(finding.id, history.takedownRequests + 1)] };
     case 'ignore':
       if (finding.takedownStatus === 'Ignore') return { unchanged: 'already Ignore' };
-      if (TAKEDOWN_UNDER_WAY.includes(finding.takedownStatus)) return { refused: `a takedown is already under way (${finding.takedownStatus}); it cannot be ignored now` };
+      // A requested takedown whose notice has not gone out can still be stopped (a false positive
+      // that automatic takedown requested): the takedown job sends only while the finding is
+      // 'Takedown requested', moving it to In Progress under the row lock. Once sent, it is too late.
+      if (finding.takedownStatus === 'In Progress' || finding.takedownStatus === 'Complete') {
+        return { refused: `a takedown notice has already gone out (${finding.takedownStatus}); it cannot be ignored now` };
+      }
       return { do: { takedown: 'Ignore' }, jobs: [] };
     case 'detect':
       if (!content.watermarked) return { refused: 'the content is not watermarked: there is no watermark to detect' };

@@ -33,10 +33,12 @@ describe('what an action on a finding does (the rule)', () => {
     expect(takedownNeedsOverride({ detectionStatus: 'Available' }, PLAIN)).toBe(false);
   });
 
-  it('ignores an open finding, but not one whose takedown is under way', () => {
+  it('ignores an open finding or a requested takedown not yet sent, but not one whose notice went out', () => {
     expect(whatActionDoes(subject(), PLAIN, 'ignore', false)).toEqual({ do: { takedown: 'Ignore' }, jobs: [] });
+    expect(whatActionDoes(subject({ takedownStatus: 'Takedown requested' }), PLAIN, 'ignore', false)).toEqual({ do: { takedown: 'Ignore' }, jobs: [] });
     expect(whatActionDoes(subject({ takedownStatus: 'Ignore' }), PLAIN, 'ignore', false)).toEqual({ unchanged: 'already Ignore' });
-    expect(whatActionDoes(subject({ takedownStatus: 'In Progress' }), PLAIN, 'ignore', false)).toMatchObject({ refused: expect.stringMatching(/takedown is already under way \(In Progress\)/) });
+    expect(whatActionDoes(subject({ takedownStatus: 'In Progress' }), PLAIN, 'ignore', false)).toMatchObject({ refused: expect.stringMatching(/notice has already gone out \(In Progress\)/) });
+    expect(whatActionDoes(subject({ takedownStatus: 'Complete' }), PLAIN, 'ignore', false)).toMatchObject({ refused: expect.stringMatching(/\(Complete\)/) });
   });
 
   it('starts detection with its detect job only on watermarked content whose link is up', () => {
