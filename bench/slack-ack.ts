@@ -10,6 +10,7 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import type { Job } from 'bullmq';
 import { openQueue } from '../core/bullmq.js';
 import { hasErrors } from '../core/catalog/diagnostics.js';
@@ -194,7 +195,7 @@ export function ackRows(r: AckBench): string[] {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await benchAcks({ clicks: Number(process.argv[2] ?? 50) });
-  console.log('\nbench:slack (acks)\n');
+  console.log(`\nbench:slack (acks): ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   console.log(`| ${'measure'.padEnd(58)} | ${'value'.padStart(10)} | ${'goal'.padEnd(10)} | result |`);
   console.log(`| ${'-'.repeat(58)} | ${'-'.repeat(10)} | ${'-'.repeat(10)} | ------ |`);
   for (const line of ackRows(result)) console.log(line);
