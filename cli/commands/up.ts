@@ -35,15 +35,17 @@ async function resyncLoop(argv: string[], io: CliIo, ctx: Context, everyMs: numb
   }
 }
 
-/** The Slack bot when it is configured; otherwise one line saying why it does not run. */
-function slackRunner(io: CliIo, ctx: Context): Promise<number>[] {
+/** Whether the Slack bot will run, and if not, one line saying why (printed at start, so --once shows it too). */
+function slackPlan(ctx: Context): { run: boolean; line: string } {
   const slack = ctx.config.slack;
   const missing = missingSlackSettings(slack);
-  if (missing.length === 0) return [slackCommand.run([], io, ctx)];
-  print(io.stdout, slackRequested(slack)
-    ? `Slack bot: not started, ${missing.join(', ')} missing (${slack.transport} transport); see "Slack" in README.md.`
-    : `Slack bot: off (set ${ENV.SLACK_BOT_TOKEN} and ${ENV.SLACK_SIGNING_SECRET}, or ${ENV.SLACK_APP_TOKEN} with ${ENV.VIGIL_SLACK_TRANSPORT}=socket, to run it).`);
-  return [];
+  if (missing.length === 0) return { run: true, line: `Slack bot: on (${slack.transport} transport)` };
+  return {
+    run: false,
+    line: slackRequested(slack)
+      ? `Slack bot: not started, ${missing.join(', ')} missing (${slack.transport} transport); see "Slack" in README.md.`
+      : `Slack bot: off (set ${ENV.SLACK_BOT_TOKEN} and ${ENV.SLACK_SIGNING_SECRET}, or ${ENV.SLACK_APP_TOKEN} with ${ENV.VIGIL_SLACK_TRANSPORT}=socket, to run it).`,
+  };
 }
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
@@ -54,7 +56,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const resyncMs = parseDuration('--resync', values.resync);
   const db = await ctx.db();
   const redis = await ctx.redis();
-  print(io.stdout, `Vigil up: database ${db.where}; redis ${redis.url}\n`);
+  const slack = slackPlan(ctx);
+  print(io.stdout, `Vigil up: database ${db.where}; redis ${redis.url}\n${slack.line}\n`);
   const applied = await applyCommand.run(positionals, io, ctx);
   if (applied !== 0) return applied;
   print(io.stdout, '');
@@ -62,7 +65,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   if (values.once) return 0;
   print(io.stdout, `\nRunning workers, re-applying every ${values.resync}; Ctrl-C stops.`);
   const github = ctx.config.github.appId ? [serveCommand.run([], io, ctx)] : [];
-  const slack = slackRunner(io, ctx);
-  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github, ...slack]);
+  const bot = slack.run ? [slackCommand.run([], io, ctx)] : [];
+  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github, ...bot]);
   return 0;
 }

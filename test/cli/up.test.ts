@@ -30,5 +30,18 @@ describe('vigil up', () => {
     }
     expect(await exited, stderr).toBe(0);
     expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toMatch(/Slack bot: off \(set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET/);
+  });
+
+  it('says at start which Slack setting is missing when the bot cannot run', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/run.ts', 'up', 'catalog', '--once'], {
+      cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...services.env, SLACK_BOT_TOKEN: 'xoxb-only-the-token-1234' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Slack bot: not started, SLACK_SIGNING_SECRET missing \(http transport\)/);
+    expect(stdout).not.toContain('xoxb-only-the-token-1234');
   });
 });
