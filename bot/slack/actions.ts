@@ -1,6 +1,6 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import type { Job } from 'bullmq';
-import { actOnFinding, auditRefusal, type ActionOutcome } from '../../core/db/finding-actions.js';
+import { actOnFinding, auditRefusal, type ActionOutcome, type StatusPair } from '../../core/db/finding-actions.js';
 import { ERROR_CODES, VigilError } from '../../core/errors.js';
 import { redactedMessage } from '../../core/redact.js';
 import { FINDING_ACTIONS, findingActionJobId, type FindingAction, type FindingActionPayload } from '../../core/queues.js';
@@ -81,16 +81,22 @@ function who(actor: string, user: string): string {
   return actor.startsWith('slack:') ? `<@${actor.slice('slack:'.length)}>` : actor;
 }
 
+function doneText(label: string, action: FindingAction, findingId: number, to: StatusPair): string {
+  return `${label}: finding #${findingId} is now ${action === 'detect' ? `detection ${to.detection}` : `takedown ${to.takedown}`}.`;
+}
+
 /** What the person who asked is told, by outcome. */
-export function answerText(outcome: ActionOutcome, user: string): string {
+export function answerText(outcome: ActionOutcome, user: string, request?: string): string {
   const label = actionLabel(outcome.action);
+  // This very request made the change on an earlier attempt (its answer failed): answer as done.
+  if (outcome.outcome === 'unchanged' && request !== undefined && outcome.by?.request === request) {
+    return doneText(label, outcome.action, outcome.finding.id, { takedown: outcome.finding.takedownStatus, detection: outcome.finding.detectionStatus });
+  }
   switch (outcome.outcome) {
     case 'unknown':
       return `Finding #${outcome.findingId} no longer exists, so nothing was done. Its card is out of date; /vigil findings lists the current ones.`;
-    case 'done': {
-      const status = outcome.action === 'detect' ? `detection ${outcome.to.detection}` : `takedown ${outcome.to.takedown}`;
-      return `${label}: finding #${outcome.finding.id} is now ${status}.`;
-    }
+    case 'done':
+      return doneText(label, outcome.action, outcome.finding.id, outcome.to);
     case 'unchanged': {
       const by = outcome.by ? ` by ${who(outcome.by.actor, user)} ${when(outcome.by.at)}` : '';
       return `${label} changed nothing: finding #${outcome.finding.id} is ${outcome.why}${by}.`;
@@ -117,19 +123,20 @@ export type FindingActionResult = ActionOutcome['outcome'] | 'not-allowed';
 export async function processFindingAction(job: Job, deps: SlackDeps): Promise<FindingActionResult> {
   const p = findingActionPayload(job.data);
   const actor = `slack:${p.user}`;
+  const request = findingActionJobId(p);
   const log = deps.log.child({ findingId: p.findingId, action: p.action, user: p.user, jobId: job.id });
   const approval = await authorize(deps, p.action, p.user);
   if (!approval.allowed) {
-    // Audited once even when answering fails and the job is retried.
-    if (job.attemptsMade === 0) await auditRefusal(deps.pool, { actor, action: p.action, findingId: p.findingId, reason: approval.why });
+    // Audited once even when answering fails and the job is retried (the request is the job).
+    await auditRefusal(deps.pool, { actor, action: p.action, findingId: p.findingId, reason: approval.why, request });
     log.info({ why: approval.why }, 'slack finding action refused: not an approver');
     await answer(deps, p, `${approval.why} (${ERROR_CODES.ACTION_NOT_ALLOWED.code})`);
     return 'not-allowed';
   }
   const via = p.via === 'button' ? 'slack-button' : 'slack-command';
   const reason = `${actionLabel(p.action)} in Slack (${p.via === 'button' ? 'card button' : '/vigil command'})${p.override ? ', overriding: watermarked content before detection completed' : ''}`;
-  const outcome = await actOnFinding(deps.pool, p.findingId, p.action, { actor, reason, override: p.override, via });
+  const outcome = await actOnFinding(deps.pool, p.findingId, p.action, { actor, reason, override: p.override, via, request });
   log.info({ outcome: outcome.outcome }, 'slack finding action');
-  await answer(deps, p, answerText(outcome, p.user));
+  await answer(deps, p, answerText(outcome, p.user, request));
   return outcome.outcome;
 }

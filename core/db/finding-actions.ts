@@ -81,6 +81,8 @@ export function whatActionDoes(finding: ActionSubject, content: ActionContent, a
 export interface StatusSetBy {
   actor: string;
   at: Date;
+  /** The request that set it, when an action did (ActionBy.request). */
+  request?: string;
 }
 
 export type ActionOutcome =
@@ -99,6 +101,12 @@ export interface ActionBy extends Change {
   override: boolean;
   /** Where the action came from, kept in the audit rows (e.g. 'slack-button', 'slack-command', 'cli'). */
   via?: string;
+  /**
+   * What identifies this one request (e.g. the Slack job's id), kept in the audit rows: the same
+   * request done again (a job retried after its answer failed) appends nothing more, and its outcome
+   * says it was this request that made the change.
+   */
+  request?: string;
 }
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -120,10 +128,18 @@ async function takedownRequests(db: Queryable, findingId: number): Promise<numbe
 /** The audit row that set the status an action found already set: "already done by X at T". */
 async function statusSetBy(db: Queryable, finding: Finding, action: FindingAction): Promise<StatusSetBy | undefined> {
   const [auditAction, status] = action === 'detect' ? ['detection-status', finding.detectionStatus] : ['takedown-status', finding.takedownStatus];
-  const { rows } = await db.query<{ actor: string; at: Date }>(
-    `select actor, at from audit_log where object_kind = 'Finding' and object_id = $1 and action = $2 and details->>'to' = $3 order by id desc limit 1`,
+  const { rows } = await db.query<{ actor: string; at: Date; request: string | null }>(
+    `select actor, at, details->>'request' as request from audit_log where object_kind = 'Finding' and object_id = $1 and action = $2 and details->>'to' = $3 order by id desc limit 1`,
     [String(finding.id), auditAction, status]);
-  return rows[0] ? { actor: rows[0].actor, at: rows[0].at } : undefined;
+  const row = rows[0];
+  return row ? { actor: row.actor, at: row.at, ...(row.request === null ? {} : { request: row.request }) } : undefined;
+}
+
+/** Whether this request already left its audit row on the finding (it is being done again). */
+async function alreadyAudited(db: Queryable, findingId: number, request: string | undefined): Promise<boolean> {
+  if (request === undefined) return false;
+  const { rows } = await db.query(`select 1 from audit_log where object_kind = 'Finding' and object_id = $1 and details->>'request' = $2 limit 1`, [String(findingId), request]);
+  return rows.length > 0;
 }
 
 const pair = (f: Finding): StatusPair => ({ takedown: f.takedownStatus, detection: f.detectionStatus });
@@ -144,14 +160,14 @@ export async function actOnFinding(pool: pg.Pool, findingId: number, action: Fin
     const content = await contentOf(tx, finding.contentId);
     const history = { takedownRequests: action === 'takedown' ? await takedownRequests(tx, findingId) : 0 };
     const rule = whatActionDoes(finding, content, action, by.override, history);
-    const details = { action, override: by.override, ...(by.via === undefined ? {} : { via: by.via }) };
+    const details = { action, override: by.override, ...(by.via === undefined ? {} : { via: by.via }), ...(by.request === undefined ? {} : { request: by.request }) };
     if ('do' in rule) {
       const { before, after } = await changeFindingStatus(tx, findingId, rule.do, { actor: by.actor, reason: by.reason }, details);
       await writeOutbox(tx, rule.jobs);
       return { outcome: 'done', action, finding: after, from: pair(before), to: pair(after) };
     }
     const why = 'unchanged' in rule ? rule.unchanged : rule.refused;
-    await appendAudit(tx, by.actor, null, [{
+    if (!(await alreadyAudited(tx, findingId, by.request))) await appendAudit(tx, by.actor, null, [{
       action: 'unchanged' in rule ? 'finding-action-unchanged' : 'finding-action-refused', kind: 'Finding', id: String(findingId), reason: by.reason, details: { ...details, why },
     }]);
     if ('unchanged' in rule) return { outcome: 'unchanged', action, finding, why, by: await statusSetBy(tx, finding, action) };
@@ -165,11 +181,17 @@ export interface Refusal {
   findingId: number;
   /** Why the person may not: the role needed, as they were told. */
   reason: string;
+  /** As ActionBy.request: the same request refused again is audited once. */
+  request?: string;
 }
 
 /** Audits an action a person was not allowed to take (not an approver for it). */
 export async function auditRefusal(pool: pg.Pool, refusal: Refusal): Promise<void> {
-  await inTransaction(pool, (tx) => appendAudit(tx, refusal.actor, null, [{
-    action: 'slack-action-refused', kind: 'Finding', id: String(refusal.findingId), reason: refusal.reason, details: { action: refusal.action },
-  }]));
+  await inTransaction(pool, async (tx) => {
+    if (await alreadyAudited(tx, refusal.findingId, refusal.request)) return;
+    await appendAudit(tx, refusal.actor, null, [{
+      action: 'slack-action-refused', kind: 'Finding', id: String(refusal.findingId), reason: refusal.reason,
+      details: { action: refusal.action, ...(refusal.request === undefined ? {} : { request: refusal.request }) },
+    }]);
+  });
 }

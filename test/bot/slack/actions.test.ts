@@ -95,7 +95,7 @@ describe('finding buttons over signed HTTP requests', () => {
     expect((await findingById(services.db.pool, id))!.takedownStatus).toBe('Takedown requested');
     expect(await audit(id)).toEqual([{
       actor: 'slack:UALICE', action: 'takedown-status', reason: 'Take down in Slack (card button)',
-      details: { action: 'takedown', override: false, via: 'slack-button', from: 'Available', to: 'Takedown requested' },
+      details: { action: 'takedown', override: false, via: 'slack-button', request: jobId(id, 'takedown', 'UALICE'), from: 'Available', to: 'Takedown requested' },
     }]);
     expect((await outboxRows(services.db.pool)).filter((r) => r.jobId === takedownJob(id, 1).jobId)).toHaveLength(1);
     expect(ephemeralsTo('UALICE').filter((e) => e.text?.includes(`#${id} `))).toEqual([expect.objectContaining({ channel: CHANNEL, text: `Take down: finding #${id} is now takedown Takedown requested.` })]);
@@ -118,7 +118,7 @@ describe('finding buttons over signed HTTP requests', () => {
     expect(await finished(jobId(id, 'takedown', 'UEVE'))).toBe('not-allowed');
     const told = ephemeralsTo('UEVE').at(-1);
     expect(told).toMatchObject({ channel: CHANNEL, text: 'Take down needs a takedown approver: ask <@UALICE> or a member of <!subteam^SLEGAL>. (VIGIL-E0216)' });
-    expect(await audit(id)).toEqual([{ actor: 'slack:UEVE', action: 'slack-action-refused', reason: 'Take down needs a takedown approver: ask <@UALICE> or a member of <!subteam^SLEGAL>.', details: { action: 'takedown' } }]);
+    expect(await audit(id)).toEqual([{ actor: 'slack:UEVE', action: 'slack-action-refused', reason: 'Take down needs a takedown approver: ask <@UALICE> or a member of <!subteam^SLEGAL>.', details: { action: 'takedown', request: jobId(id, 'takedown', 'UEVE') } }]);
     expect((await findingById(services.db.pool, id))!.takedownStatus).toBe('Available');
   });
 
@@ -197,6 +197,19 @@ describe('finding buttons over signed HTTP requests', () => {
       { id: expect.any(String), body: { response_type: 'ephemeral', replace_original: false, text: `Take down: finding #${id} is now takedown Takedown requested.` } },
     ]);
     expect(await audit(id)).toMatchObject([{ actor: 'slack:UCAROL', reason: 'Take down in Slack (/vigil command)', details: { via: 'slack-command' } }]);
+  });
+
+  it('retries the job when its answer fails, doing the action once and answering as done', async () => {
+    const id = await newFinding('plain');
+    const responseUrl = fake.responseUrl();
+    const payload = { findingId: id, action: 'ignore' as const, override: false, user: 'UDAN', channel: CHANNEL, responseUrl, via: 'command' as const, requestKey: '1700000000.456.def' };
+    fake.failResponses(1, 500);
+    await enqueueFindingAction(deps, payload);
+    // The retry finds the change made by this same request: it reports it as done, and audits nothing more.
+    expect(await finished(findingActionJobId(payload))).toBe('unchanged');
+    expect((await deps.queue.getJob(findingActionJobId(payload)))!.attemptsMade).toBe(2);
+    expect(await audit(id)).toEqual([expect.objectContaining({ actor: 'slack:UDAN', action: 'takedown-status', details: expect.objectContaining({ from: 'Available', to: 'Ignore' }) })]);
+    expect(fake.responses.filter((r) => responseUrl.endsWith(r.id)).map((r) => r.body.text)).toEqual([`Ignore: finding #${id} is now takedown Ignore.`]);
   });
 });
 

@@ -120,6 +120,17 @@ describe('actOnFinding against PostgreSQL', () => {
     expect(await jobsFor(plain)).toEqual([]);
   });
 
+  it('appends nothing more when the same request is done again, and says the change was its own', async () => {
+    const id = await newFinding('plain');
+    const once = { ...by('slack:UALICE'), request: 'job-1' };
+    expect(await actOnFinding(services.db.pool, id, 'ignore', once)).toMatchObject({ outcome: 'done' });
+    expect(await actOnFinding(services.db.pool, id, 'ignore', once)).toMatchObject({ outcome: 'unchanged', by: { actor: 'slack:UALICE', request: 'job-1' } });
+    expect((await audit(id)).map((r) => r.action)).toEqual(['takedown-status']);
+    await auditRefusal(services.db.pool, { actor: 'slack:UEVE', action: 'takedown', findingId: id, reason: 'not an approver', request: 'job-2' });
+    await auditRefusal(services.db.pool, { actor: 'slack:UEVE', action: 'takedown', findingId: id, reason: 'not an approver', request: 'job-2' });
+    expect((await audit(id)).map((r) => r.action)).toEqual(['takedown-status', 'slack-action-refused']);
+  });
+
   it('says a finding that does not exist is unknown, and audits refusals', async () => {
     expect(await actOnFinding(services.db.pool, 999_999, 'ignore', by('slack:UALICE'))).toEqual({ outcome: 'unknown', action: 'ignore', findingId: 999_999 });
     const id = await newFinding('plain');
