@@ -68,7 +68,7 @@ export function findingActionPayload(data: unknown): FindingActionPayload {
     && typeof d.user === 'string' && /^[UW][A-Z0-9]+$/.test(d.user) && typeof d.channel === 'string' && d.channel !== ''
     && (d.via === 'button' || d.via === 'command') && typeof d.requestKey === 'string'
     && (d.messageTs === undefined || typeof d.messageTs === 'string') && (d.responseUrl === undefined || typeof d.responseUrl === 'string');
-  if (!ok) throw new VigilError('JOB_PAYLOAD_INVALID', `a finding-action job needs { findingId, action (${FINDING_ACTIONS.join('|')}), override, user, channel, via, requestKey }; got ${JSON.stringify(data)}`);
+  if (!ok) throw new VigilError('JOB_PAYLOAD_INVALID', `a finding-action job needs { findingId, action (${FINDING_ACTIONS.join('|')}), override, user, channel, via, requestKey }; got fields ${Object.keys(d).join(', ') || 'none'}`);
   return d as FindingActionPayload;
 }
 
