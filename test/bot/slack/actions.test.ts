@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
 import pg from 'pg';
+import { isVigilError } from '../../../core/errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../../core/bullmq.js';
 import { loadConfig } from '../../../core/config.js';
@@ -9,7 +10,7 @@ import { silentLogger } from '../../../core/log.js';
 import { findingActionJobId, findingDetectionJob, QUEUES, takedownJob } from '../../../core/queues.js';
 import { hostOf, normalizeUrl } from '../../../runners/monitor/url.js';
 import { ACTION_IDS, encodeFindingButton } from '../../../bot/slack/action-ids.js';
-import { enqueueFindingAction, findingActions } from '../../../bot/slack/actions.js';
+import { enqueueFindingAction, findingActionPayload, findingActions } from '../../../bot/slack/actions.js';
 import { startSlackApp, type SlackAppHandle } from '../../../bot/slack/app.js';
 import type { SlackDeps } from '../../../bot/slack/deps.js';
 import { startSlackWorker } from '../../../bot/slack/jobs.js';
@@ -19,6 +20,20 @@ import { openTestServices, type TestServices } from '../../support/services.js';
 import { buttonClick, interactionBody, postSigned, SIGNING_SECRET } from '../../support/slack-requests.js';
 
 const CHANNEL = 'C00000001';
+
+describe('finding-action payloads', () => {
+  it('refuses a payload that is not one Vigil wrote, naming the fields and not their values', () => {
+    const good = { findingId: 3, action: 'ignore', override: false, user: 'UALICE', channel: CHANNEL, via: 'button', requestKey: 'v1' };
+    expect(findingActionPayload(good)).toEqual(good);
+    for (const bad of [{ ...good, action: 'delete' }, { ...good, findingId: -1 }, { ...good, user: 'alice' }, { ...good, via: 'email' }, null]) {
+      let error: unknown;
+      try { findingActionPayload(bad); } catch (e) { error = e; }
+      expect(isVigilError(error) && error.errorName).toBe('JOB_PAYLOAD_INVALID');
+    }
+    expect(() => findingActionPayload({ ...good, action: 'x', responseUrl: 'https://hooks.slack.com/secret' })).toThrow(/got fields .*responseUrl/);
+    expect(() => findingActionPayload({ ...good, action: 'x', responseUrl: 'https://hooks.slack.com/secret' })).not.toThrow(/secret/);
+  });
+});
 
 describe('finding buttons over signed HTTP requests', () => {
   let services: TestServices;
