@@ -115,6 +115,24 @@ export function findingDetectionJob(findingId: number): OutboxJob<FindingDetecti
   return { queue: QUEUES.detect, name: 'finding', jobId: findingDetectionJobId(findingId), payload: { findingId } };
 }
 
+/** Sending a takedown notice for a finding (a takedown-queue job, named 'finding'). */
+export interface TakedownPayload {
+  findingId: number;
+}
+
+/**
+ * The n-th takedown request of a finding (1, 2, …): one job per request, so a double request is one
+ * job while a re-request after Failed is a new one that runs again.
+ */
+export function takedownJobId(findingId: number, request: number): string {
+  return `takedown-${findingId}-${request}`;
+}
+
+/** The takedown-queue job a 'Takedown requested' finding owes. */
+export function takedownJob(findingId: number, request: number): OutboxJob<TakedownPayload> {
+  return { queue: QUEUES.takedown, name: 'finding', jobId: takedownJobId(findingId, request), payload: { findingId } };
+}
+
 /** What a person may do to a finding from Slack: a card's button, or /vigil takedown|ignore|detect. */
 export const FINDING_ACTIONS = ['takedown', 'ignore', 'detect'] as const;
 export type FindingAction = (typeof FINDING_ACTIONS)[number];

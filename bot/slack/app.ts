@@ -2,6 +2,7 @@ import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@s
 import { VigilError } from '../../core/errors.js';
 import { missingSlackSettings } from '../../core/config.js';
 import { redactedMessage } from '../../core/redact.js';
+import { findingActions } from './actions.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 
@@ -13,7 +14,9 @@ import type { SlackDeps, SlackFeature } from './deps.js';
  */
 
 /** Every part of the bot, in the order their listeners are added. */
-const FEATURES: readonly SlackFeature[] = [];
+const FEATURES: readonly SlackFeature[] = [
+  findingActions,
+];
 
 /** Where Slack sends events, interactions and slash commands on the HTTP transport (the manifest names it). */
 export const SLACK_EVENTS_PATH = '/slack/events';

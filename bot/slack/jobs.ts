@@ -3,6 +3,7 @@ import { bullConnection, classified } from '../../core/bullmq.js';
 import { VigilError } from '../../core/errors.js';
 import { QUEUES } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
+import { FINDING_ACTION_JOB, processFindingAction } from './actions.js';
 import type { SlackDeps } from './deps.js';
 
 /**
@@ -13,7 +14,9 @@ import type { SlackDeps } from './deps.js';
 
 export type SlackJobProcessor = (job: Job, deps: SlackDeps) => Promise<unknown>;
 
-export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {};
+export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
+  [FINDING_ACTION_JOB]: processFindingAction,
+};
 
 export function startSlackWorker(deps: SlackDeps, redis: RedisService, prefix: string, jobs: Readonly<Record<string, SlackJobProcessor>> = SLACK_JOBS): Worker {
   const worker = new Worker(QUEUES.slack, classified(async (job: Job) => {

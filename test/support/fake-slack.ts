@@ -91,6 +91,8 @@ export interface FakeSlack {
   responses: ResponseUrlPost[];
   /** A response_url for one interaction; POSTs to it are kept in `responses`. */
   responseUrl(): string;
+  /** The next `count` POSTs to any response_url fail with this HTTP status (and are not kept). */
+  failResponses(count: number, status?: number): void;
   /** Channel id the fake gave a #name. */
   channelId(name: string): string;
   usergroups: Record<string, string[]>;
@@ -164,6 +166,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const socketWaiters: (() => void)[] = [];
   const pendingAcks = new Map<string, { resolve: (ack: SocketAck) => void; sentAt: number }>();
   let opened = 0;
+  const responseFailures: number[] = [];
 
   const channelId = (name: string): string => {
     if (/^[CGD][A-Z0-9]{6,}$/.test(name)) return name;
@@ -281,6 +284,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const raw = await readBody(req);
       if (url.pathname.startsWith('/response/')) {
+        const failure = responseFailures.shift();
+        if (failure !== undefined) return send(res, failure, { ok: false, error: 'internal_error' });
         responses.push({ id: url.pathname.slice('/response/'.length), body: parseBody(raw, 'application/json') });
         notify();
         return send(res, 200, { ok: true });
@@ -337,6 +342,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     views,
     responses,
     responseUrl: () => `${base}/response/${randomBytes(6).toString('hex')}`,
+    failResponses(count, status = 500) {
+      for (let i = 0; i < count; i += 1) responseFailures.push(status);
+    },
     channelId,
     usergroups,
     limit(method, perSecond, limitOptions = {}) {

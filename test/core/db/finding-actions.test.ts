@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actOnFinding, auditRefusal, takedownNeedsOverride, whatActionDoes, type ActionSubject } from '../../../core/db/finding-actions.js';
+import { recordFinding, setTakedownStatus, type FindingInput } from '../../../core/db/findings.js';
+import { outboxRows } from '../../../core/db/outbox.js';
+import { findingDetectionJob, takedownJob } from '../../../core/queues.js';
+import { hostOf, normalizeUrl } from '../../../runners/monitor/url.js';
+import { applyCatalog, contentDoc } from '../../support/applied-catalog.js';
+import { openTestServices, type TestServices } from '../../support/services.js';
+
+const subject = (over: Partial<ActionSubject> = {}): ActionSubject => ({ id: 7, takedownStatus: 'Available', detectionStatus: 'Available', ...over });
+const WATERMARKED = { watermarked: true };
+const PLAIN = { watermarked: false };
+
+describe('what an action on a finding does (the rule)', () => {
+  it('requests a takedown with its takedown job, numbered after the requests before it', () => {
+    expect(whatActionDoes(subject({ detectionStatus: 'Not Available' }), PLAIN, 'takedown', false)).toEqual({ do: { takedown: 'Takedown requested' }, jobs: [takedownJob(7, 1)] });
+    expect(whatActionDoes(subject({ takedownStatus: 'Failed' }), PLAIN, 'takedown', false, { takedownRequests: 2 })).toEqual({ do: { takedown: 'Takedown requested' }, jobs: [takedownJob(7, 3)] });
+    expect(takedownJob(7, 3).jobId).not.toBe(takedownJob(7, 2).jobId);
+  });
+
+  it('changes nothing when a takedown is already requested, under way or complete', () => {
+    for (const status of ['Takedown requested', 'In Progress', 'Complete'] as const) {
+      expect(whatActionDoes(subject({ takedownStatus: status }), PLAIN, 'takedown', false)).toEqual({ unchanged: `already ${status}` });
+    }
+  });
+
+  it('refuses to take down watermarked content before detection completed unless overridden', () => {
+    const rule = whatActionDoes(subject({ detectionStatus: 'Available' }), WATERMARKED, 'takedown', false);
+    expect(rule).toMatchObject({ refused: expect.stringMatching(/watermarked and detection has not completed \(detection Available\).*override/) });
+    expect(whatActionDoes(subject({ detectionStatus: 'Detecting' }), WATERMARKED, 'takedown', true)).toMatchObject({ do: { takedown: 'Takedown requested' } });
+    expect(whatActionDoes(subject({ detectionStatus: 'Completed' }), WATERMARKED, 'takedown', false)).toMatchObject({ do: { takedown: 'Takedown requested' } });
+    expect(takedownNeedsOverride({ detectionStatus: 'Failed' }, WATERMARKED)).toBe(true);
+    expect(takedownNeedsOverride({ detectionStatus: 'Available' }, PLAIN)).toBe(false);
+  });
+
+  it('ignores an open finding or a requested takedown not yet sent, but not one whose notice went out', () => {
+    expect(whatActionDoes(subject(), PLAIN, 'ignore', false)).toEqual({ do: { takedown: 'Ignore' }, jobs: [] });
+    expect(whatActionDoes(subject({ takedownStatus: 'Takedown requested' }), PLAIN, 'ignore', false)).toEqual({ do: { takedown: 'Ignore' }, jobs: [] });
+    expect(whatActionDoes(subject({ takedownStatus: 'Ignore' }), PLAIN, 'ignore', false)).toEqual({ unchanged: 'already Ignore' });
+    expect(whatActionDoes(subject({ takedownStatus: 'In Progress' }), PLAIN, 'ignore', false)).toMatchObject({ refused: expect.stringMatching(/notice has already gone out \(In Progress\)/) });
+    expect(whatActionDoes(subject({ takedownStatus: 'Complete' }), PLAIN, 'ignore', false)).toMatchObject({ refused: expect.stringMatching(/\(Complete\)/) });
+  });
+
+  it('starts detection with its detect job only on watermarked content whose link is up', () => {
+    expect(whatActionDoes(subject(), WATERMARKED, 'detect', false)).toEqual({ do: { detection: 'Downloading' }, jobs: [findingDetectionJob(7)] });
+    expect(whatActionDoes(subject({ detectionStatus: 'Failed' }), WATERMARKED, 'detect', false)).toMatchObject({ do: { detection: 'Downloading' } });
+    expect(whatActionDoes(subject(), PLAIN, 'detect', false)).toMatchObject({ refused: expect.stringMatching(/not watermarked/) });
+    expect(whatActionDoes(subject({ takedownStatus: 'Complete' }), WATERMARKED, 'detect', false)).toMatchObject({ refused: expect.stringMatching(/link is already down/) });
+    expect(whatActionDoes(subject({ detectionStatus: 'Detecting' }), WATERMARKED, 'detect', false)).toEqual({ unchanged: 'detection already under way (Detecting)' });
+    expect(whatActionDoes(subject({ detectionStatus: 'Completed' }), WATERMARKED, 'detect', false)).toEqual({ unchanged: 'detection already Completed' });
+  });
+});
+
+describe('actOnFinding against PostgreSQL', () => {
+  let services: TestServices;
+  let counter = 0;
+  beforeAll(async () => {
+    services = await openTestServices();
+    await applyCatalog(services.db.pool, contentDoc('marked', { watermarked: true }), contentDoc('plain'));
+  });
+  afterAll(() => services.close());
+
+  const newFinding = async (contentId: string, over: Partial<FindingInput> = {}) => {
+    counter += 1;
+    const url = `https://leaks.example/${contentId}/${counter}`;
+    const input: FindingInput = {
+      contentId, url, normalizedUrl: normalizeUrl(url), host: hostOf(url), pageTitle: contentId, source: 'web', score: 10, evidence: {},
+      takedownStatus: 'Available', detectionStatus: contentId === 'marked' ? 'Available' : 'Not Available', ...over,
+    };
+    return (await recordFinding(services.db.pool, input, { actor: 'test', reason: 'fixture' })).finding.id;
+  };
+  const audit = async (id: number) => (await services.db.pool.query<{ actor: string; action: string; reason: string; details: Record<string, unknown> }>(
+    `select actor, action, reason, details from audit_log where object_kind = 'Finding' and object_id = $1 and action <> 'finding-created' order by id`, [String(id)])).rows;
+  const jobsFor = async (id: number) => (await outboxRows(services.db.pool)).filter((r) => (r.payload as { findingId?: number }).findingId === id);
+  const by = (actor: string, override = false) => ({ actor, reason: 'clicked in Slack', override, via: 'slack-button' });
+
+  it('changes the finding once and writes one takedown job when two people act at the same moment', async () => {
+    const id = await newFinding('plain');
+    const outcomes = await Promise.all([actOnFinding(services.db.pool, id, 'takedown', by('slack:UALICE')), actOnFinding(services.db.pool, id, 'takedown', by('slack:UBOB'))]);
+    const done = outcomes.filter((o) => o.outcome === 'done');
+    const unchanged = outcomes.filter((o) => o.outcome === 'unchanged');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ from: { takedown: 'Available' }, to: { takedown: 'Takedown requested' } });
+    expect(unchanged).toHaveLength(1);
+    const winner = (await audit(id)).find((r) => r.action === 'takedown-status')!;
+    expect(unchanged[0]).toMatchObject({ why: 'already Takedown requested', by: { actor: winner.actor } });
+    expect((await jobsFor(id)).map((j) => j.jobId)).toEqual([takedownJob(id, 1).jobId]);
+    const rows = await audit(id);
+    expect(rows.filter((r) => r.action === 'takedown-status')).toEqual([
+      { actor: winner.actor, action: 'takedown-status', reason: 'clicked in Slack', details: { action: 'takedown', override: false, via: 'slack-button', from: 'Available', to: 'Takedown requested' } },
+    ]);
+    expect(rows.filter((r) => r.action === 'finding-action-unchanged')).toHaveLength(1);
+  });
+
+  it('lets a takedown be requested again after it failed, as a new job', async () => {
+    const id = await newFinding('plain');
+    await actOnFinding(services.db.pool, id, 'takedown', by('slack:UALICE'));
+    await setTakedownStatus(services.db.pool, id, 'Failed', { actor: 'takedown', reason: 'notice bounced' });
+    expect(await actOnFinding(services.db.pool, id, 'takedown', by('slack:UALICE'))).toMatchObject({ outcome: 'done', from: { takedown: 'Failed' } });
+    expect((await jobsFor(id)).map((j) => j.jobId)).toEqual([takedownJob(id, 1).jobId, takedownJob(id, 2).jobId]);
+  });
+
+  it('refuses a takedown of watermarked content before detection without the override, and audits it; the override is noted', async () => {
+    const id = await newFinding('marked');
+    expect(await actOnFinding(services.db.pool, id, 'takedown', by('slack:UALICE'))).toMatchObject({ outcome: 'refused', why: expect.stringMatching(/watermarked/) });
+    expect(await jobsFor(id)).toEqual([]);
+    expect(await actOnFinding(services.db.pool, id, 'takedown', by('slack:UALICE', true))).toMatchObject({ outcome: 'done', to: { takedown: 'Takedown requested' } });
+    const rows = await audit(id);
+    expect(rows.map((r) => r.action)).toEqual(['finding-action-refused', 'takedown-status']);
+    expect(rows[1]!.details).toMatchObject({ override: true });
+  });
+
+  it('starts detection with its detect job in the outbox, and ignores', async () => {
+    const marked = await newFinding('marked');
+    expect(await actOnFinding(services.db.pool, marked, 'detect', by('slack:UALICE'))).toMatchObject({ outcome: 'done', to: { detection: 'Downloading' } });
+    expect((await jobsFor(marked)).map((j) => [j.queue, j.jobId])).toEqual([['detect', findingDetectionJob(marked).jobId]]);
+    const plain = await newFinding('plain');
+    expect(await actOnFinding(services.db.pool, plain, 'detect', by('slack:UALICE'))).toMatchObject({ outcome: 'refused', why: expect.stringMatching(/not watermarked/) });
+    expect(await actOnFinding(services.db.pool, plain, 'ignore', by('slack:UALICE'))).toMatchObject({ outcome: 'done', to: { takedown: 'Ignore' } });
+    expect(await jobsFor(plain)).toEqual([]);
+  });
+
+  it('appends nothing more when the same request is done again, and says the change was its own', async () => {
+    const id = await newFinding('plain');
+    const once = { ...by('slack:UALICE'), request: 'job-1' };
+    expect(await actOnFinding(services.db.pool, id, 'ignore', once)).toMatchObject({ outcome: 'done' });
+    expect(await actOnFinding(services.db.pool, id, 'ignore', once)).toMatchObject({ outcome: 'unchanged', by: { actor: 'slack:UALICE', request: 'job-1' } });
+    expect((await audit(id)).map((r) => r.action)).toEqual(['takedown-status']);
+    await auditRefusal(services.db.pool, { actor: 'slack:UEVE', action: 'takedown', findingId: id, reason: 'not an approver', request: 'job-2' });
+    await auditRefusal(services.db.pool, { actor: 'slack:UEVE', action: 'takedown', findingId: id, reason: 'not an approver', request: 'job-2' });
+    expect((await audit(id)).map((r) => r.action)).toEqual(['takedown-status', 'slack-action-refused']);
+  });
+
+  it('says a finding that does not exist is unknown, and audits refusals', async () => {
+    expect(await actOnFinding(services.db.pool, 999_999, 'ignore', by('slack:UALICE'))).toEqual({ outcome: 'unknown', action: 'ignore', findingId: 999_999 });
+    const id = await newFinding('plain');
+    await auditRefusal(services.db.pool, { actor: 'slack:UEVE', action: 'takedown', findingId: id, reason: 'Take down needs a takedown approver' });
+    expect(await audit(id)).toEqual([{ actor: 'slack:UEVE', action: 'slack-action-refused', reason: 'Take down needs a takedown approver', details: { action: 'takedown' } }]);
+  });
+});
