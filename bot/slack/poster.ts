@@ -49,6 +49,9 @@ export interface Poster {
   close(): Promise<void>;
 }
 
+/** After one row: on to the next, read the work again (after a wait), or leave the channel for now. */
+type Step = 'next' | 'again' | 'stop';
+
 type Outcome =
   | { kind: 'ok'; result: Record<string, unknown> }
   /** Slack refused: the message was not posted. */
@@ -143,7 +146,8 @@ export function startPoster(options: PosterOptions): Poster {
   /**
    * What a refused or unanswered call means for the channel: a 429 waits its Retry-After; a channel
    * the bot cannot post in waits longer, with one warning that says how to fix it; other faults back
-   * off. Returns false: the drainer stops and the channel is picked up again when it may.
+   * off. Returns how long the drainer waits before going on, or -1: it stops and the channel is picked
+   * up again when it may.
    */
   function setBack(channel: string, outcome: Exclude<Outcome, { kind: 'ok' }>, what: Record<string, unknown>): number {
     if (outcome.kind === 'refused' && outcome.retryAfterMs !== undefined) {
@@ -172,30 +176,33 @@ export function startPoster(options: PosterOptions): Poster {
     warnedChannels.delete(channel);
   }
 
-  /** Waits out a Retry-After in the drainer (true: carry on), or hands the channel back (false). */
-  async function afterFailure(channel: string, outcome: Exclude<Outcome, { kind: 'ok' }>, what: Record<string, unknown>): Promise<boolean> {
+  /**
+   * Waits out a Retry-After in the drainer, then 'again': the work is read afresh, so the row Slack
+   * refused goes first and the order holds. Otherwise 'stop': the channel is handed back until it may.
+   */
+  async function afterFailure(channel: string, outcome: Exclude<Outcome, { kind: 'ok' }>, what: Record<string, unknown>): Promise<Step> {
     const wait = setBack(channel, outcome, what);
-    if (wait < 0) return false;
+    if (wait < 0) return 'stop';
     await sleep(wait);
-    return !stop.signal.aborted;
+    return stop.signal.aborted ? 'stop' : 'again';
   }
 
   const metadata = (payload: Record<string, unknown>): { event_type: string; event_payload: Record<string, unknown> } => ({ event_type: CHAT_EVENT_TYPE, event_payload: payload });
 
-  async function postSummary(s: SummaryWork): Promise<boolean> {
+  async function postSummary(s: SummaryWork): Promise<Step> {
     const key = summaryKey(s.contentId, s.roundId);
     const target = s.channelId ?? s.channel;
     if (s.state === 'sending') {
       const found = await findMessage(target, key, { oldest: s.createdAt });
-      if (found === 'unknown') return false;
+      if (found === 'unknown') return 'stop';
       if (found) {
         await markSummaryPosted(pool, s.id, { ts: found.ts, channelId: s.channelId ?? String(found.payload.channel ?? target), revision: Number(found.payload.revision ?? 0) });
         log.info({ channel: s.channel, summary: s.id, ts: found.ts }, 'summary found in Slack after a restart; not posted again');
-        return true;
+        return 'next';
       }
     }
     const view = await summaryView(pool, s.id);
-    if (!view) return true;
+    if (!view) return 'next';
     const body = roundSummary(view);
     await markSummarySending(pool, s.id);
     const outcome = await send(s.channel, 'chat.postMessage', { channel: target, ...body, metadata: metadata({ key, revision: view.revision }), unfurl_links: false });
@@ -205,22 +212,22 @@ export function startPoster(options: PosterOptions): Poster {
     }
     await markSummaryPosted(pool, s.id, { ts: String(outcome.result.ts), channelId: String(outcome.result.channel ?? target), revision: view.revision });
     succeeded(s.channel);
-    return true;
+    return 'next';
   }
 
-  async function postCard(channel: string, c: CardWork): Promise<boolean> {
+  async function postCard(channel: string, c: CardWork): Promise<Step> {
     const key = cardKey(c.findingId);
     if (c.state === 'sending') {
       const found = await findMessage(c.channelId, key, { threadTs: c.threadTs });
-      if (found === 'unknown') return false;
+      if (found === 'unknown') return 'stop';
       if (found) {
         await markCardPosted(pool, c.findingId, { ts: found.ts, version: Number(found.payload.version ?? 0), auditId: Number(found.payload.audit_id ?? 0) });
         log.info({ channel, finding: c.findingId, ts: found.ts }, 'card found in Slack after a restart; not posted again');
-        return true;
+        return 'next';
       }
     }
     const view = await cardView(pool, c.findingId);
-    if (!view) return true;
+    if (!view) return 'next';
     await markCardSending(pool, c.findingId);
     const outcome = await send(channel, 'chat.postMessage', {
       channel: c.channelId, thread_ts: c.threadTs, ...findingCard(view), unfurl_links: false, unfurl_media: false,
@@ -232,20 +239,20 @@ export function startPoster(options: PosterOptions): Poster {
     }
     await markCardPosted(pool, c.findingId, { ts: String(outcome.result.ts), version: view.finding.version, auditId: view.auditId });
     succeeded(channel);
-    return true;
+    return 'next';
   }
 
   /** One threaded reply per result since the card last told, then the card edited in place. */
-  async function updateCard(channel: string, c: CardWork): Promise<boolean> {
+  async function updateCard(channel: string, c: CardWork): Promise<Step> {
     const view = await cardView(pool, c.findingId);
-    if (!view || !c.ts) return true;
+    if (!view || !c.ts) return 'next';
     const changes = (await changesSince(pool, c.findingId, c.repliedAuditId)).filter((ch) => ch.auditId <= view.auditId);
     for (const change of changes) {
       const text = resultReply(change, view.finding);
       if (text !== undefined) {
         const key = replyKey(c.findingId, change.auditId);
         const found = c.replyAuditId === change.auditId ? await findMessage(c.channelId, key, { threadTs: c.threadTs }) : undefined;
-        if (found === 'unknown') return false;
+        if (found === 'unknown') return 'stop';
         if (!found) {
           await markReplySending(pool, c.findingId, change.auditId);
           const outcome = await send(channel, 'chat.postMessage', { channel: c.channelId, thread_ts: c.threadTs, text, metadata: metadata({ key }), unfurl_links: false });
@@ -264,34 +271,37 @@ export function startPoster(options: PosterOptions): Poster {
         // Someone deleted the card in Slack: nothing to edit; the replies still tell the story.
         log.warn({ channel, finding: c.findingId, ts: c.ts }, 'the finding card was deleted in Slack; its updates go to its thread only');
         await markCardShown(pool, c.findingId, view.finding.version);
-        return true;
+        return 'next';
       }
       await noteCardError(pool, c.findingId, outcome.error);
       return afterFailure(channel, outcome, { finding: c.findingId });
     }
     await markCardShown(pool, c.findingId, view.finding.version);
     succeeded(channel);
-    return true;
+    return 'next';
   }
 
-  async function updateSummary(s: SummaryWork): Promise<boolean> {
+  async function updateSummary(s: SummaryWork): Promise<Step> {
     const view = await summaryView(pool, s.id);
-    if (!view || !s.ts || !s.channelId) return true;
+    if (!view || !s.ts || !s.channelId) return 'next';
     const body: SlackMessageBody = roundSummary(view);
     const outcome = await send(s.channel, 'chat.update', { channel: s.channelId, ts: s.ts, ...body });
     if (outcome.kind !== 'ok' && !(outcome.kind === 'refused' && outcome.error === 'message_not_found')) {
       return afterFailure(s.channel, outcome, { summary: s.id });
     }
     await markSummaryShown(pool, s.id, view.revision);
-    return true;
+    return 'next';
   }
 
   /** Works one channel through, in order, until nothing is owed there or it must wait. */
   async function drain(channel: string): Promise<void> {
-    const each = async <T>(items: T[], work: (item: T) => Promise<boolean>): Promise<boolean> => {
+    /** False: leave the channel; true: read the work again. */
+    const each = async <T>(items: T[], work: (item: T) => Promise<Step>): Promise<boolean> => {
       for (const item of items) {
         if (stop.signal.aborted || !lock) return false;
-        if (!(await work(item))) return false;
+        const step = await work(item);
+        if (step === 'stop') return false;
+        if (step === 'again') return true;
       }
       return true;
     };

@@ -18,8 +18,8 @@ function finding(over: Partial<Finding> = {}): Finding {
   };
 }
 
-const watermarked = { id: 'moonlit', title: 'Moonlit Harbor', season: 1, watermarked: true };
-const plainContent = { id: 'orchard', title: 'The Iron Orchard', watermarked: false };
+const watermarked: CardView['content'] = { id: 'moonlit', title: 'Moonlit Harbor', season: 1, watermarked: true };
+const plainContent: CardView['content'] = { id: 'orchard', title: 'The Iron Orchard', watermarked: false };
 const view = (f: Partial<Finding> = {}, content = watermarked, lastChange?: FindingChange): CardView => ({ finding: finding(f), content, auditId: 7, ...(lastChange ? { lastChange } : {}) });
 
 type Block = { type: string; elements?: { action_id?: string; value?: string; confirm?: { title: { text: string }; text: { text: string } }; text?: unknown }[]; text?: { text: string }; fields?: { text: string }[]; image_url?: string };

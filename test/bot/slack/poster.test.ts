@@ -1,0 +1,178 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
+import { openQueue } from '../../../core/bullmq.js';
+import { loadConfig } from '../../../core/config.js';
+import { cardOf } from '../../../core/db/chat-cards.js';
+import { setTakedownStatus } from '../../../core/db/findings.js';
+import { createLogger, silentLogger } from '../../../core/log.js';
+import { QUEUES } from '../../../core/queues.js';
+import { startPoster, type Poster } from '../../../bot/slack/poster.js';
+import { startSlackBot, type SlackBot } from '../../../bot/slack/run.js';
+import { BOT_TOKEN, startFakeSlack, type FakeSlack, type SlackMessage } from '../../support/fake-slack.js';
+import { recordRound, seedCatalog } from '../../support/chat-fixtures.js';
+import { openTestServices, type TestServices } from '../../support/services.js';
+import { SIGNING_SECRET } from '../../support/slack-requests.js';
+
+let services: TestServices;
+let fake: FakeSlack;
+const posters: Poster[] = [];
+
+beforeEach(async () => {
+  services = await openTestServices();
+  fake = await startFakeSlack({ missingChannels: ['#ghost'] });
+});
+afterEach(async () => {
+  for (const p of posters.splice(0)) await p.close();
+  await fake.close();
+  await services.close();
+});
+
+function poster(postsPerSecond: number, extra: { log?: ReturnType<typeof createLogger>; lockRetryMs?: number } = {}): Poster {
+  const p = startPoster({ pool: services.db.pool, config: { botToken: BOT_TOKEN, apiUrl: fake.apiUrl, postsPerSecond }, log: extra.log ?? silentLogger, pollMs: 50, ...(extra.lockRetryMs ? { lockRetryMs: extra.lockRetryMs } : {}) });
+  posters.push(p);
+  return p;
+}
+
+const keyOf = (m: SlackMessage): unknown => m.metadata?.event_payload.key;
+const cardsIn = (channel: string): SlackMessage[] => fake.messages(channel).filter((m) => String(keyOf(m)).startsWith('card:'));
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Every key posted exactly once, and every card a reply in its summary's thread. */
+function expectOnceInThread(channel: string, findingIds: number[]): void {
+  const messages = fake.messages(channel);
+  const keys = messages.map(keyOf).filter((k) => k !== undefined);
+  expect(new Set(keys).size).toBe(keys.length);
+  const summary = messages.find((m) => String(keyOf(m)).startsWith('summary:'));
+  expect(summary?.thread_ts).toBeUndefined();
+  const cards = cardsIn(channel);
+  expect(cards.map(keyOf)).toEqual(findingIds.map((id) => `card:${id}`));
+  for (const c of cards) expect(c.thread_ts).toBe(summary!.ts);
+}
+
+describe('the Slack poster', () => {
+  it('posts a round summary, then its cards in its thread, in the Content\'s channel or the Policy\'s, when the bot runs', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { moonlit: { channel: '#moonlit', title: 'Moonlit Harbor' }, orchard: {} } });
+    const moon = await recordRound(pool, 'moonlit', 'r1', 3);
+    const orchard = await recordRound(pool, 'orchard', 'r1', 1);
+    const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, VIGIL_SLACK_PORT: '0', VIGIL_SLACK_POST_RATE: '20' }).slack;
+    const queue: Queue = openQueue(QUEUES.slack, services.redis, services.config.queuePrefix);
+    let bot: SlackBot | undefined;
+    try {
+      bot = await startSlackBot({ pool, redis: services.redis, queue, queuePrefix: services.config.queuePrefix, config, log: silentLogger, host: '127.0.0.1', posterPollMs: 50 });
+      await fake.waitFor('chat.postMessage', 6);
+      await until(async () => (await cardOf(pool, moon[2]!))?.state === 'posted');
+    } finally {
+      await bot?.close();
+      await queue.close();
+    }
+    expectOnceInThread('#moonlit', moon);
+    expectOnceInThread('#findings', orchard);
+    expect(JSON.stringify(fake.messages('#moonlit')[0])).toContain('Moonlit Harbor');
+    expect(JSON.stringify(fake.messages('#moonlit')[0])).toMatch(/3 findings/);
+    expect(await cardOf(pool, moon[0]!)).toMatchObject({ state: 'posted', ts: cardsIn('#moonlit')[0]!.ts });
+  });
+
+  it('posts a burst exactly once, in the thread, never above the limit, waiting out injected 429s', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
+    const ids = await recordRound(pool, 'orchard', 'burst', 60);
+    fake.limit('chat.postMessage', 20);
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 1);
+    poster(20);
+    // Two more 429s in the middle of the burst.
+    await until(() => cardsIn('#findings').length >= 20);
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 2);
+    await until(() => cardsIn('#findings').length === 60, 15_000);
+    expectOnceInThread('#findings', ids);
+    const accepted = fake.accepted('chat.postMessage').map((c) => c.at);
+    for (const t of accepted) expect(accepted.filter((u) => u >= t && u - t < 1000).length).toBeLessThanOrEqual(20);
+    // The poster kept to the limit itself: the only 429s are the ones injected.
+    expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429)).toHaveLength(3);
+    // The summary is edited to the round's final count once the cards are out.
+    await until(() => JSON.stringify(fake.messages('#findings')[0]?.blocks).includes('60 findings'));
+  });
+
+  it('resumes after a stop without doubling a card whose message Slack has but the records missed', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
+    const ids = await recordRound(pool, 'orchard', 'r1', 30);
+    fake.limit('chat.postMessage', 20);
+    const first = poster(20);
+    await until(() => cardsIn('#findings').length >= 10);
+    await first.close();
+    const posted = cardsIn('#findings');
+    expect(posted.length).toBeLessThan(30);
+    // A kill between Slack's answer and the database write: the row says 'sending', Slack has the message.
+    const victim = ids[4]!;
+    await pool.query(`update chat_cards set state = 'sending', ts = null where finding_id = $1`, [victim]);
+    poster(20);
+    await until(async () => cardsIn('#findings').length >= 30 && (await cardOf(pool, ids[29]!))?.state === 'posted');
+    await new Promise((r) => setTimeout(r, 200));
+    expectOnceInThread('#findings', ids);
+    expect((await cardOf(pool, victim))?.ts).toBe(posted.find((m) => keyOf(m) === `card:${victim}`)?.ts);
+  });
+
+  it('edits a card in place with the new status and who acted, and replies in the thread', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
+    const [id] = await recordRound(pool, 'orchard', 'r1', 1);
+    poster(20);
+    await until(async () => (await cardOf(pool, id!))?.state === 'posted');
+    const card = (await cardOf(pool, id!))!;
+    await setTakedownStatus(pool, id!, 'In Progress', { actor: 'slack:U0ALICE1', reason: 'notice sent to abuse@streamfree.to' });
+    await until(() => fake.accepted('chat.update').some((c) => c.args.ts === card.ts));
+    await until(async () => (await cardOf(pool, id!))?.dirty === false);
+    const edited = fake.message('#findings', card.ts!)!;
+    expect(JSON.stringify(edited.blocks)).toContain('In Progress');
+    expect(JSON.stringify(edited.blocks)).toContain('<@U0ALICE1>');
+    const replies = fake.messages('#findings').filter((m) => m.thread_ts === card.threadTs && String(keyOf(m)).startsWith('reply:'));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toMatch(/notice sent \(In Progress\) by <@U0ALICE1>/);
+    // The new button values carry the new version.
+    expect(JSON.stringify(edited.blocks)).not.toContain('\\"v\\":1}');
+  });
+
+  it('keeps cards pending with the error when the bot is not in the channel, and warns once how to fix it', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#ghost', contents: { orchard: {} } });
+    const [id] = await recordRound(pool, 'orchard', 'r1', 2);
+    const lines: string[] = [];
+    poster(20, { log: createLogger('info', 'vigil', { format: 'json', write: (l) => lines.push(l) }) });
+    await until(() => fake.calls.some((c) => c.error === 'channel_not_found'));
+    await new Promise((r) => setTimeout(r, 300));
+    const { rows } = await pool.query(`select state, last_error from chat_summaries`);
+    expect(rows[0]).toEqual({ state: 'pending', last_error: 'channel_not_found' });
+    expect(await cardOf(pool, id!)).toMatchObject({ state: 'pending' });
+    const warnings = lines.filter((l) => l.includes('VIGIL-E0214'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/invite the bot/i);
+    // It waits (channelRetryMs) instead of hammering Slack.
+    expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+  });
+
+  it('lets one poster post at a time across processes, and another take over when it stops', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
+    const a = poster(20, { lockRetryMs: 100 });
+    await until(() => a.active);
+    const b = poster(20, { lockRetryMs: 100 });
+    const ids = await recordRound(pool, 'orchard', 'r1', 5);
+    await until(() => cardsIn('#findings').length === 5);
+    expect(b.active).toBe(false);
+    await a.close();
+    await until(() => b.active, 5000);
+    const later = await recordRound(pool, 'orchard', 'r2', 2);
+    await until(() => cardsIn('#findings').length === 7);
+    const keys = fake.messages('#findings').map(keyOf);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(cardsIn('#findings').map(keyOf)).toEqual([...ids, ...later].map((id) => `card:${id}`));
+  });
+});
