@@ -77,7 +77,10 @@ export function startPoster(options: PosterOptions): Poster {
   const pollMs = options.pollMs ?? 1000;
   const channelRetryMs = options.channelRetryMs ?? 60_000;
   const lockRetryMs = options.lockRetryMs ?? 5000;
-  const spacingMs = 1000 / options.config.postsPerSecond;
+  // At most `perWindow` messages in any window of `windowMs` (below one a second, one per its share).
+  const rate = options.config.postsPerSecond;
+  const perWindow = Math.max(1, Math.floor(rate));
+  const windowMs = rate >= 1 ? 1000 : 1000 / rate;
   // Our own client: 429s come back to us (rejectRateLimitedCalls) instead of being waited out inside
   // the client, and nothing is retried behind our back, where a retry could double a message.
   const client = new webApi.WebClient(options.config.botToken, {
@@ -91,8 +94,8 @@ export function startPoster(options: PosterOptions): Poster {
   /** A channel waits until then: a Retry-After, a refused channel, or a back-off after a fault. */
   const blockedUntil = new Map<string, number>();
   const failures = new Map<string, number>();
-  /** When each channel may next be sent a message. */
-  const nextSend = new Map<string, number>();
+  /** When Slack answered each channel's last `perWindow` messages, oldest first. */
+  const answered = new Map<string, number[]>();
   const warnedChannels = new Set<string>();
 
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
@@ -111,14 +114,23 @@ export function startPoster(options: PosterOptions): Poster {
     }
   }
 
-  /** A message to the channel, no sooner than its spacing after the previous one's answer. */
+  /**
+   * A message to the channel, keeping to the limit as Slack counts it: a message is sent only once
+   * the answer to the one `perWindow` messages back is a full window old. Counting from answers
+   * (not sends) means the messages also arrive within the limit, whatever the network delay.
+   */
   async function send(channel: string, method: 'chat.postMessage' | 'chat.update', args: Record<string, unknown>): Promise<Outcome> {
-    const wait = (nextSend.get(channel) ?? 0) - Date.now();
-    if (wait > 0) await sleep(wait);
+    const times = answered.get(channel) ?? [];
+    if (times.length >= perWindow) {
+      const wait = times[times.length - perWindow]! + windowMs - Date.now();
+      if (wait > 0) await sleep(wait);
+    }
     try {
       return await call(method, args);
     } finally {
-      nextSend.set(channel, Date.now() + spacingMs);
+      times.push(Date.now());
+      if (times.length > perWindow) times.splice(0, times.length - perWindow);
+      answered.set(channel, times);
     }
   }
 
