@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { openQueue } from '../../../core/bullmq.js';
 import { loadConfig } from '../../../core/config.js';
 import { cardOf } from '../../../core/db/chat-cards.js';
-import { setTakedownStatus } from '../../../core/db/findings.js';
+import { setDetectionStatus, setTakedownStatus } from '../../../core/db/findings.js';
 import { createLogger, silentLogger } from '../../../core/log.js';
 import { QUEUES } from '../../../core/queues.js';
 import { startPoster, type Poster } from '../../../bot/slack/poster.js';
@@ -113,11 +113,15 @@ describe('the Slack poster', () => {
     // A kill between Slack's answer and the database write: the row says 'sending', Slack has the message.
     const victim = ids[4]!;
     await pool.query(`update chat_cards set state = 'sending', ts = null where finding_id = $1`, [victim]);
+    // The same for the round's summary: its cards wait until it is found again.
+    const summaryTs = fake.messages('#findings')[0]!.ts;
+    await pool.query(`update chat_summaries set state = 'sending', ts = null`);
     poster(20);
     await until(async () => cardsIn('#findings').length >= 30 && (await cardOf(pool, ids[29]!))?.state === 'posted');
     await new Promise((r) => setTimeout(r, 200));
     expectOnceInThread('#findings', ids);
     expect((await cardOf(pool, victim))?.ts).toBe(posted.find((m) => keyOf(m) === `card:${victim}`)?.ts);
+    expect((await pool.query(`select ts from chat_summaries`)).rows[0].ts).toBe(summaryTs);
   });
 
   it('edits a card in place with the new status and who acted, and replies in the thread', async () => {
@@ -136,8 +140,25 @@ describe('the Slack poster', () => {
     const replies = fake.messages('#findings').filter((m) => m.thread_ts === card.threadTs && String(keyOf(m)).startsWith('reply:'));
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toMatch(/notice sent \(In Progress\) by <@U0ALICE1>/);
-    // The new button values carry the new version.
-    expect(JSON.stringify(edited.blocks)).not.toContain('\\"v\\":1}');
+    // Before, the card offered Take down and Ignore; with a notice sent neither can act any more.
+    expect(JSON.stringify(fake.accepted('chat.postMessage').find((c) => c.args.thread_ts === card.threadTs)?.args.blocks)).toContain('vigil.takedown');
+    expect((edited.blocks as { type: string }[]).some((b) => b.type === 'actions')).toBe(false);
+
+    // A detection result: the card shows the recipient and a reply says it.
+    await setDetectionStatus(pool, id!, 'Completed', { actor: 'detector', reason: 'watermark ID 17 found' }, { found: true, watermarkId: 17, recipient: { name: 'netflix-kr' }, confidence: 0.99 });
+    await until(() => fake.messages('#findings').some((m) => m.thread_ts === card.threadTs && /recipient \*netflix-kr\*/.test(m.text ?? '')));
+    await until(async () => (await cardOf(pool, id!))?.dirty === false);
+    expect(JSON.stringify(fake.message('#findings', card.ts!)!.blocks)).toContain('netflix-kr');
+
+    // A kill between posting a reply and recording it: the restarted poster finds it and does not post it twice.
+    const { rows } = await pool.query<{ id: string }>(`select id from audit_log where object_kind = 'Finding' and object_id = $1 and action = 'detection-status' order by id desc limit 1`, [String(id)]);
+    const replyAudit = Number(rows[0]!.id);
+    const repliesBefore = fake.messages('#findings').filter((m) => m.thread_ts === card.threadTs).length;
+    await posters.splice(0)[0]!.close();
+    await pool.query(`update chat_cards set dirty = true, replied_audit_id = $2, reply_audit_id = $3 where finding_id = $1`, [id, replyAudit - 1, replyAudit]);
+    poster(20);
+    await until(async () => (await cardOf(pool, id!))?.dirty === false);
+    expect(fake.messages('#findings').filter((m) => m.thread_ts === card.threadTs)).toHaveLength(repliesBefore);
   });
 
   it('keeps cards pending with the error when the bot is not in the channel, and warns once how to fix it', async () => {
@@ -156,6 +177,21 @@ describe('the Slack poster', () => {
     expect(warnings[0]).toMatch(/invite the bot/i);
     // It waits (channelRetryMs) instead of hammering Slack.
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+  });
+
+  it('stops promptly on close, even while a channel waits out a long Retry-After, and posts it later', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
+    await recordRound(pool, 'orchard', 'r1', 1);
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 }, 1);
+    const p = poster(20);
+    await until(() => fake.calls.some((c) => c.status === 429));
+    const started = Date.now();
+    await posters.splice(0)[0]!.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(p.active).toBe(false);
+    poster(20);
+    await until(() => cardsIn('#findings').length === 1);
   });
 
   it('lets one poster post at a time across processes, and another take over when it stops', async () => {
