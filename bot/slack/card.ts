@@ -158,7 +158,8 @@ export function offeredActions(finding: Pick<Finding, 'takedownStatus' | 'detect
   if (open) actions.push(content.watermarked && finding.detectionStatus !== 'Completed' ? 'takedownOverride' : 'takedown');
   if (open || finding.takedownStatus === 'Takedown requested') actions.push('ignore');
   const detectable = ['Available', 'Canceled', 'Error', 'Failed'].includes(finding.detectionStatus);
-  if (content.watermarked && finding.takedownStatus !== 'Complete' && finding.takedownStatus !== 'In Progress' && detectable) actions.push('detect');
+  // A notice sent (In Progress) has not taken the link down yet: detection can still fetch the copy.
+  if (content.watermarked && finding.takedownStatus !== 'Complete' && detectable) actions.push('detect');
   return actions;
 }
 

@@ -27,6 +27,9 @@ import { findingCard, resultReply, roundSummary, type SlackMessageBody } from '.
 /** Any number fixed for Vigil's Slack poster ('vigC'). */
 const POSTER_LOCK = 0x76696743;
 
+/** Slack refusing a message's blocks or size: the same blocks would be refused again. */
+const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'invalid_attachments']);
+
 /** Slack errors that mean the bot cannot post in the channel: the cards wait, and a person must act. */
 const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action', 'team_access_not_granted', 'channel_is_archived']);
 
@@ -125,6 +128,7 @@ export function startPoster(options: PosterOptions): Poster {
       const wait = times[times.length - perWindow]! + windowMs - Date.now();
       if (wait > 0) await sleep(wait);
     }
+    if (stop.signal.aborted) return { kind: 'refused', error: 'the poster is stopping' };
     try {
       return await call(method, args);
     } finally {
@@ -193,6 +197,7 @@ export function startPoster(options: PosterOptions): Poster {
    * refused goes first and the order holds. Otherwise 'stop': the channel is handed back until it may.
    */
   async function afterFailure(channel: string, outcome: Exclude<Outcome, { kind: 'ok' }>, what: Record<string, unknown>): Promise<Step> {
+    if (stop.signal.aborted) return 'stop';
     const wait = setBack(channel, outcome, what);
     if (wait < 0) return 'stop';
     await sleep(wait);
@@ -200,6 +205,17 @@ export function startPoster(options: PosterOptions): Poster {
   }
 
   const metadata = (payload: Record<string, unknown>): { event_type: string; event_payload: Record<string, unknown> } => ({ event_type: CHAT_EVENT_TYPE, event_payload: payload });
+
+  /**
+   * chat.postMessage of a card or summary. Slack refusing the blocks (so nothing was posted) gets the
+   * message as text instead: the same blocks would be refused forever and hold up the thread behind.
+   */
+  async function post(channel: string, message: Record<string, unknown>, body: SlackMessageBody, what: Record<string, unknown>): Promise<Outcome> {
+    const outcome = await send(channel, 'chat.postMessage', { ...message, ...body });
+    if (outcome.kind !== 'refused' || !BLOCK_ERRORS.has(outcome.error)) return outcome;
+    log.warn({ channel, error: outcome.error, ...what }, 'slack refused a message\'s blocks; posting it as text');
+    return send(channel, 'chat.postMessage', { ...message, text: body.text });
+  }
 
   async function postSummary(s: SummaryWork): Promise<Step> {
     const key = summaryKey(s.contentId, s.roundId);
@@ -217,7 +233,7 @@ export function startPoster(options: PosterOptions): Poster {
     if (!view) return 'next';
     const body = roundSummary(view);
     await markSummarySending(pool, s.id);
-    const outcome = await send(s.channel, 'chat.postMessage', { channel: target, ...body, metadata: metadata({ key, revision: view.revision }), unfurl_links: false });
+    const outcome = await post(s.channel, { channel: target, metadata: metadata({ key, revision: view.revision }), unfurl_links: false }, body, { summary: s.id });
     if (outcome.kind !== 'ok') {
       await markSummaryFailed(pool, s.id, outcome.error, outcome.kind === 'refused' ? 'no' : 'unknown');
       return afterFailure(s.channel, outcome, { summary: s.id });
@@ -241,10 +257,9 @@ export function startPoster(options: PosterOptions): Poster {
     const view = await cardView(pool, c.findingId);
     if (!view) return 'next';
     await markCardSending(pool, c.findingId);
-    const outcome = await send(channel, 'chat.postMessage', {
-      channel: c.channelId, thread_ts: c.threadTs, ...findingCard(view), unfurl_links: false, unfurl_media: false,
-      metadata: metadata({ key, version: view.finding.version, audit_id: view.auditId }),
-    });
+    const body = findingCard(view);
+    const message = { channel: c.channelId, thread_ts: c.threadTs, unfurl_links: false, unfurl_media: false, metadata: metadata({ key, version: view.finding.version, audit_id: view.auditId }) };
+    const outcome = await post(channel, message, body, { finding: c.findingId });
     if (outcome.kind !== 'ok') {
       await markCardFailed(pool, c.findingId, outcome.error, outcome.kind === 'refused' ? 'no' : 'unknown');
       return afterFailure(channel, outcome, { finding: c.findingId });
@@ -257,7 +272,8 @@ export function startPoster(options: PosterOptions): Poster {
   /** One threaded reply per result since the card last told, then the card edited in place. */
   async function updateCard(channel: string, c: CardWork): Promise<Step> {
     const view = await cardView(pool, c.findingId);
-    if (!view || !c.ts) return 'next';
+    if (!view) return 'next';
+    if (!c.ts) { await markCardShown(pool, c.findingId, view.finding.version); return 'next'; }
     const changes = (await changesSince(pool, c.findingId, c.repliedAuditId)).filter((ch) => ch.auditId <= view.auditId);
     for (const change of changes) {
       const text = resultReply(change, view.finding);
@@ -295,7 +311,8 @@ export function startPoster(options: PosterOptions): Poster {
 
   async function updateSummary(s: SummaryWork): Promise<Step> {
     const view = await summaryView(pool, s.id);
-    if (!view || !s.ts || !s.channelId) return 'next';
+    if (!view) return 'next';
+    if (!s.ts || !s.channelId) { await markSummaryShown(pool, s.id, view.revision); return 'next'; }
     const body: SlackMessageBody = roundSummary(view);
     const outcome = await send(s.channel, 'chat.update', { channel: s.channelId, ts: s.ts, ...body });
     if (outcome.kind !== 'ok' && !(outcome.kind === 'refused' && outcome.error === 'message_not_found')) {

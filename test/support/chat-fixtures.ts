@@ -30,12 +30,14 @@ export function findingInput(over: Partial<Omit<FindingInput, 'normalizedUrl' | 
   };
 }
 
-/** Records `count` findings of one content in one round (url …/N), in order; returns their ids. */
+/** Records `count` findings of one content in one round (url …/N), a few at a time as a busy round does; returns their ids, ascending. */
 export async function recordRound(pool: pg.Pool, contentId: string, roundId: string, count: number, over: Partial<FindingInput> = {}): Promise<number[]> {
   const ids: number[] = [];
-  for (let i = 1; i <= count; i += 1) {
-    const { finding } = await recordFinding(pool, findingInput({ contentId, url: `https://streamfree.to/${contentId}/${roundId}/${i}`, roundId, ...over }), { actor: 'monitor', reason: 'confirmed' });
-    ids.push(finding.id);
+  for (let start = 1; start <= count; start += 8) {
+    const batch = Array.from({ length: Math.min(8, count - start + 1) }, (_, k) => start + k);
+    const found = await Promise.all(batch.map((i) =>
+      recordFinding(pool, findingInput({ contentId, url: `https://streamfree.to/${contentId}/${roundId}/${i}`, roundId, ...over }), { actor: 'monitor', reason: 'confirmed' })));
+    ids.push(...found.map((f) => f.finding.id));
   }
-  return ids;
+  return ids.sort((a, b) => a - b);
 }

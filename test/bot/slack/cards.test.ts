@@ -68,6 +68,7 @@ describe('finding card rendering', () => {
     expect(offeredActions({ takedownStatus: 'Ignore', detectionStatus: 'Failed' }, { watermarked: true })).toContain('detect');
     expect(offeredActions({ takedownStatus: 'Available', detectionStatus: 'Not Available' }, { watermarked: false })).not.toContain('detect');
     expect(offeredActions({ takedownStatus: 'Complete', detectionStatus: 'Available' }, { watermarked: true })).not.toContain('detect');
+    expect(offeredActions({ takedownStatus: 'In Progress', detectionStatus: 'Available' }, { watermarked: true })).toEqual(['detect']);
     expect(offeredActions({ takedownStatus: 'Available', detectionStatus: 'Detecting' }, { watermarked: true })).not.toContain('detect');
     expect(offeredActions({ takedownStatus: 'Available', detectionStatus: 'Completed' }, { watermarked: true })).not.toContain('detect');
   });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import { openQueue } from '../../../core/bullmq.js';
 import { loadConfig } from '../../../core/config.js';
@@ -17,14 +17,16 @@ let services: TestServices;
 let fake: FakeSlack;
 const posters: Poster[] = [];
 
+// One database per file (making one costs a second); each test starts from empty tables and a fresh fake Slack.
+beforeAll(async () => { services = await openTestServices(); });
+afterAll(() => services.close());
 beforeEach(async () => {
-  services = await openTestServices();
+  await services.db.pool.query('truncate chat_cards, chat_summaries, findings, catalog_objects cascade');
   fake = await startFakeSlack({ missingChannels: ['#ghost'] });
 });
 afterEach(async () => {
   for (const p of posters.splice(0)) await p.close();
   await fake.close();
-  await services.close();
 });
 
 function poster(postsPerSecond: number, extra: { log?: ReturnType<typeof createLogger>; lockRetryMs?: number } = {}): Poster {
@@ -84,16 +86,16 @@ describe('the Slack poster', () => {
     const pool = services.db.pool;
     await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
     const ids = await recordRound(pool, 'orchard', 'burst', 60);
-    fake.limit('chat.postMessage', 20);
+    fake.limit('chat.postMessage', 30);
     fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 1);
-    poster(20);
+    poster(30);
     // Two more 429s in the middle of the burst.
     await until(() => cardsIn('#findings').length >= 20);
     fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 2);
     await until(() => cardsIn('#findings').length === 60, 15_000);
     expectOnceInThread('#findings', ids);
     const accepted = fake.accepted('chat.postMessage').map((c) => c.at);
-    for (const t of accepted) expect(accepted.filter((u) => u >= t && u - t < 1000).length).toBeLessThanOrEqual(20);
+    for (const t of accepted) expect(accepted.filter((u) => u >= t && u - t < 1000).length).toBeLessThanOrEqual(30);
     // The poster kept to the limit itself: the only 429s are the ones injected.
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429)).toHaveLength(3);
     // The summary is edited to the round's final count once the cards are out.
@@ -104,8 +106,8 @@ describe('the Slack poster', () => {
     const pool = services.db.pool;
     await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
     const ids = await recordRound(pool, 'orchard', 'r1', 30);
-    fake.limit('chat.postMessage', 20);
-    const first = poster(20);
+    fake.limit('chat.postMessage', 30);
+    const first = poster(30);
     await until(() => cardsIn('#findings').length >= 10);
     await first.close();
     const posted = cardsIn('#findings');
@@ -116,7 +118,7 @@ describe('the Slack poster', () => {
     // The same for the round's summary: its cards wait until it is found again.
     const summaryTs = fake.messages('#findings')[0]!.ts;
     await pool.query(`update chat_summaries set state = 'sending', ts = null`);
-    poster(20);
+    poster(30);
     await until(async () => cardsIn('#findings').length >= 30 && (await cardOf(pool, ids[29]!))?.state === 'posted');
     await new Promise((r) => setTimeout(r, 200));
     expectOnceInThread('#findings', ids);
@@ -177,6 +179,19 @@ describe('the Slack poster', () => {
     expect(warnings[0]).toMatch(/invite the bot/i);
     // It waits (channelRetryMs) instead of hammering Slack.
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+  });
+
+  it('posts a message whose blocks Slack refuses as text, rather than hold up the thread', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
+    const ids = await recordRound(pool, 'orchard', 'r1', 2);
+    fake.failNext('chat.postMessage', { status: 200, error: 'invalid_blocks' }, 1);
+    poster(20);
+    await until(() => cardsIn('#findings').length === 2);
+    expectOnceInThread('#findings', ids);
+    const summary = fake.messages('#findings')[0]!;
+    expect(summary.blocks).toBeUndefined();
+    expect(summary.text).toContain('2 findings');
   });
 
   it('stops promptly on close, even while a channel waits out a long Retry-After, and posts it later', async () => {
