@@ -120,8 +120,8 @@ export async function channelsWithWork(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ channel: string }>(
     `select channel from chat_summaries where state in ('pending', 'sending')
      union select channel from chat_summaries where state = 'posted' and revision > shown_revision
-     union select s.channel from chat_summaries s where s.state = 'posted' and exists (
-       select 1 from chat_cards c where c.summary_id = s.id and (c.state in ('pending', 'sending') or (c.state = 'posted' and c.dirty)))`);
+     union select s.channel from chat_cards c join chat_summaries s on s.id = c.summary_id where c.state in ('pending', 'sending') and s.state = 'posted'
+     union select s.channel from chat_cards c join chat_summaries s on s.id = c.summary_id where c.state = 'posted' and c.dirty and s.state = 'posted'`);
   return rows.map((r) => r.channel);
 }
 
