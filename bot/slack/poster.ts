@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import {
-  CHAT_EVENT_TYPE, cardKey, cardView, changesSince, channelsWithWork, markCardFailed, markCardPosted, markCardSending, markCardShown, markReplied,
+  CHAT_EVENT_TYPE, cardKey, knownChannelId, cardView, changesSince, channelsWithWork, markCardFailed, markCardPosted, markCardSending, markCardShown, markReplied,
   markReplySending, markSummaryFailed, markSummaryPosted, markSummaryShown, markSummarySending, noteCardError, replyKey, staleCards, staleSummaries,
   summaryKey, summaryView, takeUnreportedSkips, unpostedCards, unpostedSummaries, type CardWork, type SummaryWork,
 } from '../../core/db/chat-cards.js';
@@ -61,6 +61,13 @@ type Outcome =
   | { kind: 'refused'; error: string; retryAfterMs?: number }
   /** No answer (timeout, connection lost, 5xx): it may have been posted. */
   | { kind: 'unknown'; error: string };
+
+/** Slack could not be asked whether a message is there: the row waits (never posted blind). */
+interface LookupFailed {
+  failed: Exclude<Outcome, { kind: 'ok' }>;
+}
+
+const lookupFailed = (found: FoundMessage | LookupFailed | undefined): found is LookupFailed => found !== undefined && 'failed' in found;
 
 interface FoundMessage {
   ts: string;
@@ -139,7 +146,7 @@ export function startPoster(options: PosterOptions): Poster {
   }
 
   /** Looks through a thread (ts given) or the channel's history since `oldest` for the message carrying `key`. */
-  async function findMessage(channel: string, key: string, where: { threadTs: string } | { oldest: Date }): Promise<FoundMessage | undefined | 'unknown'> {
+  async function findMessage(channel: string, key: string, where: { threadTs: string } | { oldest: Date }): Promise<FoundMessage | undefined | LookupFailed> {
     let cursor: string | undefined;
     for (let page = 0; page < 50; page += 1) {
       const args = 'threadTs' in where
@@ -148,7 +155,7 @@ export function startPoster(options: PosterOptions): Poster {
       const outcome = await call('threadTs' in where ? 'conversations.replies' : 'conversations.history', args);
       if (outcome.kind !== 'ok') {
         log.warn({ channel, key, error: outcome.error }, 'could not look in Slack for a message that may have been posted; trying again later');
-        return 'unknown';
+        return { failed: outcome };
       }
       const messages = Array.isArray(outcome.result.messages) ? outcome.result.messages as { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[] : [];
       const hit = messages.find((m) => m.metadata?.event_type === CHAT_EVENT_TYPE && m.metadata.event_payload?.key === key);
@@ -219,10 +226,16 @@ export function startPoster(options: PosterOptions): Poster {
 
   async function postSummary(s: SummaryWork): Promise<Step> {
     const key = summaryKey(s.contentId, s.roundId);
-    const target = s.channelId ?? s.channel;
+    // Slack reads history by channel id only: the one an earlier summary there was answered with.
+    const target = s.channelId ?? (await knownChannelId(pool, s.channel)) ?? s.channel;
     if (s.state === 'sending') {
-      const found = await findMessage(target, key, { oldest: s.createdAt });
-      if (found === 'unknown') return 'stop';
+      let found = await findMessage(target, key, { oldest: s.createdAt });
+      if (lookupFailed(found) && target.startsWith('#') && found.failed.kind === 'refused' && found.failed.error === 'channel_not_found') {
+        // Never posted in this channel before, so no id to read it by: post, at the risk of one double summary.
+        log.warn({ channel: s.channel, summary: s.id }, 'cannot look for an interrupted summary in a channel known only by name; posting it again');
+        found = undefined;
+      }
+      if (lookupFailed(found)) return afterFailure(s.channel, found.failed, { summary: s.id });
       if (found) {
         await markSummaryPosted(pool, s.id, { ts: found.ts, channelId: s.channelId ?? String(found.payload.channel ?? target), revision: Number(found.payload.revision ?? 0) });
         log.info({ channel: s.channel, summary: s.id, ts: found.ts }, 'summary found in Slack after a restart; not posted again');
@@ -247,7 +260,7 @@ export function startPoster(options: PosterOptions): Poster {
     const key = cardKey(c.findingId);
     if (c.state === 'sending') {
       const found = await findMessage(c.channelId, key, { threadTs: c.threadTs });
-      if (found === 'unknown') return 'stop';
+      if (lookupFailed(found)) return afterFailure(channel, found.failed, { finding: c.findingId });
       if (found) {
         await markCardPosted(pool, c.findingId, { ts: found.ts, version: Number(found.payload.version ?? 0), auditId: Number(found.payload.audit_id ?? 0) });
         log.info({ channel, finding: c.findingId, ts: found.ts }, 'card found in Slack after a restart; not posted again');
@@ -280,7 +293,7 @@ export function startPoster(options: PosterOptions): Poster {
       if (text !== undefined) {
         const key = replyKey(c.findingId, change.auditId);
         const found = c.replyAuditId === change.auditId ? await findMessage(c.channelId, key, { threadTs: c.threadTs }) : undefined;
-        if (found === 'unknown') return 'stop';
+        if (lookupFailed(found)) return afterFailure(channel, found.failed, { finding: c.findingId });
         if (!found) {
           await markReplySending(pool, c.findingId, change.auditId);
           const outcome = await send(channel, 'chat.postMessage', { channel: c.channelId, thread_ts: c.threadTs, text, metadata: metadata({ key }), unfurl_links: false });

@@ -125,6 +125,13 @@ export async function channelsWithWork(db: Queryable): Promise<string[]> {
   return rows.map((r) => r.channel);
 }
 
+/** The id Slack answered with for a channel the catalog names (#name), from a summary posted there. */
+export async function knownChannelId(db: Queryable, channel: string): Promise<string | undefined> {
+  if (/^[CG][A-Z0-9]{8,}$/.test(channel)) return channel;
+  const { rows } = await db.query<{ channel_id: string }>(`select channel_id from chat_summaries where channel = $1 and channel_id is not null limit 1`, [channel]);
+  return rows[0]?.channel_id;
+}
+
 /** Summaries not yet posted in a channel, oldest first. */
 export async function unpostedSummaries(db: Queryable, channel: string, limit = 50): Promise<SummaryWork[]> {
   const { rows } = await db.query<SummaryRow>(

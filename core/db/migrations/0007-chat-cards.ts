@@ -34,6 +34,7 @@ create table chat_summaries (
 );
 create index chat_summaries_unposted on chat_summaries (channel, id) where state in ('pending', 'sending');
 create index chat_summaries_stale on chat_summaries (channel, id) where state = 'posted' and revision > shown_revision;
+create index chat_summaries_channel_id on chat_summaries (channel) where channel_id is not null;
 create index chat_summaries_unreported on chat_summaries (id) where state = 'skipped' and not reported;
 
 -- One card per finding, a reply in its summary's thread. dirty: the finding changed since the card

@@ -118,12 +118,15 @@ describe('the Slack poster', () => {
     // The same for the round's summary: its cards wait until it is found again.
     const summaryTs = fake.messages('#findings')[0]!.ts;
     await pool.query(`update chat_summaries set state = 'sending', ts = null`);
+    // The first look into the thread fails: the card waits rather than being posted blind.
+    fake.failNext('conversations.replies', { status: 500 }, 1);
     poster(30);
     await until(async () => cardsIn('#findings').length >= 30 && (await cardOf(pool, ids[29]!))?.state === 'posted');
     await new Promise((r) => setTimeout(r, 200));
     expectOnceInThread('#findings', ids);
     expect((await cardOf(pool, victim))?.ts).toBe(posted.find((m) => keyOf(m) === `card:${victim}`)?.ts);
     expect((await pool.query(`select ts from chat_summaries`)).rows[0].ts).toBe(summaryTs);
+    expect(fake.calls.filter((c) => c.method === 'conversations.replies').length).toBeGreaterThanOrEqual(2);
   });
 
   it('edits a card in place with the new status and who acted, and replies in the thread', async () => {
