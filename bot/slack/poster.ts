@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import {
   CHAT_EVENT_TYPE, cardKey, knownChannelId, cardView, changesSince, channelsWithWork, markCardFailed, markCardPosted, markCardSending, markCardShown, markReplied,
-  markReplySending, markSummaryFailed, markSummaryPosted, markSummaryShown, markSummarySending, noteCardError, replyKey, staleCards, staleSummaries,
+  markReplySending, markSummaryFailed, markSummaryPosted, noteSummaryCardsError, markSummaryShown, markSummarySending, noteCardError, replyKey, staleCards, staleSummaries,
   summaryKey, summaryView, takeUnreportedSkips, unpostedCards, unpostedSummaries, type CardWork, type SummaryWork,
 } from '../../core/db/chat-cards.js';
 import type { SlackConfig } from '../../core/config.js';
@@ -249,6 +249,7 @@ export function startPoster(options: PosterOptions): Poster {
     const outcome = await post(s.channel, { channel: target, metadata: metadata({ key, revision: view.revision }), unfurl_links: false }, body, { summary: s.id });
     if (outcome.kind !== 'ok') {
       await markSummaryFailed(pool, s.id, outcome.error, outcome.kind === 'refused' ? 'no' : 'unknown');
+      if (outcome.kind === 'refused' && CHANNEL_ERRORS.has(outcome.error)) await noteSummaryCardsError(pool, s.id, outcome.error);
       return afterFailure(s.channel, outcome, { summary: s.id });
     }
     await markSummaryPosted(pool, s.id, { ts: String(outcome.result.ts), channelId: String(outcome.result.channel ?? target), revision: view.revision });

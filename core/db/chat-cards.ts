@@ -240,6 +240,12 @@ export async function noteCardError(db: Queryable, findingId: number, error: str
   await db.query(`update chat_cards set last_error = $2, updated_at = now() where finding_id = $1`, [findingId, error.slice(0, 1000)]);
 }
 
+/** The cards waiting on a summary Slack refused carry its error too, so a card says why it is not in Slack. */
+export async function noteSummaryCardsError(db: Queryable, summaryId: number, error: string): Promise<void> {
+  await db.query(`update chat_cards set last_error = $2, updated_at = now() where summary_id = $1 and state in ('pending', 'sending') and last_error is distinct from $2`,
+    [summaryId, error.slice(0, 1000)]);
+}
+
 export interface SkippedSummary {
   id: number;
   contentId: string;

@@ -176,7 +176,7 @@ describe('the Slack poster', () => {
     await new Promise((r) => setTimeout(r, 300));
     const { rows } = await pool.query(`select state, last_error from chat_summaries`);
     expect(rows[0]).toEqual({ state: 'pending', last_error: 'channel_not_found' });
-    expect(await cardOf(pool, id!)).toMatchObject({ state: 'pending' });
+    expect(await cardOf(pool, id!)).toMatchObject({ state: 'pending', lastError: 'channel_not_found' });
     const warnings = lines.filter((l) => l.includes('VIGIL-E0214'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/invite the bot/i);
