@@ -91,6 +91,8 @@ export function startPoster(options: PosterOptions): Poster {
   const rate = options.config.postsPerSecond;
   const perWindow = Math.max(1, Math.floor(rate));
   const windowMs = rate >= 1 ? 1000 : 1000 / rate;
+  // New cards are read a few seconds' worth at a time: changed cards are looked for in between.
+  const cardBatch = Math.max(5, perWindow * 2);
   // Our own client: 429s come back to us (rejectRateLimitedCalls) instead of being waited out inside
   // the client, and nothing is retried behind our back, where a retry could double a message.
   const client = new webApi.WebClient(options.config.botToken, {
@@ -130,7 +132,9 @@ export function startPoster(options: PosterOptions): Poster {
    * (not sends) means the messages also arrive within the limit, whatever the network delay.
    */
   async function send(channel: string, method: 'chat.postMessage' | 'chat.update', args: Record<string, unknown>): Promise<Outcome> {
-    const times = answered.get(channel) ?? [];
+    // Slack limits chat.postMessage per channel; chat.update is counted apart, so an edit does not wait behind a burst.
+    const key = method === 'chat.update' ? `${channel} update` : channel;
+    const times = answered.get(key) ?? [];
     if (times.length >= perWindow) {
       const wait = times[times.length - perWindow]! + windowMs - Date.now();
       if (wait > 0) await sleep(wait);
@@ -141,7 +145,7 @@ export function startPoster(options: PosterOptions): Poster {
     } finally {
       times.push(Date.now());
       if (times.length > perWindow) times.splice(0, times.length - perWindow);
-      answered.set(channel, times);
+      answered.set(key, times);
     }
   }
 
@@ -336,7 +340,12 @@ export function startPoster(options: PosterOptions): Poster {
     return 'next';
   }
 
-  /** Works one channel through, in order, until nothing is owed there or it must wait. */
+  /**
+   * Works one channel through until nothing is owed there or it must wait: new summaries (each
+   * thread must exist before its cards), then updates of changed cards (what a person who just
+   * clicked waits for), then new cards in small batches (so a click is not stuck behind a burst),
+   * and last the summaries' counts.
+   */
   async function drain(channel: string): Promise<void> {
     /** False: leave the channel; true: read the work again. */
     const each = async <T>(items: T[], work: (item: T) => Promise<Step>): Promise<boolean> => {
@@ -351,10 +360,10 @@ export function startPoster(options: PosterOptions): Poster {
     while (!stop.signal.aborted && lock) {
       const summaries = await unpostedSummaries(pool, channel);
       if (summaries.length > 0) { if (!(await each(summaries, postSummary))) return; continue; }
-      const cards = await unpostedCards(pool, channel);
-      if (cards.length > 0) { if (!(await each(cards, (c) => postCard(channel, c)))) return; continue; }
       const stale = await staleCards(pool, channel);
       if (stale.length > 0) { if (!(await each(stale, (c) => updateCard(channel, c)))) return; continue; }
+      const cards = await unpostedCards(pool, channel, cardBatch);
+      if (cards.length > 0) { if (!(await each(cards, (c) => postCard(channel, c)))) return; continue; }
       const summariesStale = await staleSummaries(pool, channel);
       if (summariesStale.length > 0) { if (!(await each(summariesStale, updateSummary))) return; continue; }
       return;

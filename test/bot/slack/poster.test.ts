@@ -166,6 +166,20 @@ describe('the Slack poster', () => {
     expect(fake.messages('#findings').filter((m) => m.thread_ts === card.threadTs)).toHaveLength(repliesBefore);
   });
 
+  it('edits a card a person acted on before the rest of a burst is out', async () => {
+    const pool = services.db.pool;
+    await seedCatalog(pool, { policyChannel: '#findings', contents: { orchard: {} } });
+    const ids = await recordRound(pool, 'orchard', 'r1', 40);
+    fake.limit('chat.postMessage', 5);
+    poster(5);
+    await until(async () => (await cardOf(pool, ids[0]!))?.state === 'posted');
+    const { ts } = (await cardOf(pool, ids[0]!))!;
+    await setTakedownStatus(pool, ids[0]!, 'Ignore', { actor: 'slack:U0ALICE1', reason: 'licensed copy' });
+    await until(() => fake.accepted('chat.update').some((c) => c.args.ts === ts));
+    expect(cardsIn('#findings').length).toBeLessThan(25);
+    expect(JSON.stringify(fake.message('#findings', ts!)!.blocks)).toContain('Ignore');
+  });
+
   it('keeps cards pending with the error when the bot is not in the channel, and warns once how to fix it', async () => {
     const pool = services.db.pool;
     await seedCatalog(pool, { policyChannel: '#ghost', contents: { orchard: {} } });
