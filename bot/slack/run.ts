@@ -6,6 +6,7 @@ import type { RedisService } from '../../core/redis.js';
 import { startSlackApp, type SlackAppHandle } from './app.js';
 import type { SlackDeps } from './deps.js';
 import { startSlackWorker } from './jobs.js';
+import { startPoster, type Poster } from './poster.js';
 
 /**
  * The whole bot in one process: the Bolt app (HTTP or Socket Mode), the slack-queue worker that
@@ -21,6 +22,8 @@ export interface SlackBotOptions {
   log: Logger;
   /** Interface the HTTP transport listens on (VIGIL_BIND). */
   host: string;
+  /** How often the poster reads the records for cards to post (ms); default 1000. */
+  posterPollMs?: number;
 }
 
 export interface SlackBot {
@@ -45,11 +48,14 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   }
   const deps: SlackDeps = { ...base, client: handle.app.client };
   const worker = startSlackWorker(deps, options.redis, options.queuePrefix);
+  // Finding cards: posted and kept up to date from the records, by one poster across processes.
+  const poster: Poster = startPoster({ pool: options.pool, config: options.config, log: deps.log, ...(options.posterPollMs === undefined ? {} : { pollMs: options.posterPollMs }) });
   return {
     url: handle.url,
     deps,
     handle,
     async close() {
+      await poster.close();
       await handle.stop();
       await worker.close();
       redis.disconnect();

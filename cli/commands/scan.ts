@@ -6,7 +6,7 @@ import { queueAdder } from '../../core/relay.js';
 import { policyOf } from '../../core/catalog/catalog.js';
 import { createConfirmer, referenceFingerprints } from '../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
-import { runRound } from '../../runners/monitor/round.js';
+import { newRoundId, runRound } from '../../runners/monitor/round.js';
 import { formatOf, parse } from '../args.js';
 import { catalogDir, loadValidCatalog } from '../catalog-input.js';
 import type { Context } from '../context.js';
@@ -65,6 +65,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
     db: db.pool,
     actor: 'scan',
+    // One scan is one round: its new findings share one Slack thread.
+    roundId: newRoundId('scan'),
     signal: io.signal,
   });
   // Follow-up jobs (detection on new findings of a watermarked title with automatic detection) were

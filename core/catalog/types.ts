@@ -17,6 +17,8 @@ export interface ContentSpec {
   releaseDate: string;
   referenceMedia?: { path: string; kind?: 'video' | 'images'; episode?: number }[];
   watermarked?: boolean;
+  /** Slack channel for this title's finding cards (#name or C…/G… id), instead of the Policy's channels.findings. */
+  channel?: string;
   keywords?: { add?: { term: string; weight?: number; lang?: string }[]; remove?: string[] };
 }
 

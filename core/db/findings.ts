@@ -5,6 +5,7 @@ import { VigilError } from '../errors.js';
 import { findingDetectionJob } from '../queues.js';
 import { DETECTION_STATUSES, TAKEDOWN_STATUSES, type DetectionStatus, type TakedownStatus } from '../status.js';
 import { appendAudit } from './audit.js';
+import { createFindingCard, markCardDirty } from './chat-cards.js';
 import { writeOutbox } from './outbox.js';
 import { inTransaction } from './transaction.js';
 
@@ -48,6 +49,11 @@ export interface FindingInput extends SightingInput {
   takedownStatus: TakedownStatus;
   detectionStatus: DetectionStatus;
   seenAt?: Date;
+  /**
+   * The round that found it: a new finding's Slack card joins the thread of this round's summary.
+   * Findings recorded outside a round (a confirmed report) are grouped by UTC day.
+   */
+  roundId?: string;
 }
 
 export interface Finding {
@@ -69,6 +75,10 @@ export interface Finding {
   firstSeen: Date;
   lastSeen: Date;
   rounds: number;
+  /** Bumped by every status change: a Slack button carries the version its card showed. */
+  version: number;
+  /** The round that first found it. */
+  roundId: string | null;
 }
 
 /**
@@ -83,34 +93,35 @@ export function initialStatuses(job: Pick<MonitoringJobSpec, 'takedown' | 'detec
 }
 
 const FINDING_COLUMNS = `id, content_id, monitoring_job_id, url, normalized_url, host, site_id, family, page_title, source, score, match_distance, evidence,
-  takedown_status, detection_status, first_seen, last_seen, rounds`;
+  takedown_status, detection_status, first_seen, last_seen, rounds, version, round_id`;
 
 interface FindingRow {
   id: number; content_id: string; monitoring_job_id: string | null; url: string; normalized_url: string; host: string; site_id: string | null; family: string | null;
   page_title: string; source: FindingSource; score: number; match_distance: number | null; evidence: Record<string, unknown>; takedown_status: TakedownStatus;
-  detection_status: DetectionStatus; first_seen: Date; last_seen: Date; rounds: number;
+  detection_status: DetectionStatus; first_seen: Date; last_seen: Date; rounds: number; version: number; round_id: string | null;
 }
 
 function toFinding(r: FindingRow): Finding {
   return {
     id: r.id, contentId: r.content_id, monitoringJobId: r.monitoring_job_id, url: r.url, normalizedUrl: r.normalized_url, host: r.host, siteId: r.site_id, family: r.family,
     pageTitle: r.page_title, source: r.source, score: r.score, matchDistance: r.match_distance, evidence: r.evidence, takedownStatus: r.takedown_status,
-    detectionStatus: r.detection_status, firstSeen: r.first_seen, lastSeen: r.last_seen, rounds: r.rounds,
+    detectionStatus: r.detection_status, firstSeen: r.first_seen, lastSeen: r.last_seen, rounds: r.rounds, version: r.version, roundId: r.round_id,
   };
 }
 
 /**
  * Records a finding, or refreshes it if this content is already found at this normalized URL. One
  * transaction holds the finding, the suspect it confirms, its 'finding-created' audit row and, when
- * its detection starts by itself, its detect job in the outbox: a crash keeps all or none.
+ * its detection starts by itself, its detect job in the outbox, and the Slack card owed for it (with
+ * its round's summary): a crash keeps all or none.
  */
 export async function recordFinding(pool: pg.Pool, f: FindingInput, by: Change): Promise<{ finding: Finding; created: boolean }> {
   const seen = f.seenAt ?? new Date();
   return inTransaction(pool, async (tx) => {
     const { rows } = await tx.query<FindingRow & { created: boolean }>(
       `insert into findings (content_id, monitoring_job_id, url, normalized_url, host, site_id, family, page_title, source, score, match_distance, evidence,
-         takedown_status, detection_status, first_seen, last_seen)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+         takedown_status, detection_status, first_seen, last_seen, round_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)
        on conflict (content_id, normalized_url) do update set
          last_seen = greatest(findings.last_seen, excluded.last_seen),
          rounds = findings.rounds + 1,
@@ -122,7 +133,7 @@ export async function recordFinding(pool: pg.Pool, f: FindingInput, by: Change):
          page_title = case when excluded.page_title <> '' then excluded.page_title else findings.page_title end
        returning ${FINDING_COLUMNS}, (xmax = 0) as created`,
       [f.contentId, f.monitoringJobId ?? null, f.url, f.normalizedUrl, f.host, f.siteId ?? null, f.family ?? null, f.pageTitle, f.source, f.score,
-        f.matchDistance ?? null, JSON.stringify(f.evidence), f.takedownStatus, f.detectionStatus, seen],
+        f.matchDistance ?? null, JSON.stringify(f.evidence), f.takedownStatus, f.detectionStatus, seen, f.roundId ?? `day-${seen.toISOString().slice(0, 10)}`],
     );
     const row = rows[0]!;
     const finding = toFinding(row);
@@ -133,6 +144,7 @@ export async function recordFinding(pool: pg.Pool, f: FindingInput, by: Change):
         details: { contentId: f.contentId, monitoringJobId: f.monitoringJobId ?? null, url: f.url, siteId: f.siteId ?? null, family: f.family ?? null },
       }]);
       if (finding.detectionStatus === 'Downloading') await writeOutbox(tx, [findingDetectionJob(finding.id)]);
+      await createFindingCard(tx, finding);
     }
     return { finding, created: row.created };
   });
@@ -163,7 +175,8 @@ export interface StatusChanged {
  * The one way a finding's statuses change, inside the caller's transaction: the row is locked, the
  * change written and one audit row appended per status that moved (action takedown-status or
  * detection-status, details from/to plus `details`). Everything that follows a status change (the
- * Slack card, follow-up jobs) hangs off here, so no caller can change a status without it.
+ * Slack card, follow-up jobs) hangs off here, so no caller can change a status without it: a change
+ * that moves anything bumps the finding's version and marks its Slack card for an update.
  */
 export async function changeFindingStatus(tx: Pick<PoolClient, 'query'>, id: number, change: StatusChange, by: Change, details: Record<string, unknown> = {}): Promise<StatusChanged> {
   if (change.takedown !== undefined && !TAKEDOWN_STATUSES.includes(change.takedown)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(change.takedown)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
@@ -173,7 +186,9 @@ export async function changeFindingStatus(tx: Pick<PoolClient, 'query'>, id: num
   const before = toFinding(locked[0]);
   const { rows } = await tx.query<FindingRow>(
     `update findings set takedown_status = coalesce($2, takedown_status), detection_status = coalesce($3, detection_status),
-       evidence = case when $4::jsonb is null then evidence else evidence || jsonb_build_object('detection', $4::jsonb) end
+       evidence = case when $4::jsonb is null then evidence else evidence || jsonb_build_object('detection', $4::jsonb) end,
+       version = version + case when coalesce($2, takedown_status) <> takedown_status or coalesce($3, detection_status) <> detection_status
+         or ($4::jsonb is not null and evidence->'detection' is distinct from $4::jsonb) then 1 else 0 end
      where id = $1 returning ${FINDING_COLUMNS}`,
     [id, change.takedown ?? null, change.detection ?? null, change.detectionResult === undefined ? null : JSON.stringify(change.detectionResult)]);
   const after = toFinding(rows[0]!);
@@ -181,6 +196,7 @@ export async function changeFindingStatus(tx: Pick<PoolClient, 'query'>, id: num
   if (change.takedown !== undefined) entries.push({ action: 'takedown-status', kind: 'Finding', id: String(id), reason: by.reason, details: { ...details, from: before.takedownStatus, to: after.takedownStatus } });
   if (change.detection !== undefined) entries.push({ action: 'detection-status', kind: 'Finding', id: String(id), reason: by.reason, details: { ...details, from: before.detectionStatus, to: after.detectionStatus } });
   await appendAudit(tx, by.actor, null, entries);
+  if (after.version !== before.version) await markCardDirty(tx, id);
   return { before, after };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { initialStatuses, recordFinding, recordSuspect } from '../../core/db/findings.js';
 import { discoveredSites, hostProfiles, recordDiscoveredSite, saveHostProfile } from '../../core/db/sites.js';
@@ -56,6 +57,8 @@ export interface RoundInput {
   db?: pg.Pool;
   /** Who records what the round finds, for the audit log ('monitor', 'scan'). */
   actor?: string;
+  /** Names this round: its new findings share one Slack summary thread (a fresh id when not given). */
+  roundId?: string;
   signal?: AbortSignal;
 }
 
@@ -106,8 +109,14 @@ async function loadHops(db: pg.Pool, sites: readonly SiteEntry[]): Promise<[stri
   });
 }
 
+/** A round id that says who ran it and when, unique across processes. */
+export function newRoundId(actor: string, at = new Date()): string {
+  return `${actor}-${at.toISOString()}-${randomUUID().slice(0, 8)}`;
+}
+
 export async function runRound(input: RoundInput): Promise<RoundResult> {
   const actor = input.actor ?? 'monitor';
+  const roundId = input.roundId ?? newRoundId(actor);
   const keywords = deriveKeywords(input.contentId, input.content);
   const siteDocs = [...input.sites];
   const base = siteDirectory(siteDocs);
@@ -220,7 +229,7 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
         const { finding, created } = await recordFinding(input.db, {
           contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
           ...(site ? { siteId: site.id, family: site.family } : {}),
-          pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses,
+          pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses, roundId,
         }, { actor, reason: `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
         f.id = finding.id;
         f.created = created;
