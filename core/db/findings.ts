@@ -19,7 +19,7 @@ import { inTransaction } from './transaction.js';
 type Queryable = Pick<pg.Pool, 'query'>;
 
 /** Where a finding or suspect was seen. */
-export type FindingSource = 'web' | 'rss' | 'torznab' | 'search';
+export type FindingSource = 'web' | 'rss' | 'torznab' | 'search' | 'report';
 
 /** Who changes a record, and why: the audit row's actor and reason. */
 export interface Change {

@@ -4,6 +4,7 @@ import { migration as findings } from './0002-findings.js';
 import { migration as referenceFingerprints } from './0003-reference-fingerprints.js';
 import { migration as embedLedger } from './0004-embed-ledger.js';
 import { migration as outbox } from './0006-outbox.js';
+import { migration as reports } from './0008-reports.js';
 
 export type { Migration };
 
@@ -11,4 +12,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, reports];
