@@ -4,6 +4,9 @@ import { VigilError } from '../../core/errors.js';
 import { QUEUES } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import type { SlackDeps } from './deps.js';
+import { processDetectionResult } from './detection-result.js';
+import { processRegister } from './register.js';
+import { processReviewDecision } from './review.js';
 
 /**
  * The slack queue's worker: what a person asked for in Slack (a button, a command, a modal) is
@@ -13,7 +16,11 @@ import type { SlackDeps } from './deps.js';
 
 export type SlackJobProcessor = (job: Job, deps: SlackDeps) => Promise<unknown>;
 
-export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {};
+export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
+  'review-decision': processReviewDecision,
+  'detection-result': processDetectionResult,
+  register: processRegister,
+};
 
 export function startSlackWorker(deps: SlackDeps, redis: RedisService, prefix: string, jobs: Readonly<Record<string, SlackJobProcessor>> = SLACK_JOBS): Worker {
   const worker = new Worker(QUEUES.slack, classified(async (job: Job) => {

@@ -192,3 +192,10 @@ export async function decideSuspect(pool: pg.Pool, suspectId: number, decision: 
     lock.release();
   }
 }
+
+/** Someone who is not a review approver pressed Confirm or Reject: the refusal is audited too. */
+export async function recordReviewRefusal(pool: pg.Pool, suspectId: number, decision: Decision, user: string, role: string): Promise<void> {
+  await inTransaction(pool, (tx) => appendAudit(tx, user, null, [{
+    action: 'review-refused', kind: 'Suspect', id: String(suspectId), reason: `not among the ${role}`, details: { decision },
+  }]));
+}
