@@ -27,12 +27,13 @@ export type GitHubSettings = Config['github'];
 export const REGISTER_VIEW = 'vigil.register';
 
 /** Every modal field's block id; each holds one element whose action id is 'value'. */
-type Field = 'title' | 'type' | 'season' | 'release' | 'watermarked' | 'tier' | 'detection' | 'takedown';
+type Field = 'title' | 'type' | 'season' | 'episodes' | 'release' | 'watermarked' | 'tier' | 'detection' | 'takedown';
 
 export interface Registration {
   title: string;
   type: 'film' | 'season';
   season?: number;
+  episodes?: number;
   releaseDate: string;
   watermarked: boolean;
   tier: 'standard' | 'premium';
@@ -58,6 +59,7 @@ export function registerView(user: string): View {
       { type: 'input', block_id: 'title', label: { type: 'plain_text', text: 'Title' }, element: { type: 'plain_text_input', action_id: 'value', max_length: 200 } },
       select('type', 'Type', [['Film', 'film'], ['Season of a series', 'season']], 0),
       { type: 'input', block_id: 'season', optional: true, label: { type: 'plain_text', text: 'Season number (seasons only)' }, element: { type: 'plain_text_input', action_id: 'value', max_length: 4 } },
+      { type: 'input', block_id: 'episodes', optional: true, label: { type: 'plain_text', text: 'Episodes in the season (seasons only)' }, element: { type: 'plain_text_input', action_id: 'value', max_length: 5 } },
       { type: 'input', block_id: 'release', label: { type: 'plain_text', text: 'Release date' }, element: { type: 'datepicker', action_id: 'value' } },
       select('watermarked', 'Forensic watermark on copies', [['No', 'no'], ['Yes', 'yes']], 0),
       select('tier', 'Monitoring tier', [['Standard', 'standard'], ['Premium (review queue)', 'premium']], 0),
@@ -93,11 +95,18 @@ export function registrationOf(values: StateValues): { ok: true; registration: R
   const type = oneOf(valueOf(values, 'type'), ['film', 'season'] as const);
   if (!type) errors.type = 'Choose film or season.';
   const seasonText = valueOf(values, 'season');
+  const episodesText = valueOf(values, 'episodes');
   let season: number | undefined;
+  let episodes: number | undefined;
   if (type === 'season') {
     season = Number(seasonText);
     if (!seasonText || !Number.isInteger(season) || season < 1 || season > 999) errors.season = 'A season needs its number, 1 to 999.';
-  } else if (seasonText) errors.season = 'Only a season has a season number; leave it empty for a film.';
+    episodes = Number(episodesText);
+    if (!episodesText || !Number.isInteger(episodes) || episodes < 1 || episodes > 10000) errors.episodes = 'A season needs its number of episodes, 1 to 10000.';
+  } else {
+    if (seasonText) errors.season = 'Only a season has a season number; leave it empty for a film.';
+    if (episodesText) errors.episodes = 'Only a season has episodes; leave it empty for a film.';
+  }
   const releaseDate = valueOf(values, 'release');
   if (!releaseDate || !isDay(releaseDate)) errors.release = releaseDate ? `${releaseDate} is not a calendar date; choose one (yyyy-MM-dd).` : 'Choose the release date.';
   const watermarked = valueOf(values, 'watermarked') === 'yes';
@@ -106,7 +115,7 @@ export function registrationOf(values: StateValues): { ok: true; registration: R
   const takedown = oneOf(valueOf(values, 'takedown'), ['manual', 'automatic'] as const) ?? 'manual';
   if (detection === 'automatic' && !watermarked) errors.detection = 'Detection reads a forensic watermark: choose Manual, or say copies are watermarked.';
   if (Object.keys(errors).length > 0 || !title || !type || !releaseDate) return { ok: false, errors };
-  return { ok: true, registration: { title, type, ...(season === undefined ? {} : { season }), releaseDate, watermarked, tier, detection, takedown } };
+  return { ok: true, registration: { title, type, ...(season === undefined ? {} : { season }), ...(episodes === undefined ? {} : { episodes }), releaseDate, watermarked, tier, detection, takedown } };
 }
 
 /** A catalog id from the title: lowercase ASCII words joined by '-', a season suffixed (-s02). */
@@ -126,7 +135,7 @@ export interface CatalogFiles {
 export function catalogFilesOf(r: Registration): CatalogFiles {
   const contentId = contentIdOf(r);
   const monitoringJobId = `${contentId}-watch`;
-  const content: ContentSpec = { type: r.type, title: r.title, ...(r.season === undefined ? {} : { season: r.season }), releaseDate: r.releaseDate, watermarked: r.watermarked };
+  const content: ContentSpec = { type: r.type, title: r.title, ...(r.season === undefined ? {} : { season: r.season }), ...(r.episodes === undefined ? {} : { episodes: r.episodes }), releaseDate: r.releaseDate, watermarked: r.watermarked };
   const job: MonitoringJobSpec = { content: contentId, tier: r.tier, detection: r.detection, takedown: r.takedown };
   const header = '# yaml-language-server: $schema=../../schemas/catalog.schema.json\n';
   const doc = (kind: string, id: string, name: string | undefined, spec: object): string =>
@@ -145,7 +154,8 @@ export function catalogFilesOf(r: Registration): CatalogFiles {
 export function validateCatalogFiles(files: CatalogFiles): void {
   const loaded = loadCatalog(Object.entries(files.files).map(([path, content]) => ({ path, content })));
   if (hasErrors(loaded.diagnostics)) {
-    throw new VigilError('REGISTER_FAILED', `the catalog files for ${files.contentId} do not validate:\n${loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)).join('\n')}`);
+    throw new VigilError('REGISTER_FAILED', `the catalog files for ${files.contentId} do not validate:\n${loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)).join('\n')}`,
+      { fix: 'Nothing was pushed. Run /vigil register again with the values named above corrected.' });
   }
 }
 
