@@ -17,7 +17,9 @@ export function detectionResultText(r: DetectionRequest): string {
   if (r.status === 'failed') return `${who} detection request #${r.id} on ${link} failed: ${escapeMrkdwn(r.reason || 'no reason recorded')}.`;
   const confidence = typeof result.confidence === 'number' ? ` (confidence ${(result.confidence * 100).toFixed(1)} %)` : '';
   if (result.found !== true) return `${who} detection request #${r.id} on ${link}: no watermark found${confidence}.`;
-  const recipient = typeof result.recipient === 'string' ? `*${escapeMrkdwn(result.recipient)}*` : 'an unallocated ID';
+  // The detector keeps the recipient as its lookup found it ({ name, … }); null for an ID nobody was allocated.
+  const name = typeof result.recipient === 'object' && result.recipient !== null ? (result.recipient as { name?: unknown }).name : result.recipient;
+  const recipient = typeof name === 'string' ? `*${escapeMrkdwn(name)}*` : 'an unallocated ID';
   const id = typeof result.watermarkId === 'number' ? ` (watermark ID ${result.watermarkId})` : '';
   return `${who} detection request #${r.id} on ${link}: the copy was made for ${recipient}${id}${confidence}.`;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFinding, initialStatuses, type FindingInput } from '../../../core/db/findings.js';
-import { detectionRequestById } from '../../../core/db/detection-requests.js';
-import { outboxRows } from '../../../core/db/outbox.js';
+import { detectionRequestById, requestLinkDetection, setDetectionRequestStatus } from '../../../core/db/detection-requests.js';
+import { drainOutbox, outboxRows } from '../../../core/db/outbox.js';
 import { suspectById } from '../../../core/db/review.js';
 import { findingActionJobId, type FindingActionPayload } from '../../../core/queues.js';
 import { hostOf, normalizeUrl } from '../../../core/url.js';
@@ -147,5 +147,25 @@ describe('/vigil', () => {
     const [body] = await answers(responseUrl);
     const suspectId = Number(/suspect #(\d+)/.exec(String(body!.text))?.[1]);
     expect(await suspectById(bot.services.db.pool, suspectId)).toMatchObject({ reporter: 'U0BOB', note: 'whole film in 1080p', source: 'report', review: 'queued', contentId: null });
+  });
+
+  it('posts a link detection\'s result where it was asked: the recipient and confidence, no watermark, or why it failed', async () => {
+    const pool = bot.services.db.pool;
+    const found = await requestLinkDetection(pool, { url: 'https://leak.example/found.mp4', requestedBy: 'U0ALICE', channel: 'C0000ASK1' });
+    const clean = await requestLinkDetection(pool, { url: 'https://leak.example/clean.mp4', requestedBy: 'U0BOB', channel: 'C0000ASK1' });
+    const broken = await requestLinkDetection(pool, { url: 'https://leak.example/gone.mp4', requestedBy: 'U0BOB', channel: 'C0000ASK1' });
+    await setDetectionRequestStatus(pool, found.id, 'completed', { actor: 'detector', reason: 'found' }, { found: true, watermarkId: 4242, recipient: { name: 'Festival Screener', recipientId: 'festival' }, confidence: 0.987 });
+    await setDetectionRequestStatus(pool, clean.id, 'completed', { actor: 'detector', reason: 'none' }, { found: false, watermarkId: null, recipient: null, confidence: 0.12 });
+    await setDetectionRequestStatus(pool, broken.id, 'failed', { actor: 'detector', reason: 'VIGIL-E0402: https://leak.example/gone.mp4 answered 404' });
+    // The relay moves the owed slack jobs to the queue, as every worker process does.
+    await drainOutbox(pool, async (job) => { if (job.queue === 'slack') await bot.queue.add(job.name, job.payload, { jobId: job.jobId }); });
+    const posts = await until('three result posts', () => {
+      const mine = bot.fake.messages('C0000ASK1');
+      return mine.length >= 3 ? mine : undefined;
+    });
+    const texts = posts.map((m) => m.text ?? '');
+    expect(texts.find((t) => t.includes(`#${found.id}`))).toBe(`<@U0ALICE> detection request #${found.id} on https://leak.example/found.mp4: the copy was made for *Festival Screener* (watermark ID 4242) (confidence 98.7 %).`);
+    expect(texts.find((t) => t.includes(`#${clean.id}`))).toContain('no watermark found (confidence 12.0 %)');
+    expect(texts.find((t) => t.includes(`#${broken.id}`))).toContain('failed: VIGIL-E0402: https://leak.example/gone.mp4 answered 404');
   });
 });
