@@ -1,3 +1,5 @@
+import { VigilError } from './errors.js';
+
 /**
  * URL normalization for deduplicating findings across rounds and sources: one finding per content and
  * normalized URL, whether a link came over http or https, with or without www, with tracking
@@ -32,4 +34,14 @@ export function hostOf(url: string): string {
 /** A `--link` as findings are queried by: a URL (normalized as findings are stored) or a bare host. */
 export function linkQuery(link: string): { normalizedUrl: string } | { host: string } {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(link) ? { normalizedUrl: normalizeUrl(link) } : { host: link };
+}
+
+/** A link a person gave (a report, a detection request), checked as http(s) and normalized as findings are; LINK_INVALID names what was given. */
+export function checkedLink(url: string): { url: string; normalizedUrl: string; host: string } {
+  const trimmed = url.trim();
+  const parsed = URL.canParse(trimmed) ? new URL(trimmed) : undefined;
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
+    throw new VigilError('LINK_INVALID', `${JSON.stringify(url)} is not an http or https link`);
+  }
+  return { url: parsed.toString(), normalizedUrl: normalizeUrl(trimmed), host: hostOf(trimmed) };
 }

@@ -6,7 +6,7 @@ import { statusSummary, type StatusSummary } from '../../core/db/status-summary.
 import { VigilError } from '../../core/errors.js';
 import { parseFindingFilters } from '../../core/finding-filters.js';
 import { findingActionJobId, type FindingAction, type FindingActionPayload } from '../../core/queues.js';
-import { normalizeUrl } from '../../core/url.js';
+import { checkedLink } from '../../core/url.js';
 import { ACTION_IDS } from './action-ids.js';
 import { helpText, parseCommandText, usageText, type VigilCommand } from './command-text.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
@@ -53,12 +53,7 @@ async function enqueueFindingAction(deps: SlackDeps, command: SlashCommand, find
 
 /** `detect URL`: a finding at that link is detected as a finding; any other link becomes a detection request. */
 async function detectLink(deps: SlackDeps, command: SlashCommand, url: string): Promise<string> {
-  let normalizedUrl: string;
-  try {
-    normalizedUrl = normalizeUrl(url);
-  } catch {
-    throw new VigilError('LINK_INVALID', `${JSON.stringify(url)} is not an http or https link`);
-  }
+  const { normalizedUrl } = checkedLink(url);
   const [finding] = await queryFindings(deps.pool, { link: { normalizedUrl }, limit: 1 });
   if (finding) {
     await enqueueFindingAction(deps, command, finding.id, 'detect');

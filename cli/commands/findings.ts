@@ -41,7 +41,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     const items = await reviewQueue(db.pool, content, limit);
     if (format === 'json') print(io.stdout, JSON.stringify(items, null, 2));
     else {
-      for (const s of items) print(io.stdout, `  #${s.id}  ${s.contentId}  score=${s.score}  ${s.url}  (${s.reason})`);
+      for (const s of items) print(io.stdout, `  #${s.id}  ${s.contentId ?? '(title unknown)'}  score=${s.score}  ${s.url}  (${s.reason})`);
       print(io.stdout, `${items.length} suspect(s) waiting for review.`);
     }
     return 0;

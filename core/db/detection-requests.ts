@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { detectionResultJob, linkDetectionJob } from '../queues.js';
+import { checkedLink } from '../url.js';
 import { appendAudit } from './audit.js';
 import { writeOutbox } from './outbox.js';
-import { checkedLink } from './review.js';
 import { inTransaction } from './transaction.js';
 
 /**

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ContentSpec, MonitoringJobSpec } from '../catalog/types.js';
 import { VigilError } from '../errors.js';
-import { hostOf, normalizeUrl } from '../url.js';
+import { checkedLink } from '../url.js';
 import { appendAudit } from './audit.js';
 import { initialStatuses, recordFinding, type Change } from './findings.js';
 import { inTransaction } from './transaction.js';
@@ -14,16 +14,6 @@ import { inTransaction } from './transaction.js';
  */
 
 type Queryable = Pick<pg.Pool, 'query'>;
-
-/** An http(s) URL as the queue keeps it, or LINK_INVALID naming what was given. */
-export function checkedLink(url: string): { url: string; normalizedUrl: string; host: string } {
-  const trimmed = url.trim();
-  const parsed = URL.canParse(trimmed) ? new URL(trimmed) : undefined;
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
-    throw new VigilError('LINK_INVALID', `${JSON.stringify(url)} is not an http or https link`);
-  }
-  return { url: parsed.toString(), normalizedUrl: normalizeUrl(trimmed), host: hostOf(trimmed) };
-}
 
 export interface ReportInput {
   url: string;
