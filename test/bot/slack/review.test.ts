@@ -77,4 +77,23 @@ describe('/vigil review', () => {
     const blocks = await reviewQueue();
     expect(blocks.some((b) => b.block_id === `vigil-review-${suspectId}`)).toBe(false);
   });
+
+  it('pages the queue: Next page shows the suspects after the first page', async () => {
+    const pool = bot.services.db.pool;
+    for (let i = 0; i < 6; i += 1) await reportLink(pool, { url: `https://mirror${i}.example/orchard`, note: '', reporter: 'U0BOB' });
+    const first = await reviewQueue();
+    const suspectsOn = (blocks: Block[]): number[] => blocks.filter((b) => b.block_id?.startsWith('vigil-review-') && b.block_id !== 'vigil-review-page').map((b) => Number(b.block_id!.slice('vigil-review-'.length)));
+    const shown = suspectsOn(first);
+    expect(shown).toHaveLength(5);
+    const next = first.find((b) => b.block_id === 'vigil-review-page')!.elements![0]!;
+    expect(next.action_id).toBe(ACTION_IDS.reviewPage);
+    const responseUrl = bot.fake.responseUrl();
+    await postSigned(bot.url, interactionBody(buttonClick({ user: 'U0REVIEW', actionId: ACTION_IDS.reviewPage, value: next.value!, channel: 'C00000001', messageTs: '1.1', responseUrl })));
+    const id = responseUrl.split('/').pop();
+    const body = await until('page two', () => bot.fake.responses.find((r) => r.id === id)?.body);
+    expect(body.replace_original).toBe(true);
+    const later = suspectsOn(body.blocks as Block[]);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.some((s) => shown.includes(s))).toBe(false);
+  });
 });
