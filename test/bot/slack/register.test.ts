@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrors } from '../../../core/catalog/diagnostics.js';
 import { loadCatalog } from '../../../core/catalog/load.js';
 import { loadConfig } from '../../../core/config.js';
-import { REGISTER_VIEW, registrationOf } from '../../../bot/slack/register.js';
+import { openCatalogPullRequest, REGISTER_VIEW, registrationOf, type RegisterPayload } from '../../../bot/slack/register.js';
 import { startFakeGitHub, type FakeRepo } from '../github/fake-github.js';
 import { startSlackBotUnderTest, until, type SlackBotUnderTest } from '../../support/slack-bot.js';
 import { commandBody, interactionBody, postSigned } from '../../support/slack-requests.js';
@@ -116,5 +116,18 @@ describe('/vigil register with the GitHub App', () => {
     // Git stays the source of truth: nothing was written to the catalog's records.
     const { rows } = await bot.services.db.pool.query('select id from catalog_objects');
     expect(rows).toEqual([]);
+  });
+
+  it('reuses the pull request a retried job already opened, and refuses a title whose files exist', async () => {
+    const registration = registrationOf(formValues({ title: 'Paper Comet', type: 'film', season: '', episodes: '' }) as never);
+    if (!registration.ok) throw new Error('the form should be valid');
+    const payload: RegisterPayload = { user: 'U0ALICE', registration: registration.registration, requestKey: 'VRETRY001' };
+    const first = await openCatalogPullRequest(bot.deps.github!, payload);
+    const again = await openCatalogPullRequest(bot.deps.github!, payload);
+    expect(again).toEqual(first);
+    expect(repo.pulls.filter((p) => p.title === 'Register Paper Comet')).toHaveLength(1);
+    // The catalog branch now has the file (as if the PR was merged): registering it again is refused.
+    repo.refs.set('main', repo.refs.get(first.branch)!);
+    await expect(openCatalogPullRequest(bot.deps.github!, { ...payload, requestKey: 'VOTHER01' })).rejects.toThrow(/catalog\/content\/paper-comet\.yaml already exists on main/);
   });
 });
