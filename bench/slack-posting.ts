@@ -11,7 +11,7 @@ import { openDatabase } from '../core/db/database.js';
 import { recordFinding } from '../core/db/findings.js';
 import { silentLogger } from '../core/log.js';
 import { startPoster } from '../bot/slack/poster.js';
-import { hostOf, normalizeUrl } from '../runners/monitor/url.js';
+import { hostOf, normalizeUrl } from '../core/url.js';
 import { BOT_TOKEN, startFakeSlack } from '../test/support/fake-slack.js';
 import { createScratchDatabase } from './scratch-database.js';
 

@@ -166,3 +166,35 @@ export function findingActionJobId(p: Pick<FindingActionPayload, 'findingId' | '
   // BullMQ job ids may not hold ':'.
   return `finding-action-${p.findingId}-${p.action}-${p.user}-${p.requestKey.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
+
+/** Detection on a link a person gave (a detect-queue job named 'url'): the request row says which and where to answer. */
+export interface LinkDetectionPayload {
+  requestId: number;
+}
+
+/** The detect-queue job for a detection request on a link, written with the request. */
+export function linkDetectionJob(requestId: number): OutboxJob<LinkDetectionPayload> {
+  return { queue: QUEUES.detect, name: 'url', jobId: `url-${requestId}`, payload: { requestId } };
+}
+
+/** The slack-queue job that posts a link detection's result where it was asked for, written with the result. */
+export function detectionResultJob(requestId: number): OutboxJob<LinkDetectionPayload> {
+  return { queue: QUEUES.slack, name: 'detection-result', jobId: `detection-result-${requestId}`, payload: { requestId } };
+}
+
+/** A reviewer's Confirm or Reject on a suspect (a slack-queue job named 'review-decision'). */
+export interface ReviewDecisionPayload {
+  suspectId: number;
+  decision: 'confirm' | 'reject';
+  /** The content chosen for a reported link (the review message's content menu). */
+  contentId?: string;
+  user: string;
+  channel: string;
+  responseUrl?: string;
+  /** The click's action_ts: a retry of the same click carries the same key. */
+  requestKey: string;
+}
+
+export function reviewDecisionJobId(p: Pick<ReviewDecisionPayload, 'suspectId' | 'decision' | 'user' | 'requestKey'>): string {
+  return `review-decision-${p.suspectId}-${p.decision}-${p.user}-${p.requestKey.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}

@@ -14,6 +14,7 @@ export const ACTION_IDS = {
   /** The content chosen for a reported link before it is confirmed. */
   reviewContent: 'vigil.review.content',
   findingsPage: 'vigil.findings.page',
+  reviewPage: 'vigil.review.page',
 } as const;
 
 /** A finding button's value: the finding, and the version of it the card showed (f, v: Slack caps values at 2,000 characters). */

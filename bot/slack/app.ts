@@ -4,7 +4,10 @@ import { missingSlackSettings } from '../../core/config.js';
 import { redactedMessage } from '../../core/redact.js';
 import { findingActions } from './actions.js';
 import { boltLogger } from './bolt-logger.js';
+import { commandsFeature } from './commands.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
+import { registerFeature } from './register.js';
+import { reviewFeature } from './review.js';
 
 /**
  * The Bolt app and its transport. HTTP (the default): Bolt's receiver verifies every request's
@@ -14,9 +17,7 @@ import type { SlackDeps, SlackFeature } from './deps.js';
  */
 
 /** Every part of the bot, in the order their listeners are added. */
-const FEATURES: readonly SlackFeature[] = [
-  findingActions,
-];
+const FEATURES: readonly SlackFeature[] = [findingActions, commandsFeature, reviewFeature, registerFeature];
 
 /** Where Slack sends events, interactions and slash commands on the HTTP transport (the manifest names it). */
 export const SLACK_EVENTS_PATH = '/slack/events';

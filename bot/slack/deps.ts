@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { SlackConfig } from '../../core/config.js';
+import type { Config, SlackConfig } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 
 /** What every part of the bot works with: the records, the slack queue, a Redis client for caches, the Web API. */
@@ -17,6 +17,8 @@ export interface SlackDeps {
   keyPrefix: string;
   client: WebClient;
   config: SlackConfig;
+  /** The GitHub App and catalog repository, for /vigil register's pull requests; absent or partial: register says what it needs. */
+  github?: Config['github'];
   log: Logger;
 }
 

@@ -5,6 +5,9 @@ import { QUEUES } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import { FINDING_ACTION_JOB, processFindingAction } from './actions.js';
 import type { SlackDeps } from './deps.js';
+import { processDetectionResult } from './detection-result.js';
+import { processRegister } from './register.js';
+import { processReviewDecision } from './review.js';
 
 /**
  * The slack queue's worker: what a person asked for in Slack (a button, a command, a modal) is
@@ -16,6 +19,9 @@ export type SlackJobProcessor = (job: Job, deps: SlackDeps) => Promise<unknown>;
 
 export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
   [FINDING_ACTION_JOB]: processFindingAction,
+  'review-decision': processReviewDecision,
+  'detection-result': processDetectionResult,
+  register: processRegister,
 };
 
 export function startSlackWorker(deps: SlackDeps, redis: RedisService, prefix: string, jobs: Readonly<Record<string, SlackJobProcessor>> = SLACK_JOBS): Worker {

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
-import type { SlackConfig } from '../../core/config.js';
+import type { Config, SlackConfig } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import type { RedisService } from '../../core/redis.js';
 import { startSlackApp, type SlackAppHandle } from './app.js';
@@ -19,6 +19,8 @@ export interface SlackBotOptions {
   queue: Queue;
   queuePrefix: string;
   config: SlackConfig;
+  /** For /vigil register (a catalog pull request through the GitHub App). */
+  github?: Config['github'];
   log: Logger;
   /** Interface the HTTP transport listens on (VIGIL_BIND). */
   host: string;
@@ -38,7 +40,7 @@ export interface SlackBot {
 export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot> {
   const redis = options.redis.client();
   redis.on('error', () => undefined); // reconnects by itself; a failed cache read falls back to Slack
-  const base = { pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, log: options.log.child({ component: 'slack' }) };
+  const base = { pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, ...(options.github ? { github: options.github } : {}), log: options.log.child({ component: 'slack' }) };
   let handle: SlackAppHandle;
   try {
     handle = await startSlackApp(base, options.host);

@@ -1,10 +1,8 @@
 import { VigilError } from '../../core/errors.js';
-import { DETECTION_STATUSES, TAKEDOWN_STATUSES } from '../../core/status.js';
-import { queryFindings, reviewQueue, type FindingQuery } from '../../core/db/findings.js';
-import { linkQuery } from '../../runners/monitor/url.js';
+import { queryFindings, reviewQueue } from '../../core/db/findings.js';
+import { parseFindingFilters } from '../../core/finding-filters.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
-import { parseDay, parseStatuses, parseTimeZone } from '../filters.js';
 import { print, type CliIo } from '../io.js';
 
 export const usage = `vigil findings [--content ID] [--title TEXT] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--tz ZONE]
@@ -35,38 +33,20 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new VigilError('USAGE', `vigil findings: --limit must be a whole number from 1 to 100000, not ${JSON.stringify(values.limit)}`);
   // Every filter is checked before the database opens: a typo costs no embedded PostgreSQL start.
-  const timeZone = parseTimeZone('--tz', values.tz);
-  const from = values.from === undefined ? undefined : parseDay('--from', values.from);
-  const to = values.to === undefined ? undefined : parseDay('--to', values.to);
-  if (from && to && from > to) throw new VigilError('USAGE', `vigil findings: --from ${from} is after --to ${to}`);
-  const takedown = parseStatuses('--takedown', 'takedown', values.takedown ?? [], TAKEDOWN_STATUSES);
-  const detection = parseStatuses('--detection', 'detection', values.detection ?? [], DETECTION_STATUSES);
-  if (values.link && /^[a-z][a-z0-9+.-]*:\/\//i.test(values.link) && !URL.canParse(values.link)) {
-    throw new VigilError('USAGE', `vigil findings: --link ${JSON.stringify(values.link)} is not a URL; give a full URL or a bare host such as example.to`);
-  }
-  // Ids and families are lowercase by schema (schemas/defs.schema.json).
-  const content = values.content?.toLowerCase();
+  const filters = parseFindingFilters(values);
+  const { timeZone } = filters;
+  const content = filters.query.contentId;
   const db = await ctx.db();
   if (values.review) {
     const items = await reviewQueue(db.pool, content, limit);
     if (format === 'json') print(io.stdout, JSON.stringify(items, null, 2));
     else {
-      for (const s of items) print(io.stdout, `  #${s.id}  ${s.contentId}  score=${s.score}  ${s.url}  (${s.reason})`);
+      for (const s of items) print(io.stdout, `  #${s.id}  ${s.contentId ?? '(title unknown)'}  score=${s.score}  ${s.url}  (${s.reason})`);
       print(io.stdout, `${items.length} suspect(s) waiting for review.`);
     }
     return 0;
   }
-  const query: FindingQuery = {
-    ...(content ? { contentId: content } : {}),
-    ...(values.title ? { title: values.title } : {}),
-    ...(from || to ? { period: { timeZone, ...(from ? { from } : {}), ...(to ? { to } : {}) } } : {}),
-    ...(values.link ? { link: linkQuery(values.link) } : {}),
-    ...(values.family ? { family: values.family.toLowerCase() } : {}),
-    ...(takedown.length ? { takedownStatus: takedown } : {}),
-    ...(detection.length ? { detectionStatus: detection } : {}),
-    limit,
-  };
-  const findings = await queryFindings(db.pool, query);
+  const findings = await queryFindings(db.pool, { ...filters.query, limit });
   if (format === 'json') {
     print(io.stdout, JSON.stringify(findings, null, 2));
     return 0;

@@ -25,7 +25,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const db = await ctx.db();
   const bot = await startSlackBot({
     pool: db.pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
-    config: slack, log: ctx.log, host: values.host ?? ctx.config.bind,
+    config: slack, github: ctx.config.github, log: ctx.log, host: values.host ?? ctx.config.bind,
   });
   print(io.stdout, bot.url
     ? `vigil slack: Slack requests at ${bot.url} (database ${db.where})`

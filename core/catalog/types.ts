@@ -72,7 +72,7 @@ export interface SiteSpec {
 }
 
 export interface PolicySpec {
-  approvers?: Partial<Record<'takedown' | 'ignore' | 'detect' | 'revoke', string[]>>;
+  approvers?: Partial<Record<'takedown' | 'ignore' | 'detect' | 'revoke' | 'review', string[]>>;
   noticeSender?: { name: string; organization?: string; email: string; address?: string; phone?: string };
   thresholds?: { suspectScore?: number; matchDistance?: number; detectionConfidence?: number };
   channels?: { findings?: string; alerts?: string };

@@ -20,7 +20,7 @@ import { inTransaction } from './transaction.js';
 type Queryable = Pick<pg.Pool, 'query'>;
 
 /** Where a finding or suspect was seen. */
-export type FindingSource = 'web' | 'rss' | 'torznab' | 'search';
+export type FindingSource = 'web' | 'rss' | 'torznab' | 'search' | 'report';
 
 /** Who changes a record, and why: the audit row's actor and reason. */
 export interface Change {
@@ -247,7 +247,8 @@ export async function recordSuspect(pool: pg.Pool, s: SuspectInput, by: Pick<Cha
 
 export interface ReviewItem {
   id: number;
-  contentId: string;
+  /** Null for a reported link whose title nobody has named yet (core/db/review.ts). */
+  contentId: string | null;
   url: string;
   pageTitle: string;
   score: number;
@@ -257,7 +258,7 @@ export interface ReviewItem {
 
 /** Suspects waiting for a person, strongest first. */
 export async function reviewQueue(db: Queryable, contentId?: string, limit = 100): Promise<ReviewItem[]> {
-  const { rows } = await db.query<{ id: number; content_id: string; url: string; page_title: string; score: number; reason: string; site_id: string | null }>(
+  const { rows } = await db.query<{ id: number; content_id: string | null; url: string; page_title: string; score: number; reason: string; site_id: string | null }>(
     `select id, content_id, url, page_title, score, reason, site_id from suspects
      where review = 'queued' and ($1::text is null or content_id = $1) order by score desc, id limit $2`, [contentId ?? null, limit]);
   return rows.map((r) => ({ id: r.id, contentId: r.content_id, url: r.url, pageTitle: r.page_title, score: r.score, reason: r.reason, siteId: r.site_id }));

@@ -13,7 +13,7 @@ import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './s
 import { sourceFor } from './sources/index.js';
 import type { Page, Source } from './sources/types.js';
 import { crawlWeb, webSource, type WebCrawlOptions } from './sources/web.js';
-import { hostOf, normalizeUrl } from './url.js';
+import { hostOf, normalizeUrl } from '../../core/url.js';
 
 /**
  * One crawl round for one content: every source of the watched sites (plus extra seeds) yields pages;

@@ -1,33 +1,9 @@
+import { hostOf } from '../../core/url.js';
+
 /**
- * URL normalization for deduplicating findings across rounds and sources: one finding per content and
- * normalized URL, whether a link came over http or https, with or without www, with tracking
- * parameters or a trailing slash. Host names are compared in punycode (the URL parser's form).
+ * Domain names of a site: its registered domain and the label people know it by (normalizeUrl and
+ * hostOf, which findings are deduplicated on, live in core/url.ts).
  */
-
-const TRACKING_PARAMS = /^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|yclid|mc_[a-z]+|ref|ref_src|referrer|source|spm|_ga|_gl|phpsessid|jsessionid|sid|sessionid)$/i;
-
-/** `host/path?query`: no scheme, no www., no default port, no fragment, sorted query without tracking parameters. */
-export function normalizeUrl(input: string): string {
-  const u = new URL(input);
-  let host = u.hostname.toLowerCase().replace(/\.$/, '');
-  if (host.startsWith('www.')) host = host.slice(4);
-  const defaultPort = (u.protocol === 'http:' && u.port === '80') || (u.protocol === 'https:' && u.port === '443') || u.port === '';
-  let path = u.pathname.replace(/\/{2,}/g, '/');
-  // Decode percent-escapes of unreserved characters; they mean the same either way.
-  path = path.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
-    const ch = String.fromCharCode(parseInt(hex, 16));
-    return /[A-Za-z0-9\-._~]/.test(ch) ? ch : m.toUpperCase();
-  });
-  path = path.replace(/\/(index|default)\.(html?|php|aspx?)$/i, '/');
-  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-  const params = [...u.searchParams.entries()].filter(([k]) => !TRACKING_PARAMS.test(k)).sort(([a, x], [b, y]) => (a === b ? x.localeCompare(y) : a.localeCompare(b)));
-  const query = params.length > 0 ? `?${new URLSearchParams(params).toString()}` : '';
-  return `${host}${defaultPort ? '' : `:${u.port}`}${path === '/' ? '' : path}${query}`;
-}
-
-export function hostOf(url: string): string {
-  return new URL(url).hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
-}
 
 // Second-level suffixes under which names are registered (a short list; enough to tell name.co.uk from co.uk).
 const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gob', 'nic', 'mil']);
@@ -56,9 +32,4 @@ export function hostMatches(host: string, domain: string): boolean {
 
 export function sameSite(a: string, b: string): boolean {
   return registrableDomain(hostOf(a)) === registrableDomain(hostOf(b));
-}
-
-/** A `--link` as findings are queried by: a URL (normalized as findings are stored) or a bare host. */
-export function linkQuery(link: string): { normalizedUrl: string } | { host: string } {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(link) ? { normalizedUrl: normalizeUrl(link) } : { host: link };
 }

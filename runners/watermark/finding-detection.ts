@@ -10,6 +10,7 @@ import type { DetectionStatus } from '../../core/status.js';
 import { downloadVideo, type VideoMedia } from '../monitor/acquire.js';
 import { createFetcher, parseResolve } from '../monitor/fetch.js';
 import { runDetectCommand } from './detect.js';
+import type { RecipientMatch } from './recipients.js';
 
 /**
  * Watermark detection on a finding: download the leaked copy behind it (through the safe fetcher),
@@ -51,6 +52,62 @@ export function mediaOf(evidence: Record<string, unknown>): VideoMedia | undefin
   return { url, kind };
 }
 
+/** What detection found on a leaked copy, as a finding or a detection request keeps it. */
+export interface LeakDetection {
+  found: boolean;
+  watermarkId: number | null;
+  /** As the lookup found it (name, id, retired …), kept whole on the record. */
+  recipient: RecipientMatch | null;
+  keyId: string | null;
+  ledgerId: number | null;
+  confidence: number;
+  falseAlarmProbability: number;
+  markedFraction: number;
+  at: string;
+}
+
+/** Which stage a download-and-detect is at, for the record it keeps in step. */
+export type LeakStage = 'downloading' | 'detecting';
+
+/**
+ * Downloads a leaked video through the safe fetcher (private addresses refused, size bounded) into
+ * a scratch folder, reads its watermark, and removes the folder. `step` hears each stage first.
+ * Shared by detection on a finding and on a link a person gave.
+ */
+export async function downloadAndDetect(deps: FindingDetectionDeps, media: VideoMedia, step: (stage: LeakStage, reason: string) => Promise<void>): Promise<LeakDetection> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-finding-'));
+  try {
+    await step('downloading', `downloading ${media.url}`);
+    const fetch = createFetcher({ allowPrivate: deps.config.crawler.allowPrivate, resolve: parseResolve(deps.config.crawler.resolve), ...(deps.signal ? { signal: deps.signal } : {}) });
+    const file = path.join(dir, media.kind === 'hls' ? 'leak.ts' : 'leak.mp4');
+    const bytes = await downloadVideo(fetch, media, file, { maxBytes: MAX_LEAK_BYTES, maxSegments: 2000 });
+    await step('detecting', `detecting in ${bytes} bytes`);
+    const outcome = await runDetectCommand({ leak: file }, { env: deps.env, cwd: deps.cwd, pool: async () => deps.pool, ...(deps.signal ? { signal: deps.signal } : {}), log: deps.log });
+    return {
+      found: outcome.found, watermarkId: outcome.watermarkId ?? null, recipient: outcome.recipient ?? null, keyId: outcome.keyId ?? null, ledgerId: outcome.copy?.id ?? null,
+      confidence: outcome.confidence, falseAlarmProbability: outcome.falseAlarmProbability, markedFraction: outcome.markedFraction, at: new Date().toISOString(),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Why a detection did not complete. Canceled: someone stopped it. Failed: the leak cannot be
+ * analysed (too short, no video, ...). Error: something went wrong on our side or the network;
+ * worth retrying.
+ */
+export function detectionFailure(error: unknown, signal: AbortSignal | undefined): { status: 'Canceled' | 'Failed' | 'Error'; reason: string } {
+  const status = signal?.aborted ? 'Canceled' : isVigilError(error) && error.code.startsWith('VIGIL-E03') ? 'Failed' : 'Error';
+  const reason = isVigilError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
+  return { status, reason };
+}
+
+/** What a detection found, in a sentence for the audit log. */
+export function detectionReason(d: LeakDetection): string {
+  return d.found ? `watermark ID ${d.watermarkId}${d.recipient ? ` (${d.recipient.name})` : ''} found` : 'no watermark found';
+}
+
 export async function detectFinding(deps: FindingDetectionDeps, findingId: number): Promise<FindingDetectionResult> {
   const row = await findingById(deps.pool, findingId);
   if (!row) throw new VigilError('FINDING_UNKNOWN', `no finding has id ${findingId}; it cannot be detected`);
@@ -60,36 +117,18 @@ export async function detectFinding(deps: FindingDetectionDeps, findingId: numbe
     await setStatus(deps, findingId, 'Not Available', reason);
     return { findingId, status: 'Not Available', reason };
   }
-  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-finding-'));
   try {
-    await setStatus(deps, findingId, 'Downloading', `downloading ${media.url}`);
-    const fetch = createFetcher({ allowPrivate: deps.config.crawler.allowPrivate, resolve: parseResolve(deps.config.crawler.resolve), ...(deps.signal ? { signal: deps.signal } : {}) });
-    const file = path.join(dir, media.kind === 'hls' ? 'leak.ts' : 'leak.mp4');
-    const bytes = await downloadVideo(fetch, media, file, { maxBytes: MAX_LEAK_BYTES, maxSegments: 2000 });
-    await setStatus(deps, findingId, 'Detecting', `detecting in ${bytes} bytes`);
-    const outcome = await runDetectCommand({ leak: file }, { env: deps.env, cwd: deps.cwd, pool: async () => deps.pool, ...(deps.signal ? { signal: deps.signal } : {}), log: deps.log });
-    const detection = {
-      found: outcome.found, watermarkId: outcome.watermarkId ?? null, recipient: outcome.recipient ?? null, keyId: outcome.keyId ?? null, ledgerId: outcome.copy?.id ?? null,
-      confidence: outcome.confidence, falseAlarmProbability: outcome.falseAlarmProbability, markedFraction: outcome.markedFraction, at: new Date().toISOString(),
-    };
-    const reason = outcome.found
-      ? `watermark ID ${outcome.watermarkId}${outcome.recipient ? ` (${outcome.recipient.name})` : ''} found`
-      : 'no watermark found';
-    await setStatus(deps, findingId, 'Completed', reason, detection);
+    const detection = await downloadAndDetect(deps, media, (stage, reason) => setStatus(deps, findingId, stage === 'downloading' ? 'Downloading' : 'Detecting', reason));
+    await setStatus(deps, findingId, 'Completed', detectionReason(detection), { ...detection });
     return {
-      findingId, status: 'Completed', found: outcome.found,
-      ...(outcome.watermarkId === undefined ? {} : { watermarkId: outcome.watermarkId }),
-      ...(outcome.recipient ? { recipient: outcome.recipient.name } : {}),
+      findingId, status: 'Completed', found: detection.found,
+      ...(detection.watermarkId === null ? {} : { watermarkId: detection.watermarkId }),
+      ...(detection.recipient ? { recipient: detection.recipient.name } : {}),
     };
   } catch (error) {
-    // Canceled: someone stopped it. Failed: the leak cannot be analysed (too short, no video, ...).
-    // Error: something went wrong on our side or the network; worth retrying.
-    const status: DetectionStatus = deps.signal?.aborted ? 'Canceled' : isVigilError(error) && error.code.startsWith('VIGIL-E03') ? 'Failed' : 'Error';
-    const reason = isVigilError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
+    const { status, reason } = detectionFailure(error, deps.signal);
     await setStatus(deps, findingId, status, reason);
     deps.log.warn({ findingId, status, reason }, 'detection on a finding did not complete');
     return { findingId, status, reason };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }

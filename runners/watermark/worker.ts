@@ -11,15 +11,16 @@ import { bullConnection, classified } from '../../core/bullmq.js';
 import type { Config } from '../../core/config.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { QUEUES, type DetectPayload, type EmbedPayload, type FindingDetectionPayload } from '../../core/queues.js';
+import { QUEUES, type DetectPayload, type EmbedPayload, type FindingDetectionPayload, type LinkDetectionPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import { removeDeadRunLeftovers } from '../media/leftovers.js';
 import { runDetectCommand, type DetectOutcome } from './detect.js';
 import { runEmbedCommand } from './embed.js';
 import { detectFinding, type FindingDetectionResult } from './finding-detection.js';
+import { detectLink, type UrlDetectionResult } from './url-detection.js';
 
-/** A leak file (as `vigil detect` takes it), or a finding whose leaked copy is downloaded first. */
-export type DetectJobPayload = DetectPayload | FindingDetectionPayload;
+/** A leak file (as `vigil detect` takes it), a finding whose leaked copy is downloaded first, or a link a person gave ('url'). */
+export type DetectJobPayload = DetectPayload | FindingDetectionPayload | LinkDetectionPayload;
 
 export interface EmbedJobResult {
   outputs: { output: string; recipient: string; watermarkId: number; allocated: boolean }[];
@@ -27,7 +28,7 @@ export interface EmbedJobResult {
   elapsedMs: number;
 }
 
-export type DetectJobResult = Omit<DetectOutcome, 'native'> | FindingDetectionResult;
+export type DetectJobResult = Omit<DetectOutcome, 'native'> | FindingDetectionResult | UrlDetectionResult;
 
 export interface WatermarkWorkerDeps {
   redis: RedisService;
@@ -146,6 +147,15 @@ export function startEmbedWorker(deps: WatermarkWorkerDeps): Worker<EmbedPayload
 export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPayload, DetectJobResult> {
   return startWorker<DetectJobPayload, DetectJobResult>(QUEUES.detect, deps, async (job, signal) => {
     const log = deps.log.child({ queue: QUEUES.detect, job: job.id });
+    if (job.name === 'url' || 'requestId' in job.data) {
+      if (!deps.pool) throw new Error('detection on a link needs the database');
+      const { requestId } = job.data as Partial<LinkDetectionPayload>;
+      if (!Number.isSafeInteger(requestId) || requestId! < 1) throw new VigilError('JOB_PAYLOAD_INVALID', `a 'url' detect job needs { requestId: a positive integer }, got ${JSON.stringify(job.data)}`);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const result = await detectLink({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, requestId!, lastAttempt);
+      if (result.status === 'retry') throw new Error(`detection on link request ${requestId} did not complete: ${result.reason}`);
+      return result;
+    }
     if ('findingId' in job.data) {
       if (!deps.pool) throw new Error('detection on a finding needs the database');
       const { findingId } = job.data;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFinding, type FindingInput } from '../../core/db/findings.js';
-import { hostOf, normalizeUrl } from '../../runners/monitor/url.js';
+import { hostOf, normalizeUrl } from '../../core/url.js';
 import { runCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ContentSpec } from '../../core/catalog/types.js';
 import { initialStatuses, recordFinding, type FindingInput } from '../../core/db/findings.js';
-import { hostOf, normalizeUrl } from '../../runners/monitor/url.js';
+import { hostOf, normalizeUrl } from '../../core/url.js';
 
 /**
  * Catalog rows and findings for the Slack card tests: Contents (one may name its own channel) and a

@@ -5,6 +5,7 @@ import { migration as referenceFingerprints } from './0003-reference-fingerprint
 import { migration as embedLedger } from './0004-embed-ledger.js';
 import { migration as outbox } from './0006-outbox.js';
 import { migration as chatCards } from './0007-chat-cards.js';
+import { migration as reports } from './0008-reports.js';
 
 export type { Migration };
 
@@ -12,4 +13,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports];

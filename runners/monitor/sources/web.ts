@@ -1,6 +1,7 @@
 import type { Redirect } from '../fetch.js';
 import { parseHtml } from '../html.js';
-import { hostOf, normalizeUrl, registrableDomain } from '../url.js';
+import { hostOf, normalizeUrl } from '../../../core/url.js';
+import { registrableDomain } from '../url.js';
 import { HTML_TYPES, type Page, type Source, type SourceContext } from './types.js';
 
 /**

@@ -50,6 +50,22 @@ export interface FakeRepo {
   /** issue number -> comments. */
   comments: Map<number, IssueComment[]>;
   checkRuns: CheckRun[];
+  /** Branch -> commit sha (set one to give the repository a head). */
+  refs: Map<string, string>;
+  defaultBranch: string;
+  /** Commits the API made (POST git/commits): message and parents. */
+  madeCommits: Map<string, { message: string; parents: string[]; tree: string }>;
+  pulls: FakePull[];
+}
+
+export interface FakePull {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  state: 'open' | 'closed';
+  html_url: string;
 }
 
 export const INSTALLATION_TOKEN = 'ghs_fakeInstallationToken';
@@ -117,13 +133,81 @@ export async function startFakeGitHub(options: { appId: string; publicKey: KeyOb
       if (!verifyJwt(jwt, options.publicKey, options.appId)) return send(res, 401, { message: 'A JSON web token could not be decoded' });
       return send(res, 201, { token: INSTALLATION_TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { checks: 'write', contents: 'read', pull_requests: 'write' }, repository_selection: 'all' });
     }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(p);
+    if (m && method === 'GET') {
+      const jwt = authorization?.replace(/^bearer /i, '') ?? '';
+      if (!verifyJwt(jwt, options.publicKey, options.appId)) return send(res, 401, { message: 'A JSON web token could not be decoded' });
+      if (!repos.has(`${m[1]}/${m[2]}`)) return send(res, 404, { message: 'Not Found' });
+      return send(res, 200, { id: 4242, account: { login: m[1] }, repository_selection: 'selected' });
+    }
     if (authorization !== `token ${INSTALLATION_TOKEN}`) return send(res, 401, { message: 'Bad credentials' });
 
-    m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)$/.exec(p);
+    m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(p);
     const repo = m ? repos.get(`${m[1]}/${m[2]}`) : undefined;
     if (!m || !repo) return send(res, 404, { message: 'Not Found' });
-    const rest = m[3] ?? '';
+    // Octokit escapes the '/' inside {ref} and {path} (heads%2Fmain), as GitHub accepts.
+    const rest = decodeURIComponent(m[3] ?? '');
 
+    if (rest === '' && method === 'GET') return send(res, 200, { full_name: `${repo.owner}/${repo.name}`, default_branch: repo.defaultBranch });
+    if ((m = /^\/git\/ref\/heads\/(.+)$/.exec(rest)) && method === 'GET') {
+      const sha = repo.refs.get(m[1] as string);
+      if (!sha) return send(res, 404, { message: 'Not Found' });
+      return send(res, 200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } });
+    }
+    if ((m = /^\/contents\/(.+)$/.exec(rest)) && method === 'GET') {
+      const sha = repo.refs.get(u.searchParams.get('ref') ?? repo.defaultBranch) ?? u.searchParams.get('ref') ?? '';
+      const content = repo.commits.get(sha)?.[m[1] as string];
+      if (content === undefined) return send(res, 404, { message: 'Not Found' });
+      return send(res, 200, { type: 'file', path: m[1], content: Buffer.from(content).toString('base64'), encoding: 'base64' });
+    }
+    if (rest === '/git/trees' && method === 'POST') {
+      const b = body as { base_tree?: string; tree: { path: string; mode: string; type: string; content?: string }[] };
+      const files = { ...(b.base_tree ? repo.commits.get(b.base_tree) ?? {} : {}) };
+      for (const entry of b.tree) {
+        if (entry.type !== 'blob' || typeof entry.content !== 'string') return send(res, 422, { message: 'fake GitHub takes inline blob content only' });
+        files[entry.path] = entry.content;
+      }
+      const sha = gitSha('tree', Buffer.from(JSON.stringify(Object.entries(files).sort())));
+      repo.commits.set(sha, files);
+      return send(res, 201, { sha, url: `${url}/repos/${repo.owner}/${repo.name}/git/trees/${sha}`, truncated: false });
+    }
+    if (rest === '/git/commits' && method === 'POST') {
+      const b = body as { message: string; tree: string; parents: string[] };
+      const files = repo.commits.get(b.tree);
+      if (!files) return send(res, 422, { message: 'Tree SHA does not exist' });
+      const sha = gitSha('commit', Buffer.from(`${b.tree}\n${b.parents.join(',')}\n${b.message}\n${nextId++}`));
+      repo.commits.set(sha, files);
+      repo.madeCommits.set(sha, { message: b.message, parents: b.parents, tree: b.tree });
+      return send(res, 201, { sha, message: b.message, tree: { sha: b.tree }, parents: b.parents.map((p) => ({ sha: p })) });
+    }
+    if (rest === '/git/refs' && method === 'POST') {
+      const b = body as { ref: string; sha: string };
+      const branch = b.ref.replace(/^refs\/heads\//, '');
+      if (repo.refs.has(branch)) return send(res, 422, { message: 'Reference already exists' });
+      if (!repo.commits.has(b.sha)) return send(res, 422, { message: 'Object does not exist' });
+      repo.refs.set(branch, b.sha);
+      return send(res, 201, { ref: b.ref, object: { sha: b.sha, type: 'commit' } });
+    }
+    if ((m = /^\/git\/refs\/heads\/(.+)$/.exec(rest)) && method === 'PATCH') {
+      const branch = m[1] as string;
+      if (!repo.refs.has(branch)) return send(res, 422, { message: 'Reference does not exist' });
+      repo.refs.set(branch, (body as { sha: string }).sha);
+      return send(res, 200, { ref: `refs/heads/${branch}`, object: { sha: (body as { sha: string }).sha, type: 'commit' } });
+    }
+    if (rest === '/pulls' && method === 'GET') {
+      const head = u.searchParams.get('head')?.replace(/^[^:]+:/, '');
+      const state = u.searchParams.get('state') ?? 'open';
+      return page(res, u, repo.pulls.filter((pr) => (head === undefined || pr.head === head) && (state === 'all' || pr.state === state)));
+    }
+    if (rest === '/pulls' && method === 'POST') {
+      const b = body as { title: string; head: string; base: string; body?: string };
+      if (!repo.refs.has(b.head)) return send(res, 422, { message: 'Validation Failed', errors: [{ field: 'head', code: 'invalid' }] });
+      if (repo.pulls.some((pr) => pr.head === b.head && pr.state === 'open')) return send(res, 422, { message: `A pull request already exists for ${repo.owner}:${b.head}.` });
+      const number = repo.pulls.length + 1;
+      const pull: FakePull = { number, title: b.title, body: b.body ?? '', head: b.head, base: b.base, state: 'open', html_url: `https://github.example/${repo.owner}/${repo.name}/pull/${number}` };
+      repo.pulls.push(pull);
+      return send(res, 201, pull);
+    }
     if ((m = /^\/git\/trees\/([0-9a-f]{40})$/.exec(rest)) && method === 'GET') {
       const files = repo.commits.get(m[1] as string);
       if (!files) return send(res, 404, { message: 'Not Found' });
@@ -207,7 +291,7 @@ export async function startFakeGitHub(options: { appId: string; publicKey: KeyOb
     url,
     calls,
     addRepo(owner: string, name: string): FakeRepo {
-      const repo: FakeRepo = { owner, name, commits: new Map(), pullFiles: new Map(), comments: new Map(), checkRuns: [] };
+      const repo: FakeRepo = { owner, name, commits: new Map(), pullFiles: new Map(), comments: new Map(), checkRuns: [], refs: new Map(), defaultBranch: 'main', madeCommits: new Map(), pulls: [] };
       repos.set(`${owner}/${name}`, repo);
       return repo;
     },

@@ -8,7 +8,7 @@ import { findingById, recordFinding } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { silentLogger } from '../../../core/log.js';
 import { findingActionJobId, findingDetectionJob, QUEUES, takedownJob } from '../../../core/queues.js';
-import { hostOf, normalizeUrl } from '../../../runners/monitor/url.js';
+import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { ACTION_IDS, encodeFindingButton } from '../../../bot/slack/action-ids.js';
 import { enqueueFindingAction, findingActionPayload, findingActions } from '../../../bot/slack/actions.js';
 import { startSlackApp, type SlackAppHandle } from '../../../bot/slack/app.js';

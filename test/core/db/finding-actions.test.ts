@@ -3,7 +3,7 @@ import { actOnFinding, auditRefusal, takedownNeedsOverride, whatActionDoes, type
 import { recordFinding, setTakedownStatus, type FindingInput } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { findingDetectionJob, takedownJob } from '../../../core/queues.js';
-import { hostOf, normalizeUrl } from '../../../runners/monitor/url.js';
+import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { applyCatalog, contentDoc } from '../../support/applied-catalog.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 

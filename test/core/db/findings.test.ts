@@ -5,7 +5,7 @@ import {
 import { outboxRows } from '../../../core/db/outbox.js';
 import { discoveredSites, hostProfiles, recordDiscoveredSite, saveHostProfile } from '../../../core/db/sites.js';
 import { isVigilError } from '../../../core/errors.js';
-import { hostOf, linkQuery, normalizeUrl } from '../../../runners/monitor/url.js';
+import { hostOf, linkQuery, normalizeUrl } from '../../../core/url.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 
 let services: TestServices;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogDocument, SiteSpec } from '../../../core/catalog/types.js';
 import { detectHop, isAllowListed, jaccard, nameRelation, siteDirectory, siteOfHost, type HostProfile } from '../../../runners/monitor/families.js';
 import { parseHtml } from '../../../runners/monitor/html.js';
-import { normalizeUrl, registrableDomain } from '../../../runners/monitor/url.js';
+import { normalizeUrl } from '../../../core/url.js';
+import { registrableDomain } from '../../../runners/monitor/url.js';
 import { articleTemplate, piracyTemplate } from './fixture-web.js';
 
 export function siteDoc(id: string, spec: SiteSpec): CatalogDocument<'Site'> {

@@ -7,7 +7,7 @@ import { bullConnection, openQueue } from '../../../core/bullmq.js';
 import { silentLogger } from '../../../core/log.js';
 import { findingDetectionJobId, QUEUES } from '../../../core/queues.js';
 import { recordFinding } from '../../../core/db/findings.js';
-import { hostOf, normalizeUrl } from '../../../runners/monitor/url.js';
+import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { runEmbedCommand } from '../../../runners/watermark/embed.js';
 import { detectFinding, type FindingDetectionDeps } from '../../../runners/watermark/finding-detection.js';
 import { startDetectWorker } from '../../../runners/watermark/worker.js';

@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SLACK_EVENTS_PATH } from '../../../bot/slack/app.js';
+
+/** The bot scope each Web API method needs (https://api.slack.com/methods); a method missing here fails the test until it is added. */
+const SCOPE_OF: Record<string, string | null> = {
+  'auth.test': null,
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'chat.getPermalink': null,
+  'conversations.replies': 'channels:history',
+  'conversations.history': 'channels:history',
+  'usergroups.users.list': 'usergroups:read',
+  'views.open': null,
+  'views.update': null,
+  'views.push': null,
+};
+
+interface Manifest {
+  features: { slash_commands: { command: string; url: string }[] };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { interactivity: { is_enabled: boolean; request_url: string } };
+}
+
+const dir = path.resolve(import.meta.dirname, '../../../bot/slack');
+const manifest = parse(readFileSync(path.join(dir, 'manifest.yaml'), 'utf8')) as Manifest;
+
+/** Every `client.x.y(` call in the bot's sources. */
+function methodsCalled(): string[] {
+  const found = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const source = readFileSync(path.join(dir, file), 'utf8');
+    for (const m of source.matchAll(/\bclient\.([a-z]+)\.([a-zA-Z]+(?:\.[a-zA-Z]+)?)\(/g)) found.add(`${m[1]}.${m[2]}`);
+  }
+  return [...found].sort();
+}
+
+describe('the Slack app manifest', () => {
+  it('sends interactions and the /vigil command to the path the HTTP transport serves', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe(SLACK_EVENTS_PATH);
+    const vigil = manifest.features.slash_commands.find((c) => c.command === '/vigil');
+    expect(vigil).toBeDefined();
+    expect(new URL(vigil!.url).pathname).toBe(SLACK_EVENTS_PATH);
+  });
+
+  it('grants a scope for every Web API method the bot calls', () => {
+    const called = methodsCalled();
+    expect(called.length).toBeGreaterThan(0);
+    const unknown = called.filter((m) => !(m in SCOPE_OF));
+    expect(unknown, 'methods the bot calls that this test does not know the scope of').toEqual([]);
+    const missing = called.map((m) => SCOPE_OF[m] ?? null).filter((s): s is string => s !== null && !manifest.oauth_config.scopes.bot.includes(s));
+    expect(missing).toEqual([]);
+    expect(manifest.oauth_config.scopes.bot).toContain('commands');
+  });
+});
