@@ -5,8 +5,11 @@ import { redactedMessage } from '../../core/redact.js';
 import type { FindingAction } from '../../core/queues.js';
 import type { SlackDeps } from './deps.js';
 
+/** What a person may be allowed to do: an action on a finding, or deciding a suspect in the review queue. */
+export type ApproverRole = FindingAction | 'review';
+
 /**
- * Who may do which action to a finding: the applied Policy's approvers for it, Slack user ids
+ * Who may do which action to a finding (or review a suspect): the applied Policy's approvers for it, Slack user ids
  * (U…, W…) and user-group ids (S…) whose members Slack lists (usergroups.users.list, cached in
  * Redis). Nobody listed means nobody may; a group Slack cannot list right now allows nobody through
  * it. The decision is a pure function; reading the Policy and the groups is the I/O around it.
@@ -22,17 +25,18 @@ export type GroupMembers = ReadonlyMap<string, readonly string[] | undefined>;
 
 export type Approval = { allowed: true } | { allowed: false; why: string };
 
-const LABELS: Record<FindingAction, { label: string; role: string }> = {
+const LABELS: Record<ApproverRole, { label: string; role: string }> = {
   takedown: { label: 'Take down', role: 'a takedown approver' },
   ignore: { label: 'Ignore', role: 'an ignore approver' },
   detect: { label: 'Detect', role: 'a detect approver' },
+  review: { label: 'Deciding a suspect', role: 'a reviewer' },
 };
 
-export function actionLabel(action: FindingAction): string {
+export function actionLabel(action: ApproverRole): string {
   return LABELS[action].label;
 }
 
-export function approversOf(policy: PolicySpec, action: FindingAction): Approvers {
+export function approversOf(policy: PolicySpec, action: ApproverRole): Approvers {
   const listed = policy.approvers?.[action] ?? [];
   return { users: listed.filter((id) => !id.startsWith('S')), groups: listed.filter((id) => id.startsWith('S')) };
 }
@@ -42,7 +46,7 @@ function whoToAsk(approvers: Approvers): string {
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]!}`;
 }
 
-export function decideApproval(action: FindingAction, approvers: Approvers, user: string, members: GroupMembers): Approval {
+export function decideApproval(action: ApproverRole, approvers: Approvers, user: string, members: GroupMembers): Approval {
   const { label, role } = LABELS[action];
   if (approvers.users.length === 0 && approvers.groups.length === 0) {
     return { allowed: false, why: `${label} needs ${role}, and the Policy lists no approvers for ${action}: add Slack user or user-group ids to spec.approvers.${action} in the Policy and apply it.` };
@@ -107,8 +111,8 @@ export function groupMembers(deps: SlackDeps, group: string): Promise<readonly s
   return lookup;
 }
 
-/** Whether this Slack user may do this action, by the applied Policy. */
-export async function authorize(deps: SlackDeps, action: FindingAction, user: string): Promise<Approval> {
+/** Whether this Slack user may do this action (or review), by the applied Policy. */
+export async function authorize(deps: SlackDeps, action: ApproverRole, user: string): Promise<Approval> {
   const approvers = approversOf(await appliedPolicy(deps.pool), action);
   // Someone named in person needs no group lookup.
   if (approvers.users.includes(user)) return { allowed: true };

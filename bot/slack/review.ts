@@ -1,9 +1,10 @@
 import type { BlockAction, ButtonAction, types } from '@slack/bolt';
 import type { Job } from 'bullmq';
-import { decideSuspect, recordReviewRefusal, reviewApprovers, reviewContents, reviewPage, type ReviewEntry } from '../../core/db/review.js';
+import { decideSuspect, recordReviewRefusal, reviewContents, reviewPage, type ReviewEntry } from '../../core/db/review.js';
 import { VigilError } from '../../core/errors.js';
 import { reviewDecisionJobId, type ReviewDecisionPayload } from '../../core/queues.js';
 import { ACTION_IDS } from './action-ids.js';
+import { authorize } from './approvers.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { failureText, postResponse } from './ephemeral.js';
 import { escapeMrkdwn } from './findings-page.js';
@@ -73,21 +74,6 @@ export async function reviewQueueAt(deps: SlackDeps, offset: number): Promise<{ 
   return reviewQueueMessage(entries, contents, offset);
 }
 
-/**
- * Whether the Policy lets `user` review: named in approvers.review, or a member of a user group
- * named there (usergroups.users.list). Written against the Policy directly until it joins the
- * finding actions' approver check (bot/slack/approvers.ts).
- */
-export async function mayReview(deps: SlackDeps, user: string): Promise<boolean> {
-  const approvers = await reviewApprovers(deps.pool);
-  if (approvers.includes(user)) return true;
-  for (const group of approvers.filter((p) => p.startsWith('S'))) {
-    const members = await deps.client.usergroups.users.list({ usergroup: group });
-    if (members.users?.includes(user)) return true;
-  }
-  return false;
-}
-
 function selectedContent(body: BlockAction, suspectId: number): string | undefined {
   const values = body.state?.values?.[blockId(suspectId)];
   const select = values?.[ACTION_IDS.reviewContent] as { selected_option?: { value?: string } | null } | undefined;
@@ -144,9 +130,10 @@ export async function processReviewDecision(job: Job, deps: SlackDeps): Promise<
     if (p.responseUrl) await postResponse(p.responseUrl, { text });
     else if (p.channel) await deps.client.chat.postEphemeral({ channel: p.channel, user: p.user, text });
   };
-  if (!(await mayReview(deps, p.user))) {
+  const approval = await authorize(deps, 'review', p.user);
+  if (!approval.allowed) {
     await recordReviewRefusal(deps.pool, p.suspectId, p.decision, p.user, REVIEW_ROLE);
-    await answer(`:no_entry: Only ${REVIEW_ROLE} may ${p.decision} suspects; suspect #${p.suspectId} is unchanged.`);
+    await answer(`:no_entry: ${approval.why} Suspect #${p.suspectId} is unchanged.`);
     return { refused: true };
   }
   try {

@@ -104,14 +104,6 @@ export async function reviewContents(db: Queryable, limit = 100): Promise<{ id: 
   return rows;
 }
 
-/** The Slack users and user groups the Policy lets decide suspects (approvers.review); empty when it names none. */
-export async function reviewApprovers(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ review: unknown }>(
-    `select spec->'approvers'->'review' as review from catalog_objects where kind = 'Policy' and deleted_at is null order by id limit 1`);
-  const list = rows[0]?.review;
-  return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
-}
-
 export type Decision = 'confirm' | 'reject';
 
 export interface DecisionOutcome {

@@ -68,7 +68,7 @@ describe('/vigil review', () => {
   it('rejects a suspect, and refuses a person who is not a review approver (audited)', async () => {
     const pool = bot.services.db.pool;
     const { suspectId } = await reportLink(pool, { url: 'https://forum.example/t/trailer', note: 'maybe', reporter: 'U0BOB' });
-    expect(await decide('U0MALLORY', ACTION_IDS.reviewReject, suspectId)).toContain('Only review approvers (approvers.review in the Policy) may reject suspects');
+    expect(await decide('U0MALLORY', ACTION_IDS.reviewReject, suspectId)).toContain('Deciding a suspect needs a reviewer: ask <@U0REVIEW>');
     expect((await suspectById(pool, suspectId))?.review).toBe('queued');
     const refused = await pool.query<{ actor: string }>(`select actor from audit_log where action = 'review-refused' and object_id = $1`, [String(suspectId)]);
     expect(refused.rows.map((r) => r.actor)).toEqual(['U0MALLORY']);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingById } from '../../../core/db/findings.js';
 import { detectionRequestById, requestLinkDetection, setDetectionRequestStatus } from '../../../core/db/detection-requests.js';
 import { outboxRows } from '../../../core/db/outbox.js';
-import { decideSuspect, reportLink, reviewApprovers, reviewPage, suspectById } from '../../../core/db/review.js';
+import { appliedPolicy } from '../../../core/db/policy.js';
+import { decideSuspect, reportLink, reviewPage, suspectById } from '../../../core/db/review.js';
 import { isVigilError } from '../../../core/errors.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 
@@ -78,7 +79,7 @@ describe('review queue', () => {
   });
 
   it('reads the review approvers from the Policy', async () => {
-    expect(await reviewApprovers(services.db.pool)).toEqual(['U0REVIEW', 'S0REVIEWERS']);
+    expect((await appliedPolicy(services.db.pool)).approvers?.review).toEqual(['U0REVIEW', 'S0REVIEWERS']);
   });
 });
 
