@@ -1,6 +1,8 @@
 import type { types } from '@slack/bolt';
 import type { CardView, FindingChange, SummaryView } from '../../core/db/chat-cards.js';
+import { whatActionDoes } from '../../core/db/finding-actions.js';
 import type { Finding } from '../../core/db/findings.js';
+import type { FindingAction } from '../../core/queues.js';
 import { ACTION_IDS, encodeFindingButton } from './action-ids.js';
 
 /**
@@ -146,20 +148,21 @@ export function hopLine(evidence: Record<string, unknown>): string | undefined {
 export type OfferedAction = 'takedown' | 'takedownOverride' | 'ignore' | 'detect';
 
 /**
- * The buttons a finding's card offers, by its statuses: only what can still act. Take down and
- * Ignore while the link is neither taken down nor ignored nor already being taken down; Detect
- * for watermarked content whose link is still up and whose detection is neither running nor done.
- * Take down before detection completed on watermarked content is the override: the takedown
- * destroys the copy detection needs.
+ * The buttons a finding's card offers, by its statuses: only what can still act, as decided by
+ * core's whatActionDoes. Take down that the rule allows only with the override (watermarked
+ * content before detection completed: the takedown destroys the copy detection needs) is offered
+ * as the override button, whose confirm dialog says so.
  */
-export function offeredActions(finding: Pick<Finding, 'takedownStatus' | 'detectionStatus'>, content: { watermarked: boolean }): OfferedAction[] {
+export function offeredActions(finding: Pick<Finding, 'id' | 'takedownStatus' | 'detectionStatus'>, content: { watermarked: boolean }): OfferedAction[] {
+  // The buttons are exactly what core's rule would do: a card never offers what a click would refuse.
+  const does = (action: FindingAction, override = false): boolean => 'do' in whatActionDoes(finding, content, action, override);
   const actions: OfferedAction[] = [];
-  const open = finding.takedownStatus === 'Available' || finding.takedownStatus === 'Failed';
-  if (open) actions.push(content.watermarked && finding.detectionStatus !== 'Completed' ? 'takedownOverride' : 'takedown');
-  if (open || finding.takedownStatus === 'Takedown requested') actions.push('ignore');
-  const detectable = ['Available', 'Canceled', 'Error', 'Failed'].includes(finding.detectionStatus);
-  // A notice sent (In Progress) has not taken the link down yet: detection can still fetch the copy.
-  if (content.watermarked && finding.takedownStatus !== 'Complete' && detectable) actions.push('detect');
+  // An ignored finding's card is closed: `/vigil takedown ID` still reverses a mistaken Ignore.
+  const closed = finding.takedownStatus === 'Ignore';
+  if (!closed && does('takedown')) actions.push('takedown');
+  else if (!closed && does('takedown', true)) actions.push('takedownOverride');
+  if (does('ignore')) actions.push('ignore');
+  if (does('detect')) actions.push('detect');
   return actions;
 }
 
