@@ -19,6 +19,8 @@ export interface PostingOptions {
   findings: number;
   /** The fake's limit and the poster's rate: chat.postMessage per second per channel. */
   perSecond: number;
+  /** The poster's own rate, when it should differ from the fake's limit (above it: Slack answers 429s the poster must honour). */
+  posterPerSecond?: number;
   /** Give up after this long (ms); what was posted by then is counted. */
   timeoutMs?: number;
 }
@@ -63,7 +65,7 @@ export async function benchPosting(options: PostingOptions): Promise<PostingResu
     fake.limit('chat.postMessage', options.perSecond, { perChannel: true });
     const messages = options.findings + 1;
     const start = performance.now();
-    const poster = startPoster({ pool, config: { botToken: BOT_TOKEN, apiUrl: fake.apiUrl, postsPerSecond: options.perSecond }, log: silentLogger, pollMs: 100 });
+    const poster = startPoster({ pool, config: { botToken: BOT_TOKEN, apiUrl: fake.apiUrl, postsPerSecond: options.posterPerSecond ?? options.perSecond }, log: silentLogger, pollMs: 100 });
     const deadline = Date.now() + (options.timeoutMs ?? Math.max(60_000, (messages / options.perSecond) * 3000));
     try {
       while (Date.now() < deadline) {

@@ -28,12 +28,19 @@ interface Manifest {
 const dir = path.resolve(import.meta.dirname, '../../../bot/slack');
 const manifest = parse(readFileSync(path.join(dir, 'manifest.yaml'), 'utf8')) as Manifest;
 
-/** Every `client.x.y(` call in the bot's sources. */
+const ARRAY_METHODS = new Set(['includes', 'map', 'filter', 'some', 'every', 'find', 'push', 'join', 'slice', 'forEach', 'concat', 'indexOf']);
+const NAMESPACES = 'auth|chat|conversations|usergroups|users|views|apps|reactions|files|team';
+
+/** Every Web API method the bot's sources call: `….chat.update(` on any client, or a method named as a string (apiCall). */
 function methodsCalled(): string[] {
   const found = new Set<string>();
+  const call = new RegExp(String.raw`\.(${NAMESPACES})\.([a-zA-Z]+(?:\.[a-zA-Z]+)?)\(`, 'g');
+  const named = new RegExp(String.raw`'((?:${NAMESPACES})\.[a-zA-Z]+(?:\.[a-zA-Z]+)?)'`, 'g');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     const source = readFileSync(path.join(dir, file), 'utf8');
-    for (const m of source.matchAll(/\bclient\.([a-z]+)\.([a-zA-Z]+(?:\.[a-zA-Z]+)?)\(/g)) found.add(`${m[1]}.${m[2]}`);
+    // `approvers.users.includes(` is an array, not the users.* API.
+    for (const m of source.matchAll(call)) if (!ARRAY_METHODS.has(m[2]!)) found.add(`${m[1]}.${m[2]}`);
+    for (const m of source.matchAll(named)) found.add(m[1]!);
   }
   return [...found].sort();
 }
@@ -49,7 +56,8 @@ describe('the Slack app manifest', () => {
 
   it('grants a scope for every Web API method the bot calls', () => {
     const called = methodsCalled();
-    expect(called.length).toBeGreaterThan(0);
+    // The ones every part of the bot depends on must be seen, or the scan itself is broken.
+    expect(called).toEqual(expect.arrayContaining(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'usergroups.users.list', 'conversations.replies']));
     const unknown = called.filter((m) => !(m in SCOPE_OF));
     expect(unknown, 'methods the bot calls that this test does not know the scope of').toEqual([]);
     const missing = called.map((m) => SCOPE_OF[m] ?? null).filter((s): s is string => s !== null && !manifest.oauth_config.scopes.bot.includes(s));
