@@ -70,9 +70,13 @@ export interface FindingDetectionPayload {
   findingId: number;
 }
 
-/** One detection per finding at a time: a second request for the same finding is the same job. */
-export function findingDetectionJobId(findingId: number): string {
-  return `finding-${findingId}`;
+/**
+ * One detection job per request: the finding's version once the request set it Downloading (a new
+ * finding is version 1). A double request is one job; a Detect after Error or Failed is a new job,
+ * not one BullMQ drops as a duplicate of the finished one it still keeps.
+ */
+export function findingDetectionJobId(findingId: number, version = 1): string {
+  return `finding-${findingId}-v${version}`;
 }
 
 /** The BullMQ job-scheduler id of a monitoring job: one scheduler per job, so upserts are idempotent. */
@@ -110,9 +114,9 @@ export interface OutboxJob<P = unknown> {
   payload: P;
 }
 
-/** The detect-queue job for a finding's leaked copy, as a new finding with automatic detection owes it. */
-export function findingDetectionJob(findingId: number): OutboxJob<FindingDetectionPayload> {
-  return { queue: QUEUES.detect, name: 'finding', jobId: findingDetectionJobId(findingId), payload: { findingId } };
+/** The detect-queue job for a finding's leaked copy: a new finding with automatic detection owes it (version 1), and so does a Detect. */
+export function findingDetectionJob(findingId: number, version = 1): OutboxJob<FindingDetectionPayload> {
+  return { queue: QUEUES.detect, name: 'finding', jobId: findingDetectionJobId(findingId, version), payload: { findingId } };
 }
 
 /** Sending a takedown notice for a finding (a takedown-queue job, named 'finding'). */

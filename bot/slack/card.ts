@@ -153,7 +153,7 @@ export type OfferedAction = 'takedown' | 'takedownOverride' | 'ignore' | 'detect
  * content before detection completed: the takedown destroys the copy detection needs) is offered
  * as the override button, whose confirm dialog says so.
  */
-export function offeredActions(finding: Pick<Finding, 'id' | 'takedownStatus' | 'detectionStatus'>, content: { watermarked: boolean }): OfferedAction[] {
+export function offeredActions(finding: Pick<Finding, 'id' | 'version' | 'takedownStatus' | 'detectionStatus'>, content: { watermarked: boolean }): OfferedAction[] {
   // The buttons are exactly what core's rule would do: a card never offers what a click would refuse.
   const does = (action: FindingAction, override = false): boolean => 'do' in whatActionDoes(finding, content, action, override);
   const actions: OfferedAction[] = [];

@@ -15,7 +15,7 @@ import { inTransaction } from './transaction.js';
  */
 
 /** What the rule reads of a finding. */
-export type ActionSubject = Pick<Finding, 'id' | 'takedownStatus' | 'detectionStatus'>;
+export type ActionSubject = Pick<Finding, 'id' | 'version' | 'takedownStatus' | 'detectionStatus'>;
 
 /** What the rule reads of the finding's content. */
 export interface ActionContent {
@@ -73,7 +73,8 @@ export function whatActionDoes(finding: ActionSubject, content: ActionContent, a
       if (finding.takedownStatus === 'Complete') return { refused: 'the link is already down (takedown Complete): there is no copy left to detect in' };
       if (DETECTION_UNDER_WAY.includes(finding.detectionStatus)) return { unchanged: `detection already under way (${finding.detectionStatus})` };
       if (finding.detectionStatus === 'Completed') return { unchanged: 'detection already Completed' };
-      return { do: { detection: 'Downloading' }, jobs: [findingDetectionJob(finding.id)] };
+      // The change bumps the version by one (it moves the detection status): the job is named for the request.
+      return { do: { detection: 'Downloading' }, jobs: [findingDetectionJob(finding.id, finding.version + 1)] };
   }
 }
 

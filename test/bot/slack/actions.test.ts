@@ -177,7 +177,7 @@ describe('finding buttons over signed HTTP requests', () => {
     await click('UALICE', ACTION_IDS.detect, button(id));
     expect(await finished(jobId(id, 'detect', 'UALICE'))).toBe('done');
     expect((await findingById(services.db.pool, id))!.detectionStatus).toBe('Downloading');
-    expect((await outboxRows(services.db.pool)).filter((r) => r.jobId === findingDetectionJob(id).jobId)).toHaveLength(1);
+    expect((await outboxRows(services.db.pool)).filter((r) => r.jobId === findingDetectionJob(id, 2).jobId)).toHaveLength(1);
   });
 
   it('answers a button Vigil did not make with an ephemeral message and does nothing else', async () => {

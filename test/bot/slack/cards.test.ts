@@ -64,20 +64,20 @@ describe('finding card rendering', () => {
   });
 
   it('offers Detect only for watermarked content whose link is up and whose detection is neither running nor done', () => {
-    expect(offeredActions({ id: 1, takedownStatus: 'Available', detectionStatus: 'Available' }, { watermarked: true })).toContain('detect');
-    expect(offeredActions({ id: 1, takedownStatus: 'Ignore', detectionStatus: 'Failed' }, { watermarked: true })).toContain('detect');
-    expect(offeredActions({ id: 1, takedownStatus: 'Available', detectionStatus: 'Not Available' }, { watermarked: false })).not.toContain('detect');
-    expect(offeredActions({ id: 1, takedownStatus: 'Complete', detectionStatus: 'Available' }, { watermarked: true })).not.toContain('detect');
-    expect(offeredActions({ id: 1, takedownStatus: 'In Progress', detectionStatus: 'Available' }, { watermarked: true })).toEqual(['detect']);
-    expect(offeredActions({ id: 1, takedownStatus: 'Available', detectionStatus: 'Detecting' }, { watermarked: true })).not.toContain('detect');
-    expect(offeredActions({ id: 1, takedownStatus: 'Available', detectionStatus: 'Completed' }, { watermarked: true })).not.toContain('detect');
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Available', detectionStatus: 'Available' }, { watermarked: true })).toContain('detect');
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Ignore', detectionStatus: 'Failed' }, { watermarked: true })).toContain('detect');
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Available', detectionStatus: 'Not Available' }, { watermarked: false })).not.toContain('detect');
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Complete', detectionStatus: 'Available' }, { watermarked: true })).not.toContain('detect');
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'In Progress', detectionStatus: 'Available' }, { watermarked: true })).toEqual(['detect']);
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Available', detectionStatus: 'Detecting' }, { watermarked: true })).not.toContain('detect');
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Available', detectionStatus: 'Completed' }, { watermarked: true })).not.toContain('detect');
   });
 
   it('offers no button that can no longer act after a takedown completed or a finding was ignored', () => {
     expect(buttons(view({ takedownStatus: 'Complete', detectionStatus: 'Completed' }))).toEqual([]);
     expect(blocks(view({ takedownStatus: 'Complete' })).some((b) => b.type === 'actions')).toBe(false);
-    expect(offeredActions({ id: 1, takedownStatus: 'Ignore', detectionStatus: 'Completed' }, { watermarked: true })).toEqual([]);
-    expect(offeredActions({ id: 1, takedownStatus: 'In Progress', detectionStatus: 'Not Available' }, { watermarked: false })).toEqual([]);
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Ignore', detectionStatus: 'Completed' }, { watermarked: true })).toEqual([]);
+    expect(offeredActions({ id: 1, version: 1, takedownStatus: 'In Progress', detectionStatus: 'Not Available' }, { watermarked: false })).toEqual([]);
   });
 
   it('says who acted last and when, as a Slack mention', () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnFinding, auditRefusal, takedownNeedsOverride, whatActionDoes, type ActionSubject } from '../../../core/db/finding-actions.js';
-import { recordFinding, setTakedownStatus, type FindingInput } from '../../../core/db/findings.js';
+import { recordFinding, setDetectionStatus, setTakedownStatus, type FindingInput } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { findingDetectionJob, takedownJob } from '../../../core/queues.js';
 import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { applyCatalog, contentDoc } from '../../support/applied-catalog.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 
-const subject = (over: Partial<ActionSubject> = {}): ActionSubject => ({ id: 7, takedownStatus: 'Available', detectionStatus: 'Available', ...over });
+const subject = (over: Partial<ActionSubject> = {}): ActionSubject => ({ id: 7, version: 1, takedownStatus: 'Available', detectionStatus: 'Available', ...over });
 const WATERMARKED = { watermarked: true };
 const PLAIN = { watermarked: false };
 
@@ -42,7 +42,7 @@ describe('what an action on a finding does (the rule)', () => {
   });
 
   it('starts detection with its detect job only on watermarked content whose link is up', () => {
-    expect(whatActionDoes(subject(), WATERMARKED, 'detect', false)).toEqual({ do: { detection: 'Downloading' }, jobs: [findingDetectionJob(7)] });
+    expect(whatActionDoes(subject(), WATERMARKED, 'detect', false)).toEqual({ do: { detection: 'Downloading' }, jobs: [findingDetectionJob(7, 2)] });
     expect(whatActionDoes(subject({ detectionStatus: 'Failed' }), WATERMARKED, 'detect', false)).toMatchObject({ do: { detection: 'Downloading' } });
     expect(whatActionDoes(subject(), PLAIN, 'detect', false)).toMatchObject({ refused: expect.stringMatching(/not watermarked/) });
     expect(whatActionDoes(subject({ takedownStatus: 'Complete' }), WATERMARKED, 'detect', false)).toMatchObject({ refused: expect.stringMatching(/link is already down/) });
@@ -113,7 +113,11 @@ describe('actOnFinding against PostgreSQL', () => {
   it('starts detection with its detect job in the outbox, and ignores', async () => {
     const marked = await newFinding('marked');
     expect(await actOnFinding(services.db.pool, marked, 'detect', by('slack:UALICE'))).toMatchObject({ outcome: 'done', to: { detection: 'Downloading' } });
-    expect((await jobsFor(marked)).map((j) => [j.queue, j.jobId])).toEqual([['detect', findingDetectionJob(marked).jobId]]);
+    expect((await jobsFor(marked)).map((j) => [j.queue, j.jobId])).toEqual([['detect', findingDetectionJob(marked, 2).jobId]]);
+    // Detection that ended in Error may be asked for again: a new job, not the finished one BullMQ keeps.
+    await setDetectionStatus(services.db.pool, marked, 'Error', { actor: 'detector', reason: 'download timed out' });
+    expect(await actOnFinding(services.db.pool, marked, 'detect', by('slack:UALICE'))).toMatchObject({ outcome: 'done', to: { detection: 'Downloading' } });
+    expect((await jobsFor(marked)).map((j) => j.jobId)).toEqual([findingDetectionJob(marked, 2).jobId, findingDetectionJob(marked, 4).jobId]);
     const plain = await newFinding('plain');
     expect(await actOnFinding(services.db.pool, plain, 'detect', by('slack:UALICE'))).toMatchObject({ outcome: 'refused', why: expect.stringMatching(/not watermarked/) });
     expect(await actOnFinding(services.db.pool, plain, 'ignore', by('slack:UALICE'))).toMatchObject({ outcome: 'done', to: { takedown: 'Ignore' } });
