@@ -1,6 +1,7 @@
 import { createHash, createHmac, createVerify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../support/read-body.js';
 
 /**
  * A local stand-in for the GitHub REST API: just the endpoints the Vigil App calls, with GitHub's
@@ -72,15 +73,6 @@ export const INSTALLATION_TOKEN = 'ghs_fakeInstallationToken';
 
 function gitSha(type: string, content: Buffer): string {
   return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** Verifies the App's JWT as GitHub does: RS256 with the App's public key, issuer = App id, not expired. */
