@@ -15,7 +15,8 @@ export type VigilCommand =
   | { name: 'help' }
   | { name: 'status' }
   | { name: 'findings'; filters: FindingFilterInput }
-  | { name: 'takedown' | 'ignore' | 'detect'; findingId: number }
+  | { name: 'takedown'; findingId: number; override: boolean }
+  | { name: 'ignore' | 'detect'; findingId: number }
   | { name: 'detect'; url: string }
   | { name: 'review' }
   | { name: 'report'; url: string; note: string }
@@ -34,7 +35,7 @@ export const USAGES: Readonly<Record<Subcommand, string>> = {
   status: '`/vigil status` — monitoring jobs, recipients, the last reconciliations and the open findings.',
   findings: '`/vigil findings [TITLE] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--tz ZONE] [--link URL | --host HOST] [--takedown STATUS]… [--detection STATUS]… [--family F] [--content ID]`'
     + ' — findings, newest first, a page at a time. Quote a title or status of several words: `/vigil findings "Iron Orchard" --takedown "in progress"`.',
-  takedown: '`/vigil takedown ID` — ask to take down finding ID (e.g. `/vigil takedown 42`).',
+  takedown: '`/vigil takedown ID [--override]` — ask to take down finding ID (e.g. `/vigil takedown 42`); `--override` takes down watermarked content before detection completed, destroying the copy detection needs.',
   ignore: '`/vigil ignore ID` — mark finding ID as ignored (e.g. `/vigil ignore 42`).',
   detect: '`/vigil detect ID` or `/vigil detect URL` — watermark detection on a finding, or on a link monitoring did not find.',
   review: '`/vigil review` — the review queue: suspects to confirm or reject, strongest first.',
@@ -193,12 +194,15 @@ export function parseCommandText(raw: string): ParsedCommand {
     case 'takedown':
     case 'ignore':
     case 'detect': {
-      if (rest.length === 0) return fail(name, `\`${name}\` needs ${name === 'detect' ? 'a finding ID or a link' : 'a finding ID'}.`);
-      if (rest.length > 1) return fail(name, `\`${name}\` takes one ${name === 'detect' ? 'finding ID or link' : 'finding ID'}, not ${rest.length} words.`);
-      const word = rest[0]!;
+      const override = name === 'takedown' && rest.some((w) => w.toLowerCase() === '--override');
+      const words = override ? rest.filter((w) => w.toLowerCase() !== '--override') : rest;
+      if (words.length === 0) return fail(name, `\`${name}\` needs ${name === 'detect' ? 'a finding ID or a link' : 'a finding ID'}.`);
+      if (words.length > 1) return fail(name, `\`${name}\` takes one ${name === 'detect' ? 'finding ID or link' : 'finding ID'}, not ${words.length} words.`);
+      const word = words[0]!;
       if (name === 'detect' && isLink(word)) return { ok: true, command: { name, url: word } };
       const id = findingId(word);
-      return id === undefined ? fail(name, `\`${word}\` is not a finding ID: give the number shown as #ID (e.g. 42).`) : { ok: true, command: { name, findingId: id } };
+      if (id === undefined) return fail(name, `\`${word}\` is not a finding ID: give the number shown as #ID (e.g. 42).`);
+      return { ok: true, command: name === 'takedown' ? { name, findingId: id, override } : { name, findingId: id } };
     }
     case 'report': {
       const [url, ...note] = rest;

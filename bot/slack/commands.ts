@@ -5,9 +5,10 @@ import { reportLink } from '../../core/db/review.js';
 import { statusSummary, type StatusSummary } from '../../core/db/status-summary.js';
 import { VigilError } from '../../core/errors.js';
 import { parseFindingFilters } from '../../core/finding-filters.js';
-import { findingActionJobId, type FindingAction, type FindingActionPayload } from '../../core/queues.js';
+import type { FindingAction } from '../../core/queues.js';
 import { checkedLink } from '../../core/url.js';
 import { ACTION_IDS } from './action-ids.js';
+import { enqueueFindingAction } from './actions.js';
 import { helpText, parseCommandText, usageText, type VigilCommand } from './command-text.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { failureText } from './ephemeral.js';
@@ -44,11 +45,11 @@ export async function findingsPage(deps: SlackDeps, page: FindingsPageValue): Pr
   return { response_type: 'ephemeral', ...findingsPageMessage(findings, page, timeZone) };
 }
 
-async function enqueueFindingAction(deps: SlackDeps, command: SlashCommand, findingId: number, action: FindingAction): Promise<void> {
-  const payload: FindingActionPayload = {
-    findingId, action, override: false, user: command.user_id, channel: command.channel_id, responseUrl: command.response_url, via: 'command', requestKey: command.trigger_id,
-  };
-  await deps.queue.add('finding-action', payload, { jobId: findingActionJobId(payload) });
+/** A finding action typed as a command: the same job a card's button makes, keyed by the command's trigger id. */
+async function commandAction(deps: SlackDeps, command: SlashCommand, findingId: number, action: FindingAction, override = false): Promise<void> {
+  await enqueueFindingAction(deps, {
+    findingId, action, override, user: command.user_id, channel: command.channel_id, responseUrl: command.response_url, via: 'command', requestKey: command.trigger_id,
+  });
 }
 
 /** `detect URL`: a finding at that link is detected as a finding; any other link becomes a detection request. */
@@ -56,7 +57,7 @@ async function detectLink(deps: SlackDeps, command: SlashCommand, url: string): 
   const { normalizedUrl } = checkedLink(url);
   const [finding] = await queryFindings(deps.pool, { link: { normalizedUrl }, limit: 1 });
   if (finding) {
-    await enqueueFindingAction(deps, command, finding.id, 'detect');
+    await commandAction(deps, command, finding.id, 'detect');
     return `That link is finding #${finding.id}: detection on it is requested; you will hear back here.`;
   }
   const request = await requestLinkDetection(deps.pool, { url, requestedBy: command.user_id, channel: command.channel_id });
@@ -81,7 +82,7 @@ async function answer(deps: SlackDeps, command: SlashCommand, parsed: VigilComma
         await respond(ephemeral(await detectLink(deps, command, parsed.url)));
         return;
       }
-      await enqueueFindingAction(deps, command, parsed.findingId, parsed.name);
+      await commandAction(deps, command, parsed.findingId, parsed.name, parsed.name === 'takedown' && parsed.override);
       return;
     case 'review':
       await respond({ response_type: 'ephemeral', ...(await reviewQueueAt(deps, 0)) });

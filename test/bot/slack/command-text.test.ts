@@ -45,7 +45,9 @@ describe('/vigil command text', () => {
   });
 
   it('takes finding ids as 42, #42 or finding-42', () => {
-    expect(ok('takedown 42')).toEqual({ name: 'takedown', findingId: 42 });
+    expect(ok('takedown 42')).toEqual({ name: 'takedown', findingId: 42, override: false });
+    expect(ok('takedown --OVERRIDE #42')).toEqual({ name: 'takedown', findingId: 42, override: true });
+    expect(wrong('ignore 42 --override').message).toContain('not 2 words');
     expect(ok('ignore #42')).toEqual({ name: 'ignore', findingId: 42 });
     expect(ok('DETECT finding-7')).toEqual({ name: 'detect', findingId: 7 });
   });
@@ -64,7 +66,7 @@ describe('/vigil command text', () => {
     expect(wrong('findings --colour red').message).toContain('`--colour` is not a findings filter');
     expect(wrong('findings --from').message).toContain('`--from` needs a value');
     expect(wrong('findings "Iron Orchard').message).toContain('double quote is not closed');
-    expect(usageText(wrong('takedown'))).toContain('Usage: `/vigil takedown ID`');
+    expect(usageText(wrong('takedown'))).toContain('Usage: `/vigil takedown ID [--override]`');
   });
 
   it('suggests the subcommand meant for a typo, and lists them all for an unknown word', () => {

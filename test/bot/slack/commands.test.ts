@@ -68,7 +68,7 @@ describe('/vigil', () => {
     expect(status).toBe(200);
     expect(ack?.response_type).toBe('ephemeral');
     expect(ack?.text).toContain('`banana` is not a finding ID');
-    expect(ack?.text).toContain('Usage: `/vigil takedown ID`');
+    expect(ack?.text).toContain('Usage: `/vigil takedown ID [--override]`');
     expect(ack?.text).not.toMatch(/\n\s+at |Error:/);
     const filters = await command('findings --tz Mars/Olympus');
     expect(filters.ack?.text).toContain('is not a time zone');
