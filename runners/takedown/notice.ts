@@ -151,8 +151,10 @@ export function noticeDraft(request: Omit<NoticeRequest, 'date'>): NoticeDraft {
     if (entry) {
       entry.findingIds.push(finding.id);
       entry.contentIds.add(finding.contentId);
-      // The earliest sighting of a URL is the one a host can check against its logs.
-      if (finding.firstSeen < entry.finding.firstSeen) entry.finding = finding;
+      // The earliest sighting of a URL is the one a host can check against its logs; on a tie the
+      // oldest finding, so the notice does not depend on the order findings came in.
+      const earlier = finding.firstSeen.getTime() - entry.finding.firstSeen.getTime();
+      if (earlier < 0 || (earlier === 0 && finding.id < entry.finding.id)) entry.finding = finding;
     } else {
       byUrl.set(url, { finding, findingIds: [finding.id], contentIds: new Set([finding.contentId]) });
     }
