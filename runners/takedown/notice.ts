@@ -55,6 +55,8 @@ export interface Notice {
   findingIds: number[];
   works: NoticeWork[];
   elements: NoticeElements;
+  /** Which of its contact's notices this is (1 of 1 when its links fit in one). */
+  part: { index: number; total: number };
 }
 
 export interface NoticeRequest {
@@ -242,10 +244,15 @@ export function elementNeedles(template: NoticeTemplate, model: NoticeModel): El
 export function noticeElements(rendered: { text: string; html: string }, needles: ElementNeedles): NoticeElements {
   const present = (list: string[]): boolean =>
     list.length > 0 && list.every((needle) => needle.trim() !== '' && rendered.text.includes(needle) && rendered.html.includes(escapeHtml(needle)));
+  // A URL must stand whole, not as the start of a longer one (…/v/1 inside …/v/10): as a token of
+  // the text part and as a link's href in the HTML part.
+  const textTokens = new Set(rendered.text.split(/\s+/));
+  const hrefs = new Set([...rendered.html.matchAll(/href="([^"]*)"/g)].map((match) => match[1]));
+  const listed = (urls: string[]): boolean => urls.length > 0 && urls.every((url) => textTokens.has(url) && hrefs.has(escapeHtml(url)));
   return {
     signature: present(needles.signature),
     works: present(needles.works),
-    material: present(needles.material),
+    material: listed(needles.material),
     contact: present(needles.contact),
     goodFaith: present(needles.goodFaith),
     accuracy: present(needles.accuracy),
@@ -283,6 +290,7 @@ export function finishNotice(draft: NoticeDraft, items: readonly DraftItem[], da
     findingIds: items.flatMap((entry) => entry.findingIds),
     works: model.works,
     elements,
+    part: part ?? { index: 1, total: 1 },
   };
 }
 

@@ -6,7 +6,7 @@ export const es: NoticeTemplate = {
   dir: 'ltr',
   subject: 'Notificación de infracción de derechos de autor (DMCA) – {works} – URL: {count}',
   salutation: 'Estimado equipo de derechos de autor:',
-  intro: 'Le escribo en nombre de {principal}, titular de los derechos exclusivos sobre las obras indicadas a continuación o autorizado para ejercerlos. Su servicio pone estas obras a disposición del público sin autorización del titular.',
+  intro: 'Les escribo en nombre de {principal}, titular de los derechos exclusivos sobre las obras indicadas a continuación o autorizado para ejercerlos. Su servicio pone estas obras a disposición del público sin autorización del titular.',
   worksHeading: '1. Obras protegidas objeto de la infracción',
   workFilm: '{title} (película, estrenada el {releaseDate})',
   workSeason: '{title}, temporada {season} (serie, estrenada el {releaseDate})',

@@ -20,7 +20,7 @@ export const ko: NoticeTemplate = {
   request: '3. 위 게시물을 신속히 삭제하거나 접근을 차단해 주시기 바랍니다.',
   statementsHeading: '4. 진술',
   goodFaith: '본인은 위에 기재한 방식으로 해당 자료를 이용하는 것이 저작권자, 그 대리인 또는 법률에 의해 허락되지 않았다고 선의로 믿습니다.',
-  accuracy: '본 통지에 기재된 정보는 정확하며, 본인은 위증 시 처벌을 받을 것을 조건으로, 침해되었다고 주장되는 배타적 권리의 권리자를 대리할 권한이 있음을 진술합니다.',
+  accuracy: '본 통지에 기재된 정보는 정확하며, 본인은 위증에 대한 처벌을 감수할 것을 서약하며 침해되었다고 주장되는 배타적 권리의 권리자를 대리할 권한이 있음을 진술합니다.',
   englishHeading: '법정 진술 영문 (17 U.S.C. § 512(c)(3)(A)(v)–(vi)):',
   contactHeading: '5. 신고인 연락처',
   labels: { name: '이름', organization: '소속', address: '주소', phone: '전화', email: '이메일', signature: '서명', date: '날짜' },

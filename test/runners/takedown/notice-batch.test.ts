@@ -94,6 +94,7 @@ describe('batchNotices', () => {
     const notices = batchNotices([{ to: 'abuse@host-a.example', findings: links }], { policy: policy(), contents, date: signedOn });
     expect(notices.map((n) => n.urls.length)).toEqual([100, 100, 50]);
     expect(notices.map((n) => n.subject.match(/\((\d)\/(\d)\)$/)?.slice(1))).toEqual([['1', '3'], ['2', '3'], ['3', '3']]);
+    expect(notices.map((n) => n.part)).toEqual([{ index: 1, total: 3 }, { index: 2, total: 3 }, { index: 3, total: 3 }]);
     expect(notices[2]!.text).toContain('[50] https://leaks.example.com/v/249');
   });
 

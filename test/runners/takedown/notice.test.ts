@@ -175,6 +175,14 @@ describe('noticeElements', () => {
     });
   }
 
+  it('does not take a URL for listed when only a longer one that starts with it is', () => {
+    const two = composeNotice({ to: 'abuse@tvleak.kr', policy: policy(), contents, findings: [finding('https://tvleak.kr/v/1'), finding('https://tvleak.kr/v/10')], date: signedOn });
+    const cut = { text: two.text.replace(/^\[1\] https:\/\/tvleak\.kr\/v\/1$/m, '[1]'), html: two.html.replace('href="https://tvleak.kr/v/1"', 'href="#"') };
+    expect(cut.text).toContain('https://tvleak.kr/v/10');
+    const twoDraft = noticeDraft({ to: 'abuse@tvleak.kr', policy: policy(), contents, findings: [finding('https://tvleak.kr/v/1'), finding('https://tvleak.kr/v/10')] });
+    expect(noticeElements(cut, elementNeedles(twoDraft.template, draftModel(twoDraft, twoDraft.items, signedOn))).material).toBe(false);
+  });
+
   it('finds an element missing from the HTML part alone', () => {
     const cut = { text: notice.text, html: notice.html.split(NOTICE_TEMPLATES.ko.accuracy).join('') };
     expect(noticeElements(cut, needles).accuracy).toBe(false);
