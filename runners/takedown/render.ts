@@ -1,4 +1,4 @@
-import { capLength, escapeHtml, oneLine } from './hostile-text.js';
+import { escapeHtml, oneLine } from './hostile-text.js';
 import { NOTICE_TEMPLATES, type NoticeTemplate } from './templates/index.js';
 
 /**
@@ -62,8 +62,7 @@ function fillHtml(sentence: string, values: Readonly<Record<string, string | num
 }
 
 function workLine(t: NoticeTemplate, work: NoticeWork): string {
-  const sentence = work.type === 'film' ? t.workFilm : work.season === undefined ? t.workSeries : t.workSeason;
-  return sentence;
+  return work.type === 'film' ? t.workFilm : work.season === undefined ? t.workSeries : t.workSeason;
 }
 
 function workValues(work: NoticeWork): Record<string, string | number> {
@@ -78,7 +77,7 @@ function itemValues(item: NoticeItem): Record<string, string> {
 export function noticeSubject(t: NoticeTemplate, model: Pick<NoticeModel, 'works' | 'items' | 'part'>): string {
   const titles = model.works.map((work) => work.localTitle ?? work.title);
   const shown = titles.slice(0, SUBJECT_WORKS_SHOWN).join(', ') + (titles.length > SUBJECT_WORKS_SHOWN ? ` +${titles.length - SUBJECT_WORKS_SHOWN}` : '');
-  const subject = fill(t.subject, { works: capLength(oneLine(shown, SUBJECT_WORKS_MAX), SUBJECT_WORKS_MAX), count: model.items.length });
+  const subject = fill(t.subject, { works: oneLine(shown, SUBJECT_WORKS_MAX), count: model.items.length });
   return oneLine(model.part && model.part.total > 1 ? `${subject} (${model.part.index}/${model.part.total})` : subject, SUBJECT_MAX);
 }
 
