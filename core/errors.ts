@@ -52,6 +52,9 @@ export const ERROR_CODES = {
   FETCH_BLOCKED: { code: 'VIGIL-E0401', cause: 'The crawler refused an address in a private, loopback or link-local range.', fix: 'The address is private, loopback or link-local; pass --allow-private only for tests.' },
   FETCH_FAILED: { code: 'VIGIL-E0402', cause: 'A page or feed could not be fetched.', fix: 'Check that the URL is reachable; Vigil retries on the next round.' },
   SOURCE_CREDENTIAL_REFUSED: { code: 'VIGIL-E0403', cause: "A Site source's apiKeyEnv names a variable outside VIGIL_SOURCE_ENV_PREFIX (default VIGIL_SOURCE_), or one of Vigil's own settings; the crawler did not read it and sent no request.", fix: 'Put the key in a variable that starts with the prefix (e.g. VIGIL_SOURCE_INDEXER_KEY), name that in apiKeyEnv, and run vigil validate.' },
+  // 05xx: enforcement
+  NOTICE_SENDER_MISSING: { code: 'VIGIL-E0501', cause: 'A takedown notice was asked for under a Policy that names no notice sender, so the notice would carry no signature and no contact for the complaining party (17 U.S.C. 512(c)(3)(A)(i) and (iv)).', fix: 'Add spec.noticeSender to the Policy file named in the message, with at least name and email (and address and phone, which a complete notice needs), then run vigil apply.' },
+  NOTICE_INCOMPLETE: { code: 'VIGIL-E0502', cause: 'A composed takedown notice lacks an element that 17 U.S.C. 512(c)(3) requires (signature, the work, the infringing material and where it is, contact details, the good-faith statement, the accuracy and authority statement); it was not sent.', fix: 'Add what the message names (usually spec.noticeSender.address, a postal address, in the Policy file), run vigil apply, and send again.' },
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;
