@@ -67,6 +67,8 @@ export interface SiteSpec {
   category?: 'streaming' | 'torrent' | 'cyberlocker' | 'forum' | 'comics' | 'social' | 'search' | 'official';
   domains: string[];
   family?: string;
+  /** BCP 47: the language takedown notices to this site are written in (runners/takedown/language.ts). */
+  language?: string;
   sources?: SiteSource[];
   takedown?: { email?: string; formUrl?: string; hostingProvider?: string };
 }

@@ -22,3 +22,21 @@ describe('the Policy notice sender', () => {
     expect(warnings(policy('{ name: Dana Reyes, email: antipiracy@harbor.example, address: "1 Studio Way, Burbank, CA" }'))).toEqual([]);
   });
 });
+
+describe('a Site language for its notices', () => {
+  const site = (language: string): string => `apiVersion: vigil/v1
+kind: Site
+metadata: { id: kr-streams }
+spec: { type: piracy, domains: [kr-streams.example], language: "${language}" }
+`;
+  const errors = (yaml: string): string[] => loadCatalog([{ path: 'sites.yaml', content: yaml }]).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+
+  it('takes a BCP 47 tag and refuses a language name with a hint', () => {
+    expect(errors(site('ko'))).toEqual([]);
+    expect(errors(site('pt-BR'))).toEqual([]);
+    expect(loadCatalog([{ path: 'sites.yaml', content: site('ko') }]).catalog.byKind.Site.get('kr-streams')?.spec.language).toBe('ko');
+    const bad = errors(site('Korean'));
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatch(/BCP 47/);
+  });
+});
