@@ -4,6 +4,7 @@ import { whatActionDoes } from '../../core/db/finding-actions.js';
 import type { Finding } from '../../core/db/findings.js';
 import type { FindingAction } from '../../core/queues.js';
 import { ACTION_IDS, encodeFindingButton } from './action-ids.js';
+import { escapeMrkdwn, mrkdwnLink } from './mrkdwn.js';
 
 /**
  * What Slack shows of findings, as Block Kit: a finding's card, a round's summary, and the
@@ -44,16 +45,6 @@ export function clip(text: string, max: number): string {
 }
 
 /** Escapes what Slack's mrkdwn treats as markup (&, <, >). */
-export function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** A link in mrkdwn: the URL with the characters that would end the link percent-encoded. */
-function link(url: string, label: string): string {
-  const safe = url.replace(/[<>| ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).replace(/&/g, '&amp;');
-  return `<${safe}|${escapeText(label).replace(/\|/g, '¦')}>`;
-}
-
 /** A time Slack shows in each reader's own time zone, with a UTC fallback. */
 export function slackDate(at: Date): string {
   const seconds = Math.floor(at.getTime() / 1000);
@@ -63,7 +54,7 @@ export function slackDate(at: Date): string {
 /** An actor as the audit log names it: a Slack user (slack:U…, or a bare U…/W… id) becomes a mention. */
 export function actorText(actor: string): string {
   const user = /^(?:slack:)?([UW][A-Z0-9]{2,20})$/.exec(actor);
-  return user ? `<@${user[1]}>` : escapeText(actor);
+  return user ? `<@${user[1]}>` : escapeMrkdwn(actor);
 }
 
 const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text: clip(text, SLACK_LIMITS.text) });
@@ -184,15 +175,15 @@ function buttons(view: CardView): Button[] {
     switch (action) {
       case 'takedown':
         return { type: 'button', action_id: ACTION_IDS.takedown, text: plain('Take down', SLACK_LIMITS.buttonText), style: 'danger', value,
-          confirm: confirm('Send a takedown notice?', `A takedown notice for this link on *${escapeText(host)}* goes to the site.`, 'Take down', 'danger') };
+          confirm: confirm('Send a takedown notice?', `A takedown notice for this link on *${escapeMrkdwn(host)}* goes to the site.`, 'Take down', 'danger') };
       case 'takedownOverride':
         return { type: 'button', action_id: ACTION_IDS.takedownOverride, text: plain('Take down', SLACK_LIMITS.buttonText), style: 'danger', value,
           confirm: confirm('Override: take down before detection?',
-            `*${escapeText(clip(content.title, 80))}* is watermarked and detection has not completed. Taking the link down destroys the copy detection needs to find who leaked it. Override and take down anyway?`,
+            `*${escapeMrkdwn(clip(content.title, 80))}* is watermarked and detection has not completed. Taking the link down destroys the copy detection needs to find who leaked it. Override and take down anyway?`,
             'Override and take down', 'danger') };
       case 'ignore':
         return { type: 'button', action_id: ACTION_IDS.ignore, text: plain('Ignore', SLACK_LIMITS.buttonText), value,
-          confirm: confirm('Ignore this finding?', `No takedown notice will be sent for this link on *${escapeText(host)}*.`, 'Ignore') };
+          confirm: confirm('Ignore this finding?', `No takedown notice will be sent for this link on *${escapeMrkdwn(host)}*.`, 'Ignore') };
       case 'detect':
         return { type: 'button', action_id: ACTION_IDS.detect, text: plain('Detect', SLACK_LIMITS.buttonText), style: 'primary', value,
           confirm: confirm('Detect the watermark?', 'Vigil downloads the leaked copy and reads which recipient it was made for.', 'Detect') };
@@ -214,21 +205,21 @@ export function findingCard(view: CardView): SlackMessageBody {
   const title = titleLine(content, episode);
   const blocks: KnownBlock[] = [];
   blocks.push({ type: 'header', text: plain(`${title} — finding #${finding.id}`, SLACK_LIMITS.header) });
-  blocks.push({ type: 'section', text: mrkdwn(`${link(finding.url, clip(finding.url, 200))}${finding.pageTitle ? `\n${escapeText(clip(finding.pageTitle, 300))}` : ''}`) });
+  blocks.push({ type: 'section', text: mrkdwn(`${mrkdwnLink(finding.url, clip(finding.url, 200))}${finding.pageTitle ? `\n${escapeMrkdwn(clip(finding.pageTitle, 300))}` : ''}`) });
   const fields = [
-    `*Site*\n${escapeText(finding.siteId ?? finding.host)}`,
-    `*Family*\n${escapeText(finding.family ?? '—')}`,
+    `*Site*\n${escapeMrkdwn(finding.siteId ?? finding.host)}`,
+    `*Family*\n${escapeMrkdwn(finding.family ?? '—')}`,
     `*Takedown*\n${finding.takedownStatus}`,
     `*Detection*\n${finding.detectionStatus}`,
     `*First seen*\n${slackDate(finding.firstSeen)}`,
     `*Seen*\n${finding.rounds === 1 ? 'once' : `${finding.rounds} times, last ${slackDate(finding.lastSeen)}`}`,
   ];
   const hop = hopLine(finding.evidence);
-  if (hop) fields.push(`*Hop*\n${escapeText(hop)}`);
+  if (hop) fields.push(`*Hop*\n${escapeMrkdwn(hop)}`);
   blocks.push({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((f) => mrkdwn(clip(f, SLACK_LIMITS.field))) });
   const evidence = evidenceLine(finding);
   const thumbnail = thumbnailOf(finding.evidence);
-  if (evidence) blocks.push({ type: 'context', elements: [mrkdwn(`Phase 2: ${escapeText(evidence)}`)] });
+  if (evidence) blocks.push({ type: 'context', elements: [mrkdwn(`Phase 2: ${escapeMrkdwn(evidence)}`)] });
   if (thumbnail) blocks.push({ type: 'image', image_url: thumbnail, alt_text: clip(`Matched ${episode === undefined ? 'frame' : `frame of episode ${episode}`} of ${content.title}`, SLACK_LIMITS.altText) });
   const detection = record(finding.evidence.detection);
   if (detection) blocks.push({ type: 'context', elements: [mrkdwn(detectionWords(detection))] });
@@ -250,7 +241,7 @@ export function roundSummary(view: SummaryView): SlackMessageBody {
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`${title} — ${count}`, SLACK_LIMITS.header) },
     { type: 'section', fields: [mrkdwn(`*Takedown*\n${countLine(view.takedown)}`), mrkdwn(`*Detection*\n${countLine(view.detection)}`)] },
-    { type: 'context', elements: [mrkdwn(`Round ${escapeText(clip(view.roundId, 200))}${view.firstSeen ? ` · first seen ${slackDate(view.firstSeen)}` : ''} · one card per finding in this thread`)] },
+    { type: 'context', elements: [mrkdwn(`Round ${escapeMrkdwn(clip(view.roundId, 200))}${view.firstSeen ? ` · first seen ${slackDate(view.firstSeen)}` : ''} · one card per finding in this thread`)] },
   ];
   return { text: clip(`${title}: ${count} in round ${view.roundId}`, SLACK_LIMITS.fallback), blocks };
 }
@@ -262,7 +253,7 @@ function detectionWords(detection: Record<string, unknown>): string {
     const recipient = record(detection.recipient);
     const name = typeof detection.recipient === 'string' ? detection.recipient : typeof recipient?.name === 'string' ? recipient.name : undefined;
     const id = numberOf(detection.watermarkId);
-    return `Watermark found: recipient *${escapeText(name ?? 'unknown')}*${id === undefined ? '' : ` (watermark ID ${id})`}${pct}`;
+    return `Watermark found: recipient *${escapeMrkdwn(name ?? 'unknown')}*${id === undefined ? '' : ` (watermark ID ${id})`}${pct}`;
   }
   return `No watermark found${pct}`;
 }
@@ -275,7 +266,7 @@ function detectionWords(detection: Record<string, unknown>): string {
 export function resultReply(change: FindingChange, finding: Pick<Finding, 'evidence'>): string | undefined {
   if (change.from === change.to) return undefined;
   const by = `by ${actorText(change.actor)}, ${slackDate(change.at)}`;
-  const why = change.reason ? ` — ${escapeText(clip(change.reason, 500))}` : '';
+  const why = change.reason ? ` — ${escapeMrkdwn(clip(change.reason, 500))}` : '';
   if (change.action === 'takedown-status') {
     switch (change.to) {
       case 'Takedown requested': return `:outbox_tray: Takedown requested ${by}`;

@@ -12,7 +12,8 @@ import { enqueueFindingAction } from './actions.js';
 import { helpText, parseCommandText, usageText, type VigilCommand } from './command-text.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { failureText } from './ephemeral.js';
-import { decodeFindingsPage, escapeMrkdwn, FINDINGS_PAGE_SIZE, findingsPageMessage, type FindingsPageValue } from './findings-page.js';
+import { decodeFindingsPage, FINDINGS_PAGE_SIZE, findingsPageMessage, type FindingsPageValue } from './findings-page.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 import { openRegisterModal } from './register.js';
 import { reviewQueueAt } from './review.js';
 

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { detectionRequestById, type DetectionRequest } from '../../core/db/detection-requests.js';
 import { VigilError } from '../../core/errors.js';
 import type { SlackDeps } from './deps.js';
-import { escapeMrkdwn } from './findings-page.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 
 /**
  * The 'detection-result' job: a detection someone asked for on a link (/vigil detect URL) has

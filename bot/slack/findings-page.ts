@@ -4,6 +4,7 @@ type KnownBlock = types.KnownBlock;
 import type { Finding } from '../../core/db/findings.js';
 import { parseFindingFilters, type FindingFilterInput } from '../../core/finding-filters.js';
 import { ACTION_IDS } from './action-ids.js';
+import { escapeMrkdwn, mrkdwnLink } from './mrkdwn.js';
 
 /**
  * `/vigil findings` as a Slack message: one line per finding, a page at a time, and a "Next page"
@@ -45,14 +46,9 @@ function dateInZone(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(date);
 }
 
-/** Slack mrkdwn treats <, > and & as markup. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 function findingLine(f: Finding, timeZone: string): string {
   const site = f.siteId ? `${escapeMrkdwn(f.siteId)}${f.family && f.family !== f.siteId ? ` (${escapeMrkdwn(f.family)})` : ''}` : escapeMrkdwn(f.host);
-  return `*#${f.id}* <${encodeURI(f.url).replace(/[|>]/g, encodeURIComponent)}|${escapeMrkdwn(f.host)}> · ${escapeMrkdwn(f.contentId)} · ${site}\n`
+  return `*#${f.id}* ${mrkdwnLink(f.url, f.host)} · ${escapeMrkdwn(f.contentId)} · ${site}\n`
     + `takedown *${f.takedownStatus}* · detection *${f.detectionStatus}* · first seen ${dateInZone(f.firstSeen, timeZone)}`;
 }
 

@@ -7,7 +7,7 @@ import { ACTION_IDS } from './action-ids.js';
 import { authorize } from './approvers.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { failureText, postResponse } from './ephemeral.js';
-import { escapeMrkdwn } from './findings-page.js';
+import { escapeMrkdwn, mrkdwnLink } from './mrkdwn.js';
 
 /**
  * The review queue in Slack: `/vigil review` shows the suspects waiting, strongest first, a page
@@ -32,7 +32,7 @@ function suspectText(s: ReviewEntry): string {
   const who = s.reporter ? ` · reported by <@${s.reporter.replace(/[^A-Z0-9]/gi, '')}>` : '';
   const note = s.note ? `\n> ${escapeMrkdwn(s.note).slice(0, 500)}` : '';
   const reason = !s.reporter && s.reason ? `\n${escapeMrkdwn(s.reason).slice(0, 300)}` : '';
-  return `*Suspect #${s.id}* · ${what} · score ${Math.round(s.score * 10) / 10}${who}\n<${encodeURI(s.url).replace(/[|>]/g, encodeURIComponent)}|${escapeMrkdwn(s.host)}>${s.pageTitle ? ` — ${escapeMrkdwn(s.pageTitle).slice(0, 150)}` : ''}${reason}${note}`;
+  return `*Suspect #${s.id}* · ${what} · score ${Math.round(s.score * 10) / 10}${who}\n${mrkdwnLink(s.url, s.host)}${s.pageTitle ? ` — ${escapeMrkdwn(s.pageTitle).slice(0, 150)}` : ''}${reason}${note}`;
 }
 
 function confirmDialog(title: string, text: string, confirm: string): types.ConfirmationDialog {
