@@ -52,6 +52,9 @@ export const ERROR_CODES = {
   FETCH_BLOCKED: { code: 'VIGIL-E0401', cause: 'The crawler refused an address in a private, loopback or link-local range.', fix: 'The address is private, loopback or link-local; pass --allow-private only for tests.' },
   FETCH_FAILED: { code: 'VIGIL-E0402', cause: 'A page or feed could not be fetched.', fix: 'Check that the URL is reachable; Vigil retries on the next round.' },
   SOURCE_CREDENTIAL_REFUSED: { code: 'VIGIL-E0403', cause: "A Site source's apiKeyEnv names a variable outside VIGIL_SOURCE_ENV_PREFIX (default VIGIL_SOURCE_), or one of Vigil's own settings; the crawler did not read it and sent no request.", fix: 'Put the key in a variable that starts with the prefix (e.g. VIGIL_SOURCE_INDEXER_KEY), name that in apiKeyEnv, and run vigil validate.' },
+  // 05xx: takedown (E0503-E0504: who receives a notice)
+  RDAP_FAILED: { code: 'VIGIL-E0503', cause: "The RDAP bootstrap (VIGIL_RDAP_BOOTSTRAP) could not be read, or an RDAP server's answer could not be used (unreachable, too slow, too large, not RDAP JSON).", fix: 'Check that VIGIL_RDAP_BOOTSTRAP names a readable file or URL in IANA\'s bootstrap format (dns.json, ipv4.json, ipv6.json) and that the RDAP server named in the message answers; the lookup is tried again when its cached answer expires.' },
+  CONTACT_PRIVATE_ADDRESS: { code: 'VIGIL-E0504', cause: 'An abuse contact found through RDAP (an e-mail domain, a form or registrar URL) resolves to a private, loopback or link-local address, so no notice is sent to it.', fix: 'Nothing is sent to that contact; give the Site its own takedown contact in the catalog (spec.takedown.email or formUrl) and apply the catalog, or report the bad RDAP record to its registry.' },
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;
