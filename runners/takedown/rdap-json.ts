@@ -179,7 +179,8 @@ export function relatedRdapLinks(object: RdapObject, fetched: string): string[] 
 export function looksRedacted(object: RdapObject, entities: readonly RdapEntity[]): string | undefined {
   const placeholder = entities.flatMap((e) => e.contact.placeholders)[0];
   if (placeholder) return placeholder;
-  const redacted = object.redacted.find((r) => /abuse|email|registrar/i.test(r));
+  // Only what hides the abuse or registrar contact: a redacted registrant e-mail is the norm and beside the point.
+  const redacted = object.redacted.find((r) => /abuse|registrar/i.test(r));
   if (redacted) return redacted;
   return [...object.remarks, ...entities.flatMap((e) => e.remarks)].find((r) => PLACEHOLDER.test(r));
 }
