@@ -146,20 +146,21 @@ export async function noticeRecipient(target: { host: string; siteId?: string | 
   const notes: string[] = [];
   if (site?.takedown.hostingProvider) notes.push(`Site/${site.siteId} names ${site.takedown.hostingProvider} as hosting provider but gives no e-mail or form`);
 
-  const answers: AbuseAnswer[] = [];
-  const whyNot: string[] = [];
+  // Registrar first, then hosting: the order a reader of "why" expects, and the order notices go out.
+  const answers: (AbuseAnswer | string)[] = [];
   if (isIP(host) === 0) answers.push(await domainAnswer(host, deps));
   const addresses = await addressesOf(host, 'web', resolver);
-  if (typeof addresses === 'string') whyNot.push(`no hosting network: ${addresses}`);
+  if (typeof addresses === 'string') answers.push(`no hosting network: ${addresses}`);
   else {
     const address = addresses.find((a) => !isBlockedAddress(a));
-    if (address) answers.push(await networkAnswer(address, deps));
-    else whyNot.push(`no hosting network: ${host} resolves only to private addresses (${addresses.join(', ')})`);
+    answers.push(address ? await networkAnswer(address, deps) : `no hosting network: ${host} resolves only to private addresses (${addresses.join(', ')})`);
   }
 
   const contacts: AbuseContact[] = [];
   const refused: string[] = [];
+  const whyNot: string[] = [];
   for (const answer of answers) {
+    if (typeof answer === 'string') { whyNot.push(answer); continue; }
     if (!answer.found) { whyNot.push(answer.why); continue; }
     for (const contact of answer.contacts) {
       const checked = await checkContact(contact, resolver);

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../core/config.js';
 import { isVigilError } from '../../../core/errors.js';
 import { isBlockedAddress } from '../../../runners/monitor/address.js';
 import { createFetcher } from '../../../runners/monitor/fetch.js';
@@ -58,6 +59,14 @@ describe('the RDAP bootstrap', () => {
     // The most specific network wins.
     expect(addressBases(loaded, '45.60.10.20')).toEqual(['https://rir-b.test/']);
     expect(addressBases(loaded, '45.1.1.1')).toEqual(['https://rir-a.test/']);
+  });
+
+  it('is configured by VIGIL_RDAP_BOOTSTRAP: paths and http(s) URLs, comma-separated', () => {
+    expect(loadConfig({}).rdapBootstrap).toBeUndefined();
+    expect(loadConfig({ VIGIL_RDAP_BOOTSTRAP: '/etc/vigil/dns.json, https://mirror.test/ipv4.json' }).rdapBootstrap).toEqual(['/etc/vigil/dns.json', 'https://mirror.test/ipv4.json']);
+    const error = (() => { try { loadConfig({ VIGIL_RDAP_BOOTSTRAP: 'ftp://mirror.test/dns.json' }); } catch (e) { return e; } return undefined; })();
+    expect(isVigilError(error, 'CONFIG_INVALID')).toBe(true);
+    expect((error as Error).message).toContain('VIGIL_RDAP_BOOTSTRAP must start with https: or http:');
   });
 
   it('takes the longest suffix for a domain (RFC 9224 section 4)', () => {
