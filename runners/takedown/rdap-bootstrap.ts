@@ -75,6 +75,26 @@ export function parseCidr(text: string): IpRange | undefined {
   return { family: address.family, start: address.value & mask, prefix };
 }
 
+/** CIDR text for a range, IPv6 compressed at its longest run of zero groups as RFC 5952 writes it. */
+export function formatCidr(range: IpRange): string {
+  if (range.family === 4) {
+    const v = range.start;
+    return `${[24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.')}/${range.prefix}`;
+  }
+  const groups = Array.from({ length: 8 }, (_, i) => Number((range.start >> BigInt(112 - 16 * i)) & 0xffffn));
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  const text = best.at < 0 ? hex.join(':') : `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
+  return `${text}/${range.prefix}`;
+}
+
 export function inRange(range: IpRange, family: 4 | 6, value: bigint): boolean {
   if (range.family !== family) return false;
   const bits = BigInt(family === 4 ? 32 : 128);

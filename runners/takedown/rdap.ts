@@ -1,7 +1,7 @@
 import type { AbuseAnswer, AbuseContact } from '../../core/db/abuse-contacts.js';
 import { VigilError } from '../../core/errors.js';
 import type { Fetcher } from '../monitor/fetch.js';
-import { addressBases, addressNumber, domainBases, type RdapBootstrap } from './rdap-bootstrap.js';
+import { addressBases, addressNumber, domainBases, formatCidr, inRange, parseCidr, type IpRange, type RdapBootstrap } from './rdap-bootstrap.js';
 import { entitiesWithRole, looksRedacted, parseRdapObject, relatedRdapLinks, type RdapEntity, type RdapObject } from './rdap-json.js';
 
 /**
@@ -161,19 +161,32 @@ export async function lookupDomainAbuse(host: string, client: RdapClient): Promi
   }
 }
 
-/** The smallest CIDR that covers start..end, or the one address when they are not a prefix. */
+/**
+ * The network an answer covers, as the cache keys it: the cidr0 CIDR, else start..end when that is
+ * one prefix, else the one address. An answer is believed only for a range that holds the address
+ * asked and is no wider than a registry allocates (a /8, a /12 for IPv6): a wrong or hostile
+ * answer must not become the cached contact for half the Internet.
+ */
 function networkOf(object: RdapObject, address: string): string {
-  if (object.cidrs[0]) return object.cidrs[0];
+  const asked = addressNumber(address);
+  const bits = asked?.family === 6 ? 128 : 32;
+  const single = `${address}/${bits}`;
+  if (!asked) return single;
+  const believable = (range: IpRange | undefined): range is IpRange =>
+    range !== undefined && range.prefix >= (range.family === 4 ? 8 : 12) && inRange(range, asked.family, asked.value);
+  const fromCidr = object.cidrs.map(parseCidr).find(believable);
+  if (fromCidr) return formatCidr(fromCidr);
   const start = object.startAddress ? addressNumber(object.startAddress) : undefined;
   const end = object.endAddress ? addressNumber(object.endAddress) : undefined;
-  const bits = addressNumber(address)?.family === 6 ? 128 : 32;
   if (start && end && start.family === end.family && end.value >= start.value) {
     const size = end.value - start.value + 1n;
-    const prefix = bits - (size.toString(2).length - 1);
     // A true prefix: a power-of-two size aligned on its own size.
-    if ((size & (size - 1n)) === 0n && start.value % size === 0n) return `${object.startAddress}/${prefix}`;
+    if ((size & (size - 1n)) === 0n && start.value % size === 0n) {
+      const range: IpRange = { family: start.family, start: start.value, prefix: bits - (size.toString(2).length - 1) };
+      if (believable(range)) return formatCidr(range);
+    }
   }
-  return `${address}/${bits}`;
+  return single;
 }
 
 /** The abuse contact of the IP network holding `address`, and the hosting provider's name. */

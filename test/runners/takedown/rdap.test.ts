@@ -196,6 +196,17 @@ describe('hosting abuse contact through the IP network', () => {
     expect(answer.contacts[0]?.email).toBe('abuse@hoster-europe.test');
   });
 
+  it('believes a network only when it holds the address asked and is no wider than an allocation', async () => {
+    const abuse = { email: 'abuse@hoster.test' };
+    fake.route(RIR, '/ip/45.64.0.1', { body: ipNetworkObject({ start: '0.0.0.0', end: '255.255.255.255', cidr: ['0.0.0.0', 0], name: 'ALL', org: 'Greedy', abuse }) });
+    fake.route(RIR, '/ip/45.64.0.2', { body: ipNetworkObject({ start: '46.0.0.0', end: '46.0.0.255', cidr: ['46.0.0.0', 24], name: 'ELSEWHERE', org: 'Wrong', abuse }) });
+    fake.route(RIR, '/ip/45.64.0.3', { body: ipNetworkObject({ start: '45.64.0.0', end: '45.64.0.255', cidr: ['45.64.0.77', 24], name: 'HOSTBITS', org: 'Sloppy', abuse }) });
+    expect((await lookupNetworkAbuse('45.64.0.1', client())).network).toBe('45.64.0.1/32');
+    expect((await lookupNetworkAbuse('45.64.0.2', client())).network).toBe('45.64.0.2/32');
+    // Host bits past the prefix are cleared, as PostgreSQL's cidr type requires.
+    expect((await lookupNetworkAbuse('45.64.0.3', client())).network).toBe('45.64.0.0/24');
+  });
+
   it('says so when the network has no abuse contact', async () => {
     fake.route(RIR, '/ip/45.61.0.9', { body: ipNetworkObject({ start: '45.61.0.0', end: '45.61.0.255', name: 'QUIET-NET', org: 'Quiet Hosting' }) });
     const answer = await lookupNetworkAbuse('45.61.0.9', client());
