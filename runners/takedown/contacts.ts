@@ -132,6 +132,27 @@ function siteContacts(siteId: string, takedown: { email?: string; formUrl?: stri
   ];
 }
 
+function contactKey(contact: AbuseContact): string {
+  return `${contact.email?.toLowerCase() ?? ''} ${contact.formUrl ?? ''}`;
+}
+
+export interface DeliveryTarget {
+  channel: 'email' | 'form';
+  /** The address a notice is batched under (ContactLinks.to of the notice batcher). */
+  to: string;
+  contact: AbuseContact;
+}
+
+/** Where each contact is written to: its e-mail over the e-mail channel, else its web form over the form channel. */
+export function deliveryTargets(recipient: NoticeRecipient): DeliveryTarget[] {
+  if (recipient.kind === 'none') return [];
+  return recipient.contacts.flatMap((contact): DeliveryTarget[] => {
+    if (contact.email) return [{ channel: 'email', to: contact.email.toLowerCase(), contact }];
+    if (contact.formUrl) return [{ channel: 'form', to: contact.formUrl, contact }];
+    return [];
+  });
+}
+
 /**
  * The recipients of a notice for `host`. Throws CONTACT_PRIVATE_ADDRESS when RDAP's only contacts
  * point at private addresses: that is a refusal a person should see, not "nobody found".
@@ -159,10 +180,14 @@ export async function noticeRecipient(target: { host: string; siteId?: string | 
   const contacts: AbuseContact[] = [];
   const refused: string[] = [];
   const whyNot: string[] = [];
+  const seen = new Set<string>();
   for (const answer of answers) {
     if (typeof answer === 'string') { whyNot.push(answer); continue; }
     if (!answer.found) { whyNot.push(answer.why); continue; }
     for (const contact of answer.contacts) {
+      // A registrar that also hosts gets one notice, not two: the first role found names it.
+      if (seen.has(contactKey(contact))) continue;
+      seen.add(contactKey(contact));
       const checked = await checkContact(contact, resolver);
       if ('ok' in checked) contacts.push(checked.ok);
       else if ('refused' in checked) refused.push(checked.refused);

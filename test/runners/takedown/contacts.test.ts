@@ -3,7 +3,7 @@ import { abuseAnswers } from '../../../core/db/abuse-contacts.js';
 import { isVigilError } from '../../../core/errors.js';
 import { isBlockedAddress } from '../../../runners/monitor/address.js';
 import { createFetcher } from '../../../runners/monitor/fetch.js';
-import { noticeRecipient, type ContactDeps, type NameResolver } from '../../../runners/takedown/contacts.js';
+import { deliveryTargets, noticeRecipient, type ContactDeps, type NameResolver } from '../../../runners/takedown/contacts.js';
 import { bootstrapFrom } from '../../../runners/takedown/rdap-bootstrap.js';
 import { applyCatalog } from '../../support/applied-catalog.js';
 import { bootstrapJson, domainObject, ipNetworkObject, startFakeRdap, type FakeRdap } from '../../support/fake-rdap.js';
@@ -72,6 +72,7 @@ describe('who receives a notice', () => {
       contacts: [{ role: 'site', email: 'dmca@pirate-stream.example', source: 'Site/pirate-stream' }, { role: 'site', formUrl: 'https://pirate-stream.example/dmca', source: 'Site/pirate-stream' }],
     });
     expect(fake.requests.length).toBe(start);
+    expect(deliveryTargets(recipient).map((t) => [t.channel, t.to])).toEqual([['email', 'dmca@pirate-stream.example'], ['form', 'https://pirate-stream.example/dmca']]);
   });
 
   it('asks RDAP for the registrar (domain) and the hosting provider (IP network), and records both', async () => {
@@ -132,6 +133,8 @@ describe('who receives a notice', () => {
     expect(isVigilError(error, 'CONTACT_PRIVATE_ADDRESS')).toBe(true);
     expect((error as Error).message).toContain('a notice to a private address from RDAP data: abuse@evil-registrar.test');
     expect((error as Error).message).toContain('resolves to 10.1.2.3');
+    // The registrar's and the hoster's records name the same address: refused once, not twice.
+    expect((error as Error).message.match(/a notice to a private address/g)).toHaveLength(1);
   });
 
   it('drops a contact URL at a loopback address but keeps the contacts that are safe', async () => {
