@@ -1,7 +1,8 @@
 import type { AbuseAnswer, AbuseContact } from '../../core/db/abuse-contacts.js';
 import { VigilError } from '../../core/errors.js';
-import type { Fetcher } from '../monitor/fetch.js';
-import { addressBases, addressNumber, domainBases, formatCidr, inRange, parseCidr, type IpRange, type RdapBootstrap } from './rdap-bootstrap.js';
+import type { Config } from '../../core/config.js';
+import { createFetcher, parseResolve, type Fetcher } from '../monitor/fetch.js';
+import { addressBases, addressNumber, domainBases, formatCidr, inRange, loadBootstrap, parseCidr, type IpRange, type RdapBootstrap } from './rdap-bootstrap.js';
 import { entitiesWithRole, looksRedacted, parseRdapObject, relatedRdapLinks, type RdapEntity, type RdapObject } from './rdap-json.js';
 
 /**
@@ -19,6 +20,20 @@ export interface RdapClient {
   maxRequests?: number;
   timeoutMs?: number;
   maxBytes?: number;
+}
+
+/**
+ * The client a worker uses: the crawler's fetcher under the crawler's settings (private addresses
+ * refused unless VIGIL_CRAWL_ALLOW_PRIVATE, VIGIL_CRAWL_RESOLVE overrides) and the bootstrap that
+ * VIGIL_RDAP_BOOTSTRAP names.
+ */
+export async function rdapClientFor(config: Pick<Config, 'crawler' | 'rdapBootstrap'>): Promise<RdapClient> {
+  const fetcher = createFetcher({
+    allowPrivate: config.crawler.allowPrivate,
+    resolve: parseResolve(config.crawler.resolve),
+    userAgent: 'VigilTakedown/0.1 (+abuse contact lookup, RFC 7482)',
+  });
+  return { fetcher, bootstrap: await loadBootstrap(config.rdapBootstrap, fetcher) };
 }
 
 /** What a lookup found; `failed` when the server could not answer (worth asking again sooner than a firm "none"). */

@@ -8,7 +8,7 @@ import { isBlockedAddress } from '../../../runners/monitor/address.js';
 import { createFetcher } from '../../../runners/monitor/fetch.js';
 import { addressBases, bootstrapFrom, builtInBootstrap, domainBases, loadBootstrap, type RdapBootstrap } from '../../../runners/takedown/rdap-bootstrap.js';
 import { parseRdapObject, parseVCard } from '../../../runners/takedown/rdap-json.js';
-import { lookupDomainAbuse, lookupNetworkAbuse, type RdapClient } from '../../../runners/takedown/rdap.js';
+import { lookupDomainAbuse, lookupNetworkAbuse, rdapClientFor, type RdapClient } from '../../../runners/takedown/rdap.js';
 import { bootstrapJson, domainObject, ipNetworkObject, ripeNetworkObject, startFakeRdap, type FakeRdap } from '../../support/fake-rdap.js';
 
 let fake: FakeRdap;
@@ -88,6 +88,26 @@ describe('the RDAP bootstrap', () => {
     expect(isVigilError(error, 'RDAP_FAILED')).toBe(true);
     expect((error as Error).message).toContain(file);
     expect((error as Error).message).toContain('"services"');
+  });
+});
+
+describe('a client from configuration', () => {
+  it('reaches a local RDAP server through VIGIL_RDAP_BOOTSTRAP and the crawler settings', async () => {
+    fake.route('bootstrap.test', '/dns.json', { contentType: 'application/json', body: bootstrapJson([[['example'], [fake.base(REGISTRY)]]]) });
+    fake.route(REGISTRY, '/domain/configured.example', { body: domainObject('CONFIGURED.EXAMPLE', { name: 'Configured Registrar', ianaId: '1111', abuse: { email: 'abuse@configured.test' } }) });
+    const resolve = [...fake.resolve().keys()].map((hostPort) => `${hostPort}:127.0.0.1`).join(',');
+    const config = loadConfig({ VIGIL_RDAP_BOOTSTRAP: `${fake.base('bootstrap.test')}dns.json`, VIGIL_CRAWL_RESOLVE: resolve, VIGIL_CRAWL_ALLOW_PRIVATE: '1' });
+    const answer = await lookupDomainAbuse('configured.example', await rdapClientFor(config));
+    expect(answer.contacts.map((c) => c.email)).toEqual(['abuse@configured.test']);
+  });
+
+  it('is refused by the safe fetcher when the RDAP server is on a private address and allowPrivate is off', async () => {
+    const resolve = [...fake.resolve().keys()].map((hostPort) => `${hostPort}:127.0.0.1`).join(',');
+    const file = path.join(dir, 'local-dns.json');
+    await writeFile(file, JSON.stringify(bootstrapJson([[['example'], [fake.base(REGISTRY)]]])));
+    const config = loadConfig({ VIGIL_RDAP_BOOTSTRAP: file, VIGIL_CRAWL_RESOLVE: resolve });
+    const answer = await lookupDomainAbuse('configured.example', await rdapClientFor(config));
+    expect(answer.why).toContain('a private, loopback or link-local address');
   });
 });
 
@@ -236,6 +256,13 @@ describe('bounds', () => {
     fake.route(RIR, '/ip/45.62.0.4', { raw: '<html>maintenance</html>', contentType: 'text/html' });
     expect((await lookupNetworkAbuse('45.62.0.3', client())).why).toContain('is not JSON');
     expect((await lookupNetworkAbuse('45.62.0.4', client())).why).toContain('content type "text/html"');
+  });
+
+  it('refuses a redirect to a private address', async () => {
+    fake.route(RIR, '/ip/45.62.0.5', { status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' }, body: {} });
+    const answer = await lookupNetworkAbuse('45.62.0.5', client());
+    expect(answer).toMatchObject({ found: false, failed: true });
+    expect(answer.why).toContain('169.254.169.254 is 169.254.169.254, a private, loopback or link-local address');
   });
 
   it('makes at most maxRequests requests per lookup', async () => {
