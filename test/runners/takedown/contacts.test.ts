@@ -153,6 +153,16 @@ describe('who receives a notice', () => {
     expect(recipient.kind === 'contacts' && recipient.contacts.map((c) => c.role)).toEqual(['registrar']);
   });
 
+  it('a registry that does not answer in time is said so, and asked again sooner than a firm "none"', async () => {
+    fake.route(REGISTRY, '/domain/slow.example', { delayMs: 2_000, body: {} });
+    const d = deps();
+    const recipient = await noticeRecipient({ host: 'slow.example' }, { ...d, rdap: { ...d.rdap, timeoutMs: 200 } });
+    expect(recipient.kind === 'none' && recipient.why).toMatch(/slow\.example: timed out; no hosting network: slow\.example does not resolve/);
+    const [row] = await abuseAnswers(services.db.pool);
+    expect(row).toMatchObject({ scope: 'domain', key: 'slow.example', found: false });
+    expect((row!.expiresAt.getTime() - row!.fetchedAt.getTime()) / 3_600_000).toBeCloseTo(1, 1);
+  });
+
   it('a host nobody answers for is said so, naming each reason', async () => {
     const recipient = await noticeRecipient({ host: 'lost.nowhere' }, deps());
     expect(recipient).toEqual({
