@@ -141,6 +141,11 @@ const policies: Check = (catalog, report) => {
   for (const extra of all.slice(1)) {
     report.error(extra, ['kind'], `only one Policy is allowed; Policy/${all[0]!.metadata.id} is at ${at(all[0]!)}`);
   }
+  // 17 U.S.C. 512(c)(3) wants the complaining party's address: notices without one are refused when sent.
+  const sender = all[0]?.spec.noticeSender;
+  if (sender && !sender.address?.trim()) {
+    report.warning(all[0]!, ['spec', 'noticeSender'], 'noticeSender has no address: a takedown notice must carry the postal address of the complaining party (17 U.S.C. 512(c)(3)), so notices would be refused; add address');
+  }
 };
 
 const recipientLimit: Check = (catalog, report) => {

@@ -7,7 +7,7 @@ import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../core/bullmq.js';
 import { outboxRows, relayOutbox } from '../../core/db/outbox.js';
-import { QUEUES } from '../../core/queues.js';
+import { findingDetectionJobId, QUEUES } from '../../core/queues.js';
 import { queueAdder, startOutboxRelay } from '../../core/relay.js';
 import { silentLogger } from '../../core/log.js';
 import { piracyTemplate, startFixtureServer, type FixtureServer } from '../runners/monitor/fixture-web.js';
@@ -100,7 +100,7 @@ describe('kill -9 in the middle of a round', () => {
     expect(audited.rows).toEqual(findings.map((f) => ({ object_id: String(f.id), actor: 'scan' })));
     expect(findings.every((f) => f.detection_status === 'Downloading')).toBe(true);
     const owed = await outboxRows(services.db.pool);
-    expect(owed.map((r) => [r.queue, r.jobId, r.payload, r.sentAt])).toEqual(findings.map((f) => ['detect', `finding-${f.id}`, { findingId: f.id }, null]));
+    expect(owed.map((r) => [r.queue, r.jobId, r.payload, r.sentAt])).toEqual(findings.map((f) => ['detect', findingDetectionJobId(f.id), { findingId: f.id }, null]));
     expect(await detectQueue.count()).toBe(0);
 
     // A relay that dies after adding a job and before marking its row sent leaves the row unsent...
@@ -115,6 +115,6 @@ describe('kill -9 in the middle of a round', () => {
       await relay.stop();
     }
     const jobs = await detectQueue.getJobs(['waiting']);
-    expect(jobs.map((j) => [j.name, j.id, j.data]).sort()).toEqual(findings.map((f) => ['finding', `finding-${f.id}`, { findingId: f.id }]).sort());
+    expect(jobs.map((j) => [j.name, j.id, j.data]).sort()).toEqual(findings.map((f) => ['finding', findingDetectionJobId(f.id), { findingId: f.id }]).sort());
   }, 240_000);
 });

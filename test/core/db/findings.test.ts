@@ -4,6 +4,7 @@ import {
 } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { discoveredSites, hostProfiles, recordDiscoveredSite, saveHostProfile } from '../../../core/db/sites.js';
+import { findingDetectionJobId } from '../../../core/queues.js';
 import { isVigilError } from '../../../core/errors.js';
 import { hostOf, linkQuery, normalizeUrl } from '../../../core/url.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
@@ -123,13 +124,13 @@ describe('findings, suspects and sites in core', () => {
     expect(created).toBe(true);
     const audit = await pool.query(`select actor, reason from audit_log where action = 'finding-created' and object_id = $1`, [String(f.id)]);
     expect(audit.rows).toEqual([{ actor: 'test', reason: 'seen by the test' }]);
-    const owed = (await outboxRows(pool)).filter((r) => r.jobId === `finding-${f.id}`);
+    const owed = (await outboxRows(pool)).filter((r) => r.jobId === findingDetectionJobId(f.id));
     expect(owed.map((r) => [r.queue, r.name, r.payload, r.sentAt])).toEqual([['detect', 'finding', { findingId: f.id }, null]]);
     // Seen again: no second audit row, no second job; a manual-detection finding owes none.
     await upsertFinding(pool, finding({ url: 'https://auto.example/w/1', ...auto }));
-    expect((await outboxRows(pool)).filter((r) => r.jobId === `finding-${f.id}`)).toHaveLength(1);
+    expect((await outboxRows(pool)).filter((r) => r.jobId === findingDetectionJobId(f.id))).toHaveLength(1);
     const manual = await upsertFinding(pool, finding({ url: 'https://auto.example/w/2' }));
-    expect((await outboxRows(pool)).some((r) => r.jobId === `finding-${manual.finding.id}`)).toBe(false);
+    expect((await outboxRows(pool)).some((r) => r.jobId === findingDetectionJobId(manual.finding.id))).toBe(false);
   });
 
   it('changes statuses only with an audit row naming who, why, from and to', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainOutbox, outboxRows, pruneOutbox, relayOutbox, writeOutbox } from '../../../core/db/outbox.js';
 import { inTransaction } from '../../../core/db/transaction.js';
-import { findingDetectionJob, type OutboxJob } from '../../../core/queues.js';
+import { findingDetectionJob, findingDetectionJobId, type OutboxJob } from '../../../core/queues.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 
 let services: TestServices;
@@ -20,7 +20,7 @@ describe('the outbox', () => {
     const sent: OutboxJob[] = [];
     expect(await relayOutbox(pool, async (job) => { sent.push(job); }, 1)).toBe(1);
     expect(await drainOutbox(pool, async (job) => { sent.push(job); })).toBe(1);
-    expect(sent.map((j) => j.jobId)).toEqual(['finding-2', 'finding-3']);
+    expect(sent.map((j) => j.jobId)).toEqual([findingDetectionJobId(2), findingDetectionJobId(3)]);
     expect(await outboxRows(pool, { unsentOnly: true })).toEqual([]);
     expect(await pruneOutbox(pool, 1)).toBe(0);
     expect(await pruneOutbox(pool, 0)).toBe(2);

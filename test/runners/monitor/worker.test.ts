@@ -7,7 +7,7 @@ import { openQueue } from '../../../core/bullmq.js';
 import { drainOutbox } from '../../../core/db/outbox.js';
 import { queueAdder } from '../../../core/relay.js';
 import { silentLogger } from '../../../core/log.js';
-import { QUEUES, type MonitorPayload } from '../../../core/queues.js';
+import { findingDetectionJobId, QUEUES, type MonitorPayload } from '../../../core/queues.js';
 import { apply } from '../../../reconciler/apply.js';
 import { loadCatalog } from '../../../core/catalog/load.js';
 import { desiredState } from '../../../reconciler/desired.js';
@@ -112,7 +112,7 @@ describe('the monitor worker', () => {
       // queue (in the outbox, with the finding), and the relay puts it there.
       const findingId = (await services.db.pool.query<{ id: number }>('select id from findings')).rows[0]!.id;
       expect(await drainOutbox(services.db.pool, queueAdder(async () => detectQueue))).toBe(1);
-      expect((await detectQueue.getJobs(['waiting'])).map((j) => [j.name, j.id, j.data])).toEqual([['finding', `finding-${findingId}`, { findingId }]]);
+      expect((await detectQueue.getJobs(['waiting'])).map((j) => [j.name, j.id, j.data])).toEqual([['finding', findingDetectionJobId(findingId), { findingId }]]);
       const computed = await services.db.pool.query('select frames, computed_at from reference_fingerprints');
       expect(computed.rows[0].frames).toBeGreaterThan(0);
 

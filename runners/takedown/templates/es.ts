@@ -1,0 +1,28 @@
+import type { NoticeTemplate } from './template.js';
+
+export const es: NoticeTemplate = {
+  language: 'es',
+  name: 'Español',
+  dir: 'ltr',
+  subject: 'Notificación de infracción de derechos de autor (DMCA) – {works} – URL: {count}',
+  salutation: 'Estimado equipo de derechos de autor:',
+  intro: 'Les escribo en nombre de {principal}, titular de los derechos exclusivos sobre las obras indicadas a continuación o autorizado para ejercerlos. Su servicio pone estas obras a disposición del público sin autorización del titular.',
+  worksHeading: '1. Obras protegidas objeto de la infracción',
+  workFilm: '{title} (película, estrenada el {releaseDate})',
+  workSeason: '{title}, temporada {season} (serie, estrenada el {releaseDate})',
+  workSeries: '{title} (serie, estrenada el {releaseDate})',
+  localTitle: 'título en español: {titles}',
+  materialHeading: '2. Material infractor y su ubicación',
+  materialIntro: 'URL que ponen las obras anteriores a disposición sin autorización ({count}):',
+  itemPageTitle: 'título de la página: {pageTitle}',
+  itemFirstSeen: 'detectado por primera vez: {firstSeen} ({host})',
+  itemWork: 'obra: {title}',
+  request: '3. Les solicito que retiren este material o inhabiliten el acceso a él con la mayor celeridad.',
+  statementsHeading: '4. Declaraciones',
+  goodFaith: 'Declaro que creo de buena fe que el uso del material en la forma denunciada no está autorizado por el titular de los derechos de autor, su representante ni la ley.',
+  accuracy: 'Declaro que la información de esta notificación es exacta y, bajo pena de perjurio, que estoy autorizado para actuar en nombre del titular de un derecho exclusivo presuntamente infringido.',
+  englishHeading: 'Texto legal de las declaraciones en inglés (17 U.S.C. § 512(c)(3)(A)(v)–(vi)):',
+  contactHeading: '5. Datos de contacto del denunciante',
+  labels: { name: 'Nombre', organization: 'Organización', address: 'Dirección', phone: 'Teléfono', email: 'Correo electrónico', signature: 'Firma', date: 'Fecha' },
+  closing: 'Atentamente,',
+};

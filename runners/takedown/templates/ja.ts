@@ -1,0 +1,28 @@
+import type { NoticeTemplate } from './template.js';
+
+export const ja: NoticeTemplate = {
+  language: 'ja',
+  name: '日本語',
+  dir: 'ltr',
+  subject: '著作権侵害の通知（DMCA）– {works} – URL {count}件',
+  salutation: '著作権侵害ご担当者様',
+  intro: '{principal}を代理してご連絡いたします。{principal}は、下記の著作物について排他的権利を保有し、またはその権利を行使する権限を有しています。貴社のサービス上で、下記の著作物が権利者の許諾なく公開されています。',
+  worksHeading: '1. 侵害された著作物',
+  workFilm: '{title}（映画、公開日 {releaseDate}）',
+  workSeason: '{title} シーズン{season}（シリーズ、配信開始日 {releaseDate}）',
+  workSeries: '{title}（シリーズ、配信開始日 {releaseDate}）',
+  localTitle: '日本語タイトル：{titles}',
+  materialHeading: '2. 侵害コンテンツとその所在',
+  materialIntro: '上記の著作物を無断で公開しているURL（{count}件）：',
+  itemPageTitle: 'ページタイトル：{pageTitle}',
+  itemFirstSeen: '初回確認：{firstSeen}（{host}）',
+  itemWork: '著作物：{title}',
+  request: '3. 上記のコンテンツを速やかに削除するか、アクセスを無効にしてください。',
+  statementsHeading: '4. 申述',
+  goodFaith: '私は、申し立てた方法による当該コンテンツの使用が、著作権者、その代理人または法律によって許可されていないと誠実に信じています。',
+  accuracy: '本通知に記載した情報は正確であり、私は、偽証罪の制裁のもとに、侵害されているとされる排他的権利の所有者を代理する権限を有していることを申述します。',
+  englishHeading: '法定申述の英文（17 U.S.C. § 512(c)(3)(A)(v)–(vi)）：',
+  contactHeading: '5. 申立人の連絡先',
+  labels: { name: '氏名', organization: '組織', address: '住所', phone: '電話番号', email: 'メールアドレス', signature: '署名', date: '日付' },
+  closing: 'よろしくお願いいたします。',
+};

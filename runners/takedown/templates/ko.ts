@@ -1,0 +1,28 @@
+import type { NoticeTemplate } from './template.js';
+
+export const ko: NoticeTemplate = {
+  language: 'ko',
+  name: '한국어',
+  dir: 'ltr',
+  subject: '저작권 침해 게시물 삭제 요청 (DMCA) – {works} – URL {count}건',
+  salutation: '저작권 침해 신고 담당자님께',
+  intro: '저는 {principal}을(를) 대리하여 본 통지를 보냅니다. {principal}은(는) 아래 저작물에 대한 배타적 권리를 보유하거나 그 권리를 행사할 권한을 가지고 있습니다. 귀사의 서비스에서 아래 저작물이 권리자의 허락 없이 제공되고 있습니다.',
+  worksHeading: '1. 침해된 저작물',
+  workFilm: '{title} (영화, 개봉일 {releaseDate})',
+  workSeason: '{title} 시즌 {season} (시리즈, 공개일 {releaseDate})',
+  workSeries: '{title} (시리즈, 공개일 {releaseDate})',
+  localTitle: '한국어 제목: {titles}',
+  materialHeading: '2. 침해 게시물과 그 위치',
+  materialIntro: '위 저작물을 무단으로 제공하는 URL ({count}건):',
+  itemPageTitle: '페이지 제목: {pageTitle}',
+  itemFirstSeen: '최초 확인: {firstSeen} ({host})',
+  itemWork: '저작물: {title}',
+  request: '3. 위 게시물을 신속히 삭제하거나 접근을 차단해 주시기 바랍니다.',
+  statementsHeading: '4. 진술',
+  goodFaith: '본인은 위에 기재한 방식으로 해당 자료를 이용하는 것이 저작권자, 그 대리인 또는 법률에 의해 허락되지 않았다고 선의로 믿습니다.',
+  accuracy: '본 통지에 기재된 정보는 정확하며, 본인은 위증에 대한 처벌을 감수할 것을 서약하며 침해되었다고 주장되는 배타적 권리의 권리자를 대리할 권한이 있음을 진술합니다.',
+  englishHeading: '법정 진술 영문 (17 U.S.C. § 512(c)(3)(A)(v)–(vi)):',
+  contactHeading: '5. 신고인 연락처',
+  labels: { name: '이름', organization: '소속', address: '주소', phone: '전화', email: '이메일', signature: '서명', date: '날짜' },
+  closing: '감사합니다.',
+};

@@ -1,0 +1,28 @@
+import type { NoticeTemplate } from './template.js';
+
+export const vi: NoticeTemplate = {
+  language: 'vi',
+  name: 'Tiếng Việt',
+  dir: 'ltr',
+  subject: 'Thông báo vi phạm bản quyền (DMCA) – {works} – Số URL: {count}',
+  salutation: 'Kính gửi bộ phận xử lý khiếu nại bản quyền,',
+  intro: 'Tôi thay mặt {principal} gửi thông báo này. {principal} là chủ sở hữu các quyền độc quyền đối với những tác phẩm dưới đây hoặc được ủy quyền thực thi các quyền đó. Dịch vụ của quý công ty đang cung cấp các tác phẩm này khi chưa được chủ sở hữu cho phép.',
+  worksHeading: '1. Tác phẩm bị vi phạm',
+  workFilm: '{title} (phim điện ảnh, phát hành ngày {releaseDate})',
+  workSeason: '{title}, mùa {season} (phim bộ, phát hành ngày {releaseDate})',
+  workSeries: '{title} (phim bộ, phát hành ngày {releaseDate})',
+  localTitle: 'tên tiếng Việt: {titles}',
+  materialHeading: '2. Nội dung vi phạm và vị trí của nội dung',
+  materialIntro: 'Các URL cung cấp trái phép những tác phẩm trên ({count}):',
+  itemPageTitle: 'tiêu đề trang: {pageTitle}',
+  itemFirstSeen: 'phát hiện lần đầu: {firstSeen} ({host})',
+  itemWork: 'tác phẩm: {title}',
+  request: '3. Đề nghị quý công ty nhanh chóng gỡ bỏ hoặc vô hiệu hóa quyền truy cập vào các nội dung nêu trên.',
+  statementsHeading: '4. Cam đoan',
+  goodFaith: 'Tôi tin một cách thiện chí rằng việc sử dụng nội dung theo cách bị khiếu nại nêu trên không được chủ sở hữu quyền tác giả, người đại diện của chủ sở hữu hoặc pháp luật cho phép.',
+  accuracy: 'Tôi cam đoan rằng thông tin trong thông báo này là chính xác và, chịu hình phạt về tội khai man, tôi được ủy quyền hành động thay mặt chủ sở hữu của quyền độc quyền bị cho là đã bị xâm phạm.',
+  englishHeading: 'Nguyên văn tiếng Anh của các cam đoan theo luật (17 U.S.C. § 512(c)(3)(A)(v)–(vi)):',
+  contactHeading: '5. Thông tin liên hệ của bên khiếu nại',
+  labels: { name: 'Họ tên', organization: 'Tổ chức', address: 'Địa chỉ', phone: 'Điện thoại', email: 'Email', signature: 'Chữ ký', date: 'Ngày' },
+  closing: 'Trân trọng,',
+};
