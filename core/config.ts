@@ -44,6 +44,12 @@ export interface Config {
   /** Catalog sources may name only environment variables with this prefix for their credentials. */
   sourceEnvPrefix: string;
   slack: SlackConfig;
+  /**
+   * Where RDAP servers are found (VIGIL_RDAP_BOOTSTRAP): URLs or paths, comma-separated, of JSON in
+   * IANA's bootstrap format (dns.json, ipv4.json, ipv6.json); undefined means the built-in table of
+   * the big registries. Closed networks and tests point it at their own servers.
+   */
+  rdapBootstrap: string[] | undefined;
 }
 
 /** How Slack reaches the bot: signed HTTP requests (the default), or a Socket Mode WebSocket the bot opens. */
@@ -113,6 +119,7 @@ export const ENV = {
   VIGIL_SLACK_TRANSPORT: 'VIGIL_SLACK_TRANSPORT',
   VIGIL_SLACK_PORT: 'VIGIL_SLACK_PORT',
   VIGIL_SLACK_POST_RATE: 'VIGIL_SLACK_POST_RATE',
+  VIGIL_RDAP_BOOTSTRAP: 'VIGIL_RDAP_BOOTSTRAP',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -176,6 +183,16 @@ function parseSourceEnvPrefix(value: string | undefined): string {
   return prefix;
 }
 
+function parseRdapBootstrap(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    // A path or an http(s) URL; anything else with a scheme (file:, ftp:) is a typo worth naming.
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) checkUrl(ENV.VIGIL_RDAP_BOOTSTRAP, entry, ['https:', 'http:']);
+  }
+  return entries.length > 0 ? entries : undefined;
+}
+
 /** One of a closed set of words, in any case; anything else names the variable and the choices. */
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
@@ -215,5 +232,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     sourceEnvPrefix: parseSourceEnvPrefix(nonEmpty(env[ENV.VIGIL_SOURCE_ENV_PREFIX])),
     slack: parseSlack(env),
+    rdapBootstrap: parseRdapBootstrap(nonEmpty(env[ENV.VIGIL_RDAP_BOOTSTRAP])),
   };
 }

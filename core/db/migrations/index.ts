@@ -6,6 +6,7 @@ import { migration as embedLedger } from './0004-embed-ledger.js';
 import { migration as outbox } from './0006-outbox.js';
 import { migration as chatCards } from './0007-chat-cards.js';
 import { migration as reports } from './0008-reports.js';
+import { migration as abuseContacts } from './0009-abuse-contacts.js';
 
 export type { Migration };
 
@@ -13,4 +14,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts];
