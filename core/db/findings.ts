@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { MonitoringJobSpec } from '../catalog/types.js';
 import { VigilError } from '../errors.js';
-import { findingDetectionJob } from '../queues.js';
+import { findingDetectionJob, takedownJob } from '../queues.js';
 import { DETECTION_STATUSES, TAKEDOWN_STATUSES, type DetectionStatus, type TakedownStatus } from '../status.js';
 import { appendAudit } from './audit.js';
 import { createFindingCard, markCardDirty } from './chat-cards.js';
@@ -86,7 +86,9 @@ export interface Finding {
  * detection starts by itself: recordFinding writes the detect job for it.
  */
 export function initialStatuses(job: Pick<MonitoringJobSpec, 'takedown' | 'detection'>, content: { watermarked?: boolean }): { takedownStatus: TakedownStatus; detectionStatus: DetectionStatus } {
-  const takedownStatus: TakedownStatus = job.takedown === 'automatic' ? 'Takedown requested' : 'Available';
+  // Watermarked content is never taken down before detection: the takedown destroys the copy detection
+  // needs. Its finding waits at Available for detection (or a person's override), whatever the job says.
+  const takedownStatus: TakedownStatus = job.takedown === 'automatic' && !content.watermarked ? 'Takedown requested' : 'Available';
   // Detection looks for a forensic watermark: without one there is nothing to detect.
   const detectionStatus: DetectionStatus = !content.watermarked ? 'Not Available' : job.detection === 'automatic' ? 'Downloading' : 'Available';
   return { takedownStatus, detectionStatus };
@@ -144,6 +146,14 @@ export async function recordFinding(pool: pg.Pool, f: FindingInput, by: Change):
         details: { contentId: f.contentId, monitoringJobId: f.monitoringJobId ?? null, url: f.url, siteId: f.siteId ?? null, family: f.family ?? null },
       }]);
       if (finding.detectionStatus === 'Downloading') await writeOutbox(tx, [findingDetectionJob(finding.id)]);
+      if (finding.takedownStatus === 'Takedown requested') {
+        // Automatic takedown: its first request, audited as a request like a person's and owed its job, so a
+        // later re-request (after Failed) is numbered after it (core/db/finding-actions.ts).
+        await appendAudit(tx, by.actor, null, [{
+          action: 'takedown-status', kind: 'Finding', id: String(finding.id), reason: 'automatic takedown (the monitoring job\'s takedown: automatic)', details: { from: 'Available', to: 'Takedown requested', automatic: true },
+        }]);
+        await writeOutbox(tx, [takedownJob(finding.id, 1)]);
+      }
       await createFindingCard(tx, finding);
     }
     return { finding, created: row.created };

@@ -60,7 +60,7 @@ describe('/vigil review', () => {
     const answer = await decide('U0GROUPIE', ACTION_IDS.reviewConfirm, suspectId, 'orchard');
     const findingId = Number(/finding #(\d+)/.exec(answer)?.[1]);
     expect(answer).toContain(`Suspect #${suspectId} confirmed by <@U0GROUPIE>`);
-    expect(await findingById(bot.services.db.pool, findingId)).toMatchObject({ contentId: 'orchard', source: 'report', takedownStatus: 'Takedown requested', detectionStatus: 'Available' });
+    expect(await findingById(bot.services.db.pool, findingId)).toMatchObject({ contentId: 'orchard', source: 'report', takedownStatus: 'Available', detectionStatus: 'Available' });
     expect(await decide('U0REVIEW', ACTION_IDS.reviewReject, suspectId)).toContain(`was already confirmed (finding #${findingId}); nothing changed`);
     expect((await suspectById(bot.services.db.pool, suspectId))?.review).toBe('confirmed');
   });

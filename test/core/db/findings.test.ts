@@ -4,7 +4,8 @@ import {
 } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { discoveredSites, hostProfiles, recordDiscoveredSite, saveHostProfile } from '../../../core/db/sites.js';
-import { findingDetectionJobId } from '../../../core/queues.js';
+import { findingDetectionJobId, takedownJobId } from '../../../core/queues.js';
+import { actOnFinding } from '../../../core/db/finding-actions.js';
 import { isVigilError } from '../../../core/errors.js';
 import { hostOf, linkQuery, normalizeUrl } from '../../../core/url.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
@@ -40,7 +41,9 @@ const by = { actor: 'alice', reason: 'checked by hand' };
 
 describe('findings, suspects and sites in core', () => {
   it('sets statuses by the rules of the monitoring job', () => {
-    expect(initialStatuses({ takedown: 'automatic', detection: 'automatic' }, { watermarked: true })).toEqual({ takedownStatus: 'Takedown requested', detectionStatus: 'Downloading' });
+    // Watermarked: never taken down before detection, whatever the job says.
+    expect(initialStatuses({ takedown: 'automatic', detection: 'automatic' }, { watermarked: true })).toEqual({ takedownStatus: 'Available', detectionStatus: 'Downloading' });
+    expect(initialStatuses({ takedown: 'automatic', detection: 'automatic' }, { watermarked: false })).toEqual({ takedownStatus: 'Takedown requested', detectionStatus: 'Not Available' });
     expect(initialStatuses({}, { watermarked: true })).toEqual({ takedownStatus: 'Available', detectionStatus: 'Available' });
     expect(initialStatuses({ detection: 'automatic' }, { watermarked: false })).toEqual({ takedownStatus: 'Available', detectionStatus: 'Not Available' });
   });
@@ -131,6 +134,19 @@ describe('findings, suspects and sites in core', () => {
     expect((await outboxRows(pool)).filter((r) => r.jobId === findingDetectionJobId(f.id))).toHaveLength(1);
     const manual = await upsertFinding(pool, finding({ url: 'https://auto.example/w/2' }));
     expect((await outboxRows(pool)).some((r) => r.jobId === findingDetectionJobId(manual.finding.id))).toBe(false);
+  });
+
+  it('owes an automatic takedown its job and audits it as the first request, so a re-request after Failed is a new job', async () => {
+    const pool = services.db.pool;
+    const auto = initialStatuses({ takedown: 'automatic' }, { watermarked: false });
+    const { finding: f } = await upsertFinding(pool, finding({ url: 'https://auto.example/t/1', ...auto }));
+    expect(f.takedownStatus).toBe('Takedown requested');
+    expect((await outboxRows(pool)).filter((r) => r.queue === 'takedown' && (r.payload as { findingId: number }).findingId === f.id).map((r) => r.jobId)).toEqual([takedownJobId(f.id, 1)]);
+    const audit = await pool.query(`select action, details->>'to' as to from audit_log where object_id = $1 and action = 'takedown-status'`, [String(f.id)]);
+    expect(audit.rows).toEqual([{ action: 'takedown-status', to: 'Takedown requested' }]);
+    await setTakedownStatus(pool, f.id, 'Failed', { actor: 'notices', reason: 'delivery failed' });
+    expect(await actOnFinding(pool, f.id, 'takedown', { actor: 'slack:UALICE', reason: 'try again', override: false })).toMatchObject({ outcome: 'done' });
+    expect((await outboxRows(pool)).filter((r) => r.queue === 'takedown' && (r.payload as { findingId: number }).findingId === f.id).map((r) => r.jobId)).toEqual([takedownJobId(f.id, 1), takedownJobId(f.id, 2)]);
   });
 
   it('changes statuses only with an audit row naming who, why, from and to', async () => {
