@@ -109,7 +109,7 @@ const takedownVsDetection: Check = (catalog, report) => {
     if (doc.kind !== 'MonitoringJob' || doc.spec.takedown !== 'automatic') continue;
     const content = catalog.byKind.Content.get(doc.spec.content);
     if (content?.spec.watermarked) {
-      report.warning(doc, ['spec', 'takedown'], `Content/${content.metadata.id} is watermarked and takedown is automatic: a takedown removes the copy that watermark detection needs; consider takedown: manual`);
+      report.warning(doc, ['spec', 'takedown'], `Content/${content.metadata.id} is watermarked and takedown is automatic: a takedown removes the copy that watermark detection needs, so each finding's takedown waits until its detection has ended (set detection: automatic so it does not wait for a person)`);
     }
   }
 };

@@ -196,3 +196,17 @@ export async function auditRefusal(pool: pg.Pool, refusal: Refusal): Promise<voi
     }]);
   });
 }
+
+/**
+ * A watermarked finding whose monitoring job takes down automatically was held at Available until
+ * detection ended (initialStatuses): once detection Completed, or found no copy to work on, the
+ * held takedown is requested, by automation and through the same rule as a person's. Nothing for a
+ * manual job, or a finding someone already acted on. Undefined when there was nothing to do.
+ */
+export async function takedownHeldForDetection(pool: pg.Pool, findingId: number): Promise<ActionOutcome | undefined> {
+  const { rows } = await pool.query<{ takedown: string }>(
+    `select j.takedown from findings f join monitoring_jobs j on j.id = f.monitoring_job_id
+     where f.id = $1 and f.takedown_status = 'Available' and f.detection_status in ('Completed', 'Not Available')`, [findingId]);
+  if (rows[0]?.takedown !== 'automatic') return undefined;
+  return actOnFinding(pool, findingId, 'takedown', { actor: 'automation', reason: "automatic takedown once detection ended (the monitoring job's takedown: automatic)", override: false });
+}

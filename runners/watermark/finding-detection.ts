@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
+import { takedownHeldForDetection } from '../../core/db/finding-actions.js';
 import { findingById, setDetectionStatus } from '../../core/db/findings.js';
 import type { Config } from '../../core/config.js';
 import { isVigilError, VigilError } from '../../core/errors.js';
@@ -41,6 +42,8 @@ const MAX_LEAK_BYTES = 4 * 1024 * 1024 * 1024;
 
 async function setStatus(deps: FindingDetectionDeps, findingId: number, status: DetectionStatus, reason: string, detection?: Record<string, unknown>): Promise<void> {
   await setDetectionStatus(deps.pool, findingId, status, { actor: 'detector', reason }, detection);
+  // Detection ended: a takedown its monitoring job asked for, held until now, may go.
+  if (status === 'Completed' || status === 'Not Available') await takedownHeldForDetection(deps.pool, findingId);
 }
 
 /** The leaked video a finding points at: phase 2 (monitor/confirm.ts) keeps it as evidence.phase2.media and .kind. */

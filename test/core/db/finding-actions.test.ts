@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actOnFinding, auditRefusal, takedownNeedsOverride, whatActionDoes, type ActionSubject } from '../../../core/db/finding-actions.js';
+import { actOnFinding, auditRefusal, takedownHeldForDetection, takedownNeedsOverride, whatActionDoes, type ActionSubject } from '../../../core/db/finding-actions.js';
 import { recordFinding, setDetectionStatus, setTakedownStatus, type FindingInput } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { findingDetectionJob, takedownJob } from '../../../core/queues.js';
@@ -56,7 +56,9 @@ describe('actOnFinding against PostgreSQL', () => {
   let counter = 0;
   beforeAll(async () => {
     services = await openTestServices();
-    await applyCatalog(services.db.pool, contentDoc('marked', { watermarked: true }), contentDoc('plain'));
+    await applyCatalog(services.db.pool, contentDoc('marked', { watermarked: true }), contentDoc('plain'),
+      'apiVersion: vigil/v1\nkind: MonitoringJob\nmetadata:\n  id: marked-auto\nspec:\n  content: marked\n  takedown: automatic\n  detection: automatic\n',
+      'apiVersion: vigil/v1\nkind: MonitoringJob\nmetadata:\n  id: marked-manual\nspec:\n  content: marked\n  takedown: manual\n');
   });
   afterAll(() => services.close());
 
@@ -73,6 +75,20 @@ describe('actOnFinding against PostgreSQL', () => {
     `select actor, action, reason, details from audit_log where object_kind = 'Finding' and object_id = $1 and action <> 'finding-created' order by id`, [String(id)])).rows;
   const jobsFor = async (id: number) => (await outboxRows(services.db.pool)).filter((r) => (r.payload as { findingId?: number }).findingId === id);
   const by = (actor: string, override = false) => ({ actor, reason: 'clicked in Slack', override, via: 'slack-button' });
+
+  it('requests the takedown an automatic job held for detection once detection ended, and nothing else', async () => {
+    const held = await newFinding('marked', { monitoringJobId: 'marked-auto', detectionStatus: 'Detecting' });
+    expect(await takedownHeldForDetection(services.db.pool, held)).toBeUndefined(); // detection still running
+    await setDetectionStatus(services.db.pool, held, 'Completed', { actor: 'detector', reason: 'watermark ID 4242 found' });
+    expect(await takedownHeldForDetection(services.db.pool, held)).toMatchObject({ outcome: 'done', to: { takedown: 'Takedown requested' } });
+    expect((await audit(held)).filter((r) => r.action === 'takedown-status').map((r) => r.actor)).toEqual(['automation']);
+    expect(await takedownHeldForDetection(services.db.pool, held)).toBeUndefined(); // once
+    const manual = await newFinding('marked', { monitoringJobId: 'marked-manual', detectionStatus: 'Completed' });
+    expect(await takedownHeldForDetection(services.db.pool, manual)).toBeUndefined();
+    const ignored = await newFinding('marked', { monitoringJobId: 'marked-auto', detectionStatus: 'Not Available' });
+    await actOnFinding(services.db.pool, ignored, 'ignore', by('slack:UALICE'));
+    expect(await takedownHeldForDetection(services.db.pool, ignored)).toBeUndefined();
+  });
 
   it('changes the finding once and writes one takedown job when two people act at the same moment', async () => {
     const id = await newFinding('plain');
