@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   // 05xx: enforcement
   NOTICE_SENDER_MISSING: { code: 'VIGIL-E0501', cause: 'A takedown notice was asked for under a Policy that names no notice sender, so the notice would carry no signature and no contact for the complaining party (17 U.S.C. 512(c)(3)(A)(i) and (iv)).', fix: 'Add spec.noticeSender to the Policy file named in the message, with at least name and email (and address and phone, which a complete notice needs), then run vigil apply.' },
   NOTICE_INCOMPLETE: { code: 'VIGIL-E0502', cause: 'A composed takedown notice lacks an element that 17 U.S.C. 512(c)(3) requires (signature, the work, the infringing material and where it is, contact details, the good-faith statement, the accuracy and authority statement); it was not sent.', fix: 'Add what the message names (usually spec.noticeSender.address, a postal address, in the Policy file), run vigil apply, and send again.' },
+  NOTICE_ADDRESS_INVALID: { code: 'VIGIL-E0505', cause: 'A takedown notice was to go to an address that cannot be a mail address (a line break, no or several @, no real domain), so it was refused before any connection.', fix: 'Correct the takedown email of the Site in the catalog (or the abuse contact named in the message) to one plain address such as abuse@example.com, then send again.' },
+  CHANNEL_NOT_CONFIGURED: { code: 'VIGIL-E0506', cause: 'A notice channel was asked for whose settings are missing or unusable (e-mail without VIGIL_SMTP_URL, a contact with neither e-mail nor form).', fix: 'Set the environment variable named in the message (see Configuration in README.md), or give the Site a takedown email or formUrl in the catalog.' },
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;
