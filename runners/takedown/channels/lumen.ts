@@ -1,4 +1,4 @@
-import { redact } from '../../../core/redact.js';
+import { MASK, redact } from '../../../core/redact.js';
 import type { Notice } from '../notice.js';
 import { noticeKey } from './notice-key.js';
 import { failed, type ChannelContext, type DeliveryReceipt, type NoticeChannel } from './types.js';
@@ -130,6 +130,9 @@ function snippet(text: string): string {
 export function createLumenChannel(options: LumenChannelOptions): NoticeChannel {
   const endpoint = new URL('notices', options.url.endsWith('/') ? options.url : `${options.url}/`).href;
   const timeoutMs = options.timeoutMs ?? DEFAULT_LUMEN_TIMEOUT_MS;
+  // The token is masked here too, not only by the process-wide registry: a server that echoes it
+  // in an error page must not put it into a receipt, whoever built this channel.
+  const scrub = (text: string): string => (options.token.length > 0 ? redact(text).split(options.token).join(MASK) : redact(text));
 
   async function send(notice: Notice, ctx: ChannelContext): Promise<DeliveryReceipt> {
     const at = (ctx.now ?? (() => new Date()))();
@@ -147,24 +150,24 @@ export function createLumenChannel(options: LumenChannelOptions): NoticeChannel 
       body = await readCapped(response);
     } catch (error) {
       const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return failed('lumen', redact(`the Lumen API at ${endpoint} could not be reached (${why})`), true);
+      return failed('lumen', scrub(`the Lumen API at ${endpoint} could not be reached (${why})`), true);
     }
     if (response.status === 401 || response.status === 403) {
-      return failed('lumen', redact(`the Lumen API refused the submitter's token (HTTP ${response.status}); check VIGIL_LUMEN_TOKEN`), false);
+      return failed('lumen', scrub(`the Lumen API refused the submitter's token (HTTP ${response.status}); check VIGIL_LUMEN_TOKEN`), false);
     }
     if (response.status === 429 || response.status >= 500) {
-      return failed('lumen', redact(`the Lumen API answered HTTP ${response.status}: ${snippet(body)}`), true);
+      return failed('lumen', scrub(`the Lumen API answered HTTP ${response.status}: ${snippet(body)}`), true);
     }
     if (response.status < 200 || response.status >= 300) {
-      return failed('lumen', redact(`the Lumen API rejected the notice (HTTP ${response.status}): ${snippet(body)}`), false);
+      return failed('lumen', scrub(`the Lumen API rejected the notice (HTTP ${response.status}): ${snippet(body)}`), false);
     }
     const id = lumenNoticeId(body, response.headers.get('location'));
     if (id === undefined) {
       // Accepted but unnamed: retrying would file it twice, so this is final and a person looks.
-      return failed('lumen', redact(`the Lumen API accepted the notice (HTTP ${response.status}) but named no notice id`), false);
+      return failed('lumen', scrub(`the Lumen API accepted the notice (HTTP ${response.status}) but named no notice id`), false);
     }
     ctx.log?.info({ event: 'notice.sent', channel: 'lumen', lumenId: id, urls: notice.urls.length }, 'takedown notice submitted to Lumen');
-    return { status: 'sent', channel: 'lumen', at, id, details: { endpoint: redact(endpoint), works: submission.notice.works_attributes.length, urls: notice.urls.length } };
+    return { status: 'sent', channel: 'lumen', at, id, details: { endpoint: scrub(endpoint), works: submission.notice.works_attributes.length, urls: notice.urls.length } };
   }
 
   return { name: 'lumen', send };
