@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { redactedMessage } from '../../../core/redact.js';
 import type { Notice } from '../notice.js';
@@ -78,12 +78,19 @@ async function writeAtomically(file: string, content: string): Promise<void> {
 export function createDelistingChannel(options: DelistingChannelOptions): NoticeChannel & { readonly file: string | undefined } {
   let file: string | undefined;
   let rows: string[] = [csvRow(DELISTING_HEADER)];
+  let resumed = false;
   // One notice at a time: each write holds every row so far, so two at once would lose one's rows.
   let queue: Promise<unknown> = Promise.resolve();
 
   async function write(notice: Notice, ctx: ChannelContext): Promise<DeliveryReceipt> {
     const at = (ctx.now ?? (() => new Date()))();
     const target = file ?? path.join(options.dir, `delisting-${options.runId ?? runStamp(at)}.csv`);
+    if (!resumed) {
+      // A run resumed under the same id (a worker restarted) keeps the rows its file already has.
+      const existing = await readFile(target, 'utf8').catch(() => undefined);
+      if (existing !== undefined && existing.startsWith(rows[0] ?? '')) rows = existing.split(/(?<=\r\n)/);
+      resumed = true;
+    }
     const added = delistingRows(notice, ctx.findings);
     const next = [...rows, ...added];
     try {
