@@ -51,10 +51,22 @@ export function noticeMessageId(notice: Notice, senderAddress: string): string {
   return `<notice.${noticeKey(notice)}@${domain}>`;
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * Whether the password may only travel after STARTTLS: over smtp:// to anything but this machine,
+ * a server that offers no STARTTLS (or a stripper in between) must not get the login in clear.
+ */
+export function requiresStartTls(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'smtp:' && parsed.password !== '' && !LOOPBACK.has(parsed.hostname.toLowerCase());
+}
+
 export function createSmtpChannel(options: SmtpChannelOptions): NoticeChannel & { close(): void } {
   const timeouts = { ...DEFAULT_SMTP_TIMEOUTS, ...options.timeouts };
   const transport = createTransport({
     url: options.url,
+    requireTLS: requiresStartTls(options.url),
     connectionTimeout: timeouts.connectMs,
     greetingTimeout: timeouts.greetingMs,
     socketTimeout: timeouts.socketMs,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { composeNotice, noticeSender, type Notice } from '../../../../runners/takedown/notice.js';
-import { createSmtpChannel, noticeMessageId } from '../../../../runners/takedown/channels/smtp.js';
+import { createSmtpChannel, noticeMessageId, requiresStartTls } from '../../../../runners/takedown/channels/smtp.js';
 import type { ChannelContext } from '../../../../runners/takedown/channels/types.js';
 import { contents, finding, policy, signedOn } from '../notice-fixtures.js';
 import { decodeWords, headersOf, startDroppingServer, startMailServer, textParts, type MailServer } from './mail-server.js';
@@ -136,5 +136,12 @@ describe('the SMTP channel', () => {
     const receipt = await channel(mail.url()).send(hostile, ctx);
     expect(receipt).toMatchObject({ status: 'failed', retryable: false, code: 'VIGIL-E0505' });
     expect(mail.connections()).toBe(0);
+  });
+
+  it('sends a password over smtp:// to another machine only after STARTTLS', () => {
+    expect(requiresStartTls('smtp://u:p@mail.example.com:587')).toBe(true);
+    expect(requiresStartTls('smtp://mail.example.com:25')).toBe(false);
+    expect(requiresStartTls('smtps://u:p@mail.example.com:465')).toBe(false);
+    expect(requiresStartTls('smtp://u:p@127.0.0.1:2525')).toBe(false);
   });
 });
