@@ -50,6 +50,19 @@ export interface Config {
    * the big registries. Closed networks and tests point it at their own servers.
    */
   rdapBootstrap: string[] | undefined;
+  /** Where takedown notices go besides the hosts' own contacts (runners/takedown/channels). */
+  takedown: TakedownChannelsConfig;
+}
+
+export interface TakedownChannelsConfig {
+  /** smtp://user:pass@host:587 or smtps://… (VIGIL_SMTP_URL); without it no notice is e-mailed. */
+  smtpUrl: string | undefined;
+  /** A Lumen-database API base (VIGIL_LUMEN_URL); with its token, every notice is also submitted there. */
+  lumenUrl: string | undefined;
+  /** The Lumen submitter's authentication_token (VIGIL_LUMEN_TOKEN), a secret. */
+  lumenToken: string | undefined;
+  /** Where search-delisting batch files are written (VIGIL_DELISTING_DIR, default VIGIL_HOME/delisting). */
+  delistingDir: string;
 }
 
 /** How Slack reaches the bot: signed HTTP requests (the default), or a Socket Mode WebSocket the bot opens. */
@@ -120,6 +133,10 @@ export const ENV = {
   VIGIL_SLACK_PORT: 'VIGIL_SLACK_PORT',
   VIGIL_SLACK_POST_RATE: 'VIGIL_SLACK_POST_RATE',
   VIGIL_RDAP_BOOTSTRAP: 'VIGIL_RDAP_BOOTSTRAP',
+  VIGIL_SMTP_URL: 'VIGIL_SMTP_URL',
+  VIGIL_LUMEN_URL: 'VIGIL_LUMEN_URL',
+  VIGIL_LUMEN_TOKEN: 'VIGIL_LUMEN_TOKEN',
+  VIGIL_DELISTING_DIR: 'VIGIL_DELISTING_DIR',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -201,16 +218,34 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   return word;
 }
 
+function parseTakedownChannels(env: Env, cwd: string, home: string): TakedownChannelsConfig {
+  const lumenUrl = checkUrl(ENV.VIGIL_LUMEN_URL, nonEmpty(env[ENV.VIGIL_LUMEN_URL]), ['https:', 'http:']);
+  const lumenToken = nonEmpty(env[ENV.VIGIL_LUMEN_TOKEN]);
+  // Half a Lumen setting would silently submit nothing; say so where the process starts.
+  if ((lumenUrl === undefined) !== (lumenToken === undefined)) {
+    const missing = lumenUrl === undefined ? ENV.VIGIL_LUMEN_URL : ENV.VIGIL_LUMEN_TOKEN;
+    throw new VigilError('CONFIG_INVALID', `${missing} is not set but ${missing === ENV.VIGIL_LUMEN_URL ? ENV.VIGIL_LUMEN_TOKEN : ENV.VIGIL_LUMEN_URL} is; Lumen submission needs both (or neither)`);
+  }
+  const delisting = nonEmpty(env[ENV.VIGIL_DELISTING_DIR]);
+  return {
+    smtpUrl: checkUrl(ENV.VIGIL_SMTP_URL, nonEmpty(env[ENV.VIGIL_SMTP_URL]), ['smtp:', 'smtps:']),
+    lumenUrl,
+    lumenToken,
+    delistingDir: delisting === undefined ? path.join(home, 'delisting') : path.resolve(cwd, delisting),
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const prefix = nonEmpty(env[ENV.VIGIL_QUEUE_PREFIX]) ?? 'vigil';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
     throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_QUEUE_PREFIX}=${prefix} may hold only letters, digits, '-' and '_'`);
   }
+  const home = path.resolve(cwd, nonEmpty(env[ENV.VIGIL_HOME]) ?? '.vigil');
   const githubApiUrl = checkUrl(ENV.GITHUB_API_URL, nonEmpty(env[ENV.GITHUB_API_URL]), ['https:', 'http:']) ?? 'https://api.github.com';
   return {
     databaseUrl: checkUrl(ENV.DATABASE_URL, nonEmpty(env[ENV.DATABASE_URL]), ['postgres:', 'postgresql:']),
     redisUrl: checkUrl(ENV.REDIS_URL, nonEmpty(env[ENV.REDIS_URL]), ['redis:', 'rediss:']),
-    home: path.resolve(cwd, nonEmpty(env[ENV.VIGIL_HOME]) ?? '.vigil'),
+    home,
     queuePrefix: `{${prefix}}`,
     logLevel: oneOf(ENV.VIGIL_LOG_LEVEL, nonEmpty(env[ENV.VIGIL_LOG_LEVEL]), LOG_LEVELS) ?? 'info',
     logFormat: oneOf(ENV.VIGIL_LOG_FORMAT, nonEmpty(env[ENV.VIGIL_LOG_FORMAT]), LOG_FORMATS),
@@ -233,5 +268,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sourceEnvPrefix: parseSourceEnvPrefix(nonEmpty(env[ENV.VIGIL_SOURCE_ENV_PREFIX])),
     slack: parseSlack(env),
     rdapBootstrap: parseRdapBootstrap(nonEmpty(env[ENV.VIGIL_RDAP_BOOTSTRAP])),
+    takedown: parseTakedownChannels(env, cwd, home),
   };
 }

@@ -146,6 +146,8 @@ export function registerProcessSecrets(config: Config, env: Record<string, strin
   registerSecret(config.slack.signingSecret);
   registerSecret(config.slack.appToken);
   registerSecret(env[ENV.VIGIL_WATERMARK_KEY]);
+  registerUrlPassword(config.takedown.smtpUrl);
+  registerSecret(config.takedown.lumenToken);
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(config.sourceEnvPrefix) && name !== ENV.VIGIL_SOURCE_ENV_PREFIX) registerSecret(value);
   }
