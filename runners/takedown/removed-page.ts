@@ -96,6 +96,8 @@ export interface PageReading {
   discussion: string;
   /** A video element, a player iframe or embed, a player library, or a media URL in the markup. */
   player: boolean;
+  /** A player library's own error state (video.js vjs-error, JW Player jw-error, Plyr plyr--error). */
+  playerError: boolean;
   /** A long editorial article (news, blog) is on the page. */
   article: boolean;
 }
@@ -107,6 +109,7 @@ const DISCUSSION_MARK = /(comment|reply|replies|disqus|review|forum|chat|article
 const SKIPPED_MARK = /(^|[\s_-])(nav|navbar|menu|footer|sidebar|breadcrumb)([\s_-]|$)/i;
 const PLAYER_IFRAME = /(embed|player|video|stream|\/e\/|\/v\/|youtube|vimeo|dailymotion|ok\.ru|streamtape|dood|filemoon|mixdrop)/i;
 // Player libraries and players set up from script, which an SPA or a cyberlocker's player page uses.
+const PLAYER_ERROR = /class=["'][^"']*\b(vjs-error|jw-error|jw-state-error|plyr--error|player-error|video-error)\b/i;
 const PLAYER_MARKUP = /(jwplayer\s*\(|videojs\s*\(|new\s+Plyr|new\s+Clappr|new\s+DPlayer|Hls\s*\(|flowplayer\s*\(|["'][^"'\s]+\.(m3u8|mp4|mkv|webm)(\?[^"']*)?["']|data-setup=|class=["'][^"']*(video-js|jwplayer|plyr|art-video)[^"']*["'])/i;
 
 export function readPage(html: string): PageReading {
@@ -161,6 +164,7 @@ export function readPage(html: string): PageReading {
     title: title.replace(/\s+/g, ' ').trim(),
     prominent: join(parts.prominent), main: join(parts.main), discussion: join(parts.discussion),
     player: player || PLAYER_MARKUP.test(html),
+    playerError: PLAYER_ERROR.test(html),
     article: articleChars > 1200,
   };
 }
@@ -217,9 +221,11 @@ export function classifyRemovedPage(input: RemovedPageInput): RemovedPageVerdict
     ['text', page.main, short ? { strong: 3, weak: 1 } : { strong: 1, weak: 0 }],
   ];
   let phraseWeight = 0;
+  let strongUpFront = false;
   for (const [where, text, weights] of places) {
     const p = strongestPhrase(normalizeText(text));
     if (!p) continue;
+    if (p.strength === 'strong' && where !== 'text') strongUpFront = true;
     const w = weights[p.strength];
     // One removal message repeated in title, heading and body is one message: take the best two places.
     if (w > 0 && phraseWeight < 5) { const take = Math.min(w, 5 - phraseWeight); phraseWeight += take; add(take, `${where}: "${p.folded}"`); }
@@ -229,7 +235,9 @@ export function classifyRemovedPage(input: RemovedPageInput): RemovedPageVerdict
   const redirect = redirectSignal(input.requestedUrl, input.finalUrl);
   if (redirect) add(redirect.weight, redirect.why);
 
-  if (page.player) add(-3, 'a player or media is still on the page');
+  // An empty player often stays beside the removal message; only a player with nothing said weighs fully.
+  if (page.playerError) add(2, 'the player shows its error state');
+  if (page.player) add(strongUpFront || page.playerError ? -1 : -3, 'a player or media is still on the page');
   else if (input.hadMedia) add(1, 'no player or media left');
   if (input.previousBytes !== undefined && input.previousBytes > 0 && Buffer.byteLength(input.html) < input.previousBytes * 0.3) {
     add(1, `page is ${Math.round((Buffer.byteLength(input.html) / input.previousBytes) * 100)} % of its size when found`);
