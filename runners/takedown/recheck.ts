@@ -15,7 +15,7 @@ import { classifyRemovedPage, type RemovedPageVerdict } from './removed-page.js'
 
 export type GoneWhy = '404' | '410' | '451' | 'removed-page' | 'media-changed' | 'no-media';
 export type UpWhy = 'media-matches' | 'page-up';
-export type UnknownWhy = 'server-error' | 'timeout' | 'blocked' | 'network-error' | 'http-error' | 'media-unchecked';
+export type UnknownWhy = 'server-error' | 'timeout' | 'blocked' | 'network-error' | 'too-large' | 'http-error' | 'media-unchecked';
 
 export interface RecheckEvidence {
   url: string;
@@ -76,6 +76,7 @@ function failureWhy(error: unknown): { verdict: 'gone'; why: GoneWhy } | { verdi
   if (status !== undefined) return { verdict: 'unknown', why: status >= 500 ? 'server-error' : 'http-error' };
   if (error instanceof VigilError && error.errorName === 'FETCH_BLOCKED') return { verdict: 'unknown', why: 'blocked' };
   if (error instanceof Error && /timed out/.test(error.message)) return { verdict: 'unknown', why: 'timeout' };
+  if (error instanceof Error && /larger than \d+ bytes/.test(error.message)) return { verdict: 'unknown', why: 'too-large' };
   return { verdict: 'unknown', why: 'network-error' };
 }
 
