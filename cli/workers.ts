@@ -6,6 +6,7 @@ import { bullmqSchedulers, watchSchedulers } from '../reconciler/schedulers.js';
 import { startReconcileWorker } from '../reconciler/worker.js';
 import { startMonitorWorker } from '../runners/monitor/worker.js';
 import { startDetectWorker, startEmbedWorker } from '../runners/watermark/worker.js';
+import { startSlackJobs } from '../bot/slack/run.js';
 import type { Context } from './context.js';
 
 type Starter = (ctx: Context) => Promise<Worker>;
@@ -19,12 +20,20 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
   },
   [QUEUES.monitor]: async (ctx) => startMonitorWorker({ pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config }, await ctx.redis()),
   [QUEUES.embed]: async (ctx) => startEmbedWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
+  // Only when named (vigil worker --queues slack): the bot's own process does these jobs unless told otherwise.
+  [QUEUES.slack]: async (ctx) => startSlackJobs({
+    pool: (await ctx.db()).pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
+    config: ctx.config.slack, github: ctx.config.github, log: ctx.log,
+  }),
   [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
 };
 
+/** Queues a worker serves only when asked by name: the slack queue belongs with the bot (vigil slack) by default. */
+const ONLY_WHEN_NAMED: readonly QueueName[] = [QUEUES.slack];
+
 export function parseQueues(list: string | undefined): QueueName[] {
   const available = Object.keys(WORKERS) as QueueName[];
-  if (!list) return available;
+  if (!list) return available.filter((q) => !ONLY_WHEN_NAMED.includes(q));
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of names) {
     if (!(available as string[]).includes(name)) {

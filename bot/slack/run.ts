@@ -1,6 +1,8 @@
-import type { Queue } from 'bullmq';
+import { webApi } from '@slack/bolt';
+import type { Queue, Worker } from 'bullmq';
 import type pg from 'pg';
-import type { Config, SlackConfig } from '../../core/config.js';
+import { ENV, type Config, type SlackConfig } from '../../core/config.js';
+import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { RedisService } from '../../core/redis.js';
 import { startSlackApp, type SlackAppHandle } from './app.js';
@@ -26,6 +28,28 @@ export interface SlackBotOptions {
   host: string;
   /** How often the poster reads the records for cards to post (ms); default 1000. */
   posterPollMs?: number;
+  /**
+   * Whether this process also does the slack-queue jobs (default true). False leaves them to
+   * `vigil worker --queues slack` elsewhere, so nothing but acks competes for this process.
+   */
+  worker?: boolean;
+}
+
+/**
+ * The slack-queue worker on its own, for a process without the Bolt app (`vigil worker --queues
+ * slack`): its Web API client is a plain one with the bot token.
+ */
+export function startSlackJobs(options: Omit<SlackBotOptions, 'host' | 'posterPollMs' | 'worker'>): Worker {
+  if (!options.config.botToken) throw new VigilError('SLACK_NOT_CONFIGURED', `the slack queue worker needs ${ENV.SLACK_BOT_TOKEN} to answer people in Slack`);
+  const redis = options.redis.client();
+  redis.on('error', () => undefined);
+  const deps: SlackDeps = {
+    pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, ...(options.github ? { github: options.github } : {}),
+    log: options.log.child({ component: 'slack' }), client: new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logLevel: webApi.LogLevel.ERROR }),
+  };
+  const worker = startSlackWorker(deps, options.redis, options.queuePrefix);
+  worker.on('closed', () => redis.disconnect());
+  return worker;
 }
 
 export interface SlackBot {
@@ -49,7 +73,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     throw error;
   }
   const deps: SlackDeps = { ...base, client: handle.app.client };
-  const worker = startSlackWorker(deps, options.redis, options.queuePrefix);
+  const worker = options.worker === false ? undefined : startSlackWorker(deps, options.redis, options.queuePrefix);
   // Finding cards: posted and kept up to date from the records, by one poster across processes.
   const poster: Poster = startPoster({ pool: options.pool, config: options.config, log: deps.log, ...(options.posterPollMs === undefined ? {} : { pollMs: options.posterPollMs }) });
   return {
@@ -59,7 +83,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     async close() {
       await poster.close();
       await handle.stop();
-      await worker.close();
+      await worker?.close();
       redis.disconnect();
     },
   };

@@ -6,16 +6,17 @@ import { parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 
-export const usage = `vigil slack [--host ADDR]
+export const usage = `vigil slack [--host ADDR] [--no-worker]
   Run the Slack bot: finding cards with Take down / Ignore / Detect buttons, threads per round, the
   /vigil slash command, and the worker that does what people ask. Needs ${ENV.SLACK_BOT_TOKEN}; the HTTP
   transport (the default) needs ${ENV.SLACK_SIGNING_SECRET} and listens on ${ENV.VIGIL_SLACK_PORT} (default 3001) at
   --host (default ${ENV.VIGIL_BIND} or 127.0.0.1); Socket Mode (${ENV.VIGIL_SLACK_TRANSPORT}=socket) needs ${ENV.SLACK_APP_TOKEN}
   instead and opens no port. ${ENV.SLACK_API_URL} points at another Web API (a proxy, a test). Runs until
-  Ctrl-C or SIGTERM. vigil up runs it too when Slack is configured.`;
+  Ctrl-C or SIGTERM. vigil up runs it too when Slack is configured. --no-worker leaves what people ask
+  for (the slack-queue jobs) to vigil worker --queues slack in another process, so this one only acks.`;
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
-export const options = { host: { type: 'string' } } as const;
+export const options = { host: { type: 'string' }, 'no-worker': { type: 'boolean', default: false } } as const;
 
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values } = parse('slack', argv, options, 0);
@@ -25,7 +26,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const db = await ctx.db();
   const bot = await startSlackBot({
     pool: db.pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
-    config: slack, github: ctx.config.github, log: ctx.log, host: values.host ?? ctx.config.bind,
+    config: slack, github: ctx.config.github, log: ctx.log, host: values.host ?? ctx.config.bind, worker: !values['no-worker'],
   });
   print(io.stdout, bot.url
     ? `vigil slack: Slack requests at ${bot.url} (database ${db.where})`

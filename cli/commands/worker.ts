@@ -4,8 +4,9 @@ import { print, type CliIo } from '../io.js';
 import { parseQueues, runWorkers } from '../workers.js';
 
 export const usage = `vigil worker [--queues reconcile,...]
-  Run BullMQ workers for the named queues (default: every queue this build serves) until Ctrl-C;
-  on Ctrl-C or SIGTERM, current jobs finish before the process exits.`;
+  Run BullMQ workers for the named queues (default: every queue this build serves but slack, whose
+  jobs run with the bot unless it is started with vigil slack --no-worker) until Ctrl-C; on Ctrl-C or
+  SIGTERM, current jobs finish before the process exits.`;
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
 export const options = { queues: { type: 'string' } } as const;

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_TOKEN, BOT_TOKEN, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { runCli, startCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
-import { commandBody, postSigned, SIGNING_SECRET } from '../support/slack-requests.js';
+import { buttonClick, commandBody, interactionBody, postSigned, SIGNING_SECRET } from '../support/slack-requests.js';
+import { applyCatalog, contentDoc, policyDoc } from '../support/applied-catalog.js';
+import { until } from '../support/slack-bot.js';
+import { findingById, recordFinding } from '../../core/db/findings.js';
+import { hostOf, normalizeUrl } from '../../core/url.js';
+import { ACTION_IDS, encodeFindingButton } from '../../bot/slack/action-ids.js';
+import { parseQueues } from '../../cli/workers.js';
 
 describe('vigil slack', () => {
   let services: TestServices;
@@ -48,6 +54,32 @@ describe('vigil slack', () => {
     const done = await run.done;
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/vigil slack: stopped/);
+  });
+
+  it('with --no-worker only acks: the click is done by vigil worker --queues slack in another run', async () => {
+    expect(parseQueues(undefined)).not.toContain('slack');
+    expect(parseQueues('slack')).toEqual(['slack']);
+    await applyCatalog(services.db.pool, contentDoc('orchard'), policyDoc({ ignore: ['U024BE7LH'] }));
+    const link = 'https://streamfree.to/watch/orchard-1';
+    const { finding } = await recordFinding(services.db.pool, {
+      contentId: 'orchard', url: link, normalizedUrl: normalizeUrl(link), host: hostOf(link), pageTitle: 'Orchard', source: 'web', score: 11, evidence: {},
+      takedownStatus: 'Available', detectionStatus: 'Not Available',
+    }, { actor: 'monitor', reason: 'matched' });
+    const env = { ...services.env, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, VIGIL_SLACK_PORT: '0' };
+    const stopBot = new AbortController();
+    const bot = startCli(['slack', '--no-worker'], env, process.cwd(), stopBot.signal);
+    const url = await until('vigil slack to listen', () => /Slack requests at (http:\S+)/.exec(bot.stdout())?.[1], 15_000);
+    const click = buttonClick({ user: 'U024BE7LH', actionId: ACTION_IDS.ignore, value: encodeFindingButton({ findingId: finding.id, version: finding.version }), channel: 'C00000001', messageTs: '1700000000.000100', responseUrl: fake.responseUrl() });
+    expect((await postSigned(url, interactionBody(click))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await findingById(services.db.pool, finding.id))!.takedownStatus).toBe('Available'); // acked, queued, not done here
+    const stopWorker = new AbortController();
+    const worker = startCli(['worker', '--queues', 'slack'], env, process.cwd(), stopWorker.signal);
+    await until('the worker to do the click', async () => ((await findingById(services.db.pool, finding.id))!.takedownStatus === 'Ignore' ? true : undefined), 20_000);
+    stopWorker.abort();
+    stopBot.abort();
+    expect((await worker.done).code).toBe(0);
+    expect((await bot.done).code).toBe(0);
   });
 
   it('connects over Socket Mode with an app token and opens no port', async () => {
