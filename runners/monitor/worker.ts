@@ -13,6 +13,7 @@ import { createConfirmer, referenceFrameCount } from './confirm.js';
 import { createFetcher, parseResolve } from './fetch.js';
 import { referencesFor } from './references-store.js';
 import { runRound } from './round.js';
+import { appliedPolicy } from '../../core/db/policy.js';
 
 export interface MonitorJobResult {
   status: 'ran' | 'skipped';
@@ -47,11 +48,11 @@ async function loadJobContext(db: Pick<pg.Pool, 'query'>, jobId: string): Promis
   const content = await db.query<{ spec: ContentSpec }>(`select spec from catalog_objects where kind = 'Content' and id = $1 and deleted_at is null`, [row.content_id]);
   if (!content.rows[0]) return undefined;
   const sites = await db.query<{ metadata: Metadata; spec: SiteSpec }>(`select metadata, spec from catalog_objects where kind = 'Site' and deleted_at is null order by id`);
-  const policy = await db.query<{ spec: PolicySpec }>(`select spec from catalog_objects where kind = 'Policy' and deleted_at is null limit 1`);
+  const policy = await appliedPolicy(db);
   return {
     status: row.status, startDate: row.start_date, job: row.spec, contentId: row.content_id, content: content.rows[0].spec,
     sites: sites.rows.map((s) => ({ apiVersion: 'vigil/v1', kind: 'Site', metadata: s.metadata, spec: s.spec, source: FROM_DATABASE })),
-    policy: policy.rows[0]?.spec ?? {},
+    policy,
   };
 }
 
