@@ -112,6 +112,8 @@ export interface OutboxJob<P = unknown> {
   name: string;
   jobId: string;
   payload: P;
+  /** ISO time the job is owed for (a BullMQ delayed job); absent means at once. */
+  runAt?: string;
 }
 
 /** The detect-queue job for a finding's leaked copy: a new finding with automatic detection owes it (version 1), and so does a Detect. */
@@ -135,6 +137,27 @@ export function takedownJobId(findingId: number, request: number): string {
 /** The takedown-queue job a 'Takedown requested' finding owes. */
 export function takedownJob(findingId: number, request: number): OutboxJob<TakedownPayload> {
   return { queue: QUEUES.takedown, name: 'finding', jobId: takedownJobId(findingId, request), payload: { findingId } };
+}
+
+/** Sending one composed notice (a takedown-queue job named 'notice'): runners/takedown/worker.ts. */
+export interface NoticePayload {
+  noticeId: number;
+}
+
+/** One job per notice row: the notice is composed once, so its id is its delivery's key. */
+export function noticeJob(noticeId: number): OutboxJob<NoticePayload> {
+  return { queue: QUEUES.takedown, name: 'notice', jobId: `notice-${noticeId}`, payload: { noticeId } };
+}
+
+/** The n-th re-check (1, 2, …) of a link whose notice went (a takedown-queue job named 'recheck'). */
+export interface RecheckPayload {
+  findingId: number;
+  check: number;
+}
+
+/** One job per finding and re-check, owed at `runAt`: a re-check written twice is one job. */
+export function recheckJob(findingId: number, check: number, runAt: Date): OutboxJob<RecheckPayload> {
+  return { queue: QUEUES.takedown, name: 'recheck', jobId: `recheck-${findingId}-${check}`, payload: { findingId, check }, runAt: runAt.toISOString() };
 }
 
 /** What a person may do to a finding from Slack: a card's button, or /vigil takedown|ignore|detect. */

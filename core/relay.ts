@@ -8,7 +8,8 @@ import type { QueueName } from './queues.js';
 export function queueAdder(queueOf: (name: QueueName) => Promise<Queue>): AddJob {
   return async (job) => {
     const queue = await queueOf(job.queue);
-    await queue.add(job.name, job.payload, { jobId: job.jobId });
+    const delay = job.runAt === undefined ? 0 : Math.max(0, Date.parse(job.runAt) - Date.now());
+    await queue.add(job.name, job.payload, { jobId: job.jobId, ...(delay > 0 ? { delay } : {}) });
   };
 }
 

@@ -73,9 +73,18 @@ export interface SiteSpec {
   takedown?: { email?: string; formUrl?: string; hostingProvider?: string };
 }
 
+/** Policy spec.takedown: every field optional; core/catalog/takedown-policy.ts fills the defaults. */
+export interface TakedownPolicySpec {
+  batch?: { maxUrls?: number; waitSeconds?: number };
+  delivery?: { attempts?: number; backoffMinutes?: number };
+  recheck?: { firstAfterMinutes?: number; everyMinutes?: number; count?: number };
+  allowList?: { proposeOnIgnore?: boolean };
+}
+
 export interface PolicySpec {
   approvers?: Partial<Record<'takedown' | 'ignore' | 'detect' | 'revoke' | 'review', string[]>>;
   noticeSender?: { name: string; organization?: string; email: string; address?: string; phone?: string };
+  takedown?: TakedownPolicySpec;
   thresholds?: { suspectScore?: number; matchDistance?: number; detectionConfidence?: number };
   channels?: { findings?: string; alerts?: string };
   limits?: { activeRecipients?: number };

@@ -11,8 +11,8 @@ import { inTransaction } from './transaction.js';
 export async function writeOutbox(tx: Pick<PoolClient, 'query'>, jobs: readonly OutboxJob[]): Promise<void> {
   if (jobs.length === 0) return;
   await tx.query(
-    `insert into outbox (queue, name, job_id, payload)
-     select r.queue, r.name, r."jobId", r.payload from jsonb_to_recordset($1::jsonb) as r(queue text, name text, "jobId" text, payload jsonb)`,
+    `insert into outbox (queue, name, job_id, payload, run_at)
+     select r.queue, r.name, r."jobId", r.payload, r."runAt" from jsonb_to_recordset($1::jsonb) as r(queue text, name text, "jobId" text, payload jsonb, "runAt" timestamptz)`,
     [JSON.stringify(jobs)],
   );
 }
@@ -25,9 +25,11 @@ export interface OutboxRow extends OutboxJob {
 
 /** Outbox rows, oldest first (all, or only those not yet sent). */
 export async function outboxRows(db: Pick<Pool, 'query'>, options: { unsentOnly?: boolean } = {}): Promise<OutboxRow[]> {
-  const { rows } = await db.query<{ id: number; queue: QueueName; name: string; job_id: string; payload: unknown; created_at: Date; sent_at: Date | null }>(
-    `select id, queue, name, job_id, payload, created_at, sent_at from outbox ${options.unsentOnly ? 'where sent_at is null' : ''} order by id`);
-  return rows.map((r) => ({ id: r.id, queue: r.queue, name: r.name, jobId: r.job_id, payload: r.payload, createdAt: r.created_at, sentAt: r.sent_at }));
+  const { rows } = await db.query<{ id: number; queue: QueueName; name: string; job_id: string; payload: unknown; run_at: Date | null; created_at: Date; sent_at: Date | null }>(
+    `select id, queue, name, job_id, payload, run_at, created_at, sent_at from outbox ${options.unsentOnly ? 'where sent_at is null' : ''} order by id`);
+  return rows.map((r) => ({
+    id: r.id, queue: r.queue, name: r.name, jobId: r.job_id, payload: r.payload, ...(r.run_at ? { runAt: r.run_at.toISOString() } : {}), createdAt: r.created_at, sentAt: r.sent_at,
+  }));
 }
 
 /** Adds one job to its queue under its job id; BullMQ ignores an id it already holds. */
@@ -41,9 +43,9 @@ export type AddJob = (job: OutboxJob) => Promise<void>;
  */
 export async function relayOutbox(pool: Pool, add: AddJob, batch = 100): Promise<number> {
   return inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ id: number; queue: QueueName; name: string; job_id: string; payload: unknown }>(
-      `select id, queue, name, job_id, payload from outbox where sent_at is null order by id limit $1 for update skip locked`, [batch]);
-    for (const r of rows) await add({ queue: r.queue, name: r.name, jobId: r.job_id, payload: r.payload });
+    const { rows } = await tx.query<{ id: number; queue: QueueName; name: string; job_id: string; payload: unknown; run_at: Date | null }>(
+      `select id, queue, name, job_id, payload, run_at from outbox where sent_at is null order by id limit $1 for update skip locked`, [batch]);
+    for (const r of rows) await add({ queue: r.queue, name: r.name, jobId: r.job_id, payload: r.payload, ...(r.run_at ? { runAt: r.run_at.toISOString() } : {}) });
     if (rows.length > 0) await tx.query('update outbox set sent_at = now() where id = any($1::bigint[])', [rows.map((r) => r.id)]);
     return rows.length;
   });

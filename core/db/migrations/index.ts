@@ -7,6 +7,7 @@ import { migration as outbox } from './0006-outbox.js';
 import { migration as chatCards } from './0007-chat-cards.js';
 import { migration as reports } from './0008-reports.js';
 import { migration as abuseContacts } from './0009-abuse-contacts.js';
+import { migration as outboxDelay } from './0010-outbox-delay.js';
 
 export type { Migration };
 
@@ -14,4 +15,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay];
