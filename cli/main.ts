@@ -4,6 +4,7 @@ import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import { packageVersion } from './version.js';
 import * as applyCommand from './commands/apply.js';
+import * as counterNoticeCommand from './commands/counter-notice.js';
 import * as detectCommand from './commands/detect.js';
 import * as embedCommand from './commands/embed.js';
 import * as findingsCommand from './commands/findings.js';
@@ -44,6 +45,7 @@ export const COMMANDS: Record<string, Command> = {
   keywords: keywordsCommand,
   scan: scanCommand,
   findings: findingsCommand,
+  'counter-notice': counterNoticeCommand,
   embed: embedCommand,
   detect: detectCommand,
   keygen: keygenCommand,
