@@ -9,6 +9,7 @@ import * as detectCommand from './commands/detect.js';
 import * as embedCommand from './commands/embed.js';
 import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
+import * as infringersCommand from './commands/infringers.js';
 import * as keygenCommand from './commands/keygen.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
@@ -46,6 +47,7 @@ export const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
   findings: findingsCommand,
   'counter-notice': counterNoticeCommand,
+  infringers: infringersCommand,
   embed: embedCommand,
   detect: detectCommand,
   keygen: keygenCommand,
