@@ -239,3 +239,13 @@ export interface ReviewDecisionPayload {
 export function reviewDecisionJobId(p: Pick<ReviewDecisionPayload, 'suspectId' | 'decision' | 'user' | 'requestKey'>): string {
   return `review-decision-${p.suspectId}-${p.decision}-${p.user}-${p.requestKey.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
+
+/** An Ignore taught the allow-list: open a catalog pull request adding the host as a legitimate Site (a slack-queue job). */
+export interface AllowListProposalPayload {
+  host: string;
+}
+
+/** One job per host: many Ignores of one host make one proposal (bot/slack/allow-list.ts). */
+export function allowListProposalJob(host: string): OutboxJob<AllowListProposalPayload> {
+  return { queue: QUEUES.slack, name: 'allow-list-proposal', jobId: `allow-list-${host.replace(/[^A-Za-z0-9._-]/g, '_')}`, payload: { host } };
+}
