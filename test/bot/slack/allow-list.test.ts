@@ -131,6 +131,22 @@ describe('Ignore teaches the allow-list', () => {
     expect(await processAllowListProposal(job('fansub.example'), bot.deps)).toMatchObject({ status: 'already-open' });
   });
 
+  it('logs a GitHub refusal with its code and keeps the proposal for the next Ignore', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => { lines.push(s); } });
+    // The App is not installed on this repository: GitHub answers 404, which no retry changes.
+    const elsewhere = { ...bot.deps, log, github: { ...bot.deps.github!, catalogRepo: { fullName: 'acme/not-installed' } } };
+    await ignore(await finding('https://refused.example/a'));
+    const job = { id: 'allow-list-refused.example', name: 'allow-list-proposal', data: { host: 'refused.example' } } as unknown as Job;
+    expect(await processAllowListProposal(job, elsewhere as typeof bot.deps)).toEqual({ status: 'failed', code: 'VIGIL-E0515' });
+    expect(lines.join('')).toMatch(/GitHub refused the allow-list pull request for refused.example \(404/);
+    expect((await allowListProposal(bot.services.db.pool, 'refused.example'))?.pull).toBeNull();
+    // The next Ignore of the host asks again.
+    const before = (await proposalJobs()).filter((j) => j.jobId === 'allow-list-refused.example').length;
+    await ignore(await finding('https://refused.example/b'));
+    expect((await proposalJobs()).filter((j) => j.jobId === 'allow-list-refused.example').length).toBe(before + 1);
+  });
+
   it('refuses a payload that is not a host at once', async () => {
     const job = { id: 'x', name: 'allow-list-proposal', data: { host: 'Bad Host/`rm`' } } as unknown as Job;
     await expect(processAllowListProposal(job, bot.deps)).rejects.toThrow(/allow-list-proposal job needs \{ host/);
