@@ -41,7 +41,7 @@ export async function hostIsKnownSite(db: Queryable, host: string): Promise<bool
   return rows.length > 0;
 }
 
-export type ProposalOutcome = 'proposed' | 'asked-again' | 'already-open' | 'known-site' | 'off';
+export type ProposalOutcome = 'proposed' | 'asked-again' | 'already-open' | 'known-site' | 'not-a-name' | 'off';
 
 /**
  * After an Ignore, in its transaction: proposes the finding's host for the allow-list when the
@@ -52,6 +52,8 @@ export type ProposalOutcome = 'proposed' | 'asked-again' | 'already-open' | 'kno
 export async function proposeAllowListOnIgnore(tx: Queryable, finding: Pick<Finding, 'id' | 'host'>, by: Change): Promise<ProposalOutcome> {
   if (!takedownSettings(await appliedPolicy(tx)).allowList.proposeOnIgnore) return 'off';
   const host = finding.host.toLowerCase().replace(/^www\./, '');
+  // A Site lists domain names: an address (an IP literal, a bare name) is nothing to allow-list.
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z][a-z0-9-]*$/.test(host)) return 'not-a-name';
   if (await hostIsKnownSite(tx, host)) return 'known-site';
   const { rows } = await tx.query<{ created: boolean; pull_url: string | null }>(
     `insert into allow_list_proposals (host, finding_id, proposed_by, reason) values ($1, $2, $3, $4)

@@ -106,6 +106,9 @@ describe('Ignore teaches the allow-list', () => {
       expect(await ignore(await finding(url))).toMatchObject({ outcome: 'done' });
     }
     expect((await proposalJobs()).length).toBe(before);
+    // An address is no domain a Site could list.
+    await ignore(await finding('http://203.0.113.7/leak.mp4'));
+    expect((await proposalJobs()).length).toBe(before);
     // A look-alike is not a subdomain.
     await ignore(await finding('https://notstreamfree.to/watch/x'));
     expect((await proposalJobs()).map((j) => j.jobId)).toContain('allow-list-notstreamfree.to');
