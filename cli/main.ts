@@ -4,10 +4,12 @@ import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import { packageVersion } from './version.js';
 import * as applyCommand from './commands/apply.js';
+import * as counterNoticeCommand from './commands/counter-notice.js';
 import * as detectCommand from './commands/detect.js';
 import * as embedCommand from './commands/embed.js';
 import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
+import * as infringersCommand from './commands/infringers.js';
 import * as keygenCommand from './commands/keygen.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
@@ -44,6 +46,8 @@ export const COMMANDS: Record<string, Command> = {
   keywords: keywordsCommand,
   scan: scanCommand,
   findings: findingsCommand,
+  'counter-notice': counterNoticeCommand,
+  infringers: infringersCommand,
   embed: embedCommand,
   detect: detectCommand,
   keygen: keygenCommand,

@@ -153,11 +153,25 @@ export function noticeJob(noticeId: number): OutboxJob<NoticePayload> {
 export interface RecheckPayload {
   findingId: number;
   check: number;
+  /**
+   * Which takedown of the finding it checks (the n-th time it went In Progress), when known: a job
+   * left from an earlier takedown (before a Failed and a new request) is then recognized as stale.
+   * Absent: the finding's current takedown (runners/takedown/recheck-job.ts).
+   */
+  round?: number;
 }
 
-/** One job per finding and re-check, owed at `runAt`: a re-check written twice is one job. */
-export function recheckJob(findingId: number, check: number, runAt: Date): OutboxJob<RecheckPayload> {
-  return { queue: QUEUES.takedown, name: 'recheck', jobId: `recheck-${findingId}-${check}`, payload: { findingId, check }, runAt: runAt.toISOString() };
+/**
+ * One job per finding and re-check, owed at `runAt`: a re-check written twice is one job. A later
+ * takedown round (round > 1) gets ids of its own, so BullMQ does not drop its checks as duplicates
+ * of the first round's finished jobs.
+ */
+export function recheckJob(findingId: number, check: number, runAt: Date, round?: number): OutboxJob<RecheckPayload> {
+  const later = round !== undefined && round > 1;
+  return {
+    queue: QUEUES.takedown, name: 'recheck', jobId: later ? `recheck-${findingId}-r${round}-${check}` : `recheck-${findingId}-${check}`,
+    payload: { findingId, check, ...(round === undefined ? {} : { round }) }, runAt: runAt.toISOString(),
+  };
 }
 
 /** What a person may do to a finding from Slack: a card's button, or /vigil takedown|ignore|detect. */
@@ -224,4 +238,14 @@ export interface ReviewDecisionPayload {
 
 export function reviewDecisionJobId(p: Pick<ReviewDecisionPayload, 'suspectId' | 'decision' | 'user' | 'requestKey'>): string {
   return `review-decision-${p.suspectId}-${p.decision}-${p.user}-${p.requestKey.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
+/** An Ignore taught the allow-list: open a catalog pull request adding the host as a legitimate Site (a slack-queue job). */
+export interface AllowListProposalPayload {
+  host: string;
+}
+
+/** One job per host: many Ignores of one host make one proposal (bot/slack/allow-list.ts). */
+export function allowListProposalJob(host: string): OutboxJob<AllowListProposalPayload> {
+  return { queue: QUEUES.slack, name: 'allow-list-proposal', jobId: `allow-list-${host.replace(/[^A-Za-z0-9._-]/g, '_')}`, payload: { host } };
 }

@@ -5,6 +5,7 @@ import { QUEUES } from '../../core/queues.js';
 import { redactedMessage } from '../../core/redact.js';
 import type { RedisService } from '../../core/redis.js';
 import { FINDING_ACTION_JOB, processFindingAction } from './actions.js';
+import { ALLOW_LIST_JOB, processAllowListProposal } from './allow-list.js';
 import type { SlackDeps } from './deps.js';
 import { failureText, postResponse } from './ephemeral.js';
 import { processDetectionResult } from './detection-result.js';
@@ -24,6 +25,7 @@ export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
   'review-decision': processReviewDecision,
   'detection-result': processDetectionResult,
   register: processRegister,
+  [ALLOW_LIST_JOB]: processAllowListProposal,
 };
 
 /** Whether BullMQ will try this job again: a wrong input fails at once, anything else until its attempts run out. */

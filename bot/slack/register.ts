@@ -1,14 +1,12 @@
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/core';
 import type { types, ViewOutput } from '@slack/bolt';
 import type { Job } from 'bullmq';
 import { stringify } from 'yaml';
 import { formatDiagnostic, hasErrors } from '../../core/catalog/diagnostics.js';
 import { loadCatalog } from '../../core/catalog/load.js';
 import type { ContentSpec, MonitoringJobSpec } from '../../core/catalog/types.js';
-import type { Config } from '../../core/config.js';
 import { VigilError } from '../../core/errors.js';
 import { redactedMessage } from '../../core/redact.js';
+import { githubStatus, missingGitHub, openCatalogChange, type GitHubSettings } from './catalog-pull-request.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { failureText } from './ephemeral.js';
 
@@ -21,7 +19,8 @@ import { failureText } from './ephemeral.js';
  */
 
 type View = types.View;
-export type GitHubSettings = Config['github'];
+export type { GitHubSettings };
+export { missingGitHub };
 
 /** The modal's callback id. */
 export const REGISTER_VIEW = 'vigil.register';
@@ -159,14 +158,6 @@ export function validateCatalogFiles(files: CatalogFiles): void {
   }
 }
 
-/** What is missing for register to work: the GitHub App and the catalog repository. */
-export function missingGitHub(github: GitHubSettings | undefined): string[] {
-  const missing: string[] = [];
-  if (!github?.appId) missing.push('GITHUB_APP_ID');
-  if (!github?.privateKey) missing.push('GITHUB_PRIVATE_KEY');
-  if (!github?.catalogRepo?.fullName) missing.push('VIGIL_CATALOG_REPO (owner/name)');
-  return missing;
-}
 
 function notConfigured(missing: string[]): VigilError {
   return new VigilError('REGISTER_FAILED', `registering a title opens a catalog pull request through the GitHub App, and this Vigil has no ${missing.join(', ')}`);
@@ -202,60 +193,20 @@ export const registerFeature: SlackFeature = (app, deps) => {
   });
 };
 
-type Repo = { owner: string; repo: string };
-
-async function github(settings: GitHubSettings, repo: Repo): Promise<Octokit> {
-  const app = new Octokit({ baseUrl: settings.apiUrl, authStrategy: createAppAuth, auth: { appId: settings.appId!, privateKey: settings.privateKey! } });
-  const { data } = await app.request('GET /repos/{owner}/{repo}/installation', repo);
-  return new Octokit({ baseUrl: settings.apiUrl, authStrategy: createAppAuth, auth: { appId: settings.appId!, privateKey: settings.privateKey!, installationId: data.id } });
-}
-
-function status(error: unknown): number | undefined {
-  const s = (error as { status?: unknown }).status;
-  return typeof s === 'number' ? s : undefined;
-}
-
 /** The pull request for a registration: a branch from the catalog branch, one commit with both files, the PR (reused when a retry finds it). */
 export async function openCatalogPullRequest(settings: GitHubSettings, payload: RegisterPayload): Promise<{ url: string; number: number; branch: string }> {
-  const [owner, name] = settings.catalogRepo!.fullName!.split('/') as [string, string];
-  const repo = { owner, repo: name };
   const files = catalogFilesOf(payload.registration);
   validateCatalogFiles(files);
-  const octokit = await github(settings, repo);
-  const base = settings.catalogBranch ?? (await octokit.request('GET /repos/{owner}/{repo}', repo)).data.default_branch;
-  const root = settings.catalogPath.replace(/^\/+|\/+$/g, '');
-  const paths = Object.keys(files.files).map((p) => (root ? `${root}/${p}` : p));
-  const branch = `vigil/register-${files.contentId}-${payload.requestKey.replace(/[^A-Za-z0-9]/g, '').slice(-8).toLowerCase()}`;
-  const open = await octokit.request('GET /repos/{owner}/{repo}/pulls', { ...repo, head: `${owner}:${branch}`, state: 'open' });
-  if (open.data[0]) return { url: open.data[0].html_url, number: open.data[0].number, branch };
-  const head = (await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...repo, ref: `heads/${base}` })).data.object.sha;
-  for (const path of paths) {
-    try {
-      await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { ...repo, path, ref: base });
-      throw new VigilError('REGISTER_FAILED', `${path} already exists on ${base}: the title may be registered already (choose another title or season)`);
-    } catch (error) {
-      if (status(error) !== 404) throw error;
-    }
-  }
-  const tree = await octokit.request('POST /repos/{owner}/{repo}/git/trees', {
-    ...repo, base_tree: head, tree: paths.map((path, i) => ({ path, mode: '100644' as const, type: 'blob' as const, content: Object.values(files.files)[i]! })),
-  });
   const who = `<@${payload.user}> in Slack`;
-  const commit = await octokit.request('POST /repos/{owner}/{repo}/git/commits', {
-    ...repo, message: `Register ${payload.registration.title} (${files.contentId}) and its monitoring job\n\nAsked by ${payload.user} through /vigil register.`, tree: tree.data.sha, parents: [head],
-  });
-  try {
-    await octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...repo, ref: `refs/heads/${branch}`, sha: commit.data.sha });
-  } catch (error) {
-    // A retry after the branch was made: point it at this commit.
-    if (status(error) !== 422) throw error;
-    await octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ...repo, ref: `heads/${branch}`, sha: commit.data.sha, force: true });
-  }
-  const pull = await octokit.request('POST /repos/{owner}/{repo}/pulls', {
-    ...repo, head: branch, base, title: `Register ${payload.registration.title}`,
+  const pull = await openCatalogChange(settings, {
+    branch: `vigil/register-${files.contentId}-${payload.requestKey.replace(/[^A-Za-z0-9]/g, '').slice(-8).toLowerCase()}`,
+    files: files.files,
+    commitMessage: `Register ${payload.registration.title} (${files.contentId}) and its monitoring job\n\nAsked by ${payload.user} through /vigil register.`,
+    title: `Register ${payload.registration.title}`,
     body: `Adds Content \`${files.contentId}\` and MonitoringJob \`${files.monitoringJobId}\` (${payload.registration.tier}, detection ${payload.registration.detection}, takedown ${payload.registration.takedown}), as asked by ${who}.\n\nVigil's plan check shows what applying it changes; merging it starts monitoring.`,
   });
-  return { url: pull.data.html_url, number: pull.data.number, branch };
+  if (pull.outcome === 'exists') throw new VigilError('REGISTER_FAILED', `${pull.path} already exists on ${pull.base}: the title may be registered already (choose another title or season)`);
+  return { url: pull.url, number: pull.number, branch: pull.branch };
 }
 
 function isPayload(data: unknown): data is RegisterPayload {
@@ -278,7 +229,7 @@ export async function processRegister(job: Job, deps: SlackDeps): Promise<unknow
       await deps.client.chat.postMessage({ channel: payload.user, text: failureText(error, deps.log, { job: job.id }) });
       return { failed: error.code };
     }
-    const code = status(error);
+    const code = githubStatus(error);
     // GitHub refusing (401/403/404/422) will refuse again: say so; a 5xx or network fault is retried.
     if (code !== undefined && code < 500) {
       const refused = new VigilError('REGISTER_FAILED', `GitHub refused the pull request (${code}: ${redactedMessage(error)})`);

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import { findingDetectionJob, takedownJob, type FindingAction, type OutboxJob } from '../queues.js';
 import type { DetectionStatus, TakedownStatus } from '../status.js';
+import { proposeAllowListOnIgnore } from './allow-list-proposals.js';
 import { appendAudit } from './audit.js';
 import { changeFindingStatus, findingById, type Change, type Finding, type StatusChange } from './findings.js';
 import { writeOutbox } from './outbox.js';
@@ -165,6 +166,8 @@ export async function actOnFinding(pool: pg.Pool, findingId: number, action: Fin
     if ('do' in rule) {
       const { before, after } = await changeFindingStatus(tx, findingId, rule.do, { actor: by.actor, reason: by.reason }, details);
       await writeOutbox(tx, rule.jobs);
+      // An Ignore teaches the allow-list: a host that is no catalog Site yet is proposed for it.
+      if (action === 'ignore') await proposeAllowListOnIgnore(tx, after, { actor: by.actor, reason: by.reason });
       return { outcome: 'done', action, finding: after, from: pair(before), to: pair(after) };
     }
     const why = 'unchanged' in rule ? rule.unchanged : rule.refused;
