@@ -234,6 +234,20 @@ describe('downloads refused with a clear error naming the URL', () => {
     expect(record!.reason).toMatch(/VIGIL-E0401: refused to fetch http:\/\/127\.0\.0\.1/);
   });
 
+  it('ends Canceled when a person stops it mid-download, whatever attempt it is on', async () => {
+    server.route('/slow/stopped.mp4', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(10 * 1024 * 1024) });
+      const timer = setInterval(() => res.write(Buffer.alloc(1024)), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('cancelled')), 400);
+    const { result, record } = await detect(server.url('/slow/stopped.mp4'), { signal: stop.signal });
+    expect(result.status).toBe('Canceled');
+    expect(record).toMatchObject({ status: 'Canceled', reason: expect.stringMatching(/^stopped: VIGIL-E0310: detection stopped while downloading .*stopped\.mp4/) });
+    expect(await statuses(record!.id)).toEqual(['Downloading', 'Canceled']);
+  });
+
   it('leaves a link that cannot be fetched for the next attempt (a fault that may pass)', async () => {
     const { result, record } = await detect(server.url('/media/removed.mp4'));
     expect(result).toMatchObject({ status: 'retry', reason: expect.stringMatching(/VIGIL-E0402: .*removed\.mp4: HTTP 404/) });
