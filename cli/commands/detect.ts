@@ -35,7 +35,7 @@ vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:A
   down, a download link). Each stage is printed: Downloading, Detecting, then Completed (recipient,
   watermark ID, confidence), Failed (no mark found), or Error (the copy does not meet the detection
   requirements: at least 10 s and 160x120 of video; or the download was refused: too large, too
-  slow, a playlist that loops). --max-mb (default 2048) and --max-minutes (default 10) bound the
+  slow, a playlist that loops). --max-mb (default 1024) and --max-minutes (default 10) bound the
   download. --queue enqueues the request for a detect worker instead and follows it until it ends.
   Exit codes: ${DETECT_EXIT.attributed} mark found and attributed; ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
   ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient on record.`;

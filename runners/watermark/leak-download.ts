@@ -36,7 +36,8 @@ export interface LeakLimits {
 }
 
 export const DEFAULT_LEAK_LIMITS: LeakLimits = {
-  maxBytes: 2 * 1024 * 1024 * 1024,
+  // One GiB: a two-hour film at over 1 Mbit/s; detection reads at most 540 lines, so a lower variant loses nothing.
+  maxBytes: 1024 * 1024 * 1024,
   maxTimeMs: 10 * 60_000,
   maxSegments: 5000,
   maxRedirects: 5,
@@ -131,26 +132,58 @@ function tooLarge(run: Run, url: string, more: number): VigilError {
   return new VigilError('DOWNLOAD_TOO_LARGE', `${url} would take the copy past its byte bound: ${mb(run.bytes + more)} of at most ${mb(run.limits.maxBytes)}`);
 }
 
+/**
+ * Appends one whole resource to `handle` at `at`, in ranged chunks while the server honours Range
+ * (so memory holds one chunk), within what is left of the byte bound. `first` is a response already
+ * in hand for its first chunk; `check` sees the first bytes before anything is written.
+ */
+async function appendResource(run: Run, handle: FileHandle, at: number, url: string, first?: FetchResult, check?: (head: Buffer) => void): Promise<number> {
+  const base = run.bytes;
+  const left = (): number => run.limits.maxBytes - run.bytes;
+  if (left() <= 0) throw tooLarge(run, url, 1);
+  let res = first ?? await get(run, url, { maxBytes: left(), range: { offset: 0, length: run.limits.chunkBytes } });
+  check?.(res.body);
+  let received = 0;
+  for (;;) {
+    // A server that stops honouring ranges mid-way sends the resource whole, from its start.
+    if (res.status !== 206) received = 0;
+    await handle.write(res.body, 0, res.body.length, at + received);
+    received += res.body.length;
+    run.bytes = base + received;
+    if (res.status !== 206 || res.body.length === 0) return received;
+    const m = /bytes\s+(\d+)-(\d+)\/(\d+|\*)/i.exec(String(res.headers['content-range'] ?? ''));
+    const total = m && m[3] !== '*' ? Number(m[3]) : undefined;
+    if (total !== undefined && base + total > run.limits.maxBytes) throw tooLarge(run, url, total - received);
+    if (total !== undefined ? received >= total : res.body.length < run.limits.chunkBytes) return received;
+    if (left() <= 0) throw tooLarge(run, url, 1);
+    res = await get(run, res.finalUrl, { maxBytes: Math.min(left(), run.limits.chunkBytes), range: { offset: received, length: Math.min(run.limits.chunkBytes, left() + 1) } });
+  }
+}
+
 /** Writes parts to `file` in order, each within what is left of the byte bound. */
 async function writeParts(run: Run, file: string, parts: readonly MediaPart[], label: string): Promise<number> {
   const handle = await open(file, 'w');
   let written = 0;
+  const notPlaylist = (i: number, url: string) => (head: Buffer): void => {
+    if (head.subarray(0, 16).toString('latin1').replace(/^\uFEFF/, '').trimStart().startsWith('#EXTM3U')) {
+      throw new VigilError('PLAYLIST_LOOPS', `${label}: segment ${i + 1} (${url}) is itself a playlist, not media: the playlist refers back to a playlist`);
+    }
+  };
   try {
     for (const [i, part] of parts.entries()) {
-      const left = run.limits.maxBytes - run.bytes;
-      if (left <= 0) throw tooLarge(run, part.url, 1);
-      const res = await get(run, part.url, { maxBytes: part.range ? Math.min(left, part.range.length) : left, ...(part.range ? { range: part.range } : {}) });
-      let body = res.body;
-      if (part.range && res.status === 200) {
-        // The server ignored the range and sent the whole resource: take the part asked for.
-        body = body.subarray(part.range.offset, part.range.offset + part.range.length);
+      if (!part.range) {
+        written += await appendResource(run, handle, written, part.url, undefined, notPlaylist(i, part.url));
+      } else {
+        const left = run.limits.maxBytes - run.bytes;
+        if (left < part.range.length) throw tooLarge(run, part.url, part.range.length);
+        const res = await get(run, part.url, { maxBytes: left, range: part.range });
+        // A server that ignores the range sends the whole resource (within the bound): take the part.
+        const body = res.status === 200 ? res.body.subarray(part.range.offset, part.range.offset + part.range.length) : res.body;
+        notPlaylist(i, part.url)(body);
+        await handle.write(body, 0, body.length, written);
+        run.bytes += body.length;
+        written += body.length;
       }
-      if (body.subarray(0, 16).toString('latin1').replace(/^\uFEFF/, '').trimStart().startsWith('#EXTM3U')) {
-        throw new VigilError('PLAYLIST_LOOPS', `${label}: segment ${i + 1} (${part.url}) is itself a playlist, not media: the playlist refers back to a playlist`);
-      }
-      await handle.write(body);
-      run.bytes += body.length;
-      written += body.length;
       if ((i + 1) % 50 === 0) run.step(`${i + 1} of ${parts.length} parts, ${mb(written)}`);
     }
   } finally {
@@ -161,34 +194,9 @@ async function writeParts(run: Run, file: string, parts: readonly MediaPart[], l
 
 /** A media file in ranged chunks (a server that ignores ranges sends it whole, still within the bound). */
 async function downloadFile(run: Run, first: FetchResult, file: string): Promise<number> {
-  const handle: FileHandle = await open(file, 'w');
+  const handle = await open(file, 'w');
   try {
-    let res = first;
-    let received = 0;
-    const url = first.finalUrl;
-    for (;;) {
-      await handle.write(res.body);
-      received += res.body.length;
-      run.bytes += res.body.length;
-      if (res.status !== 206) return received; // the whole body came at once
-      const m = /bytes\s+(\d+)-(\d+)\/(\d+|\*)/i.exec(String(res.headers['content-range'] ?? ''));
-      const total = m && m[3] !== '*' ? Number(m[3]) : undefined;
-      if (total !== undefined && total > run.limits.maxBytes) throw tooLarge(run, url, total - received);
-      if (total !== undefined ? received >= total : res.body.length < run.limits.chunkBytes) return received;
-      if (res.body.length === 0) return received;
-      const left = run.limits.maxBytes - run.bytes;
-      if (left <= 0) throw tooLarge(run, url, 1);
-      res = await get(run, url, { maxBytes: Math.min(left, run.limits.chunkBytes), range: { offset: received, length: Math.min(run.limits.chunkBytes, left + 1) } });
-      if (res.status === 200) {
-        // Ranges stopped being honoured mid-way: the body is the file from its start.
-        await handle.truncate(0);
-        run.bytes -= received;
-        received = 0;
-        await handle.write(res.body);
-        run.bytes += res.body.length;
-        return res.body.length;
-      }
-    }
+    return await appendResource(run, handle, 0, first.finalUrl, first);
   } finally {
     await handle.close();
   }

@@ -85,6 +85,10 @@ describe('detection on a link: what a pirate serves', () => {
     expect(got.bytes).toBe(size);
     expect(Buffer.compare(await fs.readFile(got.file), await fs.readFile(media.marked))).toBe(0);
     expect(server.log.length - before).toBe(Math.ceil(size / (64 * 1024)));
+    // A server that ignores Range sends it whole, once; the same bytes land.
+    server.route('/plain/whole.mp4', reply('video/mp4', await fs.readFile(media.marked)));
+    const whole = await downloadLeak(fetcher(), server.url('/plain/whole.mp4'), dir, { limits: { chunkBytes: 64 * 1024 } });
+    expect(Buffer.compare(await fs.readFile(whole.file), await fs.readFile(media.marked))).toBe(0);
   });
 
   it('assembles an HLS master (skipping its audio-only variant) and TS segments, and finds the mark', async () => {
