@@ -112,6 +112,19 @@ describe('detection on a link: what a pirate serves', () => {
     expect(server.log.some((p) => /\/dash\/chunk-1-/.test(p))).toBe(false); // the audio Representation is not downloaded
   });
 
+  it('assembles HLS byte-range segments of one file (-hls_flags single_file) and DASH $Number$ over @duration', async () => {
+    const dir = await fs.mkdtemp(path.join(scratch, 'variants-'));
+    const single = await downloadLeak(fetcher(), server.url('/hls-single/index.m3u8'), dir);
+    expect(single.source).toMatchObject({ kind: 'hls', segments: expect.any(Number) });
+    expect(single.source.segments!).toBeGreaterThanOrEqual(4);
+    // The parts together are the file the playlist cuts, byte for byte.
+    const ts = (await fs.readdir(path.join(scratch, 'hls-single'))).find((f) => f.endsWith('.ts'))!;
+    expect(Buffer.compare(await fs.readFile(single.file), await fs.readFile(path.join(scratch, 'hls-single', ts)))).toBe(0);
+    const { record } = await detect(server.url('/dash-number/manifest.mpd'));
+    expect(record).toMatchObject({ status: 'Completed', result: { watermarkId: WATERMARK_ID, download: { kind: 'dash' } } });
+    expect(server.log).toContain('/dash-number/n-0-1.m4s');
+  });
+
   it('finds the video of a page whose player sits in an iframe on another host, and of a cyberlocker download button', async () => {
     server.route('/watch/ep3', reply('text/html; charset=utf-8', `<!doctype html><html><head><title>Moonlit Harbor E03 free</title></head><body>
       <div class="ads"><a href="/promo">Watch more</a></div><iframe src="${server.url('/embed/ep3', 'player.example')}" allowfullscreen></iframe></body></html>`));

@@ -56,6 +56,12 @@ export async function makeLeakMedia(root: string): Promise<LeakMedia> {
   await fs.mkdir(path.join(root, 'dash'));
   await ffmpeg(['-i', reencoded, '-c', 'copy', '-f', 'dash', '-seg_duration', '3', '-use_template', '1', '-use_timeline', '1',
     '-init_seg_name', 'init-$RepresentationID$.m4s', '-media_seg_name', 'chunk-$RepresentationID$-$Number%05d$.m4s', path.join(root, 'dash', 'manifest.mpd')]);
+  // The same HLS as one file with EXT-X-BYTERANGE segments, and DASH with $Number$ over @duration (no timeline).
+  await fs.mkdir(path.join(root, 'hls-single'));
+  await ffmpeg(['-i', reencoded, '-c', 'copy', '-f', 'hls', '-hls_time', '3', '-hls_playlist_type', 'vod', '-hls_flags', 'single_file', path.join(root, 'hls-single', 'index.m3u8')]);
+  await fs.mkdir(path.join(root, 'dash-number'));
+  await ffmpeg(['-i', reencoded, '-c', 'copy', '-f', 'dash', '-seg_duration', '3', '-use_template', '1', '-use_timeline', '0',
+    '-init_seg_name', 'init-$RepresentationID$.m4s', '-media_seg_name', 'n-$RepresentationID$-$Number$.m4s', path.join(root, 'dash-number', 'manifest.mpd')]);
   return { root, marked, unmarked, short, audioOnly };
 }
 
