@@ -322,16 +322,20 @@ async function downloadDash(run: Run, first: FetchResult, via: string[]): Promis
   };
 }
 
+/** How many of a page's media links, download links and iframes are tried. */
+const PAGE_CANDIDATES = { media: 8, downloads: 4, frames: 4 } as const;
+
 /** Errors that end the whole download at once: the time is up, or a person stopped it. */
 const ENDS_RUN = (e: unknown): boolean => isVigilError(e, 'INTERRUPTED') || isVigilError(e, 'DOWNLOAD_TOO_SLOW');
 
 async function fromPage(run: Run, page: FetchResult, via: string[], depth: number): Promise<LeakDownload> {
   const found = pageMedia(page.text(), page.finalUrl);
+  // A page full of links must not become a crawl: a few candidates of each kind, best first.
   const tries: { url: string; page: boolean }[] = [
-    ...found.media.map((url) => ({ url, page: false })),
-    ...found.downloads.map((url) => ({ url, page: false })),
+    ...found.media.slice(0, PAGE_CANDIDATES.media).map((url) => ({ url, page: false })),
+    ...found.downloads.slice(0, PAGE_CANDIDATES.downloads).map((url) => ({ url, page: false })),
     // A player in an iframe: read one level down, never deeper.
-    ...(depth === 0 ? found.frames.map((url) => ({ url, page: true })) : []),
+    ...(depth === 0 ? found.frames.slice(0, PAGE_CANDIDATES.frames).map((url) => ({ url, page: true })) : []),
   ];
   const errors: unknown[] = [];
   for (const t of tries) {
