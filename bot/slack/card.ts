@@ -246,6 +246,11 @@ export function roundSummary(view: SummaryView): SlackMessageBody {
   return { text: clip(`${title}: ${count} in round ${view.roundId}`, SLACK_LIMITS.fallback), blocks };
 }
 
+/** The requirement a copy failed, as the detector records it (runners/watermark/requirements.ts). */
+const REQUIREMENT_WORDS: Record<string, string> = {
+  'too short': 'too short', 'too small': 'picture too small', 'no video': 'no video', undecodable: 'cannot be decoded',
+};
+
 function detectionWords(detection: Record<string, unknown>): string {
   const confidence = numberOf(detection.confidence);
   const pct = confidence === undefined ? '' : ` (confidence ${(confidence * 100).toFixed(1)}%)`;
@@ -255,7 +260,11 @@ function detectionWords(detection: Record<string, unknown>): string {
     const id = numberOf(detection.watermarkId);
     return `Watermark found: recipient *${escapeMrkdwn(name ?? 'unknown')}*${id === undefined ? '' : ` (watermark ID ${id})`}${pct}`;
   }
-  return `No watermark found${pct}`;
+  if (typeof detection.requirement === 'string') return `The copy does not meet the detection requirements: ${REQUIREMENT_WORDS[detection.requirement] ?? escapeMrkdwn(detection.requirement)}`;
+  if (confidence === undefined) return 'Detection ended without a result';
+  // How close it came: the pilot's peak against the ~5 σ from which a mark reads.
+  const pilot = numberOf(detection.pilotZ);
+  return `No watermark found${pct}${pilot === undefined ? '' : `, pilot ${pilot.toFixed(1)} σ of the ~5 σ a mark needs`}`;
 }
 
 /**
@@ -282,8 +291,15 @@ export function resultReply(change: FindingChange, finding: Pick<Finding, 'evide
       const detection = record(finding.evidence.detection);
       return `:mag: ${detection ? detectionWords(detection) : 'Detection completed'} ${by}`;
     }
-    case 'Failed':
-    case 'Error': return `:warning: Detection ${change.to === 'Error' ? 'stopped with an error' : 'failed'} ${by}${why}`;
+    case 'Failed': {
+      const detection = record(finding.evidence.detection);
+      return `:mag: Detection failed: ${detection ? detectionWords(detection).replace(/^No/, 'no') : 'no watermark found'} ${by}`;
+    }
+    case 'Error': {
+      const requirement = record(finding.evidence.detection)?.requirement;
+      const unmet = typeof requirement === 'string' && REQUIREMENT_WORDS[requirement] ? `: the copy does not meet the detection requirements (${REQUIREMENT_WORDS[requirement]})` : ' with an error';
+      return `:warning: Detection ended${unmet} ${by}${why}`;
+    }
     case 'Canceled': return `Detection canceled ${by}${why}`;
     case 'Downloading': return change.from === 'Available' ? `:hourglass_flowing_sand: Detection started ${by}` : undefined;
     default: return undefined;

@@ -9,19 +9,40 @@ import { escapeMrkdwn } from './mrkdwn.js';
  * finished; its result is posted where it was asked, naming the person.
  */
 
-/** The message for a finished request: the recipient and confidence, no watermark, or why it failed. */
+/** The requirement a copy failed, as the detector records it (runners/watermark/requirements.ts). */
+const REQUIREMENT_WORDS: Record<string, string> = {
+  'too short': 'it is too short', 'too small': 'its picture is too small', 'no video': 'it has no video', undecodable: 'it cannot be decoded',
+};
+
+/**
+ * The message for a finished request, by the seed service's statuses: Completed names the recipient,
+ * watermark ID and confidence; Failed says no mark was found and how close it came; Error says which
+ * detection requirement the copy does not meet, or why detection could not run; Canceled who stopped it.
+ */
 export function detectionResultText(r: DetectionRequest): string {
   const who = `<@${r.requestedBy.replace(/[^A-Z0-9]/gi, '')}>`;
-  const link = escapeMrkdwn(r.url);
+  const head = `${who} detection request #${r.id} on ${escapeMrkdwn(r.url)}`;
   const result = r.result ?? {};
-  if (r.status === 'failed') return `${who} detection request #${r.id} on ${link} failed: ${escapeMrkdwn(r.reason || 'no reason recorded')}.`;
+  const reason = escapeMrkdwn(r.reason || 'no reason recorded');
   const confidence = typeof result.confidence === 'number' ? ` (confidence ${(result.confidence * 100).toFixed(1)} %)` : '';
-  if (result.found !== true) return `${who} detection request #${r.id} on ${link}: no watermark found${confidence}.`;
-  // The detector keeps the recipient as its lookup found it ({ name, … }); null for an ID nobody was allocated.
-  const name = typeof result.recipient === 'object' && result.recipient !== null ? (result.recipient as { name?: unknown }).name : result.recipient;
-  const recipient = typeof name === 'string' ? `*${escapeMrkdwn(name)}*` : 'an unallocated ID';
-  const id = typeof result.watermarkId === 'number' ? ` (watermark ID ${result.watermarkId})` : '';
-  return `${who} detection request #${r.id} on ${link}: the copy was made for ${recipient}${id}${confidence}.`;
+  switch (r.status) {
+    case 'Completed': {
+      // The detector keeps the recipient as its lookup found it ({ name, … }); null for an ID nobody was allocated.
+      const name = typeof result.recipient === 'object' && result.recipient !== null ? (result.recipient as { name?: unknown }).name : result.recipient;
+      const recipient = typeof name === 'string' ? `*${escapeMrkdwn(name)}*` : 'an unallocated ID';
+      const id = typeof result.watermarkId === 'number' ? ` (watermark ID ${result.watermarkId})` : '';
+      return `${head}: Completed — the copy was made for ${recipient}${id}${confidence}.`;
+    }
+    case 'Failed': return `${head}: Failed — no watermark found${confidence}. ${reason}.`;
+    case 'Error': {
+      const requirement = typeof result.requirement === 'string' ? REQUIREMENT_WORDS[result.requirement] : undefined;
+      return requirement
+        ? `${head}: Error — the copy does not meet the detection requirements: ${requirement}. ${reason}.`
+        : `${head}: Error — detection could not run: ${reason}.`;
+    }
+    case 'Canceled': return `${head}: Canceled — ${reason}.`;
+    default: return `${head}: ${r.status}.`;
+  }
 }
 
 export async function processDetectionResult(job: Job, deps: SlackDeps): Promise<unknown> {

@@ -4,6 +4,7 @@ import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 import { progressReporter } from '../progress.js';
+import { runDetectUrl } from './detect-url.js';
 
 /** What `vigil detect` exits with, so a script can tell a clean file from a failure. */
 export const DETECT_EXIT = {
@@ -18,6 +19,7 @@ export const DETECT_EXIT = {
 } as const;
 
 export const usage = `vigil detect LEAK [--original FILE] [--catalog DIR] [--format text|json]
+vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:ADDR]... [--allow-private] [--format text|json]
   Look for the forensic watermark in a leaked video or screenshot and say whose copy it was.
   A still image (PNG/JPEG) needs --original: the source video or image it was taken from.
   Every key is tried: the active one and those in VIGIL_WATERMARK_KEYRING_DIR (the keys the embed
@@ -25,8 +27,18 @@ export const usage = `vigil detect LEAK [--original FILE] [--catalog DIR] [--for
   The recipient and the copy are looked up in the database (DATABASE_URL, or the embedded one);
   if it cannot be reached, detect fails (VIGIL-E0201). --catalog DIR is an explicit offline mode:
   recipients from the catalog files in DIR, no database, and the output says so.
+  An http(s) URL instead of a file records a detection request (as /vigil detect URL in Slack does)
+  and runs it here: the link is downloaded through the crawler's safe fetcher (no private addresses
+  unless --allow-private or VIGIL_CRAWL_ALLOW_PRIVATE; --resolve as in curl), whatever it is: a
+  video file, an HLS or DASH playlist (the best variant within the byte bound, its segments
+  joined), or a page whose player names the video (<video>, og:video, JSON-LD, an iframe one level
+  down, a download link). Each stage is printed: Downloading, Detecting, then Completed (recipient,
+  watermark ID, confidence), Failed (no mark found), or Error (the copy does not meet the detection
+  requirements: at least 10 s and 160x120 of video; or the download was refused: too large, too
+  slow, a playlist that loops). --max-mb (default 1024) and --max-minutes (default 10) bound the
+  download. --queue enqueues the request for a detect worker instead and follows it until it ends.
   Exit codes: ${DETECT_EXIT.attributed} mark found and attributed; ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
-  ${DETECT_EXIT.error} any other error (key, media, database); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient on record.`;
+  ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient on record.`;
 
 /** Every error exits 2 or more: 1 means only "no mark". */
 export function exitCodeFor(error: VigilError): number {
@@ -70,12 +82,29 @@ export function exitCodeOf(o: DetectOutcome): number {
 }
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
-export const options = { ...formatOption, original: { type: 'string' }, catalog: { type: 'string' } } as const;
+export const options = {
+  ...formatOption, original: { type: 'string' }, catalog: { type: 'string' },
+  queue: { type: 'boolean', default: false }, 'max-mb': { type: 'string' }, 'max-minutes': { type: 'string' },
+  resolve: { type: 'string', multiple: true }, 'allow-private': { type: 'boolean', default: false },
+} as const;
+
+/** A leak given as a link rather than a file. */
+export function isLink(leak: string): boolean {
+  return /^https?:\/\//i.test(leak);
+}
 
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values, positionals } = parse('detect', argv, options);
   const format = formatOf('detect', values.format);
   if (!positionals[0]) throw new VigilError('USAGE', 'vigil detect: give the LEAK file');
+  const urlOnly = (['queue', 'max-mb', 'max-minutes', 'resolve', 'allow-private'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+  if (isLink(positionals[0])) {
+    if (values.original !== undefined || values.catalog !== undefined) throw new VigilError('USAGE', 'vigil detect URL: --original and --catalog are for a file; a link is detected blind, with recipients from the database');
+    return runDetectUrl({
+      url: positionals[0], format, queue: values.queue, maxMb: values['max-mb'], maxMinutes: values['max-minutes'], allowPrivate: values['allow-private'], resolve: values.resolve ?? [],
+    }, io, ctx, DETECT_EXIT);
+  }
+  if (urlOnly.length > 0) throw new VigilError('USAGE', `vigil detect: --${urlOnly[0]} is for a link (vigil detect URL), not a file`);
   const progress = progressReporter(io.stderr, ctx.log, 'detect', { leak: positionals[0] });
   let outcome: DetectOutcome;
   try {

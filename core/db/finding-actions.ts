@@ -44,8 +44,15 @@ const DETECTION_UNDER_WAY: readonly DetectionStatus[] = ['Downloading', 'Detecti
  * Cards read this too, to choose which Take down button (and confirm dialog) to show.
  */
 export function takedownNeedsOverride(finding: Pick<Finding, 'detectionStatus'>, content: ActionContent): boolean {
-  return content.watermarked && finding.detectionStatus !== 'Completed' && finding.detectionStatus !== 'Not Available';
+  return content.watermarked && !DETECTION_ENDED.includes(finding.detectionStatus);
 }
+
+/**
+ * The states in which detection has ended, completed or declined: a mark found (Completed), none
+ * (Failed), the copy not detectable or the detector giving up (Error), stopped (Canceled), or no
+ * copy to work on (Not Available). From any of them a takedown loses nothing detection still needs.
+ */
+export const DETECTION_ENDED: readonly DetectionStatus[] = ['Completed', 'Failed', 'Error', 'Canceled', 'Not Available'];
 
 /** Whether Detect can do anything for this finding: a watermark to look for and a copy still up. */
 export function detectionPossible(finding: Pick<Finding, 'takedownStatus'>, content: ActionContent): boolean {
@@ -202,14 +209,15 @@ export async function auditRefusal(pool: pg.Pool, refusal: Refusal): Promise<voi
 
 /**
  * A watermarked finding whose monitoring job takes down automatically was held at Available until
- * detection ended (initialStatuses): once detection Completed, or found no copy to work on, the
- * held takedown is requested, by automation and through the same rule as a person's. Nothing for a
- * manual job, or a finding someone already acted on. Undefined when there was nothing to do.
+ * detection ended (initialStatuses): once detection ends in any final state, completed or declined
+ * (DETECTION_ENDED: Completed, Failed, Error, Canceled, Not Available), the held takedown is
+ * requested, by automation and through the same rule as a person's. Nothing for a manual job, or a
+ * finding someone already acted on. Undefined when there was nothing to do.
  */
 export async function takedownHeldForDetection(pool: pg.Pool, findingId: number): Promise<ActionOutcome | undefined> {
   const { rows } = await pool.query<{ takedown: string }>(
     `select j.takedown from findings f join monitoring_jobs j on j.id = f.monitoring_job_id
-     where f.id = $1 and f.takedown_status = 'Available' and f.detection_status in ('Completed', 'Not Available')`, [findingId]);
+     where f.id = $1 and f.takedown_status = 'Available' and f.detection_status = any($2::text[])`, [findingId, DETECTION_ENDED]);
   if (rows[0]?.takedown !== 'automatic') return undefined;
   return actOnFinding(pool, findingId, 'takedown', { actor: 'automation', reason: "automatic takedown once detection ended (the monitoring job's takedown: automatic)", override: false });
 }

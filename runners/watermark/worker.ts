@@ -16,7 +16,7 @@ import type { RedisService } from '../../core/redis.js';
 import { removeDeadRunLeftovers } from '../media/leftovers.js';
 import { runDetectCommand, type DetectOutcome } from './detect.js';
 import { runEmbedCommand } from './embed.js';
-import { detectFinding, type FindingDetectionResult } from './finding-detection.js';
+import { detectFinding, WorkerClosing, type FindingDetectionResult } from './finding-detection.js';
 import { detectLink, type UrlDetectionResult } from './url-detection.js';
 
 /** A leak file (as `vigil detect` takes it), a finding whose leaked copy is downloaded first, or a link a person gave ('url'). */
@@ -70,7 +70,7 @@ function watchCancel(job: Job, queue: WatermarkQueue, deps: WatermarkWorkerDeps,
   };
   const timer = setInterval(() => void check().catch(() => undefined), deps.cancelPollMs ?? 500);
   void check().catch(() => undefined);
-  const onClose = (): void => controller.abort(new Error('worker closing'));
+  const onClose = (): void => controller.abort(new WorkerClosing());
   closing.addEventListener('abort', onClose, { once: true });
   return {
     signal: controller.signal,
@@ -154,15 +154,19 @@ export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPa
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const result = await detectLink({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, requestId!, lastAttempt);
       if (result.status === 'retry') throw new Error(`detection on link request ${requestId} did not complete: ${result.reason}`);
-      return result;
+      // The error is on the request (its reason); a job's return value is JSON.
+      const { error: _error, ...kept } = result;
+      return kept;
     }
     if ('findingId' in job.data) {
       if (!deps.pool) throw new Error('detection on a finding needs the database');
       const { findingId } = job.data;
       if (!Number.isSafeInteger(findingId) || findingId < 1) throw new VigilError('JOB_PAYLOAD_INVALID', `a detect job on a finding needs { findingId: a positive integer }, got ${JSON.stringify(job.data)}`);
-      const result = await detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, findingId);
-      // Error is our side or the network (the finding says so meanwhile): worth another attempt.
-      if (result.status === 'Error') throw new Error(`detection on finding ${findingId} did not complete: ${result.reason}`);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const result = await detectFinding({ pool: await deps.pool(), config: deps.config, log, env: deps.env, cwd: deps.cwd, signal }, findingId, lastAttempt);
+      // A fault that can pass (the network, our side), not yet on the last attempt: the finding stays
+      // Downloading and BullMQ tries again with backoff; every final state is on the finding already.
+      if (result.status === 'retry') throw new Error(`detection on finding ${findingId} did not complete: ${result.reason}`);
       return result;
     }
     const { native: _native, ...outcome } = await runDetectCommand({ leak: job.data.leak, ...(job.data.original ? { original: job.data.original } : {}) }, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });

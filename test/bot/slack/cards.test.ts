@@ -124,11 +124,16 @@ describe('round summary and result replies', () => {
 
   const change = (over: Partial<FindingChange>): FindingChange => ({ auditId: 1, at: new Date('2026-03-08T10:00:00Z'), actor: 'slack:U0BOB001', action: 'takedown-status', from: 'Available', to: 'In Progress', reason: 'notice sent', details: {}, ...over });
 
-  it('replies with a detection result: the recipient found with confidence, or not found', () => {
+  it('replies with a detection result: Completed names the recipient, Failed says how close it came, Error the requirement unmet', () => {
     const found = resultReply(change({ action: 'detection-status', from: 'Detecting', to: 'Completed', actor: 'detector' }), { evidence: { detection: { found: true, watermarkId: 17, recipient: { name: 'netflix-kr' }, confidence: 0.987 } } });
     expect(found).toContain('recipient *netflix-kr* (watermark ID 17) (confidence 98.7%)');
-    const none = resultReply(change({ action: 'detection-status', from: 'Detecting', to: 'Completed', actor: 'detector' }), { evidence: { detection: { found: false, confidence: 0.2 } } });
-    expect(none).toContain('No watermark found');
+    const none = resultReply(change({ action: 'detection-status', from: 'Detecting', to: 'Failed', actor: 'detector' }), { evidence: { detection: { found: false, confidence: 0.2, pilotZ: 2.31 } } });
+    expect(none).toContain('Detection failed: no watermark found (confidence 20.0%), pilot 2.3 σ of the ~5 σ a mark needs');
+    const short = resultReply(change({ action: 'detection-status', from: 'Downloading', to: 'Error', actor: 'detector', reason: 'VIGIL-E0409: 5.0 s long' }), { evidence: { detection: { found: false, requirement: 'too short' } } });
+    expect(short).toContain('Detection ended: the copy does not meet the detection requirements (too short)');
+    expect(short).toContain('VIGIL-E0409: 5.0 s long');
+    const refused = resultReply(change({ action: 'detection-status', from: 'Downloading', to: 'Error', actor: 'detector', reason: 'VIGIL-E0406: the HLS playlist loops' }), { evidence: { detection: { found: false } } });
+    expect(refused).toContain('Detection ended with an error');
     expect(resultReply(change({ action: 'detection-status', from: 'Downloading', to: 'Detecting' }), { evidence: {} })).toBeUndefined();
   });
 

@@ -134,7 +134,7 @@ describe('/vigil', () => {
     const { responseUrl } = await command('detect <https://leak.example/v/1.mp4|leak.example/v/1.mp4>');
     const [body] = await answers(responseUrl);
     const requestId = Number(/Detection request #(\d+)/.exec(String(body!.text))?.[1]);
-    expect(await detectionRequestById(bot.services.db.pool, requestId)).toMatchObject({ url: 'https://leak.example/v/1.mp4', requestedBy: 'U0ALICE', channel: 'C00000001', status: 'requested' });
+    expect(await detectionRequestById(bot.services.db.pool, requestId)).toMatchObject({ url: 'https://leak.example/v/1.mp4', requestedBy: 'U0ALICE', channel: 'C00000001', status: 'Downloading', via: 'slack' });
     expect((await outboxRows(bot.services.db.pool)).filter((r) => r.name === 'url').map((r) => r.payload)).toEqual([{ requestId }]);
 
     const found = await command('detect https://www.streamfree.to/watch/orchard-5/?utm_source=x', { trigger: '5.5.5' });
@@ -151,23 +151,26 @@ describe('/vigil', () => {
     expect(await suspectById(bot.services.db.pool, suspectId)).toMatchObject({ reporter: 'U0BOB', note: 'whole film in 1080p', source: 'report', review: 'queued', contentId: null });
   });
 
-  it('posts a link detection\'s result where it was asked: the recipient and confidence, no watermark, or why it failed', async () => {
+  it('posts a link detection\'s result where it was asked: the recipient and confidence, no watermark, the requirement unmet, or why it could not run', async () => {
     const pool = bot.services.db.pool;
     const found = await requestLinkDetection(pool, { url: 'https://leak.example/found.mp4', requestedBy: 'U0ALICE', channel: 'C0000ASK1' });
     const clean = await requestLinkDetection(pool, { url: 'https://leak.example/clean.mp4', requestedBy: 'U0BOB', channel: 'C0000ASK1' });
     const broken = await requestLinkDetection(pool, { url: 'https://leak.example/gone.mp4', requestedBy: 'U0BOB', channel: 'C0000ASK1' });
-    await setDetectionRequestStatus(pool, found.id, 'completed', { actor: 'detector', reason: 'found' }, { found: true, watermarkId: 4242, recipient: { name: 'Festival Screener', recipientId: 'festival' }, confidence: 0.987 });
-    await setDetectionRequestStatus(pool, clean.id, 'completed', { actor: 'detector', reason: 'none' }, { found: false, watermarkId: null, recipient: null, confidence: 0.12 });
-    await setDetectionRequestStatus(pool, broken.id, 'failed', { actor: 'detector', reason: 'VIGIL-E0402: https://leak.example/gone.mp4 answered 404' });
+    const short = await requestLinkDetection(pool, { url: 'https://leak.example/trailer.mp4', requestedBy: 'U0BOB', channel: 'C0000ASK1' });
+    await setDetectionRequestStatus(pool, found.id, 'Completed', { actor: 'detector', reason: 'found' }, { found: true, watermarkId: 4242, recipient: { name: 'Festival Screener', recipientId: 'festival' }, confidence: 0.987 });
+    await setDetectionRequestStatus(pool, clean.id, 'Failed', { actor: 'detector', reason: 'no watermark found in 300 frames' }, { found: false, watermarkId: null, recipient: null, confidence: 0.12 });
+    await setDetectionRequestStatus(pool, broken.id, 'Error', { actor: 'detector', reason: 'VIGIL-E0402: https://leak.example/gone.mp4 answered 404' });
+    await setDetectionRequestStatus(pool, short.id, 'Error', { actor: 'detector', reason: 'VIGIL-E0409: the copy is 5.0 s long; detection needs at least 10 s of video' }, { found: false, requirement: 'too short' });
     // The relay moves the owed slack jobs to the queue, as every worker process does.
     await drainOutbox(pool, async (job) => { if (job.queue === 'slack') await bot.queue.add(job.name, job.payload, { jobId: job.jobId }); });
-    const posts = await until('three result posts', () => {
+    const posts = await until('four result posts', () => {
       const mine = bot.fake.messages('C0000ASK1');
-      return mine.length >= 3 ? mine : undefined;
+      return mine.length >= 4 ? mine : undefined;
     });
     const texts = posts.map((m) => m.text ?? '');
-    expect(texts.find((t) => t.includes(`#${found.id}`))).toBe(`<@U0ALICE> detection request #${found.id} on https://leak.example/found.mp4: the copy was made for *Festival Screener* (watermark ID 4242) (confidence 98.7 %).`);
-    expect(texts.find((t) => t.includes(`#${clean.id}`))).toContain('no watermark found (confidence 12.0 %)');
-    expect(texts.find((t) => t.includes(`#${broken.id}`))).toContain('failed: VIGIL-E0402: https://leak.example/gone.mp4 answered 404');
+    expect(texts.find((t) => t.includes(`#${found.id}`))).toBe(`<@U0ALICE> detection request #${found.id} on https://leak.example/found.mp4: Completed — the copy was made for *Festival Screener* (watermark ID 4242) (confidence 98.7 %).`);
+    expect(texts.find((t) => t.includes(`#${clean.id}`))).toContain('Failed — no watermark found (confidence 12.0 %)');
+    expect(texts.find((t) => t.includes(`#${broken.id}`))).toContain('Error — detection could not run: VIGIL-E0402: https://leak.example/gone.mp4 answered 404');
+    expect(texts.find((t) => t.includes(`#${short.id}`))).toContain('Error — the copy does not meet the detection requirements: it is too short.');
   });
 });

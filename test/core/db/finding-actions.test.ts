@@ -29,7 +29,9 @@ describe('what an action on a finding does (the rule)', () => {
     expect(rule).toMatchObject({ refused: expect.stringMatching(/watermarked and detection has not completed \(detection Available\).*override/) });
     expect(whatActionDoes(subject({ detectionStatus: 'Detecting' }), WATERMARKED, 'takedown', true)).toMatchObject({ do: { takedown: 'Takedown requested' } });
     expect(whatActionDoes(subject({ detectionStatus: 'Completed' }), WATERMARKED, 'takedown', false)).toMatchObject({ do: { takedown: 'Takedown requested' } });
-    expect(takedownNeedsOverride({ detectionStatus: 'Failed' }, WATERMARKED)).toBe(true);
+    // Detection that ended in any final state, completed or declined, leaves nothing to lose.
+    for (const ended of ['Failed', 'Error', 'Canceled', 'Not Available'] as const) expect(takedownNeedsOverride({ detectionStatus: ended }, WATERMARKED)).toBe(false);
+    for (const open of ['Available', 'Downloading', 'Detecting'] as const) expect(takedownNeedsOverride({ detectionStatus: open }, WATERMARKED)).toBe(true);
     expect(takedownNeedsOverride({ detectionStatus: 'Available' }, PLAIN)).toBe(false);
   });
 
@@ -83,6 +85,12 @@ describe('actOnFinding against PostgreSQL', () => {
     expect(await takedownHeldForDetection(services.db.pool, held)).toMatchObject({ outcome: 'done', to: { takedown: 'Takedown requested' } });
     expect((await audit(held)).filter((r) => r.action === 'takedown-status').map((r) => r.actor)).toEqual(['automation']);
     expect(await takedownHeldForDetection(services.db.pool, held)).toBeUndefined(); // once
+    // No mark found (Failed), the copy not detectable (Error), stopped (Canceled): detection ended too.
+    for (const ended of ['Failed', 'Error', 'Canceled'] as const) {
+      const f = await newFinding('marked', { monitoringJobId: 'marked-auto', detectionStatus: 'Detecting' });
+      await setDetectionStatus(services.db.pool, f, ended, { actor: 'detector', reason: `detection ${ended}` });
+      expect(await takedownHeldForDetection(services.db.pool, f), ended).toMatchObject({ outcome: 'done', to: { takedown: 'Takedown requested' } });
+    }
     const manual = await newFinding('marked', { monitoringJobId: 'marked-manual', detectionStatus: 'Completed' });
     expect(await takedownHeldForDetection(services.db.pool, manual)).toBeUndefined();
     const ignored = await newFinding('marked', { monitoringJobId: 'marked-auto', detectionStatus: 'Not Available' });

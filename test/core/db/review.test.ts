@@ -89,11 +89,22 @@ describe('detection requests', () => {
     const request = await requestLinkDetection(pool, { url: 'https://leak.example/v.mp4', requestedBy: 'U0ALICE', channel: 'C0ASK' });
     let jobs = await outboxRows(pool);
     expect(jobs.filter((j) => j.name === 'url')).toEqual([expect.objectContaining({ queue: 'detect', jobId: `url-${request.id}`, payload: { requestId: request.id } })]);
-    expect(await setDetectionRequestStatus(pool, request.id, 'downloading', { actor: 'detector', reason: 'downloading' })).toBe(true);
-    expect(await setDetectionRequestStatus(pool, request.id, 'completed', { actor: 'detector', reason: 'found' }, { found: true, watermarkId: 7 })).toBe(true);
-    expect(await setDetectionRequestStatus(pool, request.id, 'failed', { actor: 'detector', reason: 'retry' })).toBe(false);
-    expect(await detectionRequestById(pool, request.id)).toMatchObject({ status: 'completed', result: { found: true, watermarkId: 7 }, channel: 'C0ASK' });
+    expect(request.status).toBe('Downloading'); // asked for: its job is owed, as a finding's Detect sets Downloading
+    expect(await setDetectionRequestStatus(pool, request.id, 'Detecting', { actor: 'detector', reason: 'detecting' })).toBe(true);
+    expect(await setDetectionRequestStatus(pool, request.id, 'Completed', { actor: 'detector', reason: 'found' }, { found: true, watermarkId: 7 })).toBe(true);
+    for (const later of ['Error', 'Failed', 'Canceled', 'Downloading'] as const) expect(await setDetectionRequestStatus(pool, request.id, later, { actor: 'detector', reason: 'retry' })).toBe(false);
+    expect(await detectionRequestById(pool, request.id)).toMatchObject({ status: 'Completed', result: { found: true, watermarkId: 7 }, channel: 'C0ASK' });
     jobs = await outboxRows(pool);
     expect(jobs.filter((j) => j.name === 'detection-result')).toEqual([expect.objectContaining({ queue: 'slack', payload: { requestId: request.id } })]);
+  });
+
+  it('runs a request from vigil detect URL in its own process: no detect job, and no Slack answer at its end', async () => {
+    const pool = services.db.pool;
+    const request = await requestLinkDetection(pool, { url: 'https://leak.example/cli.mp4', requestedBy: 'cli:alice', via: 'cli', enqueue: false });
+    expect((await outboxRows(pool)).filter((j) => (j.payload as { requestId?: number }).requestId === request.id)).toEqual([]);
+    expect(await setDetectionRequestStatus(pool, request.id, 'Failed', { actor: 'detector', reason: 'no watermark found' }, { found: false })).toBe(true);
+    expect((await outboxRows(pool)).filter((j) => (j.payload as { requestId?: number }).requestId === request.id)).toEqual([]);
+    expect(await detectionRequestById(pool, request.id)).toMatchObject({ status: 'Failed', via: 'cli', finishedAt: expect.any(Date) });
+    await expect(setDetectionRequestStatus(pool, request.id, 'failed' as never, { actor: 'x', reason: 'y' })).rejects.toMatchObject({ errorName: 'USAGE' });
   });
 });

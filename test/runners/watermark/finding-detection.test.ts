@@ -66,9 +66,11 @@ describe('watermark detection on a finding', () => {
     expect(steps.rows.map((r) => r.status)).toEqual(['Downloading', 'Detecting', 'Completed']);
   });
 
-  it('completes with no mark on a copy that carries none', async () => {
+  it('ends Failed (no mark found, as the seed service says) on a copy that carries none, with how close it came', async () => {
     const id = await finding(server.url('leaks.example', '/watch/2'), phase2(server.url('leaks.example', '/media/clean.mp4')));
-    expect(await detectFinding(deps, id)).toMatchObject({ status: 'Completed', found: false });
+    expect(await detectFinding(deps, id)).toMatchObject({ status: 'Failed', found: false });
+    const row = await services.db.pool.query('select detection_status, evidence from findings where id = $1', [id]);
+    expect(row.rows[0]).toMatchObject({ detection_status: 'Failed', evidence: { detection: { found: false, pilotZ: expect.any(Number), confidence: expect.any(Number) } } });
   });
 
   it('says Error when the leak cannot be downloaded, and Not Available when there is no video', async () => {
@@ -80,18 +82,22 @@ describe('watermark detection on a finding', () => {
     expect(rows.rows.map((r) => r.detection_status)).toEqual(['Error', 'Not Available']);
   });
 
-  it('retries a detect job whose download failed, and fails one on an unknown finding at once', async () => {
+  it('retries a detect job whose download failed, Error only after its last attempt, and fails one on an unknown finding at once', async () => {
     const gone = await finding(server.url('leaks.example', '/watch/5'), phase2(server.url('leaks.example', '/media/gone.mp4')));
     const worker = startDetectWorker({ redis: services.redis, config: deps.config, log: silentLogger, env: deps.env, cwd: dir, pool: async () => services.db.pool });
     const queue = openQueue(QUEUES.detect, services.redis, services.config.queuePrefix);
     try {
-      const retried = await queue.add('finding', { findingId: gone }, { jobId: findingDetectionJobId(gone) });
+      // Two quick attempts instead of the queue's five with a 5 s backoff: the same rule, sooner.
+      const retried = await queue.add('finding', { findingId: gone }, { jobId: findingDetectionJobId(gone), attempts: 2, backoff: { type: 'fixed', delay: 200 } });
       const unknown = await queue.add('finding', { findingId: 987_654 }, { jobId: findingDetectionJobId(987_654) });
       await expect.poll(async () => (await queue.getJob(unknown.id!))?.failedReason, { timeout: 60_000, interval: 200 }).toMatch(/VIGIL-E0209: no finding has id 987654/);
       expect((await queue.getJob(unknown.id!))!.attemptsMade).toBe(1);
       await expect.poll(async () => (await queue.getJob(retried.id!))?.attemptsMade ?? 0, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(2);
-      expect(await retried.getState()).not.toBe('completed');
-      expect((await services.db.pool.query('select detection_status from findings where id = $1', [gone])).rows[0].detection_status).toBe('Error');
+      await expect.poll(async () => (await services.db.pool.query('select detection_status from findings where id = $1', [gone])).rows[0].detection_status, { timeout: 10_000 }).toBe('Error');
+      // The first attempt left it Downloading (a fault that may pass); only the last one recorded Error, with the reason.
+      const steps = await services.db.pool.query(`select details->>'to' as status, reason from audit_log where object_kind = 'Finding' and object_id = $1 and action = 'detection-status' order by id`, [String(gone)]);
+      expect(steps.rows.map((r) => r.status)).toEqual(['Downloading', 'Downloading', 'Error']);
+      expect(steps.rows[2].reason).toMatch(/VIGIL-E0402: .*gone\.mp4: HTTP 404/);
     } finally {
       await queue.remove(findingDetectionJobId(gone)).catch(() => undefined);
       await worker.close();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectionRequestById, requestLinkDetection } from '../../../core/db/detection-requests.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { silentLogger } from '../../../core/log.js';
-import { detectLink, mediaOfLink } from '../../../runners/watermark/url-detection.js';
+import { detectLink } from '../../../runners/watermark/url-detection.js';
 import type { FindingDetectionDeps } from '../../../runners/watermark/finding-detection.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { startFixtureServer, type FixtureServer } from '../monitor/fixture-web.js';
@@ -29,29 +29,24 @@ afterAll(async () => {
 });
 
 describe('detection on a link', () => {
-  it('reads a playlist as HLS and anything else as one video', () => {
-    expect(mediaOfLink('https://cdn.example/live/index.m3u8?token=1')).toEqual({ url: 'https://cdn.example/live/index.m3u8?token=1', kind: 'hls' });
-    expect(mediaOfLink('https://cdn.example/v/1.mp4')).toMatchObject({ kind: 'video' });
-  });
-
-  it('leaves a link it could not fetch for the next attempt, then fails it on the last one and owes the person the answer, once', async () => {
+  it('leaves a link it could not fetch for the next attempt, then ends it Error on the last one and owes the person the answer, once', async () => {
     const pool = services.db.pool;
     const request = await requestLinkDetection(pool, { url: server.url('leaks.example', '/media/removed.mp4'), requestedBy: 'U0ALICE', channel: 'C0ASK' });
     expect(await detectLink(deps, request.id, false)).toMatchObject({ status: 'retry', reason: expect.stringMatching(/removed\.mp4/) });
-    expect(await detectionRequestById(pool, request.id)).toMatchObject({ status: 'downloading' });
+    expect(await detectionRequestById(pool, request.id)).toMatchObject({ status: 'Downloading' });
     expect((await outboxRows(pool)).filter((r) => r.name === 'detection-result')).toHaveLength(0);
 
-    expect(await detectLink(deps, request.id, true)).toMatchObject({ status: 'failed' });
-    expect(await detectionRequestById(pool, request.id)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/removed\.mp4/) });
+    expect(await detectLink(deps, request.id, true)).toMatchObject({ status: 'Error' });
+    expect(await detectionRequestById(pool, request.id)).toMatchObject({ status: 'Error', reason: expect.stringMatching(/removed\.mp4/) });
     expect(await detectLink(deps, request.id, true)).toEqual({ requestId: request.id, status: 'already-done' });
     const owed = (await outboxRows(pool)).filter((r) => r.name === 'detection-result');
     expect(owed.map((r) => [r.queue, r.payload])).toEqual([['slack', { requestId: request.id }]]);
   });
 
-  it('fails a link that is a page, not a video, on its last attempt with the reason', async () => {
+  it('ends a link that is a page with no player at once (not on a later attempt) as Error, naming the page', async () => {
     const request = await requestLinkDetection(services.db.pool, { url: server.url('leaks.example', '/watch/page'), requestedBy: 'U0ALICE' });
-    const result = await detectLink(deps, request.id, true);
-    expect(result.status).toBe('failed');
-    expect((await detectionRequestById(services.db.pool, request.id))?.reason).not.toBe('');
+    const result = await detectLink(deps, request.id, false);
+    expect(result.status).toBe('Error');
+    expect((await detectionRequestById(services.db.pool, request.id))?.reason).toMatch(/VIGIL-E0408: .*\/watch\/page is a page whose player names no video/);
   });
 });
