@@ -6,6 +6,7 @@ import { packageVersion } from './version.js';
 import * as applyCommand from './commands/apply.js';
 import * as detectCommand from './commands/detect.js';
 import * as embedCommand from './commands/embed.js';
+import * as evidenceCommand from './commands/evidence.js';
 import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
 import * as keygenCommand from './commands/keygen.js';
@@ -46,6 +47,7 @@ export const COMMANDS: Record<string, Command> = {
   findings: findingsCommand,
   embed: embedCommand,
   detect: detectCommand,
+  evidence: evidenceCommand,
   keygen: keygenCommand,
 };
 

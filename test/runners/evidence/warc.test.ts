@@ -112,7 +112,7 @@ describe('the WARC writer', () => {
     for await (const record of parser) {
       const body = Buffer.from(await record.readFully(false));
       seen.push({
-        type: record.warcType, uri: record.warcTargetURI, ...(record.httpHeaders ? { status: Number(record.httpHeaders.statusCode) } : {}), body,
+        type: record.warcType ?? undefined, uri: record.warcTargetURI ?? undefined, ...(record.httpHeaders ? { status: Number(record.httpHeaders.statusCode) } : {}), body,
         payloadDigest: record.warcPayloadDigest,
       });
     }
