@@ -8,6 +8,7 @@ import { FINDING_ACTION_JOB, processFindingAction } from './actions.js';
 import type { SlackDeps } from './deps.js';
 import { failureText, postResponse } from './ephemeral.js';
 import { processDetectionResult } from './detection-result.js';
+import { EVIDENCE_JOB, processEvidence } from './evidence.js';
 import { processRegister } from './register.js';
 import { processReviewDecision } from './review.js';
 
@@ -24,6 +25,7 @@ export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
   'review-decision': processReviewDecision,
   'detection-result': processDetectionResult,
   register: processRegister,
+  [EVIDENCE_JOB]: processEvidence,
 };
 
 /** Whether BullMQ will try this job again: a wrong input fails at once, anything else until its attempts run out. */

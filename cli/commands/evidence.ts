@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
-import { defaultPackName, buildEvidencePack } from '../../runners/evidence/pack.js';
-import { defaultEvidenceSources } from '../../runners/evidence/sources.js';
-import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
+import { evidenceBuilder } from '../../runners/evidence/builder.js';
+import { defaultPackName } from '../../runners/evidence/pack.js';
 import { formatOf, parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
@@ -40,15 +39,11 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const findingId = findingIdOf(positionals[0]);
   const out = path.resolve(io.cwd, values.out ?? defaultPackName(findingId));
   if (!out.endsWith('.zip')) throw new VigilError('USAGE', `vigil evidence: --out ${JSON.stringify(values.out)} must name a .zip file`);
-  const fetch = createFetcher({
-    allowPrivate: values['allow-private'] || ctx.config.crawler.allowPrivate,
-    resolve: parseResolve([...ctx.config.crawler.resolve, ...(values.resolve ?? [])]), signal: io.signal,
-  });
   const db = await ctx.db();
-  const pack = await buildEvidencePack({
-    pool: db.pool, findingId, out, overwrite: values.force, fetch, mediaRoot: ctx.config.mediaRoot,
-    sources: defaultEvidenceSources(db.pool), software: `Vigil ${packageVersion()}`, signal: io.signal,
+  const builder = evidenceBuilder({
+    pool: db.pool, config: ctx.config, software: `Vigil ${packageVersion()}`, resolve: values.resolve ?? [], allowPrivate: values['allow-private'], signal: io.signal,
   });
+  const pack = await builder.build(findingId, out, { overwrite: values.force });
   if (format === 'json') {
     print(io.stdout, JSON.stringify(pack, null, 2));
     return 0;
