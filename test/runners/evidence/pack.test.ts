@@ -14,7 +14,7 @@ import { createConfirmer, referenceFingerprints } from '../../../runners/monitor
 import { createFetcher, parseResolve, type Fetcher } from '../../../runners/monitor/fetch.js';
 import { runRound } from '../../../runners/monitor/round.js';
 import { applyCatalog } from '../../support/applied-catalog.js';
-import { runCli } from '../../support/cli.js';
+import { runCli, startCliProcess } from '../../support/cli.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { piracyTemplate, startFixtureServer, type FixtureServer } from '../monitor/fixture-web.js';
 
@@ -247,6 +247,24 @@ describe('an evidence pack', () => {
     expect(existsSync(`${out}.tmp`)).toBe(false);
     e04 = 'serve';
   }, 30_000);
+
+  it('stopped with Ctrl-C (SIGINT) while the leak downloads, vigil evidence leaves neither FILE.zip nor FILE.zip.tmp', async () => {
+    e04 = 'slow';
+    const f = byPath('/watch/moonlit-harbor-s01e04');
+    const cwd = mkdtempSync(path.join(work, 'sigint-'));
+    const env = { ...services.env, VIGIL_MEDIA_ROOT: work, VIGIL_CRAWL_RESOLVE: server.resolveEntries().join(','), VIGIL_CRAWL_ALLOW_PRIVATE: 'true' };
+    const asked = server.log.filter((l) => l.path === '/media/e04.mp4').length;
+    const run = startCliProcess(['evidence', String(f.id)], env, cwd, 30_000);
+    // Interrupt once the download is under way (the leak answers only after 4 s).
+    const deadline = Date.now() + 20_000;
+    while (server.log.filter((l) => l.path === '/media/e04.mp4').length === asked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    expect(done.code).not.toBe(0);
+    expect(done.stderr).toContain('VIGIL-E0310');
+    expect(readdirSync(cwd)).toEqual([]);
+    e04 = 'serve';
+  }, 40_000);
 
   it('names the finding that does not exist, and never replaces a pack that exists', async () => {
     await expect(buildEvidencePack({ pool: services.db.pool, findingId: 999_999, out: path.join(work, 'none.zip'), fetch, mediaRoot: work, software: 't', sources: noSources }))
