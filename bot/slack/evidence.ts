@@ -9,7 +9,8 @@ import { ERROR_CODES, VigilError } from '../../core/errors.js';
 import { evidenceJobId, type EvidencePayload } from '../../core/queues.js';
 import { redactedMessage } from '../../core/redact.js';
 import { ACTION_IDS, decodeFindingButton } from './action-ids.js';
-import { authorize, type Approval } from './approvers.js';
+import { appliedPolicy } from '../../core/db/policy.js';
+import { approversOf, authorize, type Approval } from './approvers.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 
@@ -44,13 +45,22 @@ export interface PackBuilder {
   build(findingId: number, out: string, options?: { overwrite?: boolean }): Promise<BuiltPack>;
 }
 
-/** A takedown or a detect approver may ask for a pack; the refusal names both. */
+/** A takedown or a detect approver may ask for a pack; the refusal names who to ask of both. */
 export async function mayAskForEvidence(deps: SlackDeps, user: string): Promise<Approval> {
   const takedown = await authorize(deps, 'takedown', user);
   if (takedown.allowed) return takedown;
   const detect = await authorize(deps, 'detect', user);
   if (detect.allowed) return detect;
-  return { allowed: false, why: `An evidence pack needs a takedown or a detect approver. ${takedown.why.replace(/^Take down needs a takedown approver[:,]?\s*/, '')}` };
+  const policy = await appliedPolicy(deps.pool);
+  const [t, d] = [approversOf(policy, 'takedown'), approversOf(policy, 'detect')];
+  const names = [...new Set([...t.users, ...d.users])].map((u) => `<@${u}>`).concat([...new Set([...t.groups, ...d.groups])].map((g) => `a member of <!subteam^${g}>`));
+  if (names.length === 0) {
+    return { allowed: false, why: 'An evidence pack needs a takedown or a detect approver, and the Policy lists none: add Slack user or user-group ids to spec.approvers.takedown or spec.approvers.detect in the Policy and apply it.' };
+  }
+  // Slack could not say who is in a group just now: that is worth saying, or the person may think they are simply not allowed.
+  const unread = [takedown.why, detect.why].find((w) => w.includes('did not say who is in'));
+  const who = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]!}`;
+  return { allowed: false, why: `An evidence pack needs a takedown or a detect approver: ask ${who}.${unread ? ` (${unread})` : ''}` };
 }
 
 /** The payload as the job holds it, checked: a job added by hand or by an older version may not fit. */

@@ -186,7 +186,7 @@ describe('the Evidence button', () => {
     expect((await click('UMALLORY', encodeFindingButton({ findingId, version: 7 }), url)).status).toBe(200);
     const said = await until('the refusal', () => fake.responses.find((r) => url.endsWith(r.id)), 10_000);
     expect(String(said.body.text)).toContain('VIGIL-E0216');
-    expect(String(said.body.text)).toMatch(/takedown or a detect approver/);
+    expect(String(said.body.text)).toContain('An evidence pack needs a takedown or a detect approver: ask <@UALICE> or a member of <!subteam^SLAB>.');
     expect(await queue.getJob(evidenceJobId({ findingId, version: 7 }))).toBeUndefined();
     expect(fake.uploads.length).toBe(before);
   });
