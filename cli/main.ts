@@ -7,6 +7,7 @@ import * as applyCommand from './commands/apply.js';
 import * as counterNoticeCommand from './commands/counter-notice.js';
 import * as detectCommand from './commands/detect.js';
 import * as embedCommand from './commands/embed.js';
+import * as evidenceCommand from './commands/evidence.js';
 import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
 import * as infringersCommand from './commands/infringers.js';
@@ -50,6 +51,7 @@ export const COMMANDS: Record<string, Command> = {
   infringers: infringersCommand,
   embed: embedCommand,
   detect: detectCommand,
+  evidence: evidenceCommand,
   keygen: keygenCommand,
 };
 

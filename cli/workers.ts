@@ -6,6 +6,8 @@ import { bullmqSchedulers, watchSchedulers } from '../reconciler/schedulers.js';
 import { startReconcileWorker } from '../reconciler/worker.js';
 import { startMonitorWorker } from '../runners/monitor/worker.js';
 import { startDetectWorker, startEmbedWorker } from '../runners/watermark/worker.js';
+import { evidenceBuilder } from '../runners/evidence/builder.js';
+import { packageVersion } from './version.js';
 import { startSlackJobs } from '../bot/slack/run.js';
 import type { Context } from './context.js';
 
@@ -21,10 +23,14 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
   [QUEUES.monitor]: async (ctx) => startMonitorWorker({ pool: (await ctx.db()).pool, log: ctx.log, config: ctx.config }, await ctx.redis()),
   [QUEUES.embed]: async (ctx) => startEmbedWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
   // Only when named (vigil worker --queues slack): the bot's own process does these jobs unless told otherwise.
-  [QUEUES.slack]: async (ctx) => startSlackJobs({
-    pool: (await ctx.db()).pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
-    config: ctx.config.slack, github: ctx.config.github, log: ctx.log,
-  }),
+  [QUEUES.slack]: async (ctx) => {
+    const pool = (await ctx.db()).pool;
+    return startSlackJobs({
+      pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
+      config: ctx.config.slack, github: ctx.config.github, log: ctx.log,
+      evidence: evidenceBuilder({ pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
+    });
+  },
   [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
 };
 

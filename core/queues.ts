@@ -249,3 +249,25 @@ export interface AllowListProposalPayload {
 export function allowListProposalJob(host: string): OutboxJob<AllowListProposalPayload> {
   return { queue: QUEUES.slack, name: 'allow-list-proposal', jobId: `allow-list-${host.replace(/[^A-Za-z0-9._-]/g, '_')}`, payload: { host } };
 }
+
+/**
+ * An evidence pack asked for from a finding card's Evidence button (a slack-queue job named
+ * 'evidence'): bot/slack/evidence.ts builds it and uploads it to the card's thread.
+ */
+export interface EvidencePayload {
+  findingId: number;
+  /** The card version the button was on. */
+  version: number;
+  /** The Slack user id of the person who asked. */
+  user: string;
+  /** Where the card was: ephemeral answers go there, and the pack too when the card has no record of its thread. */
+  channel: string;
+  messageTs?: string;
+  threadTs?: string;
+  responseUrl?: string;
+}
+
+/** One pack per finding and card version: a double click, a retry or a second person's click on the same card adds nothing. */
+export function evidenceJobId(p: Pick<EvidencePayload, 'findingId' | 'version'>): string {
+  return `evidence-${p.findingId}-v${p.version}`;
+}

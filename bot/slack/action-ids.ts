@@ -9,6 +9,8 @@ export const ACTION_IDS = {
   takedownOverride: 'vigil.takedown.override',
   ignore: 'vigil.ignore',
   detect: 'vigil.detect',
+  /** Build a finding's evidence pack and upload it to the card's thread (bot/slack/evidence.ts). */
+  evidence: 'vigil.evidence',
   reviewConfirm: 'vigil.review.confirm',
   reviewReject: 'vigil.review.reject',
   /** The content chosen for a reported link before it is confirmed. */

@@ -7,6 +7,7 @@ import { FINDING_ACTIONS, findingActionJobId, type FindingAction, type FindingAc
 import { ACTION_IDS, decodeFindingButton } from './action-ids.js';
 import { actionLabel, authorize } from './approvers.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
+import { evidenceButton } from './evidence.js';
 
 /**
  * A finding card's buttons (Take down, Take down with the override, Ignore, Detect): each click is
@@ -58,6 +59,8 @@ export const findingActions: SlackFeature = (app, deps) => {
       }
     });
   }
+  // The card's Evidence button changes no record: its own listener and job (bot/slack/evidence.ts).
+  evidenceButton(app, deps);
 };
 
 /** The payload as the job holds it, checked: a job added by hand or by an older version may not fit. */

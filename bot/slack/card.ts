@@ -189,7 +189,10 @@ function buttons(view: CardView): Button[] {
           confirm: confirm('Detect the watermark?', 'Vigil downloads the leaked copy and reads which recipient it was made for.', 'Detect') };
     }
   };
-  return offeredActions(finding, content).map(make);
+  // Evidence is asked for whatever the statuses: a completed takedown is when a platform or a lawyer asks for it.
+  const evidence: Button = { type: 'button', action_id: ACTION_IDS.evidence, text: plain('Evidence', SLACK_LIMITS.buttonText), value,
+    confirm: confirm('Build the evidence pack?', 'Vigil fetches the leak again, puts its matched frames beside the reference frames, and posts a zip with the page as fetched, the distances, the notices and a SHA-256 manifest in this thread.', 'Build it') };
+  return [...offeredActions(finding, content).map(make), evidence];
 }
 
 /** The last status change in words: "<@U1> took down 3 Dec 10:04". */

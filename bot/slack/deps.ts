@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config, SlackConfig } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
+import type { PackBuilder } from './evidence.js';
 
 /** What every part of the bot works with: the records, the slack queue, a Redis client for caches, the Web API. */
 export interface SlackDeps {
@@ -19,6 +20,8 @@ export interface SlackDeps {
   config: SlackConfig;
   /** The GitHub App and catalog repository, for /vigil register's pull requests; absent or partial: register says what it needs. */
   github?: Config['github'];
+  /** Builds evidence packs for the Evidence button (runners/evidence/builder.ts, given by the CLI); absent: the button's job says so. */
+  evidence?: PackBuilder;
   log: Logger;
 }
 

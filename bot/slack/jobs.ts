@@ -9,6 +9,7 @@ import { ALLOW_LIST_JOB, processAllowListProposal } from './allow-list.js';
 import type { SlackDeps } from './deps.js';
 import { failureText, postResponse } from './ephemeral.js';
 import { processDetectionResult } from './detection-result.js';
+import { EVIDENCE_JOB, processEvidence } from './evidence.js';
 import { processRegister } from './register.js';
 import { processReviewDecision } from './review.js';
 
@@ -26,6 +27,7 @@ export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
   'detection-result': processDetectionResult,
   register: processRegister,
   [ALLOW_LIST_JOB]: processAllowListProposal,
+  [EVIDENCE_JOB]: processEvidence,
 };
 
 /** Whether BullMQ will try this job again: a wrong input fails at once, anything else until its attempts run out. */

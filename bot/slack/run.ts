@@ -7,6 +7,7 @@ import type { Logger } from '../../core/log.js';
 import type { RedisService } from '../../core/redis.js';
 import { startSlackApp, type SlackAppHandle } from './app.js';
 import type { SlackDeps } from './deps.js';
+import type { PackBuilder } from './evidence.js';
 import { startSlackWorker } from './jobs.js';
 import { startPoster, type Poster } from './poster.js';
 
@@ -23,6 +24,8 @@ export interface SlackBotOptions {
   config: SlackConfig;
   /** For /vigil register (a catalog pull request through the GitHub App). */
   github?: Config['github'];
+  /** Builds evidence packs for the Evidence button (runners/evidence/builder.ts). */
+  evidence?: PackBuilder;
   log: Logger;
   /** Interface the HTTP transport listens on (VIGIL_BIND). */
   host: string;
@@ -45,7 +48,7 @@ export function startSlackJobs(options: Omit<SlackBotOptions, 'host' | 'posterPo
   redis.on('error', () => undefined);
   const deps: SlackDeps = {
     pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, ...(options.github ? { github: options.github } : {}),
-    log: options.log.child({ component: 'slack' }), client: new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logLevel: webApi.LogLevel.ERROR }),
+    ...(options.evidence ? { evidence: options.evidence } : {}), log: options.log.child({ component: 'slack' }), client: new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logLevel: webApi.LogLevel.ERROR }),
   };
   const worker = startSlackWorker(deps, options.redis, options.queuePrefix);
   worker.on('closed', () => redis.disconnect());
@@ -64,7 +67,8 @@ export interface SlackBot {
 export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot> {
   const redis = options.redis.client();
   redis.on('error', () => undefined); // reconnects by itself; a failed cache read falls back to Slack
-  const base = { pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, ...(options.github ? { github: options.github } : {}), log: options.log.child({ component: 'slack' }) };
+  const base = { pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, ...(options.github ? { github: options.github } : {}),
+    ...(options.evidence ? { evidence: options.evidence } : {}), log: options.log.child({ component: 'slack' }) };
   let handle: SlackAppHandle;
   try {
     handle = await startSlackApp(base, options.host);

@@ -1,6 +1,8 @@
 import { ENV, missingSlackSettings } from '../../core/config.js';
 import { VigilError } from '../../core/errors.js';
 import { QUEUES } from '../../core/queues.js';
+import { evidenceBuilder } from '../../runners/evidence/builder.js';
+import { packageVersion } from '../version.js';
 import { startSlackBot } from '../../bot/slack/run.js';
 import { parse } from '../args.js';
 import type { Context } from '../context.js';
@@ -27,6 +29,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const bot = await startSlackBot({
     pool: db.pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
     config: slack, github: ctx.config.github, log: ctx.log, host: values.host ?? ctx.config.bind, worker: !values['no-worker'],
+    evidence: evidenceBuilder({ pool: db.pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
   });
   print(io.stdout, bot.url
     ? `vigil slack: Slack requests at ${bot.url} (database ${db.where})`

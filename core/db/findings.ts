@@ -6,6 +6,7 @@ import { findingDetectionJob, takedownJob } from '../queues.js';
 import { DETECTION_STATUSES, TAKEDOWN_STATUSES, type DetectionStatus, type TakedownStatus } from '../status.js';
 import { appendAudit } from './audit.js';
 import { createFindingCard, markCardDirty } from './chat-cards.js';
+import { adoptSuspectPage, recordFindingPage, recordSuspectPage, type PageCapture } from './finding-pages.js';
 import { writeOutbox } from './outbox.js';
 import { inTransaction } from './transaction.js';
 
@@ -42,6 +43,8 @@ interface SightingInput {
   source: FindingSource;
   score: number;
   evidence: Record<string, unknown>;
+  /** The page as fetched, kept with the record for its evidence pack (core/db/finding-pages.ts); the first one kept stays. */
+  page?: PageCapture;
 }
 
 export interface FindingInput extends SightingInput {
@@ -139,6 +142,8 @@ export async function recordFinding(pool: pg.Pool, f: FindingInput, by: Change):
     );
     const row = rows[0]!;
     const finding = toFinding(row);
+    if (f.page) await recordFindingPage(tx, finding.id, f.page);
+    await adoptSuspectPage(tx, finding.id, f.contentId, row.normalized_url);
     await tx.query(`update suspects set review = 'confirmed', last_seen = $3 where content_id = $1 and normalized_url = $2`, [f.contentId, row.normalized_url, seen]);
     if (row.created) {
       await appendAudit(tx, by.actor, null, [{
@@ -246,6 +251,7 @@ export async function recordSuspect(pool: pg.Pool, s: SuspectInput, by: Pick<Cha
         JSON.stringify(s.evidence), s.queueForReview ? 'queued' : 'pending'],
     );
     const row = rows[0]!;
+    if (s.page) await recordSuspectPage(tx, row.id, s.page);
     if (row.created) {
       await appendAudit(tx, by.actor, null, [{
         action: 'suspect-created', kind: 'Suspect', id: String(row.id), reason: s.reason, details: { contentId: s.contentId, url: s.url, review: row.review },

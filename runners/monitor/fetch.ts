@@ -31,8 +31,23 @@ export interface FetchResult {
   headers: http.IncomingHttpHeaders;
   body: Buffer;
   redirects: Redirect[];
+  /** The request that got this answer, as sent (its credential values masked), and when it went: an evidence pack's WARC request record. */
+  request: SentRequest;
+  /** The response's header lines as received (order, case and repeats kept), its HTTP version, reason phrase and peer address. */
+  rawHeaders: [string, string][];
+  httpVersion: string;
+  statusText: string;
+  remoteAddress?: string;
   /** The body decoded with the charset the response declares (or a <meta charset>), UTF-8 otherwise. */
   text(): string;
+}
+
+export interface SentRequest {
+  method: string;
+  /** The URL requested, without a credential's query parameters. */
+  url: string;
+  headers: [string, string][];
+  sentAt: Date;
 }
 
 export interface FetchOptions {
@@ -151,6 +166,27 @@ interface OneResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   stream: http.IncomingMessage;
+  request: SentRequest;
+}
+
+/** What a capture shows of a credential's value. */
+const MASKED = '(redacted)';
+
+/** Header pairs from Node's flat rawHeaders list. */
+function headerPairs(raw: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  return pairs;
+}
+
+/** The headers a request went with, in the order set; credential values (and the headers a credential named) masked. */
+function sentHeaders(req: http.ClientRequest, secretNames: readonly string[]): [string, string][] {
+  return req.getRawHeaderNames().map((name) => {
+    const value = req.getHeader(name);
+    const text = Array.isArray(value) ? value.join(', ') : String(value ?? '');
+    const secret = CREDENTIAL_HEADERS.includes(name.toLowerCase()) || secretNames.includes(name.toLowerCase());
+    return [name, secret ? MASKED : text];
+  });
 }
 
 /** The URL to request: `url` plus the credential's query parameters while it may have them. */
@@ -179,12 +215,13 @@ function withoutValues(url: URL, values: readonly string[]): URL {
 }
 
 /** Requests `target`; messages name `url`, the same address without the credential. */
-function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Record<string, string>, signal: AbortSignal): Promise<OneResponse> {
+function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Record<string, string>, signal: AbortSignal, secretNames: readonly string[] = []): Promise<OneResponse> {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0 && !config.allowPrivate && (config.refuse ?? isBlockedAddress)(host)) return Promise.reject(blocked(url.href, host, host));
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
+    const sentAt = new Date();
     const req = mod.request(target, {
       method: 'GET',
       headers,
@@ -192,7 +229,10 @@ function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Reco
       signal,
       // An agent per request: a pooled socket must not carry a connection made under another resolve map.
       agent: false,
-    }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, stream: res }));
+    }, (res) => resolve({
+      status: res.statusCode ?? 0, headers: res.headers, stream: res,
+      request: { method: req.method, url: url.href, headers: sentHeaders(req, secretNames), sentAt },
+    }));
     req.on('error', (error) => reject(error instanceof VigilError ? error : failed(url.href, signal.aborted ? 'timed out' : error.message, error)));
     req.end();
   });
@@ -256,7 +296,8 @@ export function createFetcher(config: FetcherConfig = {}): Fetcher {
       trusted &&= current.origin === origin;
       if (!trusted) current = withoutValues(current, secrets);
       const res = trusted
-        ? await requestOnce(current, withQuery(current, options.credentials?.query), config, { ...headers, ...options.credentials?.headers }, signal)
+        ? await requestOnce(current, withQuery(current, options.credentials?.query), config, { ...headers, ...options.credentials?.headers }, signal,
+          Object.keys(options.credentials?.headers ?? {}).map((n) => n.toLowerCase()))
         : await requestOnce(current, current, config, credentialFree, signal);
       const location = res.headers.location;
       if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
@@ -291,6 +332,8 @@ export function createFetcher(config: FetcherConfig = {}): Fetcher {
       const finalUrl = current.href;
       return {
         url: input, finalUrl, status: res.status, contentType, headers: res.headers, body, redirects,
+        request: res.request, rawHeaders: headerPairs(res.stream.rawHeaders), httpVersion: res.stream.httpVersion, statusText: res.stream.statusMessage ?? '',
+        ...(res.stream.socket?.remoteAddress ? { remoteAddress: res.stream.socket.remoteAddress } : {}),
         text: () => decode(body, contentType),
       };
     }

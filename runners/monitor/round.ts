@@ -230,6 +230,7 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
           contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
           ...(site ? { siteId: site.id, family: site.family } : {}),
           pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses, roundId,
+          ...(page.capture ? { page: page.capture } : {}),
         }, { actor, reason: `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
         f.id = finding.id;
         f.created = created;
@@ -240,7 +241,7 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
         contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
         ...(site ? { siteId: site.id, family: site.family } : {}),
         pageTitle: page.title, source: page.source, score: score.score, reason: verdict.reason, evidence: evidencePhase1,
-        queueForReview: verdict.verdict === 'unavailable' && premium,
+        queueForReview: verdict.verdict === 'unavailable' && premium, ...(page.capture ? { page: page.capture } : {}),
       }, { actor });
     }
   }

@@ -35,6 +35,23 @@ export interface SlackMessage {
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
   user: string;
   edited?: { ts: string };
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: { id: string; title?: string }[];
+}
+
+/**
+ * One file of Slack's external upload flow: files.getUploadURLExternal gives it an id and an upload
+ * URL, the bytes are POSTed there, files.completeUploadExternal shares it (in a channel, a thread).
+ */
+export interface SlackUpload {
+  fileId: string;
+  filename: string;
+  /** The length announced to files.getUploadURLExternal. */
+  length: number;
+  /** The bytes POSTed to the upload URL, once they were. */
+  bytes?: Buffer;
+  /** Where files.completeUploadExternal shared it. */
+  shared?: { channel: string; thread_ts?: string; initial_comment?: string; title?: string };
 }
 
 export interface Ephemeral {
@@ -90,6 +107,10 @@ export interface FakeSlack {
   views: { method: string; trigger_id?: string; view: Record<string, unknown> }[];
   /** POSTs the bot made to response_url endpoints. */
   responses: ResponseUrlPost[];
+  /** Files of the external upload flow, in the order their upload URLs were asked for. */
+  uploads: SlackUpload[];
+  /** The next `count` POSTs to an upload URL answer this HTTP status (and keep no bytes). */
+  failUploads(count: number, status?: number): void;
   /** A response_url for one interaction; POSTs to it are kept in `responses`. */
   responseUrl(): string;
   /** The next `count` POSTs to any response_url fail with this HTTP status (and are not kept). */
@@ -159,6 +180,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const pendingAcks = new Map<string, { resolve: (ack: SocketAck) => void; sentAt: number }>();
   let opened = 0;
   const responseFailures: number[] = [];
+  const uploads: SlackUpload[] = [];
+  const uploadFailures: number[] = [];
 
   const channelId = (name: string): string => {
     if (/^[CGD][A-Z0-9]{6,}$/.test(name)) return name;
@@ -251,6 +274,38 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     'views.open': (args) => openView('views.open', args),
     'views.update': (args) => openView('views.update', args),
     'views.push': (args) => openView('views.push', args),
+    'files.getUploadURLExternal': (args) => {
+      const length = Number(args.length);
+      if (typeof args.filename !== 'string' || args.filename === '') return { ok: false, error: 'invalid_arguments' };
+      if (!Number.isSafeInteger(length) || length <= 0) return { ok: false, error: 'invalid_length' };
+      const fileId = `F${String(uploads.length + 1).padStart(9, '0')}`;
+      uploads.push({ fileId, filename: args.filename, length });
+      return { ok: true, upload_url: `${base}/upload/${fileId}`, file_id: fileId };
+    },
+    'files.completeUploadExternal': (args) => {
+      const files = Array.isArray(args.files) ? (args.files as { id?: unknown; title?: unknown }[]) : [];
+      if (files.length === 0) return { ok: false, error: 'invalid_arguments' };
+      const found = files.map((f) => uploads.find((u) => u.fileId === f.id));
+      // Slack completes only files whose bytes arrived, and whose length is what was announced.
+      if (found.some((u) => !u || !u.bytes || u.bytes.length !== u.length)) return { ok: false, error: 'file_not_found' };
+      const name = typeof args.channel_id === 'string' ? args.channel_id : '';
+      if (name !== '' && missing.has(name)) return { ok: false, error: 'channel_not_found' };
+      const channel = name === '' ? '' : channelId(name);
+      const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
+      if (threadTs && !stored.some((m) => m.channel === channel && m.ts === threadTs)) return { ok: false, error: 'invalid_thread_ts' };
+      const comment = typeof args.initial_comment === 'string' ? args.initial_comment : undefined;
+      found.forEach((u, i) => {
+        const title = typeof files[i]!.title === 'string' ? (files[i]!.title as string) : undefined;
+        u!.shared = { channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...(comment ? { initial_comment: comment } : {}), ...(title ? { title } : {}) };
+      });
+      if (channel !== '') {
+        stored.push({
+          channel, ts: nextTs(), user: BOT_USER_ID, ...(threadTs ? { thread_ts: threadTs } : {}), ...(comment ? { text: comment } : {}),
+          files: found.map((u) => ({ id: u!.fileId, ...(u!.shared?.title ? { title: u!.shared.title } : {}) })),
+        });
+      }
+      return { ok: true, files: found.map((u) => ({ id: u!.fileId, name: u!.filename })) };
+    },
     'apps.connections.open': () => {
       opened += 1;
       return { ok: true, url: `${wsBase}/link/?ticket=${randomBytes(8).toString('hex')}&app_id=A0VIGIL` };
@@ -274,6 +329,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname.startsWith('/upload/')) {
+        // An upload URL takes the file's bytes (raw, as Vigil sends them); it needs no token.
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const upload = uploads.find((u) => u.fileId === url.pathname.slice('/upload/'.length));
+        const failure = uploadFailures.shift();
+        if (failure !== undefined) { res.writeHead(failure, { 'content-type': 'text/plain' }).end('upload failed'); return; }
+        if (!upload || req.method !== 'POST') { res.writeHead(404, { 'content-type': 'text/plain' }).end('no such upload'); return; }
+        upload.bytes = Buffer.concat(chunks);
+        notify();
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${upload.bytes.length}`);
+        return;
+      }
       const raw = await readBody(req);
       if (url.pathname.startsWith('/response/')) {
         const failure = responseFailures.shift();
@@ -333,6 +401,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     ephemerals,
     views,
     responses,
+    uploads,
+    failUploads(count, status = 500) {
+      for (let i = 0; i < count; i += 1) uploadFailures.push(status);
+    },
     responseUrl: () => `${base}/response/${randomBytes(6).toString('hex')}`,
     failResponses(count, status = 500) {
       for (let i = 0; i < count; i += 1) responseFailures.push(status);

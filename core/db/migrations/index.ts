@@ -10,6 +10,7 @@ import { migration as abuseContacts } from './0009-abuse-contacts.js';
 import { migration as outboxDelay } from './0010-outbox-delay.js';
 import { migration as linkChecks } from './0012-link-checks.js';
 import { migration as detectionStatuses } from './0014-detection-statuses.js';
+import { migration as findingPages } from './0013-finding-pages.js';
 
 export type { Migration };
 
@@ -17,4 +18,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, linkChecks, detectionStatuses];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, linkChecks, findingPages, detectionStatuses];

@@ -1,6 +1,7 @@
 import { credentialEnvProblem } from '../../../core/catalog/credential-env.js';
 import { VigilError } from '../../../core/errors.js';
 import { registerSecret } from '../../../core/redact.js';
+import type { PageCapture } from '../../../core/db/finding-pages.js';
 import type { Fetcher, Redirect } from '../fetch.js';
 import type { HtmlFeatures } from '../html.js';
 
@@ -30,6 +31,8 @@ export interface Page {
   /** Parsed HTML features, for pages fetched as HTML (hop detection reads them). */
   html?: HtmlFeatures;
   depth?: number;
+  /** The page as fetched (request, response, body, time), kept with a finding or suspect for its evidence pack. */
+  capture?: PageCapture;
 }
 
 export interface SourceQuery {

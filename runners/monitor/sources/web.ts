@@ -1,4 +1,5 @@
 import type { Redirect } from '../fetch.js';
+import { pageCapture } from '../capture.js';
 import { parseHtml } from '../html.js';
 import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { registrableDomain } from '../url.js';
@@ -96,7 +97,7 @@ export async function* crawlWeb(seeds: readonly string[], options: WebCrawlOptio
       ready.push({
         url: res.finalUrl,
         ...(res.finalUrl !== item.url ? { requestedUrl: item.url } : {}),
-        title: html.title, text: html.text, source: 'web', sourceUrl, redirects, links: html.links, media: html.media, html, depth: item.depth,
+        title: html.title, text: html.text, source: 'web', sourceUrl, redirects, links: html.links, media: html.media, html, depth: item.depth, capture: pageCapture(res),
       });
       if (item.depth < depthLimit) {
         const next = html.refresh ? [html.refresh, ...html.links] : html.links;

@@ -59,8 +59,8 @@ describe('finding card rendering', () => {
     expect(takedown?.confirm?.text.text).toMatch(/Override/);
     expect(before.some((b) => b.action_id === ACTION_IDS.takedown)).toBe(false);
     const after = buttons(view({ detectionStatus: 'Completed' }));
-    expect(after.map((b) => b.action_id)).toEqual([ACTION_IDS.takedown, ACTION_IDS.ignore]);
-    expect(buttons(view({}, plainContent)).map((b) => b.action_id)).toEqual([ACTION_IDS.takedown, ACTION_IDS.ignore]);
+    expect(after.map((b) => b.action_id)).toEqual([ACTION_IDS.takedown, ACTION_IDS.ignore, ACTION_IDS.evidence]);
+    expect(buttons(view({}, plainContent)).map((b) => b.action_id)).toEqual([ACTION_IDS.takedown, ACTION_IDS.ignore, ACTION_IDS.evidence]);
   });
 
   it('offers Detect only for watermarked content whose link is up and whose detection is neither running nor done', () => {
@@ -73,9 +73,9 @@ describe('finding card rendering', () => {
     expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Available', detectionStatus: 'Completed' }, { watermarked: true })).not.toContain('detect');
   });
 
-  it('offers no button that can no longer act after a takedown completed or a finding was ignored', () => {
-    expect(buttons(view({ takedownStatus: 'Complete', detectionStatus: 'Completed' }))).toEqual([]);
-    expect(blocks(view({ takedownStatus: 'Complete' })).some((b) => b.type === 'actions')).toBe(false);
+  it('offers no button that can no longer act after a takedown completed or a finding was ignored, only Evidence', () => {
+    expect(buttons(view({ takedownStatus: 'Complete', detectionStatus: 'Completed' })).map((b) => b.action_id)).toEqual([ACTION_IDS.evidence]);
+    expect(buttons(view({ takedownStatus: 'Complete' })).map((b) => b.action_id)).toEqual([ACTION_IDS.evidence]);
     expect(offeredActions({ id: 1, version: 1, takedownStatus: 'Ignore', detectionStatus: 'Completed' }, { watermarked: true })).toEqual([]);
     expect(offeredActions({ id: 1, version: 1, takedownStatus: 'In Progress', detectionStatus: 'Not Available' }, { watermarked: false })).toEqual([]);
   });

@@ -17,6 +17,8 @@ const SCOPE_OF: Record<string, string | null> = {
   'views.open': null,
   'views.update': null,
   'views.push': null,
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
 };
 
 interface Manifest {

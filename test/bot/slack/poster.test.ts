@@ -145,9 +145,10 @@ describe('the Slack poster', () => {
     const replies = fake.messages('#findings').filter((m) => m.thread_ts === card.threadTs && String(keyOf(m)).startsWith('reply:'));
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toMatch(/notice sent \(In Progress\) by <@U0ALICE1>/);
-    // Before, the card offered Take down and Ignore; with a notice sent neither can act any more.
+    // Before, the card offered Take down and Ignore; with a notice sent neither can act any more (Evidence always can).
     expect(JSON.stringify(fake.accepted('chat.postMessage').find((c) => c.args.thread_ts === card.threadTs)?.args.blocks)).toContain('vigil.takedown');
-    expect((edited.blocks as { type: string }[]).some((b) => b.type === 'actions')).toBe(false);
+    const offered = (edited.blocks as { type: string; elements?: { action_id: string }[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []).map((e) => e.action_id);
+    expect(offered).toEqual(['vigil.evidence']);
 
     // A detection result: the card shows the recipient and a reply says it.
     await setDetectionStatus(pool, id!, 'Completed', { actor: 'detector', reason: 'watermark ID 17 found' }, { found: true, watermarkId: 17, recipient: { name: 'netflix-kr' }, confidence: 0.99 });
