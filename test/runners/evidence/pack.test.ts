@@ -254,9 +254,9 @@ describe('an evidence pack', () => {
     const cwd = mkdtempSync(path.join(work, 'sigint-'));
     const env = { ...services.env, VIGIL_MEDIA_ROOT: work, VIGIL_CRAWL_RESOLVE: server.resolveEntries().join(','), VIGIL_CRAWL_ALLOW_PRIVATE: 'true' };
     const asked = server.log.filter((l) => l.path === '/media/e04.mp4').length;
-    const run = startCliProcess(['evidence', String(f.id)], env, cwd, 30_000);
+    const run = startCliProcess(['evidence', String(f.id)], env, cwd, 90_000);
     // Interrupt once the download is under way (the leak answers only after 4 s).
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     while (server.log.filter((l) => l.path === '/media/e04.mp4').length === asked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     run.child.kill('SIGINT');
     const done = await run.done;
@@ -264,7 +264,7 @@ describe('an evidence pack', () => {
     expect(done.stderr).toContain('VIGIL-E0310');
     expect(readdirSync(cwd)).toEqual([]);
     e04 = 'serve';
-  }, 40_000);
+  }, 120_000);
 
   it('names the finding that does not exist, and never replaces a pack that exists', async () => {
     await expect(buildEvidencePack({ pool: services.db.pool, findingId: 999_999, out: path.join(work, 'none.zip'), fetch, mediaRoot: work, software: 't', sources: noSources }))
