@@ -27,7 +27,8 @@ const SKIP_TEXT = new Set(['script', 'style', 'noscript', 'template', 'svg']);
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 const TRACKING = /\b(UA-\d{4,10}-\d{1,4}|G-[A-Z0-9]{6,12}|GTM-[A-Z0-9]{4,10}|ca-pub-\d{10,20}|pub-\d{10,20}|AW-\d{6,12})\b/g;
 
-function absolute(href: string | undefined, base: string): string | undefined {
+/** An http(s) link resolved against its page, without its fragment; anything else is undefined. */
+export function absolute(href: string | undefined, base: string): string | undefined {
   if (!href) return undefined;
   try {
     const u = new URL(href.trim(), base);

@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { parseHtml } from '../monitor/html.js';
+import { absolute, parseHtml } from '../monitor/html.js';
 
 /**
  * Pure: where a page's player keeps the media, for a download. The <video>/<source> and media links
@@ -16,18 +16,6 @@ export interface PageMedia {
   frames: string[];
   /** Links that look like a cyberlocker's download button; tried after the media. */
   downloads: string[];
-}
-
-function absolute(href: string | undefined, base: string): string | undefined {
-  if (!href) return undefined;
-  try {
-    const u = new URL(href.trim(), base);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-    u.hash = '';
-    return u.href;
-  } catch {
-    return undefined;
-  }
 }
 
 const MEDIA_PATH = /\.(mp4|m4v|mkv|webm|mov|avi|ts|m3u8|mpd)$/i;
