@@ -112,7 +112,9 @@ async function main(): Promise<void> {
     const hops = results[video].hops;
     const hopRows = corpus.hops.map((h) => {
       const found = hops.find((x) => x.host === h.to && x.site.id === h.siteId);
-      return [`${h.from} → ${h.to}`, h.how, found ? found.signals.map((s) => s.kind).join('+') : '-', met(!!found)];
+      const onHop = corpus.pages.filter((p) => p.onHop === h.to && p.label.role === 'leak');
+      const reached = onHop.filter((p) => flagged[video].findings.some((u) => u === p.url)).length;
+      return [`${h.from} → ${h.to}`, `${h.how}; leaks there found ${reached}/${onHop.length}`, found ? found.signals.map((s) => s.kind).join('+') : '-', met(!!found)];
     });
     const pagesPerSecond = results[video].pages / seconds[video];
     console.log(`\n${table(['check', 'how', 'found by', 'met'], [

@@ -16,6 +16,13 @@ import { makeTorrent } from './torrent.js';
  * only the media (or the torrent's metadata) tells them apart.
  */
 
+/** The menu links each family's shell carries (families.ts), served as listings. */
+const NAV_PATHS: Record<Family, readonly string[]> = {
+  dooplay: ['/tvshows/', '/episodes/'], animestream: ['/ongoing', '/schedule'], aggregator: ['/index.php', '/index.php?p=series', '/index.php?p=top'],
+  madara: ['/manga/'], mangareader: [], xfilesharing: ['/?op=registration', '/premium.html', '/pages/dmca.html', '/pages/tos.html'],
+  'locker-spa': [], 'locker-plain': [], 'indexer-1337': [], 'indexer-nyaa': ['/?c=1_2'], 'embed-jw': [], 'embed-nested': [], 'embed-clappr': [], forum: [], official: ['/signup'],
+};
+
 export interface CorpusOptions {
   /** `http://HOST:PORT` for a host (every host is served by one local server). */
   origin: (host: string) => string;
@@ -313,6 +320,8 @@ export function generateCorpus(o: CorpusOptions): Corpus {
         head: `<script>window.__FILE__ = ${JSON.stringify({ id, name, size, mime: 'video/mp4', directLink: link }).replace(/\//g, '\\/')};</script>`,
         extra: `<button id="dl-btn" class="btn-download" data-href="${link}">Download</button>` }, label, { variant: 'link in script JSON and data-href' });
     }
+    // The download is behind the uploader's password; only the stream page is open.
+    htmlPage(def.host, `/file/${id}/pass`, s, { title: `${name} - ${def.name}`, h1: name, description: 'Archivo protegido con contraseña', extra: `<form method="post"><input type="password" name="password"><button>Descargar</button></form>` }, { role: 'chrome' });
     const streamUrl = htmlPage(def.host, `/stream/${id}`, s, { title: `${name} - stream`, h1: name, description: 'Streaming', player: `<video controls src="${videoFile(media, def.host)}"></video>` }, { role: 'carrier', content, genuine });
     return htmlPage(def.host, `/file/${id}`, s, { title: `${name} - ${def.name}`, h1: name, description: `Tamaño: ${size}`, extra: `<a href="${streamUrl}">Ver online / Stream</a> · <a href="/file/${id}/pass">Descargar</a>` }, label, { variant: 'stream page behind a link' });
   };
@@ -358,7 +367,11 @@ export function generateCorpus(o: CorpusOptions): Corpus {
   // ---- home pages: every pirate host lists what it holds ----
   for (const [host, h] of home) {
     const items = h.links.map((l) => `<li class="item"><a class="title" href="${l.href}">${html.esc(l.text)}</a></li>`).join('');
-    htmlPage(host, '/', h.look, { title: `${h.look.name} - ${TEXT[h.look.lang as Lang].ui.latest}`, h1: TEXT[h.look.lang as Lang].ui.latest, description: `${TEXT[h.look.lang as Lang].offer.join(' · ')}`, extra: `<ul class="list">${items}</ul>` }, { role: 'chrome' }, { epoch: h.epoch });
+    const ui = TEXT[h.look.lang as Lang];
+    // The menu's pages (families.ts) exist too, as on a live site: listings of the same items.
+    for (const path of ['/', ...NAV_PATHS[h.look.family]]) {
+      htmlPage(host, path, h.look, { title: `${h.look.name} - ${ui.ui.latest}`, h1: ui.ui.latest, description: ui.offer.join(' · '), extra: `<ul class="list">${items}</ul>` }, { role: 'chrome' }, { epoch: h.epoch });
+    }
   }
   // ---- forum thread and mirror-status page naming the new domains ----
   const forumLook = look(FORUM);
