@@ -366,11 +366,12 @@ export function generateCorpus(o: CorpusOptions): Corpus {
   listOn(dooflix.host, look(dooflix), url(dooflix.host, '/mirrors/'), 'Mirrors');
   // ---- home pages: every pirate host lists what it holds ----
   for (const [host, h] of home) {
+    const listed: PageLabel = { role: 'listing', content: [...PIRATE_SITES, ...MOVES.map((m) => m.site)].some((d) => d.host === host && d.kinds.includes('comic')) ? comicContent : videoContent };
     const items = h.links.map((l) => `<li class="item"><a class="title" href="${l.href}">${html.esc(l.text)}</a></li>`).join('');
     const ui = TEXT[h.look.lang as Lang];
     // The menu's pages (families.ts) exist too, as on a live site: listings of the same items.
     for (const path of ['/', ...NAV_PATHS[h.look.family]]) {
-      htmlPage(host, path, h.look, { title: `${h.look.name} - ${ui.ui.latest}`, h1: ui.ui.latest, description: ui.offer.join(' · '), extra: `<ul class="list">${items}</ul>` }, { role: 'chrome' }, { epoch: h.epoch });
+      htmlPage(host, path, h.look, { title: `${h.look.name} - ${ui.ui.latest}`, h1: ui.ui.latest, description: ui.offer.join(' · '), extra: `<ul class="list">${items}</ul>` }, listed, { epoch: h.epoch });
     }
   }
   // ---- forum thread and mirror-status page naming the new domains ----

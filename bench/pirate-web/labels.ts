@@ -50,7 +50,9 @@ export type PageLabel =
   | { role: 'carrier'; content: ContentId; genuine: boolean }
   | { role: 'soft-404'; family: string }
   | { role: 'official'; content: ContentId; service: string }
-  /** Home pages, listings, forum threads, status pages: no media of their own. */
+  /** A site's home and menu pages, listing its leaks among other pages: a finding here is right (it links to the leak), not recall. */
+  | { role: 'listing'; content: ContentId }
+  /** Forum threads, status and mirror pages, password forms: no media of their own. */
   | { role: 'chrome' };
 
 export interface LabelledPage {

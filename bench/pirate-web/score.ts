@@ -3,8 +3,8 @@ import { PAGE_KINDS, type ContentId, type Corpus, type LabelledPage, type PageKi
 
 /**
  * A round's suspects (phase 1) and findings (phase 2) against the corpus labels: recall per page
- * kind over the leaks, precision over what the round flagged (a leak's carrier counts as right, a
- * decoy, its carrier, chrome, a soft 404 or an official page as wrong). Pure.
+ * kind over the leaks, precision over what the round flagged (a leak's carrier, and a listing page
+ * that links to leaks, count as right; a decoy, its carrier, chrome, a soft 404 or an official page as wrong). Pure.
  */
 
 export interface KindScore {
@@ -54,7 +54,7 @@ export function scoreRounds(corpus: Corpus, flagged: Flagged): RoundScore {
         const page = byUrl.get(u);
         total[phase] += 1;
         const l = page?.label;
-        const ok = !!l && ((l.role === 'leak' && l.content === content) || (l.role === 'carrier' && l.genuine && l.content === content));
+        const ok = !!l && ((l.role === 'leak' && l.content === content) || (l.role === 'carrier' && l.genuine && l.content === content) || (l.role === 'listing' && l.content === content));
         if (ok && page) { right[phase] += 1; hit[phase]!.add(page); }
         if (phase === 1 && l?.role === 'official') onAllowListed += 1;
         if (phase === 1 && !ok) wrong.push({ url: u, why: l ? `${l.role}${'kind' in l ? ` (${l.kind})` : ''}` : 'unlabelled' });
