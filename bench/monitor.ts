@@ -1,30 +1,41 @@
 /**
- * Monitoring bench (npm run bench:monitor, or node --import tsx bench/monitor.ts): phase-1 pages
- * scored per second over a generated, labeled multilingual corpus, and recall and precision after
- * each phase. Phase 2 acquires each suspect's video over HTTP from a local server (through the
- * crawler's fetcher) and compares native perceptual fingerprints of its sampled frames with the
- * reference fingerprints of the original (matchSequences). Prints one markdown table.
- * Targets: recall ≥ 0.98, precision after phase 2 ≥ 0.99, zero findings on allow-listed sites.
- * Exits 1 when a target is missed.
+ * Monitoring bench (npm run bench:monitor): real monitoring rounds (runners/monitor/round.ts, with
+ * its crawler, scoring, hop detection and phase-2 confirmer) against the pirate-web corpus
+ * (bench/pirate-web/), served over local HTTP, recorded into a scratch database on the local
+ * PostgreSQL (BENCH_DATABASE_URL). Round 1 crawls the sites that are about to move, so their
+ * template, favicon and trackers are on record; then their old domains die, and round 2 (one per
+ * content: the drama's video, the webtoon's pages) crawls the whole corpus.
+ *
+ * Prints recall and precision after phase 1 and phase 2 per page kind and overall, findings on
+ * allow-listed services, the hops found in round 2, and pages/s, with met/missed against issue 12:
+ * phase-2 recall ≥ 0.95 overall and ≥ 0.9 per kind, precision ≥ 0.99, zero on allow-listed, every
+ * hop found in one round. Exits 1 when a target is missed.
+ *   BENCH_SEED (12), BENCH_LEAKS_PER_KIND (12), BENCH_DECOYS_PER_KIND (4); BENCH_VERBOSE=1 lists every
+ *   shortlisted leak with its phase-2 verdict, and every failed request.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createConfirmer, frameThresholdOf, referenceFingerprints } from '../runners/monitor/confirm.js';
-import { createFetcher } from '../runners/monitor/fetch.js';
-import { FINGERPRINTER, SUSPECT_FPS } from '../runners/monitor/fingerprint.js';
-import { deriveKeywords } from '../runners/monitor/keywords.js';
-import { isSuspect, scorePage } from '../runners/monitor/score.js';
-import { CORPUS_CONTENT, generateCorpus } from './monitor-corpus.js';
+import { loadConfig } from '../core/config.js';
+import type { CatalogDocument, ContentSpec } from '../core/catalog/types.js';
+import { loadCatalogDir } from '../core/catalog/load.js';
+import { openDatabase } from '../core/db/database.js';
+import { silentLogger } from '../core/log.js';
+import { createConfirmer, referenceFingerprints } from '../runners/monitor/confirm.js';
+import { createFetcher, parseResolve } from '../runners/monitor/fetch.js';
+import { runRound, type RoundResult } from '../runners/monitor/round.js';
+import { generateCorpus } from './pirate-web/generate.js';
+import { CONTENT_IDS, type ContentId, type CorpusSite } from './pirate-web/labels.js';
+import { corpusMedia } from './pirate-web/media.js';
+import { scoreRounds, type Flagged } from './pirate-web/score.js';
+import { startCorpusServer } from './pirate-web/serve.js';
+import { createScratchDatabase } from './scratch-database.js';
 
-const SIZE = Number(process.env.BENCH_PAGES ?? 1200);
-const ALLOW_LISTED = ['harborpictures.example'];
+const SEED = Number(process.env.BENCH_SEED ?? 12);
+const LEAKS = Number(process.env.BENCH_LEAKS_PER_KIND ?? 12);
+const DECOYS = Number(process.env.BENCH_DECOYS_PER_KIND ?? 4);
+const TARGET = { recall: 0.95, kindRecall: 0.9, precision: 0.99 };
 
-const ratio = (a: number, b: number): number => (b === 0 ? Number.NaN : a / b);
-const fmt = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
+const fmt = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));
+const met = (ok: boolean): string => (ok ? 'met' : 'MISSED');
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -32,75 +43,107 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const corpus = generateCorpus(SIZE);
-  const keywords = deriveKeywords('moonlit', CORPUS_CONTENT);
+const siteDoc = (s: CorpusSite): CatalogDocument<'Site'> => ({
+  apiVersion: 'vigil/v1', kind: 'Site', metadata: { id: s.id }, spec: s.spec,
+  source: { file: 'bench/pirate-web', index: 0, position: { line: 1, col: 1 }, locate: () => ({ line: 1, col: 1 }) },
+});
 
-  // Phase 1 throughput: score the whole corpus several times.
-  const rounds = 5;
-  const t0 = performance.now();
-  for (let i = 0; i < rounds; i += 1) for (const p of corpus) scorePage(p, keywords);
-  const perSecond = (rounds * corpus.length) / ((performance.now() - t0) / 1000);
-
-  const allowListed = (url: string) => ALLOW_LISTED.some((d) => new URL(url).hostname.endsWith(d));
-  const considered = corpus.filter((p) => !allowListed(p.url));
-  const suspects = considered.filter((p) => isSuspect(scorePage(p, keywords)));
-  const leaks = corpus.filter((p) => p.label === 'leak');
-  const tp1 = suspects.filter((p) => p.label === 'leak').length;
-
-  // Phase 2 over HTTP with real media.
-  const work = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
-  const ff = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args], { cwd: work });
-  ff('-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=10:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', 'ref.mp4');
-  ff('-i', 'ref.mp4', '-vf', 'scale=192:108', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', 'leak-scaled.mp4');
-  ff('-i', 'ref.mp4', '-vf', 'crop=iw*0.9:ih*0.9', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', 'leak-cropped.mp4');
-  ff('-i', 'ref.mp4', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '42', 'leak-lowq.mp4');
-  ff('-f', 'lavfi', '-i', 'mandelbrot=size=320x180:rate=10', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', 'fake-a.mp4');
-  ff('-f', 'lavfi', '-i', 'smptehdbars=size=320x180:rate=10', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', 'fake-b.mp4');
-  const files = new Map(['leak-scaled', 'leak-cropped', 'leak-lowq', 'fake-a', 'fake-b'].map((n) => [n, readFileSync(path.join(work, `${n}.mp4`))]));
-  const server = http.createServer((req, res) => {
-    const name = /\/media\/([\w-]+)\.mp4/.exec(req.url ?? '')?.[1];
-    const body = name ? files.get(name) : undefined;
-    if (!body) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': 'video/mp4' }).end(body);
+async function catalogContents(): Promise<Record<ContentId, ContentSpec>> {
+  const { catalog } = await loadCatalogDir(path.resolve('catalog'));
+  const entries = CONTENT_IDS.map((id) => {
+    const doc = catalog.byKind.Content.get(id);
+    if (!doc) throw new Error(`catalog/content has no Content ${id}; the pirate-web corpus leaks it`);
+    return [id, doc.spec] as const;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const fetch = createFetcher({ allowPrivate: true });
-  const references = await referenceFingerprints({ ...CORPUS_CONTENT, referenceMedia: [{ path: 'ref.mp4' }] }, work);
-  const confirm = createConfirmer({ fetch, references });
-  const t1 = performance.now();
-  const findings: typeof suspects = [];
-  for (const [i, p] of suspects.entries()) {
-    const media = p.media ? [{ url: `http://127.0.0.1:${port}/media/${p.media}.mp4?page=${i}`, kind: 'video' as const }] : [];
-    const v = await confirm({ page: { url: p.url, title: p.title, text: p.text, source: 'web', sourceUrl: p.url, redirects: [], links: [], media }, score: scorePage(p, keywords) });
-    if (v.verdict === 'match') findings.push(p);
-  }
-  const phase2Seconds = (performance.now() - t1) / 1000;
-  server.close();
-  rmSync(work, { recursive: true, force: true });
-  const tp2 = findings.filter((p) => p.label === 'leak').length;
+  return Object.fromEntries(entries) as Record<ContentId, ContentSpec>;
+}
 
-  const byLabel = (xs: typeof corpus) => Object.fromEntries(['leak', 'decoy', 'review', 'official', 'other-title'].map((l) => [l, xs.filter((p) => p.label === l).length]));
-  const recall1 = ratio(tp1, leaks.length);
-  const recall2 = ratio(tp2, leaks.length);
-  const precision2 = ratio(tp2, findings.length);
-  const allowListedFindings = findings.filter((p) => p.allowListed).length;
-  const met1 = recall1 >= 0.98;
-  const met2 = recall2 >= 0.98 && precision2 >= 0.99 && allowListedFindings === 0;
-  console.log(`corpus: ${corpus.length} pages in ${new Set(corpus.map((p) => p.lang)).size} languages ${JSON.stringify(byLabel(corpus))}; ${keywords.terms.length} terms`);
-  console.log(`fingerprinter: ${FINGERPRINTER}; suspects sampled at ${SUSPECT_FPS} fps; frame threshold ${frameThresholdOf(undefined)} bits (native default)`);
-  console.log(`phase 1 suspects ${JSON.stringify(byLabel(suspects))}; phase 2 findings ${JSON.stringify(byLabel(findings))}\n`);
-  console.log(table(['phase', 'pages/s', 'recall', 'precision', 'findings on allow-listed', 'target', 'met'], [
-    ['1: keywords (score)', String(Math.round(perSecond)), fmt(recall1), fmt(ratio(tp1, suspects.length)), '0 (dropped before scoring)', 'recall ≥ 0.98', met1 ? 'met' : 'MISSED'],
-    ['2: fingerprint (media over HTTP)', (suspects.length / phase2Seconds).toFixed(1), fmt(recall2), fmt(precision2), String(allowListedFindings), 'recall ≥ 0.98, precision ≥ 0.99, 0 on allow-listed', met2 ? 'met' : 'MISSED'],
-    ['hop found within one round', '-', '-', '-', '-', 'not in this corpus: test/runners/monitor/round.test.ts', '-'],
-  ]));
-  // Phase 2 by the media behind each suspect: which attacks survive, which fakes are rejected.
-  const variants = ['leak-scaled', 'leak-cropped', 'leak-lowq', 'fake-a', 'fake-b'] as const;
-  console.log(`\n${table(['suspect media', 'suspects', 'matched'], variants.map((v) => [v, String(suspects.filter((p) => p.media === v).length), String(findings.filter((p) => p.media === v).length)]))}`);
-  for (const m of leaks.filter((p) => !findings.includes(p)).slice(0, 5)) console.log(`  missed: [${m.lang}] ${m.title} | ${m.url}`);
-  if (!met1 || !met2) process.exitCode = 1;
+async function main(): Promise<void> {
+  const contents = await catalogContents();
+  const t0 = performance.now();
+  const media = await corpusMedia(path.resolve('.vigil/bench/pirate-web'), contents);
+  const mediaSeconds = (performance.now() - t0) / 1000;
+  const server = await startCorpusServer();
+  const corpus = generateCorpus({ origin: server.origin, contents, seed: SEED, leaksPerKind: LEAKS, decoysPerKind: DECOYS });
+  server.load(corpus, media);
+  const scratch = await createScratchDatabase(`vigil_bench_monitor_${process.pid}`);
+  const db = await openDatabase(loadConfig({ DATABASE_URL: scratch.url }), silentLogger);
+  try {
+    const fetch = createFetcher({ allowPrivate: true, resolve: parseResolve(server.resolveEntries()) });
+    const confirmFor = async (id: ContentId) => createConfirmer({ fetch, references: await referenceFingerprints(contents[id], media.referenceRoot) });
+    const web = { perHostDelayMs: 0, concurrency: 8 };
+    const docs = corpus.sites.map(siteDoc);
+    const moving = new Set(corpus.sites.filter((s) => s.dies).map((s) => s.id));
+    const video: ContentId = 'moonlit-harbor-s01';
+
+    // Round 1: the moving sites, still alive on their old domains.
+    server.setEpoch('before');
+    const round1 = await runRound({ contentId: video, content: contents[video], sites: docs.filter((d) => moving.has(d.metadata.id) || d.spec.type === 'legitimate'), fetch, web, db: db.pool, actor: 'bench', confirm: await confirmFor(video) });
+
+    // Round 2, after the moves: the whole corpus, once per content.
+    server.setEpoch('after');
+    const results = {} as Record<ContentId, RoundResult>;
+    const seconds = {} as Record<ContentId, number>;
+    for (const id of CONTENT_IDS) {
+      const confirm = await confirmFor(id);
+      const start = performance.now();
+      results[id] = await runRound({ contentId: id, content: contents[id], sites: docs, fetch, web, db: db.pool, actor: 'bench', confirm });
+      seconds[id] = (performance.now() - start) / 1000;
+    }
+
+    const flagged = Object.fromEntries(CONTENT_IDS.map((id) => [id, { suspects: results[id].suspects.map((s) => s.url), findings: results[id].findings.map((f) => f.url) }])) as Flagged;
+    const score = scoreRounds(corpus, flagged);
+    const labelled = corpus.pages.filter((p) => p.label.role === 'leak' || p.label.role === 'decoy');
+    console.log(`corpus (seed ${corpus.seed}): ${corpus.routes.length} routes on ${new Set(corpus.routes.map((r) => r.host)).size} hosts, ${corpus.pages.length} labelled pages`
+      + ` (${labelled.filter((p) => p.label.role === 'leak').length} leaks, ${labelled.filter((p) => p.label.role === 'decoy').length} decoys,`
+      + ` ${corpus.pages.filter((p) => p.label.role === 'carrier').length} carriers, ${corpus.pages.filter((p) => p.label.role === 'soft-404').length} soft 404s, ${corpus.pages.filter((p) => p.label.role === 'official').length} official)`
+      + ` in ${new Set(labelled.map((p) => (p.label as { lang: string }).lang)).size} languages; media ready in ${mediaSeconds.toFixed(1)} s`);
+    console.log(`round 1 (moving sites, before the move): ${round1.pages} pages; round 2: ${CONTENT_IDS.map((id) => `${id} ${results[id].pages} pages, ${results[id].suspects.length} suspects, ${results[id].findings.length} findings, ${results[id].errors.length} failed requests in ${seconds[id].toFixed(1)} s`).join('; ')}\n`);
+
+    const kindRows = score.kinds.map((k) => [k.kind, String(k.families.length), k.langs.join(' '), `${k.leaks}/${k.decoys}`, fmt(k.recall[0]), fmt(k.precision[0]), fmt(k.recall[1]), fmt(k.precision[1]),
+      `recall ≥ ${TARGET.kindRecall}`, met(k.recall[1] >= TARGET.kindRecall)]);
+    const overallOk = score.recall[1] >= TARGET.recall && score.precision[1] >= TARGET.precision;
+    console.log(table(['kind', 'families', 'languages', 'leaks/decoys', 'recall 1', 'precision 1', 'recall 2', 'precision 2', 'target', 'met'], [
+      ...kindRows,
+      ['overall', '-', '-', `${score.kinds.reduce((n, k) => n + k.leaks, 0)}/${score.kinds.reduce((n, k) => n + k.decoys, 0)}`, fmt(score.recall[0]), fmt(score.precision[0]), fmt(score.recall[1]), fmt(score.precision[1]),
+        `recall ≥ ${TARGET.recall}, precision ≥ ${TARGET.precision}`, met(overallOk)],
+    ]));
+
+    const hops = results[video].hops;
+    const hopRows = corpus.hops.map((h) => {
+      const found = hops.find((x) => x.host === h.to && x.site.id === h.siteId);
+      const onHop = corpus.pages.filter((p) => p.onHop === h.to && p.label.role === 'leak');
+      const reached = onHop.filter((p) => flagged[video].findings.some((u) => u === p.url)).length;
+      return [`${h.from} → ${h.to}`, `${h.how}; leaks there found ${reached}/${onHop.length}`, found ? found.signals.map((s) => s.kind).join('+') : '-', met(!!found)];
+    });
+    const pagesPerSecond = results[video].pages / seconds[video];
+    console.log(`\n${table(['check', 'how', 'found by', 'met'], [
+      ...hopRows,
+      ['findings on allow-listed services', `${score.onAllowListed}`, 'target 0', met(score.onAllowListed === 0)],
+      ['pages/s (round 2, drama)', pagesPerSecond.toFixed(1), `${results[video].pages} pages in ${seconds[video].toFixed(1)} s`, '-'],
+    ])}`);
+    for (const k of score.kinds) for (const u of k.missed.slice(0, 2)) console.log(`  missed ${k.kind}: ${u}`);
+    for (const w of score.wrong.slice(0, 8)) console.log(`  wrong finding: ${w.url} (${w.why})`);
+    console.log('\nphase-2 hits by how the leaks are built:');
+    for (const k of score.kinds) console.log(`  ${k.kind}: ${k.variants.map((v) => `${v.variant} ${v.found}/${v.total}`).join('; ')}`);
+    if (process.env.BENCH_VERBOSE) {
+      // Every leak the rounds shortlisted, with phase 2's verdict and reason, and every failed request.
+      const labels = new Map(corpus.pages.map((p) => [p.url, p]));
+      for (const id of CONTENT_IDS) {
+        for (const su of results[id].suspects) {
+          const p = labels.get(su.url);
+          if (p?.label.role === 'leak') console.log(`  suspect ${p.label.kind} [${p.variant ?? '-'}] ${su.verdict}: ${su.url}${su.reason ? ` (${su.reason})` : ''}`);
+        }
+        for (const e of results[id].errors) console.log(`  failed request (${id}): ${e.url}: ${e.message}`);
+      }
+    }
+    const ok = overallOk && score.kinds.every((k) => k.recall[1] >= TARGET.kindRecall) && score.onAllowListed === 0 && hopRows.every((r) => r[3] === 'met');
+    if (!ok) process.exitCode = 1;
+  } finally {
+    await server.close();
+    await db.close();
+    await scratch.drop();
+  }
 }
 
 await main();
