@@ -94,7 +94,7 @@ export async function findMedia(fetch: Fetcher, start: { url: string; html?: Htm
     }
   };
   /** A URL whose type only its response tells: media, a playlist, or another page to read. */
-  const probe = async (doc: Doc, url: string, form?: PageForm): Promise<void> => {
+  const probe = async (doc: Doc, url: string, form?: PageForm, mediaOnly = false): Promise<void> => {
     const key = form ? `${url} ${JSON.stringify(form.fields)}` : url;
     if (seen.has(key)) return;
     seen.add(key);
@@ -103,7 +103,7 @@ export async function findMedia(fetch: Fetcher, start: { url: string; html?: Htm
     const kind = sniff(res);
     if (kind === 'hls' || kind === 'dash') add(res.finalUrl, kind, doc.via);
     else if (kind === 'media') add(res.finalUrl, 'video', doc.via);
-    else if (doc.depth < l.depth) {
+    else if (doc.depth < l.depth && !mediaOnly) {
       const text = res.text();
       if (isRemoved(text, res.finalUrl, out, url)) return;
       queue.push({ url: res.finalUrl, features: parseHtml(text, res.finalUrl), via: [...doc.via, res.finalUrl], depth: doc.depth + 1 });
@@ -115,11 +115,13 @@ export async function findMedia(fetch: Fetcher, start: { url: string; html?: Htm
     for (const m of f.media) if (m.kind !== 'image') add(m.url, m.kind, doc.via);
     if (out.media.length > 0) break;
     for (const u of f.probes) await probe(doc, u);
-    for (const u of f.downloads) await probe(doc, u);
+    // A download button on another site is a link list's entry (round.ts follows those as pages of
+    // their own); here it counts only when it answers with the media itself.
+    const site = registrableDomain(hostOf(doc.url));
+    for (const u of f.downloads) await probe(doc, u, undefined, registrableDomain(hostOf(u)) !== site);
     for (const form of f.forms) await probe(doc, form.action, form.method === 'post' ? form : undefined);
     if (out.media.length > 0) break;
     // Same-site scripts set up the player; a CDN's libraries do not name the page's media.
-    const site = registrableDomain(hostOf(doc.url));
     const scripts = f.scripts.filter((s) => registrableDomain(hostOf(s)) === site && !LIBRARY_SCRIPT.test(new URL(s).pathname)).slice(0, l.scripts);
     for (const s of scripts) {
       if (seen.has(s)) continue;
@@ -158,10 +160,10 @@ function isRemoved(html: string, finalUrl: string, out: MediaSearch, requestedUr
 
 /**
  * Pure: the HLS variant for a fingerprint: the lowest bandwidth with a picture of at least
- * `minHeight` lines (fingerprints are taken at 640 px at most, so more only costs bytes), else the
+ * `minHeight` lines (fingerprints hash a 32x32 reduction, so more only costs bytes), else the
  * largest below it; audio-only variants never.
  */
-export function sufficientVariant<V extends Pick<HlsVariant, 'bandwidth' | 'height' | 'audioOnly'>>(variants: readonly V[], minHeight = 240): V | undefined {
+export function sufficientVariant<V extends Pick<HlsVariant, 'bandwidth' | 'height' | 'audioOnly'>>(variants: readonly V[], minHeight = 144): V | undefined {
   const video = variants.filter((v) => !v.audioOnly);
   const pool = [...(video.length > 0 ? video : variants)].sort((a, b) => a.bandwidth - b.bandwidth);
   return pool.find((v) => v.height === undefined || v.height >= minHeight) ?? pool.at(-1);

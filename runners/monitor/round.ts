@@ -256,7 +256,8 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
           queueForReview: verdict.verdict === 'unavailable' && premium, ...(page.capture ? { page: page.capture } : {}),
         }, { actor });
       }
-      leaders.push({ page, score, evidencePhase1 });
+      // A page whose own media did not match is not a list; one without media may lead to it.
+      if (verdict.verdict === 'unavailable') leaders.push({ page, score, evidencePhase1 });
     }
   }
   await followLeaders(leaders, { pages, seen, directory, budget: followBudget(input.env), input, ctx, result, recordMatch });
@@ -329,7 +330,9 @@ async function followLeaders(leaders: readonly Leader[], o: FollowContext): Prom
   }
   if (wanted.size === 0) return;
   const confirmed = new Set<string>();
-  for await (const target of crawlWeb([...wanted.keys()], { ...o.input.web, depth: 0, maxPages: wanted.size }, o.ctx)) {
+  // A dead entry in a link list is the list's business, not a source that failed.
+  const quiet: SourceContext = { ...o.ctx, onError: (url, error) => o.input.log?.debug({ content: o.input.contentId, url: redact(url), message: redactedMessage(error) }, 'followed link failed') };
+  for await (const target of crawlWeb([...wanted.keys()], { ...o.input.web, depth: 0, maxPages: wanted.size }, quiet)) {
     const leader = wanted.get(target.requestedUrl ?? target.url);
     const host = hostOf(target.url);
     const key = normalizeUrl(target.url);
