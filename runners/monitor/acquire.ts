@@ -30,6 +30,8 @@ export interface VideoMedia {
 /** Media found behind a page, with the pages read on the way (the page itself first). */
 export interface FoundMedia extends VideoMedia {
   via: string[];
+  /** Found by the headless browser (browser.ts), not in the markup. */
+  rendered?: boolean;
 }
 
 export interface MediaSearch {

@@ -6,6 +6,7 @@ import {
 } from '../../native/fingerprint.js';
 import type { ContentSpec } from '../../core/catalog/types.js';
 import { downloadVideo, findMedia, type FindLimits, type FoundMedia } from './acquire.js';
+import type { BrowserFallback } from './browser.js';
 import type { Fetcher } from './fetch.js';
 import { FINGERPRINTER, REFERENCE_FPS, SUSPECT_FPS, imageFingerprint, videoFingerprints } from './fingerprint.js';
 import type { Confirmer, Verdict } from './round.js';
@@ -85,6 +86,8 @@ export interface ConfirmOptions {
   find?: Partial<FindLimits>;
   /** Media candidates downloaded and compared per suspect, best first (default 3). */
   maxCandidates?: number;
+  /** The headless-browser fallback (browser.ts), for a page whose media nothing else found. */
+  browser?: BrowserFallback;
 }
 
 const round3 = (x: number) => Number(x.toFixed(3));
@@ -117,6 +120,7 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
       media: video.url, kind: video.kind, fingerprinter: FINGERPRINTER, frameThreshold,
       // The pages read from the suspect to the media (iframes, a locker's countdown page), the suspect first.
       ...(video.via.length > 1 ? { via: video.via } : {}),
+      ...(video.rendered ? { rendered: true } : {}),
       reference: { media: ref.media, ...(ref.episode === undefined ? {} : { episode: ref.episode }) },
       offset: round2(m.offset), votes: m.votes, runnerUpVotes: m.runnerUpVotes, distance: round3(m.distance), coverage: round3(m.coverage),
       checkedFrames: m.candidateFrames, matchedFrames: m.matchedFrames,
@@ -130,6 +134,15 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
     try {
       if (o.references.video.length > 0) {
         const search = await findMedia(o.fetch, { url: page.url, media: page.media, ...(page.html ? { html: page.html } : {}), ...(page.capture ? { body: page.capture.body.toString('utf8') } : {}) }, o.find);
+        if (search.media.length === 0 && search.removed.length === 0 && page.html && o.browser && o.browser.pagesLeft() > 0) {
+          // The player appears only once scripts run: what the rendered page asked for is its media.
+          try {
+            const rendered = await o.browser.render(page.url);
+            search.media.push(...rendered.media.map((m) => ({ ...m, via: [page.url], rendered: true })));
+          } catch (error) {
+            return { verdict: 'unavailable', reason: `the headless browser could not render the page: ${(error as Error).message}` };
+          }
+        }
         const verdicts: Verdict[] = [];
         for (const [i, video] of search.media.slice(0, o.maxCandidates ?? 3).entries()) {
           try {
