@@ -212,7 +212,8 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
       }
       if (name === 'embed') addCandidate(attrs.src);
       if (name === 'object') addCandidate(attrs.data);
-      if (name === 'img' && !attrs['data-src']) addMedia(attrs.src, 'image');
+      // A lazy image's src is a placeholder (a blank gif); the lazy attribute has the picture.
+      if (name === 'img' && !LAZY.some((a) => attrs[a]) && !attrs['data-srcset']) addMedia(attrs.src, 'image');
       if (!VOID.has(name)) stack.push(name);
     },
     ontext(data) {

@@ -50,25 +50,28 @@ function looksLikeReference(s: string): boolean {
   return /^(https?:)?\/\//i.test(s) || s.startsWith('/') || s.startsWith('./') || s.startsWith('../') || MEDIA_PATH.test(s.split(/[?#]/)[0]!);
 }
 
-const isScriptOrStyle = (url: string): boolean => /\.(js|css|json|png|jpe?g|gif|svg|webp|ico|woff2?|html?|php)$/i.test(new URL(url).pathname);
+function isScriptOrStyle(url: string): boolean {
+  return /\.(js|mjs|css|json|png|jpe?g|gif|svg|webp|ico|woff2?)$/i.test(new URL(url).pathname);
+}
 
 export function scriptMedia(script: string, base: string): ScriptFinding[] {
   const texts = [unescapeScript(script)];
-  for (const m of texts[0]!.matchAll(ATOB)) {
-    try { texts.push(Buffer.from(m[2]!, 'base64').toString('utf8')); } catch { /* not base64 after all */ }
-  }
   const out = new Map<string, ScriptFinding['role']>();
   const add = (ref: string, role: ScriptFinding['role']): void => {
     const url = resolved(ref, base);
-    if (url && !out.has(url)) out.set(url, role);
+    if (url && !out.has(url) && (role === 'next' || !isScriptOrStyle(url))) out.set(url, role);
   };
+  for (const m of texts[0]!.matchAll(ATOB)) {
+    const decoded = Buffer.from(m[2]!, 'base64').toString('utf8');
+    // atob("aHR0cHM6Ly9…") is a whole address more often than a script.
+    if (/^https?:\/\/[^\s"'<>]+$/i.test(decoded.trim())) add(decoded.trim(), 'media'); else texts.push(decoded);
+  }
   for (const text of texts) {
     for (const m of text.matchAll(KEYED)) {
       const ref = m[2]!;
       if (!looksLikeReference(ref)) continue;
-      const url = resolved(ref, base);
-      // `src: "/js/app.js"` is a script, not a player's media.
-      if (url && !isScriptOrStyle(url)) add(ref, 'media');
+      // `src: "/js/app.js"` is a script, not a player's media (add() leaves those out).
+      add(ref, 'media');
     }
     for (const m of text.matchAll(CALLED)) if (looksLikeReference(m[2]!)) add(m[2]!, 'media');
     for (const m of text.matchAll(NAVIGATE)) if (looksLikeReference(m[2]!)) add(m[2]!, 'next');
