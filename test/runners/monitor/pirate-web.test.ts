@@ -110,6 +110,15 @@ beforeAll(async () => {
   server.route('kdrama5u.to', '/', { body: pirate({ title: 'KDrama4U new home', links: [['/ep/10', 'Moonlit Harbor Episode 10']] }) });
   server.route('kdrama5u.to', '/ep/10', { body: pirate({ title: 'Moonlit Harbor Episode 10 Eng Sub', player: '<video><source data-src="/m/10.mp4" type="video/mp4"></video>' }) });
   server.route('kdrama5u.to', '/m/10.mp4', mp4('leak.mp4'));
+  // A feed announces two episodes that no crawled page links: one plays the leak through Plyr, the other (a decoy) another video in an iframe.
+  server.route('feeds.kdrama4u.to', '/rss', { type: 'application/rss+xml', body: `<?xml version="1.0"?><rss version="2.0"><channel><title>KDrama4U</title>
+    <item><title>Moonlit Harbor Episode 11 Eng Sub</title><link>${u('kdrama4u.to', '/ep/11')}</link></item>
+    <item><title>Moonlit Harbor Episode 12 Eng Sub</title><link>${u('kdrama4u.to', '/ep/12')}</link></item></channel></rss>` });
+  server.route('kdrama4u.to', '/ep/11', { body: pirate({ title: 'Moonlit Harbor Episode 11 Eng Sub', player: '<video id="plyr"></video><script>const p = new Plyr("#plyr"); p.source = { type: "video", sources: [{ src: "/media/e11.mp4", type: "video/mp4" }] };</script>' }) });
+  server.route('kdrama4u.to', '/media/e11.mp4', mp4('leak.mp4'));
+  server.route('kdrama4u.to', '/ep/12', { body: pirate({ title: 'Moonlit Harbor Episode 12 Eng Sub', player: `<iframe src="${u('embedplay.cc', '/e/zz99')}"></iframe>` }) });
+  server.route('embedplay.cc', '/e/zz99', { body: `<html><body><video><source src="${u('vidcdn.net', '/media/zz99.mp4')}" type="video/mp4"></video></body></html>` });
+  server.route('vidcdn.net', '/media/zz99.mp4', mp4('other.mp4'));
   server.route('kdrama4u.to', '/', { body: pirate({ title: 'KDrama4U - watch asian drama free' }) });
   server.route('kdrama4u.to', '/movies', { body: pirate({ title: 'Movies' }) });
   // An unrelated host that shares nothing: named in a page, not probed.
@@ -117,7 +126,9 @@ beforeAll(async () => {
 
   input = {
     contentId: 'moonlit-pw', content,
-    sites: [siteDoc('kdrama4u', { type: 'piracy', family: 'kdrama4u', domains: ['kdrama4u.to'], sources: [{ type: 'web', url: u('kdrama4u.to', '/series/moonlit-harbor'), depth: 1 }] })],
+    sites: [siteDoc('kdrama4u', { type: 'piracy', family: 'kdrama4u', domains: ['kdrama4u.to'], sources: [
+      { type: 'web', url: u('kdrama4u.to', '/series/moonlit-harbor'), depth: 1 }, { type: 'rss', url: u('feeds.kdrama4u.to', '/rss') },
+    ] })],
     fetch: createFetcher({ allowPrivate: true, resolve: parseResolve(server.resolveEntries()) }),
     web: { perHostDelayMs: 0 },
     db: services.db.pool,
@@ -147,6 +158,13 @@ describe('a round on a pirate web built the way real ones are', () => {
     expect(server.log.some((r) => r.host === 'vidcdn.net' && r.path.startsWith('/hls/hd/'))).toBe(false);
     expect(round.findings.find((f) => f.url.endsWith('/ep/6'))!.evidence.phase2).toMatchObject({ kind: 'dash' });
     expect(round.findings.find((f) => f.url.endsWith('/ep/4'))!.evidence.phase2).toMatchObject({ kind: 'video' });
+  });
+
+  it('fetches feed items as pages and crawls their media, rejecting the decoy in an iframe', () => {
+    const ep11 = round.findings.find((f) => f.url.endsWith('/ep/11'));
+    expect(ep11?.evidence.phase1).toMatchObject({ source: 'rss' });
+    expect(round.suspects.find((s) => s.url.endsWith('/ep/12'))).toMatchObject({ verdict: 'no-match' });
+    expect(round.findings.some((f) => f.url.endsWith('/ep/12'))).toBe(false);
   });
 
   it('follows the series page to the locker, through its form and countdown, and makes the series page a finding linked to it', () => {
