@@ -186,3 +186,22 @@ export function mentionedHopHosts(dir: SiteDirectory, pages: readonly { url: str
   }
   return [...out.values()];
 }
+
+/** Top-level domains pirate sites move between most, tried when a known site stops answering. */
+export const HOP_TLDS = ['to', 'se', 'cc', 'is', 'ws', 'li', 'nu', 'sx', 'tv', 'io', 'im', 'pe'] as const;
+
+/**
+ * Pure: the names a site that stopped answering may have moved to: its number counted on by one
+ * and two (site123 → site124, site125), then its label under the usual pirate TLDs (name.to →
+ * name.se …). At most `limit`, numbered first.
+ */
+export function guessedHopNames(host: string, limit = 8): string[] {
+  const domain = registrableDomain(host);
+  const label = domainLabel(host);
+  const tld = domain.slice(label.length + 1);
+  const out: string[] = [];
+  const m = /^(.*?)(\d+)([^\d]*)$/.exec(label);
+  if (m) for (const step of [1, 2]) out.push(`${m[1]}${String(Number(m[2]) + step).padStart(m[2]!.length, '0')}${m[3]}.${tld}`);
+  for (const t of HOP_TLDS) if (t !== tld) out.push(`${label}.${t}`);
+  return out.slice(0, limit);
+}

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/log.js';
 import { redact, redactedMessage } from '../../core/redact.js';
 import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
-import { detectHop, isAllowListed, mentionedHopHosts, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteDirectory, type SiteEntry } from './families.js';
+import { detectHop, guessedHopNames, isAllowListed, mentionedHopHosts, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteDirectory, type SiteEntry } from './families.js';
 import { followBudget, leadsOf } from './follow.js';
 import { deriveKeywords, type KeywordList } from './keywords.js';
 import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './score.js';
@@ -288,7 +288,10 @@ export const HOP_PROBES = 10;
  */
 async function* probeMentionedHosts(directory: SiteDirectory, pages: readonly Page[], profiles: ReadonlyMap<string, HostProfile>, input: RoundInput, ctx: SourceContext): AsyncGenerator<Page> {
   const known = [...directory.sites.filter((s) => s.type === 'piracy').flatMap((s) => s.domains), ...directory.hops.keys(), ...profiles.keys()];
-  const hosts = mentionedHopHosts(directory, pages, known).filter((h) => !profiles.has(h.host)).slice(0, HOP_PROBES);
+  const hosts = [
+    ...mentionedHopHosts(directory, pages, known).filter((h) => !profiles.has(h.host)).slice(0, HOP_PROBES),
+    ...deadSiteGuesses(directory, pages, input).filter((h) => !profiles.has(h.host)).slice(0, HOP_GUESSES),
+  ];
   if (hosts.length === 0) return;
   // A name that does not answer is a guess that failed, not a source that failed.
   const quiet: SourceContext = { ...ctx, onError: (url, error) => input.log?.debug({ content: input.contentId, url: redact(url), message: redactedMessage(error) }, 'hop probe failed') };
@@ -296,6 +299,35 @@ async function* probeMentionedHosts(directory: SiteDirectory, pages: readonly Pa
     const mention = hosts.find((h) => h.host === hostOf(page.url));
     yield { ...page, ...(mention ? { sourceUrl: mention.via } : {}) };
   }
+}
+
+/** Names guessed per round for catalog sites that gave no page this round (all their seeds failed). */
+export const HOP_GUESSES = 12;
+
+/**
+ * A watched site none of whose web seeds answered this round may have moved without leaving a
+ * redirect: its renumbered and re-TLD'd names (families.ts guessedHopNames), at its seeds' scheme,
+ * port and path, are probed once.
+ */
+function deadSiteGuesses(directory: SiteDirectory, pages: readonly Page[], input: RoundInput): { host: string; seeds: string[]; via: string }[] {
+  const answered = new Set(pages.map((p) => siteOfHost(directory, hostOf(p.url))?.id).filter((id): id is string => id !== undefined));
+  const out: { host: string; seeds: string[]; via: string }[] = [];
+  for (const doc of input.sites) {
+    if (doc.spec.type !== 'piracy' || answered.has(doc.metadata.id)) continue;
+    if (input.job?.spec.sites && !input.job.spec.sites.includes(doc.metadata.id)) continue;
+    for (const source of doc.spec.sources ?? []) {
+      if (source.type !== 'web') continue;
+      let seed: URL;
+      try { seed = new URL(source.url); } catch { continue; }
+      for (const host of guessedHopNames(seed.hostname)) {
+        if (siteOfHost(directory, host) || isAllowListed(directory, host) || out.some((o) => o.host === host)) continue;
+        const guess = new URL(seed.href);
+        guess.hostname = host;
+        out.push({ host, seeds: [guess.href], via: seed.hostname });
+      }
+    }
+  }
+  return out;
 }
 
 interface Leader { page: Page; score: PageScore; evidencePhase1: Record<string, unknown> }

@@ -192,6 +192,28 @@ describe('a round on a pirate web built the way real ones are', () => {
   });
 });
 
+describe('a site that stops answering', () => {
+  it('is found again on its next number within one round, with no redirect and no link, by name and tracker', async () => {
+    let alive = true;
+    const u = (host: string, p: string) => server.url(host, p);
+    server.route('streamhub7.to', '/home', () => (alive ? { body: pirate({ title: 'StreamHub', tracking: 'G-SH77777' }) } : { status: 503, body: 'gone' }));
+    server.route('streamhub8.to', '/home', { body: pirate({ title: 'StreamHub is back', tracking: 'G-SH77777', links: [['/w/moonlit-harbor-2', 'Moonlit Harbor 2']] }) });
+    server.route('streamhub8.to', '/w/moonlit-harbor-2', { body: pirate({ title: 'Moonlit Harbor Episode 2 Eng Sub', tracking: 'G-SH77777', player: '<video src="/v/2.mp4"></video>' }) });
+    server.route('streamhub8.to', '/v/2.mp4', { type: 'video/mp4', body: readFileSync(path.join(work, 'leak.mp4')) });
+    // Every other guessed name is served here too (and answers nothing), so no guess leaves this machine.
+    for (const host of ['streamhub9.to', 'streamhub7.se', 'streamhub7.cc', 'streamhub7.is', 'streamhub7.ws', 'streamhub7.li', 'streamhub7.nu']) server.route(host, '/nothing', { status: 404 });
+    const hub: RoundInput = { ...input, contentId: 'moonlit-hub', sites: [siteDoc('streamhub', { type: 'piracy', family: 'streamhub', domains: ['streamhub7.to'], sources: [{ type: 'web', url: u('streamhub7.to', '/home'), depth: 1 }] })],
+      fetch: createFetcher({ allowPrivate: true, resolve: parseResolve(server.resolveEntries()) }) };
+    hub.confirm = createConfirmer({ fetch: hub.fetch, references });
+    const before = await runRound(hub);
+    expect(before.hops).toEqual([]);
+    alive = false;
+    const after = await runRound(hub);
+    expect(after.hops.map((h) => [h.host, h.via, h.signals.map((s) => s.kind).sort().join('+')])).toEqual([['streamhub8.to', 'streamhub7.to', 'name+structure+tracking-id']]);
+    expect(after.findings.map((f) => where(f.url))).toEqual(['streamhub8.to/w/moonlit-harbor-2']);
+  }, 60_000);
+});
+
 function found(r: RoundResult): string[] {
   return r.findings.map((f) => f.url);
 }
