@@ -1,11 +1,10 @@
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import { drainOutbox } from '../../core/db/outbox.js';
 import { VigilError } from '../../core/errors.js';
 import { queueAdder } from '../../core/relay.js';
 import { policyOf } from '../../core/catalog/catalog.js';
-import { createConfirmer, referenceFingerprints } from '../../runners/monitor/confirm.js';
+import { createConfirmer } from '../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
+import { referencesFor } from '../../runners/monitor/references-store.js';
 import { newRoundId, runRound } from '../../runners/monitor/round.js';
 import { formatOf, parse } from '../args.js';
 import { catalogDir, loadValidCatalog } from '../catalog-input.js';
@@ -44,13 +43,11 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const thresholds = policyOf(loaded.catalog)?.spec.thresholds ?? {};
   const fetch = createFetcher({ allowPrivate: values['allow-private'], resolve: parseResolve(values.resolve ?? []), signal: io.signal });
 
-  // Reference media that is not on this machine is skipped: phase 2 then sends suspects to review.
-  const present = [];
-  for (const m of doc.spec.referenceMedia ?? []) {
-    try { await access(path.resolve(dir, m.path)); present.push(m); } catch { print(io.stderr, `note: reference media ${m.path} not found under ${dir}; skipped`); }
-  }
-  const references = await referenceFingerprints({ ...doc.spec, referenceMedia: present }, dir);
   const db = await ctx.db();
+  // Fingerprinted once per content and media list, then read back by every later scan and round
+  // (references-store.ts). Reference media not on this machine is skipped: phase 2 then sends suspects to review.
+  const { references, missing } = await referencesFor(db.pool, doc.metadata.id, doc.spec, dir);
+  for (const m of missing) print(io.stderr, `note: reference media ${m} not found under ${dir}; skipped`);
   const result = await runRound({
     contentId: doc.metadata.id,
     content: doc.spec,

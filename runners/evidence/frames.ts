@@ -66,7 +66,7 @@ export interface FramesOptions {
 }
 
 interface VideoEvidence {
-  kind: 'video' | 'hls';
+  kind: 'video' | 'hls' | 'dash';
   media: string;
   reference: string;
   spans: { from: number; to: number; referenceFrom: number }[];
@@ -98,7 +98,7 @@ export function matchedEvidence(phase2: unknown): VideoEvidence | ImageEvidence 
   }
   const media = str(p.media);
   const reference = str(obj(p.reference)?.media);
-  if ((p.kind === 'video' || p.kind === 'hls') && media && reference && Array.isArray(p.matchedTimes)) {
+  if ((p.kind === 'video' || p.kind === 'hls' || p.kind === 'dash') && media && reference && Array.isArray(p.matchedTimes)) {
     const spans = p.matchedTimes.map(obj).flatMap((t) => {
       const from = num(t?.from);
       const to = num(t?.to);
@@ -248,7 +248,7 @@ export async function matchedFrames(o: FramesOptions): Promise<FramesResult> {
     if (!listed(evidence.reference) || !(await exists(refFile))) {
       return { pairs, missing: [{ part: 'frames', why: `reference media ${evidence.reference} is ${listed(evidence.reference) ? `not under the media root ${o.mediaRoot}` : 'no longer listed by the Content'}` }] };
     }
-    const leakFile = path.join(o.workDir, evidence.kind === 'hls' ? 'leak.ts' : 'leak.bin');
+    const leakFile = path.join(o.workDir, evidence.kind === 'hls' ? 'leak.ts' : evidence.kind === 'dash' ? 'leak.mp4' : 'leak.bin');
     try {
       await downloadVideo(o.fetch, { url: evidence.media, kind: evidence.kind }, leakFile, { maxBytes: o.maxMediaBytes ?? 200 * 1024 * 1024, maxSegments: 30 });
     } catch (error) {

@@ -5,13 +5,15 @@ import {
   DEFAULT_FRAME_THRESHOLD, matchImages, matchSequences, type Fingerprint, type SequenceMatch, type TimedFingerprint,
 } from '../../native/fingerprint.js';
 import type { ContentSpec } from '../../core/catalog/types.js';
-import { downloadVideo } from './acquire.js';
+import { downloadVideo, findMedia, type FindLimits, type FoundMedia } from './acquire.js';
+import type { BrowserFallback } from './browser.js';
 import type { Fetcher } from './fetch.js';
 import { FINGERPRINTER, REFERENCE_FPS, SUSPECT_FPS, imageFingerprint, videoFingerprints } from './fingerprint.js';
 import type { Confirmer, Verdict } from './round.js';
 
 /**
- * Phase 2: acquire the media behind a suspect (a video file, an HLS playlist, or the images of a
+ * Phase 2: acquire the media behind a suspect (a video file, an HLS or DASH rendition found the way
+ * a browser would, through iframes, player scripts and locker pages (acquire.ts), or the images of a
  * comic chapter) through the safe fetcher, never through ffmpeg's own network stack, and compare its
  * native perceptual fingerprints with the reference fingerprints of the original: video by offset
  * voting over sampled frames (matchSequences), image sets page by page (matchImages).
@@ -80,6 +82,12 @@ export interface ConfirmOptions {
   maxMediaBytes?: number;
   maxSegments?: number;
   maxImages?: number;
+  /** Bounds on the search for the media behind a page (acquire.ts FIND_DEFAULTS). */
+  find?: Partial<FindLimits>;
+  /** Media candidates downloaded and compared per suspect, best first (default 3). */
+  maxCandidates?: number;
+  /** The headless-browser fallback (browser.ts), for a page whose media nothing else found. */
+  browser?: BrowserFallback;
 }
 
 const round3 = (x: number) => Number(x.toFixed(3));
@@ -99,31 +107,61 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
   const frameThreshold = frameThresholdOf(o.matchDistance);
   const fps = o.fps ?? SUSPECT_FPS;
   const maxBytes = o.maxMediaBytes ?? 200 * 1024 * 1024;
+  const compare = async (video: FoundMedia, dir: string, i: number): Promise<Verdict> => {
+    const file = path.join(dir, `media-${i}.${video.kind === 'video' ? 'bin' : video.kind === 'hls' ? 'ts' : 'mp4'}`);
+    await downloadVideo(o.fetch, video, file, { maxBytes, maxSegments: o.maxSegments ?? 30 });
+    const frames = await videoFingerprints(file, { fps, maxFrames: o.maxFrames ?? 300, timeoutMs: 120_000 });
+    const best = bestSequence(o.references.video, frames, frameThreshold);
+    if (!best) return { verdict: 'unavailable', reason: 'no reference video' };
+    const { ref, m } = best;
+    const summary = `${m.votes} votes at offset ${round2(m.offset)} s, ${m.matchedFrames}/${m.comparableFrames} frames within ${frameThreshold} bits (coverage ${round2(m.coverage)})`;
+    if (!m.matched) return { verdict: 'no-match', distance: m.distance, reason: `${summary} against ${ref.media} (${video.url}): below the decision rule` };
+    const evidence = {
+      media: video.url, kind: video.kind, fingerprinter: FINGERPRINTER, frameThreshold,
+      // The pages read from the suspect to the media (iframes, a locker's countdown page), the suspect first.
+      ...(video.via.length > 1 ? { via: video.via } : {}),
+      ...(video.rendered ? { rendered: true } : {}),
+      reference: { media: ref.media, ...(ref.episode === undefined ? {} : { episode: ref.episode }) },
+      offset: round2(m.offset), votes: m.votes, runnerUpVotes: m.runnerUpVotes, distance: round3(m.distance), coverage: round3(m.coverage),
+      checkedFrames: m.candidateFrames, matchedFrames: m.matchedFrames,
+      // Suspect time → original time, seconds.
+      matchedTimes: m.matchedSpans.map((s) => ({ from: round2(s.candStart), to: round2(s.candEnd), referenceFrom: round2(s.refStart), referenceTo: round2(s.refEnd) })),
+    };
+    return { verdict: 'match', distance: m.distance, evidence };
+  };
   return async ({ page }): Promise<Verdict> => {
-    const media = page.media.filter((m) => (m.kind === 'image' ? o.references.images.length > 0 : o.references.video.length > 0));
-    if (media.length === 0) return { verdict: 'unavailable', reason: page.media.length === 0 ? 'no media on the page' : 'no reference fingerprints for this kind of media' };
     const dir = await mkdtemp(path.join(tmpdir(), 'vigil-confirm-'));
     try {
-      const video = media.find((m) => m.kind === 'video' || m.kind === 'hls');
-      if (video) {
-        const file = path.join(dir, video.kind === 'hls' ? 'media.ts' : 'media.bin');
-        await downloadVideo(o.fetch, { url: video.url, kind: video.kind === 'hls' ? 'hls' : 'video' }, file, { maxBytes, maxSegments: o.maxSegments ?? 30 });
-        const frames = await videoFingerprints(file, { fps, maxFrames: o.maxFrames ?? 300, timeoutMs: 120_000 });
-        const best = bestSequence(o.references.video, frames, frameThreshold);
-        if (!best) return { verdict: 'unavailable', reason: 'no reference video' };
-        const { ref, m } = best;
-        const summary = `${m.votes} votes at offset ${round2(m.offset)} s, ${m.matchedFrames}/${m.comparableFrames} frames within ${frameThreshold} bits (coverage ${round2(m.coverage)})`;
-        if (!m.matched) return { verdict: 'no-match', distance: m.distance, reason: `${summary} against ${ref.media}: below the decision rule` };
-        const evidence = {
-          media: video.url, kind: video.kind, fingerprinter: FINGERPRINTER, frameThreshold,
-          reference: { media: ref.media, ...(ref.episode === undefined ? {} : { episode: ref.episode }) },
-          offset: round2(m.offset), votes: m.votes, runnerUpVotes: m.runnerUpVotes, distance: round3(m.distance), coverage: round3(m.coverage),
-          checkedFrames: m.candidateFrames, matchedFrames: m.matchedFrames,
-          // Suspect time → original time, seconds.
-          matchedTimes: m.matchedSpans.map((s) => ({ from: round2(s.candStart), to: round2(s.candEnd), referenceFrom: round2(s.refStart), referenceTo: round2(s.refEnd) })),
-        };
-        return { verdict: 'match', distance: m.distance, evidence };
+      if (o.references.video.length > 0) {
+        const search = await findMedia(o.fetch, { url: page.url, media: page.media, ...(page.html ? { html: page.html } : {}), ...(page.capture ? { body: page.capture.body.toString('utf8') } : {}) }, o.find);
+        if (search.media.length === 0 && search.removed.length === 0 && page.html && o.browser && o.browser.pagesLeft() > 0) {
+          // The player appears only once scripts run: what the rendered page asked for is its media.
+          try {
+            const rendered = await o.browser.render(page.url);
+            search.media.push(...rendered.media.map((m) => ({ ...m, via: [page.url], rendered: true })));
+          } catch (error) {
+            return { verdict: 'unavailable', reason: `the headless browser could not render the page: ${(error as Error).message}` };
+          }
+        }
+        const verdicts: Verdict[] = [];
+        for (const [i, video] of search.media.slice(0, o.maxCandidates ?? 3).entries()) {
+          try {
+            const v = await compare(video, dir, i);
+            if (v.verdict === 'match') return v;
+            verdicts.push(v);
+          } catch (error) {
+            verdicts.push({ verdict: 'unavailable', reason: `could not acquire the media: ${(error as Error).message}` });
+          }
+        }
+        const rejected = verdicts.find((v) => v.verdict === 'no-match');
+        if (rejected) return rejected;
+        if (search.removed.length > 0 && search.media.length === 0) {
+          return { verdict: 'no-match', reason: `the file is gone: ${search.removed[0]!.url} is a removed-file page (${search.removed[0]!.signals.slice(0, 3).join('; ')})` };
+        }
+        if (verdicts[0]) return verdicts[0];
       }
+      const media = page.media.filter((m) => m.kind === 'image' && o.references.images.length > 0);
+      if (media.length === 0) return { verdict: 'unavailable', reason: page.media.length === 0 ? 'no media on the page' : 'no reference fingerprints for this kind of media' };
       const images = media.filter((m) => m.kind === 'image').slice(0, o.maxImages ?? 40);
       const pages: { page: number; url: string; fingerprint: Fingerprint }[] = [];
       for (const [i, img] of images.entries()) {

@@ -154,3 +154,54 @@ export function mergeProfile(into: HostProfile | undefined, host: string, page: 
   const hash = into?.faviconHash ?? faviconHash;
   return { host, trackingIds: [...ids].sort(), structure, ...(hash ? { faviconHash: hash } : {}) };
 }
+
+/** A domain written in a page's text ("our new address: streamfree125.to"), with a port when one is written. */
+const DOMAIN_MENTION = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,12})(:\d{2,5})?(?![a-z0-9-])/gi;
+
+/**
+ * Hosts a hop may have gone to without any redirect: the hosts that crawled pages link to or name
+ * in their text, kept when no site claims them and their name is a numbered or re-TLD'd form of a
+ * known piracy host (site123 → site124, name.to → name.se). Each comes with the URLs to probe it
+ * at (the links to it, else its home page over https then http). Pure.
+ */
+export function mentionedHopHosts(dir: SiteDirectory, pages: readonly { url: string; links: readonly string[]; text: string }[], knownHosts: readonly string[]): { host: string; seeds: string[]; via: string }[] {
+  const out = new Map<string, { host: string; seeds: string[]; via: string }>();
+  const consider = (host: string, seed: string | undefined, via: string): void => {
+    host = host.toLowerCase().replace(/^www\./, '');
+    if (siteOfHost(dir, host) || isAllowListed(dir, host)) return;
+    const related = knownHosts.some((k) => nameRelation(k, host) !== undefined && siteOfHost(dir, k)?.type === 'piracy');
+    if (!related) return;
+    const entry = out.get(host) ?? { host, seeds: [], via };
+    for (const o of seed ? [seed] : [`https://${host}/`, `http://${host}/`]) if (!entry.seeds.includes(o) && entry.seeds.length < 3) entry.seeds.push(o);
+    out.set(host, entry);
+  };
+  for (const page of pages) {
+    for (const link of page.links) {
+      try { consider(new URL(link).hostname, link, page.url); } catch { /* not a URL */ }
+    }
+    for (const m of page.text.matchAll(DOMAIN_MENTION)) {
+      const port = m[2];
+      consider(m[1]!, port ? `http://${m[1]!.toLowerCase()}${port}/` : undefined, page.url);
+    }
+  }
+  return [...out.values()];
+}
+
+/** Top-level domains pirate sites move between most, tried when a known site stops answering. */
+export const HOP_TLDS = ['to', 'se', 'cc', 'is', 'ws', 'li', 'nu', 'sx', 'tv', 'io', 'im', 'pe'] as const;
+
+/**
+ * Pure: the names a site that stopped answering may have moved to: its number counted on by one
+ * and two (site123 → site124, site125), then its label under the usual pirate TLDs (name.to →
+ * name.se …). At most `limit`, numbered first.
+ */
+export function guessedHopNames(host: string, limit = 8): string[] {
+  const domain = registrableDomain(host);
+  const label = domainLabel(host);
+  const tld = domain.slice(label.length + 1);
+  const out: string[] = [];
+  const m = /^(.*?)(\d+)([^\d]*)$/.exec(label);
+  if (m) for (const step of [1, 2]) out.push(`${m[1]}${String(Number(m[2]) + step).padStart(m[2]!.length, '0')}${m[3]}.${tld}`);
+  for (const t of HOP_TLDS) if (t !== tld) out.push(`${label}.${t}`);
+  return out.slice(0, limit);
+}

@@ -64,6 +64,11 @@ export interface FetchOptions {
    */
   credentials?: Credentials;
   signal?: AbortSignal;
+  /**
+   * Sends these fields as an application/x-www-form-urlencoded POST (a cyberlocker's "free download"
+   * form). A redirect after it is followed with GET and no body, as browsers do (303, and 301/302 in practice).
+   */
+  form?: readonly (readonly [string, string])[];
 }
 
 export interface Credentials {
@@ -215,7 +220,7 @@ function withoutValues(url: URL, values: readonly string[]): URL {
 }
 
 /** Requests `target`; messages name `url`, the same address without the credential. */
-function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Record<string, string>, signal: AbortSignal, secretNames: readonly string[] = []): Promise<OneResponse> {
+function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Record<string, string>, signal: AbortSignal, secretNames: readonly string[] = [], form?: Buffer): Promise<OneResponse> {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0 && !config.allowPrivate && (config.refuse ?? isBlockedAddress)(host)) return Promise.reject(blocked(url.href, host, host));
@@ -223,8 +228,8 @@ function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Reco
   return new Promise((resolve, reject) => {
     const sentAt = new Date();
     const req = mod.request(target, {
-      method: 'GET',
-      headers,
+      method: form ? 'POST' : 'GET',
+      headers: form ? { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(form.length) } : headers,
       lookup: guardedLookup(url.href, port, config),
       signal,
       // An agent per request: a pooled socket must not carry a connection made under another resolve map.
@@ -234,7 +239,7 @@ function requestOnce(url: URL, target: URL, config: FetcherConfig, headers: Reco
       request: { method: req.method, url: url.href, headers: sentHeaders(req, secretNames), sentAt },
     }));
     req.on('error', (error) => reject(error instanceof VigilError ? error : failed(url.href, signal.aborted ? 'timed out' : error.message, error)));
-    req.end();
+    req.end(form);
   });
 }
 
@@ -291,14 +296,15 @@ export function createFetcher(config: FetcherConfig = {}): Fetcher {
     let trusted = true;
     const secrets = credentialValues(options.credentials);
     const credentialFree = Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.includes(name.toLowerCase())));
+    let form = options.form ? Buffer.from(new URLSearchParams(options.form.map(([k, v]): [string, string] => [k, v])).toString()) : undefined;
     for (;;) {
       if (current.protocol !== 'http:' && current.protocol !== 'https:') throw failed(current.href, `${current.protocol} is not http or https`);
       trusted &&= current.origin === origin;
       if (!trusted) current = withoutValues(current, secrets);
       const res = trusted
         ? await requestOnce(current, withQuery(current, options.credentials?.query), config, { ...headers, ...options.credentials?.headers }, signal,
-          Object.keys(options.credentials?.headers ?? {}).map((n) => n.toLowerCase()))
-        : await requestOnce(current, current, config, credentialFree, signal);
+          Object.keys(options.credentials?.headers ?? {}).map((n) => n.toLowerCase()), form)
+        : await requestOnce(current, current, config, credentialFree, signal, [], form);
       const location = res.headers.location;
       if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
         res.stream.resume();
@@ -306,6 +312,7 @@ export function createFetcher(config: FetcherConfig = {}): Fetcher {
         redirects.push({ from: redact(current.href), to: redact(next.href), status: res.status });
         if (redirects.length > maxRedirects) throw failed(input, `more than ${maxRedirects} redirects (last to ${next.href})`);
         current = next;
+        form = undefined;
         continue;
       }
       if (res.status >= 400 || res.status < 200) {

@@ -7,12 +7,14 @@ import type { Logger } from '../../core/log.js';
 import { redact, redactedMessage } from '../../core/redact.js';
 import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
-import { detectHop, isAllowListed, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteEntry } from './families.js';
+import { detectHop, guessedHopNames, isAllowListed, mentionedHopHosts, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteDirectory, type SiteEntry } from './families.js';
+import { followBudget, leadsOf } from './follow.js';
 import { deriveKeywords, type KeywordList } from './keywords.js';
 import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './score.js';
 import { sourceFor } from './sources/index.js';
 import type { Page, Source } from './sources/types.js';
 import { crawlWeb, webSource, type WebCrawlOptions } from './sources/web.js';
+import type { SourceContext } from './sources/types.js';
 import { hostOf, normalizeUrl } from '../../core/url.js';
 
 /**
@@ -76,7 +78,8 @@ export interface RoundFinding {
 export interface RoundResult {
   contentId: string;
   pages: number;
-  suspects: { url: string; score: number; siteId?: string; verdict: Verdict['verdict']; reason?: string }[];
+  /** `linkedFrom`: a page reached by following a link list, series or episode page (follow.ts). */
+  suspects: { url: string; score: number; siteId?: string; verdict: Verdict['verdict']; reason?: string; linkedFrom?: string }[];
   findings: RoundFinding[];
   hops: Hop[];
   allowListedPages: number;
@@ -150,18 +153,19 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
   const results: Page[] = [];
   await Promise.all(sourcesOf(input).map(async (source) => {
     for await (const page of source.collect({ terms: queryTerms(input.content) }, ctx)) {
-      if (page.source === 'search') results.push(page); else absorb(page);
+      if (page.source === 'search' || isFeedItemLink(page)) results.push(page); else absorb(page);
     }
   }));
-  // A search result is a pointer: visit it, so its text, template and media are read like any page.
+  // A search result or a feed item is a pointer: visit it, so its text, template and media are read like any page.
   const visit = results.filter((p) => !isAllowListed(directory, hostOf(p.url)));
   const visited = new Set<string>();
   for await (const page of crawlWeb(visit.map((p) => p.url), { ...input.web, depth: 0, maxPages: Math.max(1, visit.length) }, ctx)) {
     const origin = visit.find((p) => p.url === (page.requestedUrl ?? page.url));
     visited.add(origin?.url ?? page.url);
-    absorb({ ...page, source: 'search', sourceUrl: origin?.sourceUrl ?? page.sourceUrl });
+    absorb({ ...page, source: origin?.source ?? 'search', sourceUrl: origin?.sourceUrl ?? page.sourceUrl, ...(origin?.torrents ? { torrents: origin.torrents } : {}) });
   }
   for (const r of results) if (!visited.has(r.url)) absorb(r);
+  for await (const page of probeMentionedHosts(directory, pages, profiles, input, ctx)) absorb(page);
   for (const [host, hash] of favicons) {
     const h = await hash;
     const p = profiles.get(host);
@@ -209,6 +213,26 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
   const seen = new Set<string>();
   const statuses = initialStatuses(input.job?.spec ?? {}, input.content);
   const premium = input.job?.spec.tier === 'premium';
+  const leaders: Leader[] = [];
+  /** A phase-2 match as a finding: one transaction each (with its audit row and follow-up job), so a round killed midway keeps what it had found. */
+  const recordMatch = async (page: Page, score: PageScore, site: SiteEntry | undefined, verdict: Extract<Verdict, { verdict: 'match' }>, evidenceParts: Record<string, unknown>): Promise<RoundFinding> => {
+    const host = hostOf(page.url);
+    const key = normalizeUrl(page.url);
+    const evidence = { ...evidenceParts, ...(directory.hops.has(host) ? { hop: hops.find((h) => h.host === host) ?? { host } } : {}) };
+    const f: RoundFinding = { url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score, distance: verdict.distance, evidence };
+    if (input.db) {
+      const { finding, created } = await recordFinding(input.db, {
+        contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
+        ...(site ? { siteId: site.id, family: site.family } : {}),
+        pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses, roundId,
+        ...(page.capture ? { page: page.capture } : {}),
+      }, { actor, reason: `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
+      f.id = finding.id;
+      f.created = created;
+    }
+    result.findings.push(f);
+    return f;
+  };
   for (const page of pages) {
     const host = hostOf(page.url);
     if (isAllowListed(directory, host)) { result.allowListedPages += 1; continue; }
@@ -222,29 +246,21 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     const evidencePhase1 = { score: score.score, terms: score.matches.slice(0, 12).map((m) => `${m.term} (${m.weight})`), episodes: score.episodes, source: page.source, sourceUrl: page.sourceUrl, redirects: page.redirects };
     result.suspects.push({ url: page.url, score: score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }) });
     if (verdict.verdict === 'match') {
-      const evidence = { phase1: evidencePhase1, phase2: verdict.evidence, ...(directory.hops.has(host) ? { hop: hops.find((h) => h.host === host) ?? { host } } : {}) };
-      const f: RoundFinding = { url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score, distance: verdict.distance, evidence };
+      await recordMatch(page, score, site, verdict, { phase1: evidencePhase1, phase2: verdict.evidence });
+    } else {
       if (input.db) {
-        // One transaction per finding (with its audit row and follow-up job): a round killed midway keeps what it had found.
-        const { finding, created } = await recordFinding(input.db, {
+        await recordSuspect(input.db, {
           contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
           ...(site ? { siteId: site.id, family: site.family } : {}),
-          pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses, roundId,
-          ...(page.capture ? { page: page.capture } : {}),
-        }, { actor, reason: `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
-        f.id = finding.id;
-        f.created = created;
+          pageTitle: page.title, source: page.source, score: score.score, reason: verdict.reason, evidence: evidencePhase1,
+          queueForReview: verdict.verdict === 'unavailable' && premium, ...(page.capture ? { page: page.capture } : {}),
+        }, { actor });
       }
-      result.findings.push(f);
-    } else if (input.db) {
-      await recordSuspect(input.db, {
-        contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
-        ...(site ? { siteId: site.id, family: site.family } : {}),
-        pageTitle: page.title, source: page.source, score: score.score, reason: verdict.reason, evidence: evidencePhase1,
-        queueForReview: verdict.verdict === 'unavailable' && premium, ...(page.capture ? { page: page.capture } : {}),
-      }, { actor });
+      // A page whose own media did not match is not a list; one without media may lead to it.
+      if (verdict.verdict === 'unavailable') leaders.push({ page, score, evidencePhase1 });
     }
   }
+  await followLeaders(leaders, { pages, seen, directory, budget: followBudget(input.env), input, ctx, result, recordMatch });
   if (input.db) {
     for (const hop of hops) {
       await recordDiscoveredSite(input.db, { host: hop.host, siteId: hop.site.id, family: hop.site.family, viaHost: hop.via, signals: hop.signals, confidence: hop.confidence }, { actor });
@@ -255,4 +271,116 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     }
   }
   return result;
+}
+
+/** A feed item that links to a page (not a torrent or magnet): fetched as a page, so its media are crawled. */
+function isFeedItemLink(page: Page): boolean {
+  return page.source === 'rss' && !page.html && /^https?:\/\//i.test(page.url) && !/\.torrent($|\?)/i.test(page.url);
+}
+
+/** Hosts probed per round because a crawled page links to or names them and their name is a known site's, renumbered or re-TLD'd. */
+export const HOP_PROBES = 10;
+
+/**
+ * Hops that leave no redirect: a new numbered or re-TLD'd name that crawled pages link to or
+ * mention is probed once this round (its linked page, else its home page, and one level of its
+ * links), so hop detection sees its template, favicon and tracking ids on arrival.
+ */
+async function* probeMentionedHosts(directory: SiteDirectory, pages: readonly Page[], profiles: ReadonlyMap<string, HostProfile>, input: RoundInput, ctx: SourceContext): AsyncGenerator<Page> {
+  const known = [...directory.sites.filter((s) => s.type === 'piracy').flatMap((s) => s.domains), ...directory.hops.keys(), ...profiles.keys()];
+  const hosts = [
+    ...mentionedHopHosts(directory, pages, known).filter((h) => !profiles.has(h.host)).slice(0, HOP_PROBES),
+    ...deadSiteGuesses(directory, pages, input).filter((h) => !profiles.has(h.host)).slice(0, HOP_GUESSES),
+  ];
+  if (hosts.length === 0) return;
+  // A name that does not answer is a guess that failed, not a source that failed.
+  const quiet: SourceContext = { ...ctx, onError: (url, error) => input.log?.debug({ content: input.contentId, url: redact(url), message: redactedMessage(error) }, 'hop probe failed') };
+  for await (const page of crawlWeb(hosts.flatMap((h) => h.seeds), { ...input.web, depth: 1, maxPages: hosts.length * 8 }, quiet)) {
+    const mention = hosts.find((h) => h.host === hostOf(page.url));
+    yield { ...page, ...(mention ? { sourceUrl: mention.via } : {}) };
+  }
+}
+
+/** Names guessed per round for catalog sites that gave no page this round (all their seeds failed). */
+export const HOP_GUESSES = 12;
+
+/**
+ * A watched site none of whose web seeds answered this round may have moved without leaving a
+ * redirect: its renumbered and re-TLD'd names (families.ts guessedHopNames), at its seeds' scheme,
+ * port and path, are probed once.
+ */
+function deadSiteGuesses(directory: SiteDirectory, pages: readonly Page[], input: RoundInput): { host: string; seeds: string[]; via: string }[] {
+  const answered = new Set(pages.map((p) => siteOfHost(directory, hostOf(p.url))?.id).filter((id): id is string => id !== undefined));
+  const out: { host: string; seeds: string[]; via: string }[] = [];
+  for (const doc of input.sites) {
+    if (doc.spec.type !== 'piracy' || answered.has(doc.metadata.id)) continue;
+    if (input.job?.spec.sites && !input.job.spec.sites.includes(doc.metadata.id)) continue;
+    for (const source of doc.spec.sources ?? []) {
+      if (source.type !== 'web') continue;
+      let seed: URL;
+      try { seed = new URL(source.url); } catch { continue; }
+      for (const host of guessedHopNames(seed.hostname)) {
+        if (siteOfHost(directory, host) || isAllowListed(directory, host) || out.some((o) => o.host === host)) continue;
+        const guess = new URL(seed.href);
+        guess.hostname = host;
+        out.push({ host, seeds: [guess.href], via: seed.hostname });
+      }
+    }
+  }
+  return out;
+}
+
+interface Leader { page: Page; score: PageScore; evidencePhase1: Record<string, unknown> }
+
+interface FollowContext {
+  pages: readonly Page[];
+  seen: Set<string>;
+  directory: SiteDirectory;
+  budget: number;
+  input: RoundInput;
+  ctx: SourceContext;
+  result: RoundResult;
+  recordMatch: (page: Page, score: PageScore, site: SiteEntry | undefined, verdict: Extract<Verdict, { verdict: 'match' }>, evidence: Record<string, unknown>) => Promise<RoundFinding>;
+}
+
+/**
+ * Pages that lead to media: each suspect phase 2 could not confirm is followed to the pages it links
+ * to (other hosts first, follow.ts), within the round's budget. A target is checked with the
+ * linking page's phase-1 score (it is there because that page named the content); a confirmed
+ * target is a finding, and so is the page that linked to it, its evidence naming the target.
+ */
+async function followLeaders(leaders: readonly Leader[], o: FollowContext): Promise<void> {
+  const confirm = o.input.confirm;
+  if (!confirm || o.budget <= 0 || leaders.length === 0) return;
+  const crawled = new Set(o.pages.map((p) => normalizeUrl(p.url)));
+  const wanted = new Map<string, Leader>();
+  for (const l of leaders) {
+    for (const url of leadsOf(l.page, crawled, (h) => isAllowListed(o.directory, h))) {
+      if (wanted.size >= o.budget) break;
+      if (!wanted.has(url)) wanted.set(url, l);
+    }
+  }
+  if (wanted.size === 0) return;
+  const confirmed = new Set<string>();
+  // A dead entry in a link list is the list's business, not a source that failed.
+  const quiet: SourceContext = { ...o.ctx, onError: (url, error) => o.input.log?.debug({ content: o.input.contentId, url: redact(url), message: redactedMessage(error) }, 'followed link failed') };
+  for await (const target of crawlWeb([...wanted.keys()], { ...o.input.web, depth: 0, maxPages: wanted.size }, quiet)) {
+    const leader = wanted.get(target.requestedUrl ?? target.url);
+    const host = hostOf(target.url);
+    const key = normalizeUrl(target.url);
+    if (!leader || isAllowListed(o.directory, host) || o.seen.has(key)) continue;
+    o.seen.add(key);
+    const site = siteOfHost(o.directory, host);
+    const page: Page = { ...target, source: leader.page.source, sourceUrl: leader.page.url };
+    const verdict = await confirm({ page, score: leader.score, ...(site ? { site } : {}) });
+    o.result.suspects.push({ url: page.url, score: leader.score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }), linkedFrom: leader.page.url });
+    if (verdict.verdict !== 'match') continue;
+    const found = await o.recordMatch(page, leader.score, site, verdict, { phase1: { ...leader.evidencePhase1, linkedFrom: leader.page.url }, phase2: verdict.evidence });
+    if (confirmed.has(leader.page.url)) continue;
+    confirmed.add(leader.page.url);
+    const leaderSite = siteOfHost(o.directory, hostOf(leader.page.url));
+    await o.recordMatch(leader.page, leader.score, leaderSite, verdict, {
+      phase1: leader.evidencePhase1, phase2: verdict.evidence, leadsTo: { url: page.url, ...(found.id === undefined ? {} : { findingId: found.id }) },
+    });
+  }
 }

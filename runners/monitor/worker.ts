@@ -9,6 +9,7 @@ import { QUEUES, type MonitorPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import type { MonitoringJobStatus } from '../../core/status.js';
 import type { CatalogDocument, ContentSpec, Metadata, MonitoringJobSpec, PolicySpec, SiteSpec, SourceRef } from '../../core/catalog/types.js';
+import { browserFallback } from './browser.js';
 import { createConfirmer, referenceFrameCount } from './confirm.js';
 import { createFetcher, parseResolve } from './fetch.js';
 import { referencesFor } from './references-store.js';
@@ -81,6 +82,7 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
   if (computed) deps.log.info({ content: ctx.contentId, frames: referenceFrameCount(references) }, 'reference fingerprints computed');
   const watched = ctx.job.sites ? ctx.sites.filter((s) => ctx.job.sites!.includes(s.metadata.id) || s.spec.type === 'legitimate') : ctx.sites;
   const thresholds = ctx.policy.thresholds ?? {};
+  const browser = browserFallback(fetch, process.env);
   const result = await runRound({
     contentId: ctx.contentId,
     content: ctx.content,
@@ -91,13 +93,13 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
     credentialPrefix: deps.config.sourceEnvPrefix,
     log: deps.log,
     ...(thresholds.suspectScore === undefined ? {} : { suspectScore: thresholds.suspectScore }),
-    confirm: createConfirmer({ fetch, references, ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
+    confirm: createConfirmer({ fetch, references, ...(browser ? { browser } : {}), ...(thresholds.matchDistance === undefined ? {} : { matchDistance: thresholds.matchDistance }) }),
     // Each finding is recorded with its audit row and, for automatic detection, its detect job in
     // the outbox (one transaction each); the relay moves the jobs to the detect queue.
     db: deps.pool,
     actor: 'monitor',
     ...(signal ? { signal } : {}),
-  });
+  }).finally(() => browser?.close());
   const created = result.findings.filter((f) => f.created);
   return { status: 'ran', pages: result.pages, findings: result.findings.length, newFindings: created.length, suspects: result.suspects.length, hops: result.hops.length };
 }

@@ -74,7 +74,7 @@ export function mediaOf(evidence: Record<string, unknown>): VideoMedia | undefin
   const phase2 = evidence.phase2;
   if (typeof phase2 !== 'object' || phase2 === null) return undefined;
   const { media: url, kind } = phase2 as Record<string, unknown>;
-  if (typeof url !== 'string' || (kind !== 'video' && kind !== 'hls')) return undefined;
+  if (typeof url !== 'string' || (kind !== 'video' && kind !== 'hls' && kind !== 'dash')) return undefined;
   return { url, kind };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isVigilError, VigilError } from '../../core/errors.js';
 import { dashParts, parseMpd, type DashManifest } from '../media/dash.js';
 import { parseHls, pickVariant, repeatingSegments, type HlsMedia, type MediaPart } from '../media/hls.js';
+import { sniff } from '../monitor/acquire.js';
 import type { Fetcher, FetchResult } from '../monitor/fetch.js';
 import { pageMedia } from './page-media.js';
 import { RequirementNotMet } from './requirements.js';
@@ -69,18 +70,6 @@ export interface LeakDownloadOptions {
   signal?: AbortSignal;
   /** Hears each step in a sentence (the CLI prints them). */
   onStep?: (message: string) => void;
-}
-
-const HTML_TYPES = ['text/html', 'application/xhtml+xml'];
-
-/** What a first look at a response says it is. */
-export function sniff(res: Pick<FetchResult, 'contentType' | 'body'>): 'hls' | 'dash' | 'page' | 'media' {
-  const type = res.contentType.split(';')[0]!.trim().toLowerCase();
-  const head = res.body.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  if (head.startsWith('#EXTM3U') || /mpegurl/.test(type)) return 'hls';
-  if (type === 'application/dash+xml' || (/^<\?xml|^<MPD/i.test(head) && /<MPD[\s>]/.test(head))) return 'dash';
-  if (HTML_TYPES.includes(type) || /^<!doctype html|^<html|^<head|^<body/i.test(head)) return 'page';
-  return 'media';
 }
 
 interface Run {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseHtml } from '../../../runners/monitor/html.js';
+import { scriptMedia } from '../../../runners/monitor/player-scripts.js';
+
+const base = 'https://watch.example/ep/1';
+const urls = (script: string) => scriptMedia(script, base).map((f) => `${f.role} ${f.url}`);
+
+describe('player set-ups read from script text', () => {
+  it('finds the media of jwplayer, hls.js, Clappr, Plyr and video.js set-ups', () => {
+    expect(urls('jwplayer("p").setup({ playlist: [{ file: "https://cdn.example/v/1/master.m3u8", image: "/poster.jpg" }] })')).toEqual(['media https://cdn.example/v/1/master.m3u8']);
+    expect(urls('var hls = new Hls(); hls.loadSource(\'//edge.example/live/abc\'); hls.attachMedia(video);')).toEqual(['media https://edge.example/live/abc']);
+    expect(urls('new Clappr.Player({ source: "/stream/get?id=7", parentId: "#player" })')).toEqual(['media https://watch.example/stream/get?id=7']);
+    expect(urls('player.source = { type: "video", sources: [{ src: "/media/ep1-720.mp4", type: "video/mp4", size: 720 }] };')).toEqual(['media https://watch.example/media/ep1-720.mp4']);
+    expect(urls('videojs("v").src({ src: "https://cdn.example/d/ep1.mpd", type: "application/dash+xml" })')).toEqual(['media https://cdn.example/d/ep1.mpd']);
+  });
+
+  it('reads escaped and base64-hidden addresses, and a countdown\'s target', () => {
+    expect(urls('var cfg = {"file":"https:\\/\\/cdn.example\\/x\\/index.m3u8"};')).toEqual(['media https://cdn.example/x/index.m3u8']);
+    const hidden = Buffer.from('https://cdn.example/secret/ep1.mp4').toString('base64');
+    expect(urls(`var u = atob("${hidden}"); player.setup({ file: u });`)).toContain('media https://cdn.example/secret/ep1.mp4');
+    expect(urls('setTimeout(function(){ window.location.href = "/dl/abc/token"; }, 5000);')).toEqual(['next https://watch.example/dl/abc/token']);
+  });
+
+  it('leaves scripts, styles, type names and words alone', () => {
+    expect(urls('loader({ src: "/js/app.js" }); var t = { type: "video/mp4", source: "youtube" }; x.load("/css/site.css");')).toEqual([]);
+  });
+});
+
+describe('media in the markup, the way a browser finds it', () => {
+  it('reads lazy attributes on any element, srcset, og:video, twitter:player, JSON-LD, inline players, iframes and locker forms', () => {
+    const f = parseHtml(`<html><head>
+      <meta property="og:video:url" content="https://cdn.example/og/ep1">
+      <meta name="twitter:player" content="https://embed.example/e/1">
+      <script type="application/ld+json">{"@type":"VideoObject","contentUrl":"https://cdn.example/ld/ep1.mp4","embedUrl":"https://embed.example/e/2"}</script>
+      <script src="/static/player.js"></script></head><body>
+      <div class="player" data-lazy="/hls/ep1.m3u8"></div>
+      <img data-original="/covers/ep1.jpg" src="/blank.gif">
+      <picture><source srcset="/p/ep1-480.webp 480w, /p/ep1-1080.webp 1080w"></picture>
+      <iframe data-src="https://player.example/v/9"></iframe>
+      <script>const plyr = new Plyr('#p'); plyr.source = { type: 'video', sources: [{ src: '/v/stream?id=1' }] };</script>
+      <a class="btn" href="/get/ep1">Download</a>
+      <form method="POST" action="/f/ep1"><input type="hidden" name="id" value="ep1"><input type="submit" name="go" value="Free"></form>
+    </body></html>`, base);
+    expect(f.media).toEqual(expect.arrayContaining([
+      { url: 'https://cdn.example/ld/ep1.mp4', kind: 'video' }, { url: 'https://watch.example/hls/ep1.m3u8', kind: 'hls' },
+      { url: 'https://watch.example/covers/ep1.jpg', kind: 'image' }, { url: 'https://watch.example/p/ep1-1080.webp', kind: 'image' },
+    ]));
+    expect(f.media.some((m) => m.url.endsWith('/blank.gif'))).toBe(false);
+    expect(f.probes).toEqual(['https://cdn.example/og/ep1', 'https://watch.example/v/stream?id=1']);
+    expect(f.frames.sort()).toEqual(['https://embed.example/e/1', 'https://embed.example/e/2', 'https://player.example/v/9']);
+    expect(f.scripts).toEqual(['https://watch.example/static/player.js']);
+    expect(f.downloads).toEqual(['https://watch.example/get/ep1']);
+    expect(f.forms).toEqual([{ action: 'https://watch.example/f/ep1', method: 'post', fields: [['id', 'ep1'], ['go', 'Free']] }]);
+  });
+});
