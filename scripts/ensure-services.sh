@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what Vigil's tests and demo need on a Debian machine when it is missing:
-# ffmpeg, redis-server, PostgreSQL, and the npm packages. Safe to run again: it only acts on gaps.
+# ffmpeg, redis-server, PostgreSQL, chromium (the crawler's headless-browser fallback and its test),
+# and the npm packages. Safe to run again: it only acts on gaps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ apt_install() {
 command -v ffmpeg >/dev/null || apt_install ffmpeg
 command -v redis-server >/dev/null || apt_install redis-server
 command -v git >/dev/null || apt_install git
+[ -x /usr/bin/chromium ] || apt_install chromium
 
 need_services="${VIGIL_NEED_SERVICES:-1}"
 if [ "$need_services" = 1 ]; then
