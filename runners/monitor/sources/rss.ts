@@ -1,10 +1,10 @@
 import { VigilError } from '../../../core/errors.js';
 import { isHttpUrl, parseFeed, type FeedItem } from './feed-xml.js';
-import { XML_TYPES, type Page, type Source, type SourceKind } from './types.js';
+import { XML_TYPES, type Page, type PageSource, type Source } from './types.js';
 
 /** RSS and Atom feeds: each item is a page of its own (title and summary), read without visiting the link. */
 
-export function itemPage(item: FeedItem, base: string, source: SourceKind, sourceUrl: string): Page | undefined {
+export function itemPage(item: FeedItem, base: string, source: PageSource, sourceUrl: string): Page | undefined {
   const candidates = [item.comments, item.link, item.guid].filter(isHttpUrl);
   const resolved = candidates.map((c) => new URL(c, base).href);
   const url = resolved[0];
