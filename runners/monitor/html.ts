@@ -21,6 +21,8 @@ export interface HtmlFeatures {
   /** A <meta http-equiv=refresh> or canonical target, which hopping sites use to point at a new domain. */
   refresh?: string;
   canonical?: string;
+  /** Images' alt and title attributes, where a page may name what it shows and nowhere else. */
+  alt?: string;
 }
 
 const SKIP_TEXT = new Set(['script', 'style', 'noscript', 'template', 'svg']);
@@ -68,6 +70,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
   const links: string[] = [];
   const seenLinks = new Set<string>();
   const media: HtmlFeatures['media'] = [];
+  const alts: string[] = [];
   const seenMedia = new Set<string>();
   const paths: string[] = [];
   let favicon: string | undefined;
@@ -108,7 +111,10 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
         const src = absolute(attrs.src, base);
         if (src && !seenLinks.has(src)) { seenLinks.add(src); links.push(src); }
       }
-      if (name === 'img') addMedia(attrs['data-src'] ?? attrs.src, 'image');
+      if (name === 'img') {
+        addMedia(attrs['data-src'] ?? attrs.src, 'image');
+        for (const a of [attrs.alt, attrs.title]) if (a && a.trim() !== '') alts.push(a.trim());
+      }
       if (!VOID.has(name)) stack.push(name);
     },
     ontext(data) {
@@ -140,5 +146,6 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
     structure: [...structure].sort((a, b) => a - b),
     ...(refresh ? { refresh } : {}),
     ...(canonical ? { canonical } : {}),
+    ...(alts.length > 0 ? { alt: alts.join(' \n ') } : {}),
   };
 }
