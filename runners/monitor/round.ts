@@ -8,7 +8,7 @@ import { redact, redactedMessage } from '../../core/redact.js';
 import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
 import { detectHop, isAllowListed, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteEntry } from './families.js';
-import { deriveKeywords, type KeywordList } from './keywords.js';
+import { deriveKeywords, officialServiceNames, type KeywordList } from './keywords.js';
 import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './score.js';
 import { sourceFor } from './sources/index.js';
 import type { Page, Source } from './sources/types.js';
@@ -42,6 +42,8 @@ export interface RoundInput {
   content: ContentSpec;
   job?: { id: string; spec: MonitoringJobSpec };
   sites: readonly CatalogDocument<'Site'>[];
+  /** The catalog's other contents' names: a look-alike closer to one of them is not this content's (keywords.ts otherTitlesOf). */
+  otherTitles?: readonly string[];
   /** Web seeds crawled besides the sites' own sources (vigil scan --seed). */
   seeds?: readonly string[];
   fetch: Fetcher;
@@ -117,7 +119,7 @@ export function newRoundId(actor: string, at = new Date()): string {
 export async function runRound(input: RoundInput): Promise<RoundResult> {
   const actor = input.actor ?? 'monitor';
   const roundId = input.roundId ?? newRoundId(actor);
-  const keywords = deriveKeywords(input.contentId, input.content);
+  const keywords = deriveKeywords(input.contentId, input.content, { officialServices: officialServiceNames(input.sites), ...(input.otherTitles ? { otherTitles: input.otherTitles } : {}) });
   const siteDocs = [...input.sites];
   const base = siteDirectory(siteDocs);
   const directory = siteDirectory(siteDocs, input.db ? await loadHops(input.db, base.sites) : []);

@@ -25,6 +25,8 @@ export interface Page {
   requestedUrl?: string;
   title: string;
   text: string;
+  /** Images' alt and title attributes, scored like the text (a title may appear only there). */
+  alt?: string;
   source: PageSource;
   /** The seed, feed, indexer or search endpoint that produced the page. */
   sourceUrl: string;

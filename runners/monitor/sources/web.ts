@@ -97,7 +97,7 @@ export async function* crawlWeb(seeds: readonly string[], options: WebCrawlOptio
       ready.push({
         url: res.finalUrl,
         ...(res.finalUrl !== item.url ? { requestedUrl: item.url } : {}),
-        title: html.title, text: html.text, source: 'web', sourceUrl, redirects, links: html.links, media: html.media, html, depth: item.depth, capture: pageCapture(res),
+        title: html.title, text: html.text, ...(html.alt ? { alt: html.alt } : {}), source: 'web', sourceUrl, redirects, links: html.links, media: html.media, html, depth: item.depth, capture: pageCapture(res),
       });
       if (item.depth < depthLimit) {
         const next = html.refresh ? [html.refresh, ...html.links] : html.links;
