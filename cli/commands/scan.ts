@@ -81,7 +81,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   print(io.stdout, `Scanned ${result.pages} page(s) for ${doc.metadata.id}: ${result.findings.length} finding(s), ${result.suspects.length} suspect(s), ${result.hops.length} domain hop(s).`);
   if (queued > 0) print(io.stdout, `  ${queued} job(s) queued (detection on new findings).`);
   for (const f of result.findings) {
-    print(io.stdout, `  finding ${f.created ? 'new ' : 'seen'}  ${f.url}  site=${f.siteId ?? '-'} family=${f.family ?? '-'} score=${f.score} distance=${f.distance.toFixed(3)}`);
+    print(io.stdout, `  finding ${f.created ? 'new ' : 'seen'}  ${f.url}  site=${f.siteId ?? '-'} family=${f.family ?? '-'} score=${f.score} ${f.distance === undefined ? `confirmed-by=${f.confirmedBy}` : `distance=${f.distance.toFixed(3)}`}`);
   }
   for (const s of result.suspects.filter((x) => x.verdict !== 'match')) print(io.stdout, `  suspect ${s.verdict.padEnd(11)} ${s.url}  score=${s.score}  ${s.reason ?? ''}`);
   for (const h of result.hops) print(io.stdout, `  hop  ${h.via} → ${h.host}  family=${h.site.family}  ${h.signals.map((s) => `${s.kind}: ${s.detail}`).join('; ')}`);

@@ -11,6 +11,7 @@ import { detectHop, isAllowListed, mergeProfile, siteDirectory, siteOfHost, type
 import { deriveKeywords, officialServiceNames, type KeywordList } from './keywords.js';
 import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './score.js';
 import { sourceFor } from './sources/index.js';
+import { checkTorrents } from './torrent-check.js';
 import type { Page, Source } from './sources/types.js';
 import { crawlWeb, webSource, type WebCrawlOptions } from './sources/web.js';
 import { hostOf, normalizeUrl } from '../../core/url.js';
@@ -69,7 +70,9 @@ export interface RoundFinding {
   siteId?: string;
   family?: string;
   score: number;
-  distance: number;
+  /** Phase 2's media distance; none for a torrent confirmed by its metadata. */
+  distance?: number;
+  confirmedBy: 'media' | 'torrent-metadata';
   evidence: Record<string, unknown>;
   created?: boolean;
   id?: number;
@@ -220,20 +223,27 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     if (!isSuspect(score, threshold)) continue;
     seen.add(key);
     const site = siteOfHost(directory, host);
-    const verdict: Verdict = input.confirm ? await input.confirm({ page, score, ...(site ? { site } : {}) }) : { verdict: 'unavailable', reason: 'no phase-2 check configured' };
+    // A torrent's own metadata (file names and sizes) confirms it; media cannot be had without the swarm.
+    const torrent = page.torrents?.length ? await checkTorrents(page.torrents, keywords, input.content, input.fetch, input.signal) : undefined;
+    const verdict: Verdict = torrent?.confirmed ? { verdict: 'match', distance: Number.NaN, evidence: { ...torrent.evidence } }
+      : input.confirm ? await input.confirm({ page, score, ...(site ? { site } : {}) }) : { verdict: 'unavailable', reason: torrent?.reason ?? 'no phase-2 check configured' };
+    const byMetadata = torrent?.confirmed === true;
     const evidencePhase1 = { score: score.score, terms: score.matches.slice(0, 12).map((m) => `${m.term} (${m.weight})`), episodes: score.episodes, source: page.source, sourceUrl: page.sourceUrl, redirects: page.redirects };
     result.suspects.push({ url: page.url, score: score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }) });
     if (verdict.verdict === 'match') {
       const evidence = { phase1: evidencePhase1, phase2: verdict.evidence, ...(directory.hops.has(host) ? { hop: hops.find((h) => h.host === host) ?? { host } } : {}) };
-      const f: RoundFinding = { url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score, distance: verdict.distance, evidence };
+      const f: RoundFinding = {
+        url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score,
+        ...(byMetadata ? {} : { distance: verdict.distance }), confirmedBy: byMetadata ? 'torrent-metadata' : 'media', evidence,
+      };
       if (input.db) {
         // One transaction per finding (with its audit row and follow-up job): a round killed midway keeps what it had found.
         const { finding, created } = await recordFinding(input.db, {
           contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
           ...(site ? { siteId: site.id, family: site.family } : {}),
-          pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses, roundId,
+          pageTitle: page.title, source: page.source, score: score.score, ...(byMetadata ? {} : { matchDistance: verdict.distance }), evidence, ...statuses, roundId,
           ...(page.capture ? { page: page.capture } : {}),
-        }, { actor, reason: `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
+        }, { actor, reason: byMetadata ? `confirmed by torrent metadata on ${page.url}` : `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
         f.id = finding.id;
         f.created = created;
       }

@@ -12,6 +12,8 @@ export function itemPage(item: FeedItem, base: string, source: PageSource, sourc
     ...item.enclosures.map((e) => e.url).filter((u) => u.startsWith('magnet:') || /\.torrent($|\?)/i.test(u) || /bittorrent/i.test(u)),
     ...(item.attrs.magneturl ? [item.attrs.magneturl] : []),
     ...[item.link].filter((l): l is string => typeof l === 'string' && l.startsWith('magnet:')),
+    // Torznab's <link> is the item's download link (the .torrent), whatever its path looks like.
+    ...(source === 'torznab' && isHttpUrl(item.link) ? [new URL(item.link, base).href] : []),
   ];
   const pageUrl = url ?? (item.link?.startsWith('magnet:') ? item.link : undefined);
   if (!pageUrl) return undefined;
