@@ -1,4 +1,5 @@
 import type { ContentSpec } from '../../core/catalog/types.js';
+import { VigilError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import type { Fetcher } from './fetch.js';
 import type { KeywordList } from './keywords.js';
@@ -74,9 +75,13 @@ export function matchingFiles(meta: TorrentMeta, list: KeywordList, content: Con
 async function metadataOf(link: string, fetch: Fetcher, signal?: AbortSignal): Promise<TorrentMeta> {
   const magnet = parseMagnet(link);
   if (magnet) return magnet;
-  if (link.startsWith('magnet:')) throw new Error('the magnet link names no file (no dn=)');
+  if (link.startsWith('magnet:')) throw new VigilError('TORRENT_UNREADABLE', `the magnet link ${redact(link)} names no file (no dn=)`);
   const res = await fetch(link, { accept: [...TORRENT_TYPES], maxBytes: TORRENT_LIMITS.maxBytes, ...(signal ? { signal } : {}) });
-  return parseTorrentFile(res.body);
+  try {
+    return parseTorrentFile(res.body);
+  } catch (error) {
+    throw new VigilError('TORRENT_UNREADABLE', `the torrent at ${redact(link)} could not be read: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Checks a page's torrent links in order; the first confirmed one wins. */
@@ -98,7 +103,7 @@ export async function checkTorrents(links: readonly string[], list: KeywordList,
       }
       reasons.push(`${shown}: no file of "${meta.name}" names the content${content.type === 'season' ? ' and an episode' : ''} at a plausible size`);
     } catch (error) {
-      reasons.push(`${shown}: ${redact((error as Error).message)}`);
+      reasons.push(redact((error as Error).message));
     }
   }
   return { confirmed: false, reason: `torrent metadata did not confirm: ${reasons.join('; ')}` };

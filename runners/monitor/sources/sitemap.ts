@@ -38,7 +38,7 @@ export interface SitemapDocument {
 export function parseSitemap(xml: string, url: string): SitemapDocument {
   let doc: Record<string, unknown>;
   try { doc = parser.parse(xml) as Record<string, unknown>; } catch (error) {
-    throw new VigilError('FETCH_FAILED', `the sitemap at ${url} is not XML: ${(error as Error).message}`, { cause: error });
+    throw new VigilError('SITEMAP_UNREADABLE', `the sitemap at ${url} is not XML: ${(error as Error).message}`, { cause: error });
   }
   const locs = (entries: unknown): string[] => (Array.isArray(entries) ? entries : [])
     .map((e) => String((e as Record<string, unknown>).loc ?? '').trim()).filter(isHttpUrl);
@@ -46,14 +46,14 @@ export function parseSitemap(xml: string, url: string): SitemapDocument {
   if (urlset !== undefined) return { kind: 'urlset', locations: locs(urlset.url) };
   const index = doc.sitemapindex as Record<string, unknown> | undefined;
   if (index !== undefined) return { kind: 'index', locations: locs(index.sitemap) };
-  throw new VigilError('FETCH_FAILED', `the sitemap at ${url} has neither <urlset> nor <sitemapindex>`);
+  throw new VigilError('SITEMAP_UNREADABLE', `the sitemap at ${url} has neither <urlset> nor <sitemapindex>`);
 }
 
 /** The body as XML text, gunzipped (bounded) when it is gzip by its magic bytes, whatever the type says. */
 export function sitemapText(body: Buffer, url: string, maxBytes: number = SITEMAP_LIMITS.maxBytes): string {
   if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
     try { return zlib.gunzipSync(body, { maxOutputLength: maxBytes }).toString('utf8'); } catch (error) {
-      throw new VigilError('FETCH_FAILED', `the gzip sitemap at ${url} could not be unpacked within ${maxBytes} bytes: ${(error as Error).message}`, { cause: error });
+      throw new VigilError('SITEMAP_UNREADABLE', `the gzip sitemap at ${url} could not be unpacked within ${maxBytes} bytes: ${(error as Error).message}`, { cause: error });
     }
   }
   return body.toString('utf8');

@@ -79,6 +79,7 @@ describe('sitemap source', () => {
   it('parses urlsets and indexes, and names a document that is neither', () => {
     expect(parseSitemap(urlset(['https://a.example/1', 'javascript:alert(1)']), 'u')).toEqual({ kind: 'urlset', locations: ['https://a.example/1'] });
     expect(() => parseSitemap('<html><body>hi</body></html>', 'https://a.example/sitemap.xml')).toThrow(/https:\/\/a\.example\/sitemap\.xml has neither <urlset> nor <sitemapindex>/);
+    expect(() => parseSitemap('<html></html>', 'u')).toThrow(expect.objectContaining({ code: 'VIGIL-E0414' }));
   });
 
   it('refuses a gzip bomb past its byte bound', () => {
