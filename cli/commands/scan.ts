@@ -6,6 +6,7 @@ import { queueAdder } from '../../core/relay.js';
 import { policyOf } from '../../core/catalog/catalog.js';
 import { createConfirmer, referenceFingerprints } from '../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
+import { otherTitlesOf } from '../../runners/monitor/keywords.js';
 import { newRoundId, runRound } from '../../runners/monitor/round.js';
 import { formatOf, parse } from '../args.js';
 import { catalogDir, loadValidCatalog } from '../catalog-input.js';
@@ -56,6 +57,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     content: doc.spec,
     ...(job ? { job: { id: job.metadata.id, spec: job.spec } } : {}),
     sites: [...loaded.catalog.byKind.Site.values()],
+    otherTitles: otherTitlesOf([...loaded.catalog.byKind.Content.values()], doc.metadata.id),
     seeds: values.seed ?? [],
     fetch,
     env: io.env,

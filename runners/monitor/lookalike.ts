@@ -56,6 +56,11 @@ export function boundedDistance(a: string, b: string, k: number): number {
   return Math.min(prev[n]!, k + 1);
 }
 
+/** A normalized name, folded and unspaced: the form names and page windows are compared in. */
+export function foldName(normalized: string): string {
+  return normalized.split(' ').filter(Boolean).map(foldWord).join('');
+}
+
 export interface FuzzyName {
   /** Index of the name in the caller's list. */
   index: number;
@@ -69,7 +74,7 @@ export interface FuzzyName {
 export function fuzzyName(index: number, normalized: string): FuzzyName | undefined {
   if ([...normalized].some(isUnspacedChar)) return undefined;
   const words = normalized.split(' ').filter(Boolean);
-  const folded = words.map(foldWord).join('');
+  const folded = foldName(normalized);
   const edits = maxEdits(folded.length);
   return edits === 0 ? undefined : { index, folded, words: words.length, edits };
 }
@@ -83,14 +88,13 @@ export interface LookalikeMatch {
 
 /**
  * The best loose match of each name in normalized page text: windows of the name's word count ± 1
- * (words split or joined), compared on their folded, unspaced form. A window that another title is
- * strictly closer to is skipped.
+ * (words split or joined), compared on their folded, unspaced form. A window that another title
+ * (`otherFolded`: foldName of each, computed once per keyword list) is strictly closer to is skipped.
  */
-export function findLookalikes(normalized: string, names: readonly FuzzyName[], others: readonly string[] = []): LookalikeMatch[] {
+export function findLookalikes(normalized: string, names: readonly FuzzyName[], otherFolded: readonly string[] = []): LookalikeMatch[] {
   if (names.length === 0) return [];
   const words = normalized.split(' ').filter(Boolean);
   const folded = words.map(foldWord);
-  const otherFolded = others.map((o) => o.split(' ').filter(Boolean).map(foldWord).join('')).filter((o) => o.length > 0);
   const best = new Map<number, LookalikeMatch>();
   for (const name of names) {
     const minLen = name.folded.length - name.edits;

@@ -1,5 +1,5 @@
 import type { KeywordList, KeywordTerm, TermKind } from './keywords.js';
-import { findLookalikes, fuzzyName, type FuzzyName } from './lookalike.js';
+import { findLookalikes, foldName, fuzzyName, type FuzzyName } from './lookalike.js';
 import { isSpacedWordChar, normalizeText } from './normalize.js';
 
 /**
@@ -59,9 +59,11 @@ interface Automaton {
   terms: KeywordTerm[];
   /** Names (title, alias, localized) long enough for loose matching, by index into terms. */
   fuzzy: FuzzyName[];
+  /** The catalog's other titles, folded for lookalike.ts. */
+  otherFolded: string[];
 }
 
-function build(terms: KeywordTerm[]): Automaton {
+function build(terms: KeywordTerm[], otherTitles: readonly string[]): Automaton {
   const next: Map<string, number>[] = [new Map()];
   const out: number[][] = [[]];
   const lengths: number[] = [];
@@ -103,7 +105,8 @@ function build(terms: KeywordTerm[]): Automaton {
     if (same < 0) fuzzy.push(f);
     else if (terms[fuzzy[same]!.index]!.weight < t.weight) fuzzy[same] = f;
   });
-  return { next, fail, out, lengths, terms, fuzzy };
+  const otherFolded = otherTitles.map(foldName).filter((o) => o !== '');
+  return { next, fail, out, lengths, terms, fuzzy, otherFolded };
 }
 
 const compiled = new WeakMap<KeywordList, Automaton>();
@@ -111,7 +114,7 @@ const compiled = new WeakMap<KeywordList, Automaton>();
 function automatonOf(list: KeywordList): Automaton {
   let a = compiled.get(list);
   if (!a) {
-    a = build(list.terms.filter((t) => t.normalized !== ''));
+    a = build(list.terms.filter((t) => t.normalized !== ''), list.otherTitles ?? []);
     compiled.set(list, a);
   }
   return a;
@@ -185,7 +188,7 @@ export function scorePage(page: PageText, list: KeywordList): PageScore {
   if (name === 0 && (piracy > 0 || customPositive > 0) && a.fuzzy.length > 0) {
     const loose = new Map<number, { seen: string; distance: number; fields: Field[] }>();
     for (const [field, normalized] of normalizedFields) {
-      for (const m of findLookalikes(normalized, a.fuzzy, list.otherTitles)) {
+      for (const m of findLookalikes(normalized, a.fuzzy, a.otherFolded)) {
         const current = loose.get(m.index);
         if (!current) loose.set(m.index, { seen: m.seen, distance: m.distance, fields: [field] });
         else {
