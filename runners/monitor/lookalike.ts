@@ -99,12 +99,16 @@ export function findLookalikes(normalized: string, names: readonly FuzzyName[], 
   for (const name of names) {
     const minLen = name.folded.length - name.edits;
     const maxLen = name.folded.length + name.edits;
+    const first = name.folded.charCodeAt(0);
+    const last = name.folded.charCodeAt(name.folded.length - 1);
     for (let start = 0; start < folded.length; start += 1) {
       let joined = '';
       for (let w = 1; w <= name.words + 1 && start + w <= folded.length; w += 1) {
         joined += folded[start + w - 1]!;
         if (joined.length > maxLen) break;
         if (w < name.words - 1 || joined.length < minLen) continue;
+        // Look-alikes keep the first or the last letter; this skips most windows before the distance is computed.
+        if (joined.charCodeAt(0) !== first && joined.charCodeAt(joined.length - 1) !== last) continue;
         const d = boundedDistance(joined, name.folded, name.edits);
         if (d > name.edits) continue;
         const current = best.get(name.index);
