@@ -30,9 +30,10 @@ beforeAll(async () => {
     <sitemap><loc>${s('/gone-sitemap.xml')}</loc></sitemap><sitemap><loc>${s('/sitemap.xml')}</loc></sitemap></sitemapindex>` });
   server.route('maps.example', '/post-sitemap.xml', { type: 'text/xml', body: urlset([s('/about'), s('/other-show-episode-1')]) });
   server.route('maps.example', '/tv-sitemap.xml.gz', { type: 'application/gzip', body: zlib.gzipSync(urlset([s('/watch/moonlit-harbor-episode-3'), s('/genre/drama')])) });
-  for (const path of ['/about', '/other-show-episode-1', '/watch/moonlit-harbor-episode-3', '/genre/drama']) {
+  for (const path of ['/about', '/other-show-episode-1', '/genre/drama']) {
     server.route('maps.example', path, { body: piracyTemplate({ title: path, body: `page ${path}` }) });
   }
+  server.route('maps.example', '/watch/moonlit-harbor-episode-3', { body: piracyTemplate({ title: 'Moonlit Harbor 3', body: 'download', links: [s('/files/Moonlit.Harbor.S01E03.torrent'), s('/about')] }) });
   // A Torznab indexer with 250 results that answers at most 100 per request and declares its total.
   server.route('paged.example', '/api', (_req, url) => {
     const offset = Number(url.searchParams.get('offset') ?? 0);
@@ -66,10 +67,13 @@ afterAll(() => server.close());
 describe('sitemap source', () => {
   it('reads an index, a gzip child and a urlset, and crawls the listed pages, the title first', async () => {
     errors.length = 0;
+    const s = (path: string): string => server.url('maps.example', path);
     const pages = await all(sitemapSource(server.url('maps.example', '/sitemap.xml'), { perHostDelayMs: 0, maxPages: 2 }));
     // maxPages 2 of 4 listed pages: the one whose address names the title is crawled first.
     expect(pages.map((p) => new URL(p.url).pathname)).toContain('/watch/moonlit-harbor-episode-3');
     expect(pages).toHaveLength(2);
+    // A crawled page's .torrent links are its torrents, for torrent-check.ts.
+    expect(pages.find((p) => p.url.endsWith('/watch/moonlit-harbor-episode-3'))!.torrents).toEqual([s('/files/Moonlit.Harbor.S01E03.torrent')]);
     expect(pages.every((p) => p.source === 'web' && p.sourceUrl === server.url('maps.example', '/sitemap.xml'))).toBe(true);
     // The missing child is reported; the self-reference is not fetched twice.
     expect(errors.some((e) => e.includes('/gone-sitemap.xml'))).toBe(true);
