@@ -125,6 +125,30 @@ export function evidenceLine(finding: Pick<Finding, 'matchDistance' | 'evidence'
   return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
+function bytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u += 1; }
+  return `${v >= 10 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+}
+
+/** A torrent confirmed by its metadata (runners/monitor/torrent-check.ts), in one line: its name, size and the files that matched. */
+export function torrentLine(evidence: Record<string, unknown>): string | undefined {
+  const phase2 = record(evidence.phase2);
+  if (phase2?.method !== 'torrent-metadata') return undefined;
+  const name = typeof phase2.name === 'string' ? phase2.name : '?';
+  const total = numberOf(phase2.totalLength);
+  const files = Array.isArray(phase2.matchedFiles) ? phase2.matchedFiles.map(record).filter((f) => f !== undefined) : [];
+  const shown = files.slice(0, 3).map((f) => {
+    const episodes = Array.isArray(f.episodes) && f.episodes.length > 0 ? ` E${f.episodes.map(String).join(',')}` : '';
+    const path = typeof f.path === 'string' ? f.path.split('/').pop()! : '?';
+    return `${path}${episodes} (${numberOf(f.length) === undefined ? '?' : bytes(numberOf(f.length)!)})`;
+  });
+  const more = files.length > 3 ? ` and ${files.length - 3} more` : '';
+  return `confirmed by torrent metadata, not media: "${name}"${total === undefined ? '' : `, ${bytes(total)}`}, ${numberOf(phase2.fileCount) ?? '?'} file(s); matched ${shown.join(', ')}${more}`;
+}
+
 /** The hop that led to the finding's host (a domain move of a known site), when there was one. */
 export function hopLine(evidence: Record<string, unknown>): string | undefined {
   const hop = record(evidence.hop);
@@ -223,6 +247,8 @@ export function findingCard(view: CardView): SlackMessageBody {
   const evidence = evidenceLine(finding);
   const thumbnail = thumbnailOf(finding.evidence);
   if (evidence) blocks.push({ type: 'context', elements: [mrkdwn(`Phase 2: ${escapeMrkdwn(evidence)}`)] });
+  const torrent = torrentLine(finding.evidence);
+  if (torrent) blocks.push({ type: 'context', elements: [mrkdwn(`Torrent: ${escapeMrkdwn(clip(torrent, 2000))}`)] });
   if (thumbnail) blocks.push({ type: 'image', image_url: thumbnail, alt_text: clip(`Matched ${episode === undefined ? 'frame' : `frame of episode ${episode}`} of ${content.title}`, SLACK_LIMITS.altText) });
   const detection = record(finding.evidence.detection);
   if (detection) blocks.push({ type: 'context', elements: [mrkdwn(detectionWords(detection))] });

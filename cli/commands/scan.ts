@@ -5,6 +5,7 @@ import { policyOf } from '../../core/catalog/catalog.js';
 import { createConfirmer } from '../../runners/monitor/confirm.js';
 import { createFetcher, parseResolve } from '../../runners/monitor/fetch.js';
 import { referencesFor } from '../../runners/monitor/references-store.js';
+import { otherTitlesOf } from '../../runners/monitor/keywords.js';
 import { newRoundId, runRound } from '../../runners/monitor/round.js';
 import { formatOf, parse } from '../args.js';
 import { catalogDir, loadValidCatalog } from '../catalog-input.js';
@@ -53,6 +54,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     content: doc.spec,
     ...(job ? { job: { id: job.metadata.id, spec: job.spec } } : {}),
     sites: [...loaded.catalog.byKind.Site.values()],
+    otherTitles: otherTitlesOf([...loaded.catalog.byKind.Content.values()], doc.metadata.id),
     seeds: values.seed ?? [],
     fetch,
     env: io.env,
@@ -78,7 +80,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   print(io.stdout, `Scanned ${result.pages} page(s) for ${doc.metadata.id}: ${result.findings.length} finding(s), ${result.suspects.length} suspect(s), ${result.hops.length} domain hop(s).`);
   if (queued > 0) print(io.stdout, `  ${queued} job(s) queued (detection on new findings).`);
   for (const f of result.findings) {
-    print(io.stdout, `  finding ${f.created ? 'new ' : 'seen'}  ${f.url}  site=${f.siteId ?? '-'} family=${f.family ?? '-'} score=${f.score} distance=${f.distance.toFixed(3)}`);
+    print(io.stdout, `  finding ${f.created ? 'new ' : 'seen'}  ${f.url}  site=${f.siteId ?? '-'} family=${f.family ?? '-'} score=${f.score} ${f.distance === undefined ? `confirmed-by=${f.confirmedBy}` : `distance=${f.distance.toFixed(3)}`}`);
   }
   for (const s of result.suspects.filter((x) => x.verdict !== 'match')) print(io.stdout, `  suspect ${s.verdict.padEnd(11)} ${s.url}  score=${s.score}  ${s.reason ?? ''}`);
   for (const h of result.hops) print(io.stdout, `  hop  ${h.via} → ${h.host}  family=${h.site.family}  ${h.signals.map((s) => `${s.kind}: ${s.detail}`).join('; ')}`);

@@ -106,6 +106,8 @@ function describe(error: ErrorObject): { path: PathSegment[]; key: boolean; mess
       return { path, key: false, message: `${field} is not any of the accepted forms` };
     case 'propertyNames':
       return { path, key: false, message: `${field} has an invalid key name` };
+    case 'not':
+      return { path, key: true, message: withHint(`${field} does not apply here`) };
     case 'if':
       return undefined; // the failing 'then' branch already reported the real problem
     default:

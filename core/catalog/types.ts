@@ -55,10 +55,13 @@ export interface EmbedJobSpec {
 }
 
 export interface SiteSource {
-  type: 'web' | 'rss' | 'torznab' | 'search';
+  type: 'web' | 'rss' | 'torznab' | 'search' | 'sitemap';
   url: string;
   depth?: number;
+  /** Pages crawled (web: in all; sitemap: of the pages the sitemap lists). */
   maxPages?: number;
+  /** Search and Torznab: results read per query term, paging through the API's answers. */
+  maxResults?: number;
   apiKeyEnv?: string;
 }
 

@@ -45,6 +45,8 @@ export interface HtmlFeatures {
   /** A <meta http-equiv=refresh> or canonical target, which hopping sites use to point at a new domain. */
   refresh?: string;
   canonical?: string;
+  /** Images' alt and title attributes, where a page may name what it shows and nowhere else. */
+  alt?: string;
 }
 
 const SKIP_TEXT = new Set(['script', 'style', 'noscript', 'template', 'svg']);
@@ -119,6 +121,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
   const links: string[] = [];
   const seenLinks = new Set<string>();
   const media: HtmlFeatures['media'] = [];
+  const alts: string[] = [];
   const seenMedia = new Set<string>();
   const paths: string[] = [];
   let favicon: string | undefined;
@@ -214,6 +217,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
       if (name === 'object') addCandidate(attrs.data);
       // A lazy image's src is a placeholder (a blank gif); the lazy attribute has the picture.
       if (name === 'img' && !LAZY.some((a) => attrs[a]) && !attrs['data-srcset']) addMedia(attrs.src, 'image');
+      if (name === 'img') for (const a of [attrs.alt, attrs.title]) if (a && a.trim() !== '') alts.push(a.trim());
       if (!VOID.has(name)) stack.push(name);
     },
     ontext(data) {
@@ -275,5 +279,6 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
     structure: [...structure].sort((a, b) => a - b),
     ...(refresh ? { refresh } : {}),
     ...(canonical ? { canonical } : {}),
+    ...(alts.length > 0 ? { alt: alts.join(' \n ') } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { ContentSpec } from '../../core/catalog/types.js';
 import { isUnspacedChar, normalizeText } from './normalize.js';
+import { romanize } from './transliterate.js';
 import { EDITORIAL_VOCABULARY, OFFICIAL_VOCABULARY, PIRACY_VOCABULARY } from './vocabulary.js';
 
 /**
@@ -25,7 +26,20 @@ export interface KeywordTerm {
 export interface KeywordList {
   contentId: string;
   terms: KeywordTerm[];
+  /** The other titles of the catalog, normalized: a look-alike closer to one of them is not ours (lookalike.ts). */
+  otherTitles?: string[];
 }
+
+/** What the rest of the catalog says about a content's names. */
+export interface KeywordContext {
+  /** Titles, aliases and localized titles of the catalog's other contents. */
+  otherTitles?: readonly string[];
+  /** Names of the official services the catalog knows (legitimate Sites' names and domain names): they weigh against a page. */
+  officialServices?: readonly string[];
+}
+
+/** Weight of an official service the catalog names, like the built-in ones in vocabulary.ts. */
+export const OFFICIAL_SERVICE_WEIGHT = -6;
 
 /** Weights of derived terms; scoring in score.ts groups them by kind. */
 export const WEIGHTS = {
@@ -98,7 +112,7 @@ function compact(text: string): string {
 }
 
 /** Derives the list, then applies the catalog's spec.keywords (remove, then add: an added term that already exists is reweighted). */
-export function deriveKeywords(contentId: string, spec: ContentSpec): KeywordList {
+export function deriveKeywords(contentId: string, spec: ContentSpec, context: KeywordContext = {}): KeywordList {
   const byNormalized = new Map<string, KeywordTerm>();
   const put = (term: string, weight: number, kind: TermKind, lang: string, episode?: number): void => {
     const normalized = normalizeText(term);
@@ -130,10 +144,17 @@ export function deriveKeywords(contentId: string, spec: ContentSpec): KeywordLis
       for (const { term, lang } of episodeNotations(e, spec.season)) put(term, WEIGHTS.episode, 'episode', lang, e);
     }
   }
+  // Korean and Japanese titles as fans romanize them ("dalbit hanggu"), in slugs and release names.
+  for (const { name } of names) {
+    const roman = romanize(name);
+    if (roman !== undefined) put(roman, WEIGHTS.alias, 'alias', 'und');
+  }
+
   const year = /^(\d{4})-/.exec(spec.releaseDate)?.[1];
   if (year) put(year, WEIGHTS.year, 'year', 'und');
 
   for (const [lang, terms] of Object.entries(PIRACY_VOCABULARY)) for (const t of terms) put(t.term, t.weight, 'piracy', lang);
+  for (const service of context.officialServices ?? []) if (!byNormalized.has(normalizeText(service))) put(service, OFFICIAL_SERVICE_WEIGHT, 'official', 'und');
   for (const t of OFFICIAL_VOCABULARY) if (!byNormalized.has(normalizeText(t.term))) put(t.term, t.weight, 'official', 'und');
   for (const t of EDITORIAL_VOCABULARY) if (!byNormalized.has(normalizeText(t.term))) put(t.term, t.weight, 'editorial', 'und');
 
@@ -146,5 +167,30 @@ export function deriveKeywords(contentId: string, spec: ContentSpec): KeywordLis
     if (existing) byNormalized.set(normalized, { ...existing, weight, ...(a.lang ? { lang: a.lang } : {}) });
     else byNormalized.set(normalized, { term: a.term, normalized, weight, kind: 'custom', lang: a.lang ?? 'und' });
   }
-  return { contentId, terms: [...byNormalized.values()] };
+  const own = new Set(names.map((n) => normalizeText(n.name)));
+  const otherTitles = [...new Set((context.otherTitles ?? []).map(normalizeText))].filter((t) => t !== '' && !own.has(t));
+  return { contentId, terms: [...byNormalized.values()], ...(otherTitles.length > 0 ? { otherTitles } : {}) };
+}
+
+/**
+ * The official services a catalog names: each legitimate Site's name and the first label of its
+ * domains ("netflix" of netflix.com), when at least four letters long (shorter labels are common words).
+ */
+export function officialServiceNames(sites: readonly { metadata: { name?: string }; spec: { type: string; domains: readonly string[] } }[]): string[] {
+  const out = new Set<string>();
+  for (const site of sites) {
+    if (site.spec.type !== 'legitimate') continue;
+    if (site.metadata.name) out.add(site.metadata.name);
+    for (const domain of site.spec.domains) {
+      const label = domain.replace(/^www\./, '').split('.')[0] ?? '';
+      if (label.length >= 4) out.add(label);
+    }
+  }
+  return [...out];
+}
+
+/** Every name of every content but one: what a look-alike of that one is compared with. */
+export function otherTitlesOf(contents: readonly { metadata: { id: string }; spec: ContentSpec }[], contentId: string): string[] {
+  return contents.filter((c) => c.metadata.id !== contentId)
+    .flatMap((c) => [c.spec.title, ...(c.spec.aliases ?? []), ...(c.spec.localizedTitles ?? []).map((l) => l.title)]);
 }

@@ -9,9 +9,10 @@ import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
 import { detectHop, guessedHopNames, isAllowListed, mentionedHopHosts, mergeProfile, siteDirectory, siteOfHost, type Hop, type HopEvidence, type HostProfile, type SiteDirectory, type SiteEntry } from './families.js';
 import { followBudget, leadsOf } from './follow.js';
-import { deriveKeywords, type KeywordList } from './keywords.js';
+import { deriveKeywords, officialServiceNames, type KeywordList } from './keywords.js';
 import { DEFAULT_SUSPECT_SCORE, isSuspect, scorePage, type PageScore } from './score.js';
 import { sourceFor } from './sources/index.js';
+import { checkTorrents } from './torrent-check.js';
 import type { Page, Source } from './sources/types.js';
 import { crawlWeb, webSource, type WebCrawlOptions } from './sources/web.js';
 import type { SourceContext } from './sources/types.js';
@@ -26,7 +27,8 @@ import { hostOf, normalizeUrl } from '../../core/url.js';
  */
 
 export type Verdict =
-  | { verdict: 'match'; distance: number; evidence: Record<string, unknown> }
+  /** A torrent confirmed by its metadata (`confirmedBy`) has no media distance (NaN). */
+  | { verdict: 'match'; distance: number; evidence: Record<string, unknown>; confirmedBy?: 'torrent-metadata' }
   | { verdict: 'no-match'; distance?: number; reason: string }
   | { verdict: 'unavailable'; reason: string };
 
@@ -44,6 +46,8 @@ export interface RoundInput {
   content: ContentSpec;
   job?: { id: string; spec: MonitoringJobSpec };
   sites: readonly CatalogDocument<'Site'>[];
+  /** The catalog's other contents' names: a look-alike closer to one of them is not this content's (keywords.ts otherTitlesOf). */
+  otherTitles?: readonly string[];
   /** Web seeds crawled besides the sites' own sources (vigil scan --seed). */
   seeds?: readonly string[];
   fetch: Fetcher;
@@ -69,7 +73,9 @@ export interface RoundFinding {
   siteId?: string;
   family?: string;
   score: number;
-  distance: number;
+  /** Phase 2's media distance; none for a torrent confirmed by its metadata. */
+  distance?: number;
+  confirmedBy: 'media' | 'torrent-metadata';
   evidence: Record<string, unknown>;
   created?: boolean;
   id?: number;
@@ -120,7 +126,7 @@ export function newRoundId(actor: string, at = new Date()): string {
 export async function runRound(input: RoundInput): Promise<RoundResult> {
   const actor = input.actor ?? 'monitor';
   const roundId = input.roundId ?? newRoundId(actor);
-  const keywords = deriveKeywords(input.contentId, input.content);
+  const keywords = deriveKeywords(input.contentId, input.content, { officialServices: officialServiceNames(input.sites), ...(input.otherTitles ? { otherTitles: input.otherTitles } : {}) });
   const siteDocs = [...input.sites];
   const base = siteDirectory(siteDocs);
   const directory = siteDirectory(siteDocs, input.db ? await loadHops(input.db, base.sites) : []);
@@ -219,14 +225,18 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     const host = hostOf(page.url);
     const key = normalizeUrl(page.url);
     const evidence = { ...evidenceParts, ...(directory.hops.has(host) ? { hop: hops.find((h) => h.host === host) ?? { host } } : {}) };
-    const f: RoundFinding = { url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score, distance: verdict.distance, evidence };
+    const byMetadata = verdict.confirmedBy === 'torrent-metadata';
+    const f: RoundFinding = {
+      url: page.url, ...(site ? { siteId: site.id, family: site.family } : {}), score: score.score,
+      ...(byMetadata ? {} : { distance: verdict.distance }), confirmedBy: byMetadata ? 'torrent-metadata' : 'media', evidence,
+    };
     if (input.db) {
       const { finding, created } = await recordFinding(input.db, {
         contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
         ...(site ? { siteId: site.id, family: site.family } : {}),
-        pageTitle: page.title, source: page.source, score: score.score, matchDistance: verdict.distance, evidence, ...statuses, roundId,
+        pageTitle: page.title, source: page.source, score: score.score, ...(byMetadata ? {} : { matchDistance: verdict.distance }), evidence, ...statuses, roundId,
         ...(page.capture ? { page: page.capture } : {}),
-      }, { actor, reason: `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
+      }, { actor, reason: byMetadata ? `confirmed by torrent metadata on ${page.url}` : `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
       f.id = finding.id;
       f.created = created;
     }
@@ -242,7 +252,10 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     if (!isSuspect(score, threshold)) continue;
     seen.add(key);
     const site = siteOfHost(directory, host);
-    const verdict: Verdict = input.confirm ? await input.confirm({ page, score, ...(site ? { site } : {}) }) : { verdict: 'unavailable', reason: 'no phase-2 check configured' };
+    // A torrent's own metadata (file names and sizes) confirms it; media cannot be had without the swarm.
+    const torrent = page.torrents?.length ? await checkTorrents(page.torrents, keywords, input.content, input.fetch, input.signal) : undefined;
+    const verdict: Verdict = torrent?.confirmed ? { verdict: 'match', distance: Number.NaN, evidence: { ...torrent.evidence }, confirmedBy: 'torrent-metadata' }
+      : input.confirm ? await input.confirm({ page, score, ...(site ? { site } : {}) }) : { verdict: 'unavailable', reason: torrent?.reason ?? 'no phase-2 check configured' };
     const evidencePhase1 = { score: score.score, terms: score.matches.slice(0, 12).map((m) => `${m.term} (${m.weight})`), episodes: score.episodes, source: page.source, sourceUrl: page.sourceUrl, redirects: page.redirects };
     result.suspects.push({ url: page.url, score: score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }) });
     if (verdict.verdict === 'match') {

@@ -1,4 +1,5 @@
 import type { KeywordList, KeywordTerm, TermKind } from './keywords.js';
+import { findLookalikes, foldName, fuzzyName, type FuzzyName } from './lookalike.js';
 import { isSpacedWordChar, normalizeText } from './normalize.js';
 
 /**
@@ -13,9 +14,11 @@ export interface PageText {
   url: string;
   title?: string;
   text: string;
+  /** Images' alt and title attributes (html.ts). */
+  alt?: string;
 }
 
-export type Field = 'title' | 'url' | 'text';
+export type Field = 'title' | 'url' | 'text' | 'alt';
 
 export interface TermMatch {
   term: string;
@@ -24,6 +27,8 @@ export interface TermMatch {
   lang: string;
   episode?: number;
   fields: Field[];
+  /** A name matched loosely (lookalike.ts): the page's words and their edit distance from the folded name. */
+  lookalike?: { seen: string; distance: number };
 }
 
 export interface PageScore {
@@ -41,15 +46,24 @@ export interface PageScore {
 export const SCORE_CAPS = { piracy: 9, official: -10, editorial: -4 } as const;
 export const DEFAULT_SUSPECT_SCORE = 6;
 
+const NAME_KINDS: ReadonlySet<TermKind> = new Set(['title', 'alias', 'localized']);
+
+/** A loosely matched name counts this much less than the name written out. */
+export const LOOKALIKE_PENALTY = 1;
+
 interface Automaton {
   next: Map<string, number>[];
   fail: number[];
   out: number[][];
   lengths: number[];
   terms: KeywordTerm[];
+  /** Names (title, alias, localized) long enough for loose matching, by index into terms. */
+  fuzzy: FuzzyName[];
+  /** The catalog's other titles, folded for lookalike.ts. */
+  otherFolded: string[];
 }
 
-function build(terms: KeywordTerm[]): Automaton {
+function build(terms: KeywordTerm[], otherTitles: readonly string[]): Automaton {
   const next: Map<string, number>[] = [new Map()];
   const out: number[][] = [[]];
   const lengths: number[] = [];
@@ -82,7 +96,17 @@ function build(terms: KeywordTerm[]): Automaton {
       queue.push(child);
     }
   }
-  return { next, fail, out, lengths, terms };
+  // One loose matcher per folded name: the title's compact form or a romanization may fold to the same letters.
+  const fuzzy: FuzzyName[] = [];
+  terms.forEach((t, index) => {
+    const f = NAME_KINDS.has(t.kind) && t.weight > 0 ? fuzzyName(index, t.normalized) : undefined;
+    if (!f) return;
+    const same = fuzzy.findIndex((g) => g.folded === f.folded);
+    if (same < 0) fuzzy.push(f);
+    else if (terms[fuzzy[same]!.index]!.weight < t.weight) fuzzy[same] = f;
+  });
+  const otherFolded = otherTitles.map(foldName).filter((o) => o !== '');
+  return { next, fail, out, lengths, terms, fuzzy, otherFolded };
 }
 
 const compiled = new WeakMap<KeywordList, Automaton>();
@@ -90,7 +114,7 @@ const compiled = new WeakMap<KeywordList, Automaton>();
 function automatonOf(list: KeywordList): Automaton {
   let a = compiled.get(list);
   if (!a) {
-    a = build(list.terms.filter((t) => t.normalized !== ''));
+    a = build(list.terms.filter((t) => t.normalized !== ''), list.otherTitles ?? []);
     compiled.set(list, a);
   }
   return a;
@@ -130,15 +154,16 @@ export function urlWords(url: string): string {
   }
 }
 
-const NAME_KINDS: ReadonlySet<TermKind> = new Set(['title', 'alias', 'localized']);
-
 export function scorePage(page: PageText, list: KeywordList): PageScore {
   const a = automatonOf(list);
-  const fields: [Field, string][] = [['title', page.title ?? ''], ['url', urlWords(page.url)], ['text', page.text]];
+  const fields: [Field, string][] = [['title', page.title ?? ''], ['url', urlWords(page.url)], ['text', page.text], ['alt', page.alt ?? '']];
   const byTerm = new Map<number, Field[]>();
+  const normalizedFields: [Field, string][] = [];
   for (const [field, raw] of fields) {
     if (raw === '') continue;
-    for (const index of findTerms(a, normalizeText(raw))) {
+    const normalized = normalizeText(raw);
+    normalizedFields.push([field, normalized]);
+    for (const index of findTerms(a, normalized)) {
       const list = byTerm.get(index);
       if (list) list.push(field);
       else byTerm.set(index, [field]);
@@ -158,6 +183,26 @@ export function scorePage(page: PageText, list: KeywordList): PageScore {
     else if (t.kind === 'official') official += t.weight;
     else if (t.kind === 'editorial') editorial += t.weight;
     else { custom += t.weight; if (t.weight > 0) customPositive += t.weight; }
+  }
+  // Look-alike names are sought only where they can change the verdict: no name written out, and piracy evidence to go with one.
+  if (name === 0 && (piracy > 0 || customPositive > 0) && a.fuzzy.length > 0) {
+    const loose = new Map<number, { seen: string; distance: number; fields: Field[] }>();
+    for (const [field, normalized] of normalizedFields) {
+      for (const m of findLookalikes(normalized, a.fuzzy, a.otherFolded)) {
+        const current = loose.get(m.index);
+        if (!current) loose.set(m.index, { seen: m.seen, distance: m.distance, fields: [field] });
+        else {
+          current.fields.push(field);
+          if (m.distance < current.distance) Object.assign(current, { seen: m.seen, distance: m.distance });
+        }
+      }
+    }
+    for (const [index, m] of loose) {
+      const t = a.terms[index]!;
+      const weight = Math.max(1, t.weight - LOOKALIKE_PENALTY);
+      matches.push({ term: t.term, weight, kind: t.kind, lang: t.lang, fields: m.fields, lookalike: { seen: m.seen, distance: m.distance } });
+      name = Math.max(name, weight);
+    }
   }
   const piracyScore = Math.min(piracy, SCORE_CAPS.piracy);
   const score = name + episode + season + year + piracyScore + Math.max(official, SCORE_CAPS.official)

@@ -13,6 +13,7 @@ import { browserFallback } from './browser.js';
 import { createConfirmer, referenceFrameCount } from './confirm.js';
 import { createFetcher, parseResolve } from './fetch.js';
 import { referencesFor } from './references-store.js';
+import { otherTitlesOf } from './keywords.js';
 import { runRound } from './round.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 
@@ -37,6 +38,7 @@ interface JobContext {
   content: ContentSpec;
   sites: CatalogDocument<'Site'>[];
   policy: PolicySpec;
+  otherTitles: string[];
 }
 
 /** Everything a round needs, as last applied by the reconciler. */
@@ -50,7 +52,12 @@ async function loadJobContext(db: Pick<pg.Pool, 'query'>, jobId: string): Promis
   if (!content.rows[0]) return undefined;
   const sites = await db.query<{ metadata: Metadata; spec: SiteSpec }>(`select metadata, spec from catalog_objects where kind = 'Site' and deleted_at is null order by id`);
   const policy = await appliedPolicy(db);
+  // Only the names of the other contents: a look-alike closer to one of them is not this content's.
+  const others = await db.query<{ id: string; spec: ContentSpec }>(
+    `select id, jsonb_build_object('title', spec->'title', 'aliases', coalesce(spec->'aliases', '[]'), 'localizedTitles', coalesce(spec->'localizedTitles', '[]')) as spec
+     from catalog_objects where kind = 'Content' and deleted_at is null and id <> $1`, [row.content_id]);
   return {
+    otherTitles: otherTitlesOf(others.rows.map((r) => ({ metadata: { id: r.id }, spec: r.spec })), row.content_id),
     status: row.status, startDate: row.start_date, job: row.spec, contentId: row.content_id, content: content.rows[0].spec,
     sites: sites.rows.map((s) => ({ apiVersion: 'vigil/v1', kind: 'Site', metadata: s.metadata, spec: s.spec, source: FROM_DATABASE })),
     policy,
@@ -88,6 +95,7 @@ export async function runMonitorJob(deps: MonitorDeps, jobId: string, signal?: A
     content: ctx.content,
     job: { id: jobId, spec: ctx.job },
     sites: watched,
+    otherTitles: ctx.otherTitles,
     fetch,
     env: process.env,
     credentialPrefix: deps.config.sourceEnvPrefix,

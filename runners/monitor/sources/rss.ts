@@ -1,10 +1,10 @@
 import { VigilError } from '../../../core/errors.js';
 import { isHttpUrl, parseFeed, type FeedItem } from './feed-xml.js';
-import { XML_TYPES, type Page, type Source, type SourceKind } from './types.js';
+import { XML_TYPES, type Page, type PageSource, type Source } from './types.js';
 
 /** RSS and Atom feeds: each item is a page of its own (title and summary), read without visiting the link. */
 
-export function itemPage(item: FeedItem, base: string, source: SourceKind, sourceUrl: string): Page | undefined {
+export function itemPage(item: FeedItem, base: string, source: PageSource, sourceUrl: string): Page | undefined {
   const candidates = [item.comments, item.link, item.guid].filter(isHttpUrl);
   const resolved = candidates.map((c) => new URL(c, base).href);
   const url = resolved[0];
@@ -12,6 +12,8 @@ export function itemPage(item: FeedItem, base: string, source: SourceKind, sourc
     ...item.enclosures.map((e) => e.url).filter((u) => u.startsWith('magnet:') || /\.torrent($|\?)/i.test(u) || /bittorrent/i.test(u)),
     ...(item.attrs.magneturl ? [item.attrs.magneturl] : []),
     ...[item.link].filter((l): l is string => typeof l === 'string' && l.startsWith('magnet:')),
+    // Torznab's <link> is the item's download link (the .torrent), whatever its path looks like.
+    ...(source === 'torznab' && isHttpUrl(item.link) ? [new URL(item.link, base).href] : []),
   ];
   const pageUrl = url ?? (item.link?.startsWith('magnet:') ? item.link : undefined);
   if (!pageUrl) return undefined;

@@ -7,11 +7,16 @@ import type { HtmlFeatures } from '../html.js';
 
 /**
  * Every place Vigil looks for leaks is a Source: one small interface, thin implementations (web
- * crawler, RSS/Atom feed, Torznab indexer, JSON search API). A source yields pages; what happens to
+ * crawler, sitemap, RSS/Atom feed, Torznab indexer, JSON search API). A source yields pages; what happens to
  * a page (scoring, hop detection, findings) is the round's business, not the source's.
  */
 
-export type SourceKind = 'web' | 'rss' | 'torznab' | 'search';
+export type SourceKind = 'web' | 'rss' | 'torznab' | 'search' | 'sitemap';
+/** How a page came to the round; a sitemap's pages are crawled web pages (found through the sitemap, named by sourceUrl). */
+export type PageSource = Exclude<SourceKind, 'sitemap'>;
+
+/** Results a search or Torznab source reads per query term, over as many result pages as that takes, when the catalog sets no maxResults. */
+export const DEFAULT_MAX_RESULTS = 100;
 
 export interface Page {
   /** Where the page is, after redirects. */
@@ -20,7 +25,9 @@ export interface Page {
   requestedUrl?: string;
   title: string;
   text: string;
-  source: SourceKind;
+  /** Images' alt and title attributes, scored like the text (a title may appear only there). */
+  alt?: string;
+  source: PageSource;
   /** The seed, feed, indexer or search endpoint that produced the page. */
   sourceUrl: string;
   redirects: Redirect[];

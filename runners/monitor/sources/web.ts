@@ -23,6 +23,8 @@ export interface WebCrawlOptions {
   concurrency?: number;
 }
 
+const TORRENT_LINK = /\.torrent(?:$|[?#])/i;
+
 export const WEB_DEFAULTS = { depth: 2, maxPages: 200, perHostConcurrency: 2, perHostDelayMs: 250, concurrency: 8 } as const;
 
 /** Per-host politeness: a count of requests in flight and the time of the last start. State is real here. */
@@ -93,11 +95,13 @@ export async function* crawlWeb(seeds: readonly string[], options: WebCrawlOptio
       // A redirect to another site makes that site part of this crawl.
       for (const r of redirects) sites.add(registrableDomain(hostOf(r.to)));
       const html = parseHtml(res.text(), res.finalUrl);
+      // An indexer's detail page links its .torrent; torrent-check.ts reads its metadata.
+      const torrents = html.links.filter((l) => TORRENT_LINK.test(l));
       if (html.refresh) sites.add(registrableDomain(hostOf(html.refresh)));
       ready.push({
         url: res.finalUrl,
         ...(res.finalUrl !== item.url ? { requestedUrl: item.url } : {}),
-        title: html.title, text: html.text, source: 'web', sourceUrl, redirects, links: html.links, media: html.media, html, depth: item.depth, capture: pageCapture(res),
+        title: html.title, text: html.text, ...(html.alt ? { alt: html.alt } : {}), source: 'web', sourceUrl, redirects, links: html.links, media: html.media, ...(torrents.length > 0 ? { torrents } : {}), html, depth: item.depth, capture: pageCapture(res),
       });
       if (item.depth < depthLimit) {
         const next = html.refresh ? [html.refresh, ...html.links] : html.links;
