@@ -50,11 +50,17 @@ export type NoticeJobResult =
 
 export type TakedownJobResult = { status: 'scheduled'; composeJob: string; delayMs: number } | ComposeResult | NoticeJobResult | RecheckJobResult;
 
-/** The compose job for the batch window `at` falls in: runs once the window is over (plus a second for clocks that differ). */
-export function composeJobFor(at: Date, waitSeconds: number): { jobId: string; delayMs: number } {
-  const windowMs = Math.max(1, waitSeconds) * 1000;
+/**
+ * The compose job for the batch window `at` falls in: runs once the window is over (plus a second for
+ * clocks that differ), so every request made in the window is committed before its pass reads. With
+ * no wait, each request gets a pass of its own (`trigger`, its job id): a shared id could be dropped
+ * by BullMQ as a duplicate of a pass that already read the database.
+ */
+export function composeJobFor(at: Date, waitSeconds: number, trigger: string): { jobId: string; delayMs: number } {
+  if (waitSeconds <= 0) return { jobId: `compose-after-${trigger}`, delayMs: 0 };
+  const windowMs = waitSeconds * 1000;
   const window = Math.floor(at.getTime() / windowMs);
-  const delayMs = waitSeconds <= 0 ? 0 : (window + 1) * windowMs - at.getTime() + 1000;
+  const delayMs = (window + 1) * windowMs - at.getTime() + 1000;
   return { jobId: `compose-${windowMs}-${window}`, delayMs };
 }
 
@@ -129,7 +135,7 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
     switch (job.name) {
       case 'finding': {
         const { waitSeconds } = takedownSettings(await appliedPolicy(deps.pool)).batch;
-        const next = composeJobFor(now(), waitSeconds);
+        const next = composeJobFor(now(), waitSeconds, String(job.id));
         await deps.queue.add('compose', {}, { jobId: next.jobId, ...(next.delayMs > 0 ? { delay: next.delayMs } : {}) });
         return { status: 'scheduled', composeJob: next.jobId, delayMs: next.delayMs };
       }
