@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { listNotices, noticesForFinding } from '../../../core/db/notices.js';
+import { defaultEvidenceSources } from '../../../runners/evidence/sources.js';
 import type { NameResolver } from '../../../runners/takedown/contacts.js';
 import { applyCatalog } from '../../support/applied-catalog.js';
 import { startFakeRdap, type FakeRdap } from '../../support/fake-rdap.js';
@@ -90,6 +91,8 @@ describe('the takedown worker, with a Policy that names its sender', () => {
     expect(notice).toMatchObject({ status: 'sent', attempts: 1, recovered: false, channel: 'smtp', contact: 'abuse@pirate.example', findingIds: ids });
     expect(notice!.receipts).toHaveLength(1);
     expect(notice!.receipts[0]).toMatchObject({ outcome: 'sent', channel: 'smtp', externalId: headersOf(mails[0]!.raw).get('message-id') });
+    // The evidence pack lists the same notice with its receipts.
+    expect(await defaultEvidenceSources(services.db.pool).notices(ids[1]!)).toMatchObject([{ id: notice!.id, receipts: [{ outcome: 'sent' }] }]);
     const rechecks = (await outboxRows(services.db.pool)).filter((r) => r.name === 'recheck');
     expect(rechecks.map((r) => r.jobId).sort()).toEqual(ids.map((id) => `recheck-${id}-1`).sort());
     for (const r of rechecks) {
