@@ -28,7 +28,7 @@ export interface Harness {
 
 export const REGISTRY = 'rdap.registry.test';
 
-export function startHarness(services: TestServices, rdap: FakeRdap, smtpUrl: string | undefined, resolver: NameResolver): Harness {
+export function startHarness(services: TestServices, rdap: FakeRdap, smtpUrl: string | undefined, resolver: NameResolver, crawler = services.config.crawler): Harness {
   const queues = new Map<QueueName, Queue>();
   const queueOf = (name: QueueName): Promise<Queue> => {
     const q = queues.get(name) ?? openQueue(name, services.redis, services.config.queuePrefix);
@@ -41,7 +41,7 @@ export function startHarness(services: TestServices, rdap: FakeRdap, smtpUrl: st
   const fetcher = createFetcher({ resolve: rdap.resolve(), refuse: (a) => a !== '127.0.0.1' && isBlockedAddress(a) });
   const worker = startTakedownWorker({
     pool: services.db.pool, redis: services.redis, queue: openQueue(QUEUES.takedown, services.redis, services.config.queuePrefix),
-    config: { ...services.config, takedown }, log: silentLogger, contacts: { rdap: { fetcher, bootstrap }, resolver },
+    config: { ...services.config, crawler, takedown }, log: silentLogger, contacts: { rdap: { fetcher, bootstrap }, resolver },
     channels: createNoticeChannels(takedown, { delisting: false }),
   });
   return {
