@@ -11,6 +11,7 @@ import * as evidenceCommand from './commands/evidence.js';
 import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
 import * as infringersCommand from './commands/infringers.js';
+import * as noticesCommand from './commands/notices.js';
 import * as keygenCommand from './commands/keygen.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
@@ -49,6 +50,7 @@ export const COMMANDS: Record<string, Command> = {
   findings: findingsCommand,
   'counter-notice': counterNoticeCommand,
   infringers: infringersCommand,
+  notices: noticesCommand,
   embed: embedCommand,
   detect: detectCommand,
   evidence: evidenceCommand,

@@ -6,6 +6,7 @@ import { bullmqSchedulers, watchSchedulers } from '../reconciler/schedulers.js';
 import { startReconcileWorker } from '../reconciler/worker.js';
 import { startMonitorWorker } from '../runners/monitor/worker.js';
 import { startDetectWorker, startEmbedWorker } from '../runners/watermark/worker.js';
+import { takedownWorkerFromConfig } from '../runners/takedown/worker.js';
 import { evidenceBuilder } from '../runners/evidence/builder.js';
 import { packageVersion } from './version.js';
 import { startSlackJobs } from '../bot/slack/run.js';
@@ -31,6 +32,9 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
       evidence: evidenceBuilder({ pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
     });
   },
+  [QUEUES.takedown]: async (ctx) => takedownWorkerFromConfig({
+    pool: (await ctx.db()).pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.takedown), config: ctx.config, log: ctx.log,
+  }, ctx.config),
   [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
 };
 

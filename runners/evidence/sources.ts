@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { linkChecksOf } from '../../core/db/link-checks.js';
+import { noticesForFinding } from '../../core/db/notices.js';
 import type { EvidenceSources } from './pack.js';
 
 /**
@@ -8,8 +9,7 @@ import type { EvidenceSources } from './pack.js';
  */
 export function defaultEvidenceSources(db: Pick<pg.Pool, 'query'>): EvidenceSources {
   return {
-    // Bound to core/db/notices.ts noticesForFinding when the notice records land.
-    notices: () => Promise.resolve([]),
+    notices: (id) => noticesForFinding(db, id),
     linkChecks: (id) => linkChecksOf(db, id),
   };
 }

@@ -8,6 +8,7 @@ import { migration as chatCards } from './0007-chat-cards.js';
 import { migration as reports } from './0008-reports.js';
 import { migration as abuseContacts } from './0009-abuse-contacts.js';
 import { migration as outboxDelay } from './0010-outbox-delay.js';
+import { migration as notices } from './0011-notices.js';
 import { migration as linkChecks } from './0012-link-checks.js';
 import { migration as detectionStatuses } from './0014-detection-statuses.js';
 import { migration as findingPages } from './0013-finding-pages.js';
@@ -18,4 +19,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, linkChecks, findingPages, detectionStatuses];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses];

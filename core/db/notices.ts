@@ -1,0 +1,271 @@
+import type pg from 'pg';
+import type { PoolClient } from 'pg';
+import { noticeJob, recheckJob } from '../queues.js';
+import { appendAudit } from './audit.js';
+import { changeFindingStatus } from './findings.js';
+import { takedownRound } from './link-checks.js';
+import { writeOutbox } from './outbox.js';
+import { inTransaction } from './transaction.js';
+
+/**
+ * Takedown notices as records (migration 11): the outbox of notices. A composed notice is written
+ * with the findings it lists and its 'notice' job in one transaction; a claim moves it to
+ * 'sending' before any byte leaves; the receipts and what they lead to (the findings In Progress
+ * with their first re-check owed, or Failed) are written in one transaction after delivery.
+ *
+ * The one window that cannot be closed: a worker killed after the mail server accepted a notice and
+ * before the outcome committed leaves it 'sending'. The next claim cannot know whether it went, so it
+ * sends again (same Message-ID, so the host's desk sees a resend) and marks the notice `recovered`.
+ */
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+export const NOTICE_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
+export type NoticeChannelName = 'smtp' | 'form';
+
+/** JSON as stored in a receipt's details. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A notice as composed, before it has a row. */
+export interface NewNotice {
+  key: string;
+  contact: string;
+  channel: NoticeChannelName;
+  language: string;
+  dir: 'ltr' | 'rtl';
+  subject: string;
+  text: string;
+  html: string;
+  urls: string[];
+  works: JsonValue;
+  sender: { name: string; email: string; organization?: string };
+  part: { index: number; total: number };
+  findingIds: number[];
+}
+
+export interface NoticeReceipt {
+  attempt: number;
+  channel: string;
+  outcome: 'sent' | 'failed';
+  externalId: string | null;
+  reason: string | null;
+  retryable: boolean | null;
+  details: Record<string, JsonValue>;
+  at: Date;
+}
+
+export interface NoticeRecord extends Omit<NewNotice, 'findingIds'> {
+  id: number;
+  findingIds: number[];
+  status: NoticeStatus;
+  attempts: number;
+  recovered: boolean;
+  createdAt: Date;
+  sentAt: Date | null;
+  receipts: NoticeReceipt[];
+}
+
+interface NoticeRow {
+  id: string; notice_key: string; contact: string; channel: NoticeChannelName; language: string; dir: 'ltr' | 'rtl'; subject: string; text: string; html: string;
+  urls: string[]; works: JsonValue; sender: NewNotice['sender']; part_index: number; part_total: number; status: NoticeStatus; attempts: number; recovered: boolean;
+  created_at: Date; sent_at: Date | null; finding_ids: string[];
+}
+
+const SELECT_NOTICE = `select n.id, n.notice_key, n.contact, n.channel, n.language, n.dir, n.subject, n.text, n.html, n.urls, n.works, n.sender, n.part_index, n.part_total,
+  n.status, n.attempts, n.recovered, n.created_at, n.sent_at,
+  coalesce((select array_agg(f.finding_id order by f.finding_id) from notice_findings f where f.notice_id = n.id), '{}') as finding_ids
+  from notices n`;
+
+function toRecord(r: NoticeRow, receipts: NoticeReceipt[] = []): NoticeRecord {
+  return {
+    id: Number(r.id), key: r.notice_key, contact: r.contact, channel: r.channel, language: r.language, dir: r.dir, subject: r.subject, text: r.text, html: r.html,
+    urls: r.urls, works: r.works, sender: r.sender, part: { index: r.part_index, total: r.part_total }, findingIds: r.finding_ids.map(Number),
+    status: r.status, attempts: r.attempts, recovered: r.recovered, createdAt: r.created_at, sentAt: r.sent_at, receipts,
+  };
+}
+
+/** Findings waiting for a notice: 'Takedown requested' and listed in no notice still queued or sending. */
+export async function findingsAwaitingNotice(db: Queryable): Promise<number[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `select f.id from findings f where f.takedown_status = 'Takedown requested'
+       and not exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id where nf.finding_id = f.id and n.status in ('queued', 'sending'))
+     order by f.id`);
+  return rows.map((r) => Number(r.id));
+}
+
+export type CreatedNotices = { created: NoticeRecord[]; skipped: { key: string; why: string }[] };
+
+/**
+ * Writes composed notices, the findings each lists and their 'notice' jobs in one transaction. The
+ * findings are locked first: a notice one of whose findings is no longer waiting (a person chose
+ * Ignore meanwhile, or another pass wrote its notice) is not written, and said so. A key already
+ * written (the same pass run twice) is skipped too. The findings stay 'Takedown requested' until sent.
+ */
+export async function createNotices(pool: pg.Pool, notices: readonly NewNotice[], actor = 'takedown'): Promise<CreatedNotices> {
+  return inTransaction(pool, async (tx) => {
+    const ids = [...new Set(notices.flatMap((n) => n.findingIds))].sort((a, b) => a - b);
+    await tx.query('select id from findings where id = any($1::bigint[]) order by id for update', [ids]);
+    const waiting = new Set(await findingsAwaitingNotice(tx));
+    const created: NoticeRecord[] = [];
+    const skipped: { key: string; why: string }[] = [];
+    for (const n of notices) {
+      const notWaiting = n.findingIds.filter((id) => !waiting.has(id));
+      if (notWaiting.length > 0) { skipped.push({ key: n.key, why: `finding ${notWaiting.join(', ')} no longer awaits a notice` }); continue; }
+      const { rows } = await tx.query<{ id: string }>(
+        `insert into notices (notice_key, contact, channel, language, dir, subject, text, html, urls, works, sender, part_index, part_total)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (notice_key) do nothing returning id`,
+        [n.key, n.contact, n.channel, n.language, n.dir, n.subject, n.text, n.html, n.urls, JSON.stringify(n.works), JSON.stringify(n.sender), n.part.index, n.part.total]);
+      if (!rows[0]) { skipped.push({ key: n.key, why: 'a notice with this key exists already' }); continue; }
+      const id = Number(rows[0].id);
+      await tx.query('insert into notice_findings (notice_id, finding_id) select $1, unnest($2::bigint[])', [id, n.findingIds]);
+      await writeOutbox(tx, [noticeJob(id)]);
+      await appendAudit(tx, actor, null, [
+        { action: 'notice-created', kind: 'Notice', id: String(id), reason: `notice ${n.part.index}/${n.part.total} to ${n.contact} by ${n.channel}`, details: { key: n.key, urls: n.urls.length, findings: n.findingIds } },
+        ...n.findingIds.map((f) => ({ action: 'notice-queued', kind: 'Finding', id: String(f), reason: `listed in notice ${id} to ${n.contact}`, details: { notice: id } })),
+      ]);
+      const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = $1`, [id]);
+      created.push(toRecord(full[0]!));
+    }
+    return { created, skipped };
+  });
+}
+
+export type NoticeClaim =
+  | { claimed: true; notice: NoticeRecord; recovered: boolean }
+  | { claimed: false; status: NoticeStatus | 'unknown' };
+
+/**
+ * Takes a notice for sending: queued → sending with attempts + 1. A notice found 'sending' was left by
+ * a worker that died mid-delivery: it is taken again and flagged recovered, since it may have gone.
+ * A notice sent or failed already is not taken (the job ran again after its outcome committed).
+ */
+export async function claimNotice(pool: pg.Pool, id: number, actor = 'takedown'): Promise<NoticeClaim> {
+  return inTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ status: NoticeStatus }>('select status from notices where id = $1 for update', [id]);
+    const status = rows[0]?.status;
+    if (status === undefined) return { claimed: false, status: 'unknown' };
+    if (status === 'sent' || status === 'failed') return { claimed: false, status };
+    const recovered = status === 'sending';
+    await tx.query(`update notices set status = 'sending', attempts = attempts + 1, recovered = recovered or $2 where id = $1`, [id, recovered]);
+    if (recovered) {
+      await appendAudit(tx, actor, null, [{ action: 'notice-recovered', kind: 'Notice', id: String(id), reason: 'a worker stopped while sending it; it is sent again and may reach its contact twice (same Message-ID)', details: {} }]);
+    }
+    const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = $1`, [id]);
+    return { claimed: true, notice: toRecord(full[0]!), recovered };
+  });
+}
+
+/** One channel's answer, as the worker hands it over. */
+export type ReceiptInput =
+  | { outcome: 'sent'; channel: string; at: Date; externalId: string; details: Record<string, JsonValue> }
+  | { outcome: 'failed'; channel: string; at: Date; reason: string; retryable: boolean; code?: string };
+
+/** What a try of a notice led to: sent, a failure to try again later, or a failure for good. */
+export type NoticeOutcome =
+  | { status: 'sent' }
+  | { status: 'retry' }
+  | { status: 'failed'; reason: string };
+
+export interface OutcomeRules {
+  /** The Policy's recheck.firstAfterMinutes. */
+  firstAfterMinutes: number;
+  now: Date;
+}
+
+async function insertReceipts(tx: Pick<PoolClient, 'query'>, id: number, attempt: number, receipts: readonly ReceiptInput[]): Promise<void> {
+  for (const r of receipts) {
+    await tx.query(
+      `insert into notice_receipts (notice_id, attempt, channel, outcome, external_id, reason, retryable, details, at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [id, attempt, r.channel, r.outcome, r.outcome === 'sent' ? r.externalId : null, r.outcome === 'failed' ? r.reason : null,
+        r.outcome === 'failed' ? r.retryable : null, JSON.stringify(r.outcome === 'sent' ? r.details : r.code ? { code: r.code } : {}), r.at]);
+  }
+}
+
+/**
+ * Records one try of a notice: its receipts and, in the same transaction, its outcome. Sent: the
+ * notice's findings still 'Takedown requested' go In Progress and each owes its first re-check
+ * `firstAfterMinutes` later. Retry: back to queued. Failed for good: findings still waiting (and
+ * listed in no other notice that went or may go) go Failed with the reason on their audit row.
+ */
+export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: readonly ReceiptInput[], outcome: NoticeOutcome, rules: OutcomeRules, actor = 'takedown'): Promise<void> {
+  await inTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ attempts: number; contact: string; channel: string }>('select attempts, contact, channel from notices where id = $1 for update', [id]);
+    const notice = rows[0];
+    if (!notice) throw new Error(`no notice ${id}`);
+    await insertReceipts(tx, id, notice.attempts, receipts);
+    const { rows: links } = await tx.query<{ finding_id: string }>('select finding_id from notice_findings where notice_id = $1 order by finding_id', [id]);
+    const findingIds = links.map((l) => Number(l.finding_id));
+    if (outcome.status === 'retry') {
+      await tx.query(`update notices set status = 'queued' where id = $1`, [id]);
+      return;
+    }
+    if (outcome.status === 'sent') {
+      await tx.query(`update notices set status = 'sent', sent_at = $2 where id = $1`, [id, rules.now]);
+      const firstAt = new Date(rules.now.getTime() + rules.firstAfterMinutes * 60_000);
+      for (const findingId of findingIds) {
+        const { rows: f } = await tx.query<{ takedown_status: string }>('select takedown_status from findings where id = $1 for update', [findingId]);
+        if (f[0]?.takedown_status !== 'Takedown requested') continue;
+        await changeFindingStatus(tx, findingId, { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id });
+        await writeOutbox(tx, [recheckJob(findingId, 1, firstAt, await takedownRound(tx, findingId))]);
+      }
+      return;
+    }
+    await tx.query(`update notices set status = 'failed' where id = $1`, [id]);
+    for (const findingId of findingIds) {
+      const { rows: f } = await tx.query<{ takedown_status: string; others: boolean }>(
+        `select takedown_status, exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id
+           where nf.finding_id = $1 and n.id <> $2 and n.status in ('queued', 'sending', 'sent')) as others from findings where id = $1 for update`, [findingId, id]);
+      if (f[0]?.takedown_status !== 'Takedown requested' || f[0].others) continue;
+      await changeFindingStatus(tx, findingId, { takedown: 'Failed' }, { actor, reason: `notice ${id} to ${notice.contact} not delivered: ${outcome.reason}` }, { notice: id });
+    }
+  });
+}
+
+/** A finding that cannot get a notice (no reachable contact, a Policy with no sender): Failed, the why on its audit row. */
+export async function failFindingsWithoutNotice(pool: pg.Pool, findings: readonly { id: number; why: string }[], actor = 'takedown'): Promise<number[]> {
+  if (findings.length === 0) return [];
+  return inTransaction(pool, async (tx) => {
+    const failed: number[] = [];
+    for (const { id, why } of findings) {
+      const { rows } = await tx.query<{ takedown_status: string }>('select takedown_status from findings where id = $1 for update', [id]);
+      if (rows[0]?.takedown_status !== 'Takedown requested') continue;
+      await changeFindingStatus(tx, id, { takedown: 'Failed' }, { actor, reason: why }, { noNotice: true });
+      failed.push(id);
+    }
+    return failed;
+  });
+}
+
+async function receiptsOf(db: Queryable, ids: readonly number[]): Promise<Map<number, NoticeReceipt[]>> {
+  const { rows } = await db.query<{ notice_id: string; attempt: number; channel: string; outcome: 'sent' | 'failed'; external_id: string | null; reason: string | null; retryable: boolean | null; details: Record<string, JsonValue>; at: Date }>(
+    'select notice_id, attempt, channel, outcome, external_id, reason, retryable, details, at from notice_receipts where notice_id = any($1::bigint[]) order by id', [ids]);
+  const by = new Map<number, NoticeReceipt[]>();
+  for (const r of rows) {
+    const list = by.get(Number(r.notice_id)) ?? [];
+    list.push({ attempt: r.attempt, channel: r.channel, outcome: r.outcome, externalId: r.external_id, reason: r.reason, retryable: r.retryable, details: r.details, at: r.at });
+    by.set(Number(r.notice_id), list);
+  }
+  return by;
+}
+
+/** Notices (with their receipts), oldest first: all, those listing a finding, or those in a status. */
+export async function listNotices(db: Queryable, filter: { findingId?: number; status?: NoticeStatus } = {}): Promise<NoticeRecord[]> {
+  const { rows } = await db.query<NoticeRow>(
+    `${SELECT_NOTICE} where ($1::bigint is null or exists (select 1 from notice_findings x where x.notice_id = n.id and x.finding_id = $1))
+       and ($2::text is null or n.status = $2) order by n.id`,
+    [filter.findingId ?? null, filter.status ?? null]);
+  const receipts = await receiptsOf(db, rows.map((r) => Number(r.id)));
+  return rows.map((r) => toRecord(r, receipts.get(Number(r.id)) ?? []));
+}
+
+/** Every notice that lists the finding, with its receipts: what the evidence pack shows. */
+export function noticesForFinding(db: Queryable, findingId: number): Promise<NoticeRecord[]> {
+  return listNotices(db, { findingId });
+}
+
+export async function noticeById(db: Queryable, id: number): Promise<NoticeRecord | undefined> {
+  const { rows } = await db.query<NoticeRow>(`${SELECT_NOTICE} where n.id = $1`, [id]);
+  if (!rows[0]) return undefined;
+  return toRecord(rows[0], (await receiptsOf(db, [id])).get(id) ?? []);
+}
