@@ -95,6 +95,8 @@ describe('form notices in Slack', () => {
     expect(blocks).toContain('A person must paste this text into the form');
     expect(blocks).toContain('mark it done');
     expect(bot.fake.uploads).toHaveLength(0);
+    // The card itself, edited in place, now says where its notice stands.
+    await until('the card edited with its notice', () => bot.fake.messages('#vigil-findings').find((m) => m.ts === cards[0]!.ts && blockText(m).includes(`Notice #${noticeId} prepared`)), 10_000);
 
     // The relay adding the job again, and the job run again, post nothing new.
     await bot.queue.add(FORM_NOTICE_JOB, { noticeId }, { jobId: formNoticeJob(noticeId).jobId });
