@@ -149,6 +149,15 @@ export function noticeJob(noticeId: number): OutboxJob<NoticePayload> {
   return { queue: QUEUES.takedown, name: 'notice', jobId: `notice-${noticeId}`, payload: { noticeId } };
 }
 
+/**
+ * A notice prepared for a site's web form (the form channel sends nothing): the slack-queue job named
+ * 'form-notice' posts its text in the finding cards' thread for a person to paste (bot/slack/form-notice.ts).
+ * One job per notice, written with the outcome that marked it prepared.
+ */
+export function formNoticeJob(noticeId: number): OutboxJob<NoticePayload> {
+  return { queue: QUEUES.slack, name: 'form-notice', jobId: `form-notice-${noticeId}`, payload: { noticeId } };
+}
+
 /** The n-th re-check (1, 2, …) of a link whose notice went (a takedown-queue job named 'recheck'). */
 export interface RecheckPayload {
   findingId: number;

@@ -4,6 +4,8 @@ import { whatActionDoes } from '../../core/db/finding-actions.js';
 import type { Finding } from '../../core/db/findings.js';
 import type { FindingAction } from '../../core/queues.js';
 import { ACTION_IDS, encodeFindingButton } from './action-ids.js';
+import type { CardNotice, FindingCardView } from './card-view.js';
+import type { CounterNotice } from '../../core/db/counter-notices.js';
 import { escapeMrkdwn, mrkdwnLink } from './mrkdwn.js';
 
 /**
@@ -225,8 +227,31 @@ function changeWords(change: FindingChange): string {
   return `Last: ${what} by ${actorText(change.actor)}, ${slackDate(change.at)}`;
 }
 
-/** A finding's card: what was found where, the evidence, its statuses, who acted last, and the buttons that can still act. */
-export function findingCard(view: CardView): SlackMessageBody {
+const CHANNEL_WORDS: Record<CardNotice['channel'], string> = { smtp: 'by e-mail', form: 'through the site\'s web form' };
+
+/** The latest notice in one line: to whom, via which channel, when, and where it stands. */
+export function noticeLine(notice: CardNotice): string {
+  const to = escapeMrkdwn(clip(notice.contact, 200));
+  const via = CHANNEL_WORDS[notice.channel];
+  const at = slackDate(notice.at);
+  switch (notice.status) {
+    case 'sent': return notice.channel === 'form'
+      ? `Notice #${notice.id} prepared ${at} for the web form at ${to}: a person pastes it (see this thread)`
+      : `Notice #${notice.id} sent to ${to} ${via}, ${at}`;
+    case 'queued': return `Notice #${notice.id} to ${to} ${via} queued ${at}`;
+    case 'sending': return `Notice #${notice.id} to ${to} ${via} being sent (since ${at})`;
+    case 'failed': return `Notice #${notice.id} to ${to} ${via} not delivered${notice.reason ? `: ${escapeMrkdwn(clip(notice.reason, 300))}` : ''}`;
+  }
+}
+
+/** A counter-notice and its 512(g) restore window in one line. */
+export function counterNoticeLine(c: CounterNotice): string {
+  const from = c.from ? ` from ${escapeMrkdwn(clip(c.from, 120))}` : '';
+  return `Counter-notice received ${c.receivedOn}${from}: the link may be restored from ${c.restoreEarliest} and must be by ${c.restoreLatest}, unless an action is filed first`;
+}
+
+/** A finding's card: what was found where, the evidence, its statuses, its notice and counter-notice, who acted last, and the buttons that can still act. */
+export function findingCard(view: FindingCardView): SlackMessageBody {
   const { finding, content } = view;
   const episode = episodeOf(finding.evidence);
   const title = titleLine(content, episode);
@@ -252,6 +277,8 @@ export function findingCard(view: CardView): SlackMessageBody {
   if (thumbnail) blocks.push({ type: 'image', image_url: thumbnail, alt_text: clip(`Matched ${episode === undefined ? 'frame' : `frame of episode ${episode}`} of ${content.title}`, SLACK_LIMITS.altText) });
   const detection = record(finding.evidence.detection);
   if (detection) blocks.push({ type: 'context', elements: [mrkdwn(detectionWords(detection))] });
+  if (view.notice) blocks.push({ type: 'context', elements: [mrkdwn(`:incoming_envelope: ${noticeLine(view.notice)}`)] });
+  if (view.counterNotice) blocks.push({ type: 'context', elements: [mrkdwn(`:scales: ${counterNoticeLine(view.counterNotice)}`)] });
   if (view.lastChange) blocks.push({ type: 'context', elements: [mrkdwn(changeWords(view.lastChange))] });
   const actions = buttons(view);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `finding:${finding.id}`, elements: actions });

@@ -10,6 +10,7 @@ import type { SlackDeps } from './deps.js';
 import { failureText, postResponse } from './ephemeral.js';
 import { processDetectionResult } from './detection-result.js';
 import { EVIDENCE_JOB, processEvidence } from './evidence.js';
+import { FORM_NOTICE_JOB, processFormNotice } from './form-notice.js';
 import { processRegister } from './register.js';
 import { processReviewDecision } from './review.js';
 
@@ -28,6 +29,7 @@ export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
   register: processRegister,
   [ALLOW_LIST_JOB]: processAllowListProposal,
   [EVIDENCE_JOB]: processEvidence,
+  [FORM_NOTICE_JOB]: processFormNotice,
 };
 
 /** Whether BullMQ will try this job again: a wrong input fails at once, anything else until its attempts run out. */

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import {
-  CHAT_EVENT_TYPE, cardKey, knownChannelId, cardView, changesSince, channelsWithWork, markCardFailed, markCardPosted, markCardSending, markCardShown, markReplied,
+  CHAT_EVENT_TYPE, cardKey, knownChannelId, changesSince, channelsWithWork, markCardFailed, markCardPosted, markCardSending, markCardShown, markReplied,
   markReplySending, markSummaryFailed, markSummaryPosted, noteSummaryCardsError, markSummaryShown, markSummarySending, noteCardError, replyKey, staleCards, staleSummaries,
   summaryKey, summaryView, takeUnreportedSkips, unpostedCards, unpostedSummaries, type CardWork, type SummaryWork,
 } from '../../core/db/chat-cards.js';
@@ -11,6 +11,7 @@ import { ERROR_CODES } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { redactedMessage } from '../../core/redact.js';
 import { findingCard, resultReply, roundSummary, type SlackMessageBody } from './card.js';
+import { findingCardView } from './card-view.js';
 
 /**
  * Keeps Slack in step with the records (core/db/chat-cards.ts): posts each round's summary, then
@@ -272,7 +273,7 @@ export function startPoster(options: PosterOptions): Poster {
         return 'next';
       }
     }
-    const view = await cardView(pool, c.findingId);
+    const view = await findingCardView(pool, c.findingId);
     if (!view) return 'next';
     await markCardSending(pool, c.findingId);
     const body = findingCard(view);
@@ -289,7 +290,7 @@ export function startPoster(options: PosterOptions): Poster {
 
   /** One threaded reply per result since the card last told, then the card edited in place. */
   async function updateCard(channel: string, c: CardWork): Promise<Step> {
-    const view = await cardView(pool, c.findingId);
+    const view = await findingCardView(pool, c.findingId);
     if (!view) return 'next';
     if (!c.ts) { await markCardShown(pool, c.findingId, view.finding.version); return 'next'; }
     const changes = (await changesSince(pool, c.findingId, c.repliedAuditId)).filter((ch) => ch.auditId <= view.auditId);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
-import { noticeJob, recheckJob } from '../queues.js';
+import { formNoticeJob, noticeJob, recheckJob } from '../queues.js';
 import { appendAudit } from './audit.js';
 import { changeFindingStatus } from './findings.js';
 import { takedownRound } from './link-checks.js';
@@ -202,6 +202,8 @@ export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: r
     }
     if (outcome.status === 'sent') {
       await tx.query(`update notices set status = 'sent', sent_at = $2 where id = $1`, [id, rules.now]);
+      // A form notice went nowhere yet: a person pastes it from Slack, so its post is owed with the outcome.
+      if (notice.channel === 'form') await writeOutbox(tx, [formNoticeJob(id)]);
       const firstAt = new Date(rules.now.getTime() + rules.firstAfterMinutes * 60_000);
       for (const findingId of findingIds) {
         const { rows: f } = await tx.query<{ takedown_status: string }>('select takedown_status from findings where id = $1 for update', [findingId]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CardView, FindingChange } from '../../../core/db/chat-cards.js';
 import type { Finding } from '../../../core/db/findings.js';
 import { ACTION_IDS, decodeFindingButton } from '../../../bot/slack/action-ids.js';
+import type { FindingCardView } from '../../../bot/slack/card-view.js';
 import { findingCard, offeredActions, resultReply, roundSummary, SLACK_LIMITS } from '../../../bot/slack/card.js';
 
 function finding(over: Partial<Finding> = {}): Finding {
@@ -20,12 +21,12 @@ function finding(over: Partial<Finding> = {}): Finding {
 
 const watermarked: CardView['content'] = { id: 'moonlit', title: 'Moonlit Harbor', season: 1, watermarked: true };
 const plainContent: CardView['content'] = { id: 'orchard', title: 'The Iron Orchard', watermarked: false };
-const view = (f: Partial<Finding> = {}, content = watermarked, lastChange?: FindingChange): CardView => ({ finding: finding(f), content, auditId: 7, ...(lastChange ? { lastChange } : {}) });
+const view = (f: Partial<Finding> = {}, content = watermarked, lastChange?: FindingChange): FindingCardView => ({ finding: finding(f), content, auditId: 7, ...(lastChange ? { lastChange } : {}) });
 
 type Block = { type: string; elements?: { action_id?: string; value?: string; confirm?: { title: { text: string }; text: { text: string } }; text?: unknown }[]; text?: { text: string }; fields?: { text: string }[]; image_url?: string };
 const blocks = (v: CardView): Block[] => findingCard(v).blocks as unknown as Block[];
 const buttons = (v: CardView) => blocks(v).find((b) => b.type === 'actions')?.elements ?? [];
-const allText = (v: CardView): string => JSON.stringify(findingCard(v));
+const allText = (v: FindingCardView): string => JSON.stringify(findingCard(v));
 
 describe('finding card rendering', () => {
   it('shows the title with season and episode, the link, site, family, hop, first seen, evidence and thumbnail', () => {
@@ -104,6 +105,24 @@ describe('finding card rendering', () => {
     for (const t of texts) expect([...t].length).toBeLessThanOrEqual(SLACK_LIMITS.text);
     expect((card.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.header);
     for (const b of buttons(v)) expect(b.value!.length).toBeLessThanOrEqual(SLACK_LIMITS.buttonValue);
+  });
+
+  it('shows the latest notice (to whom, via which channel, when) and a counter-notice\'s restore window, and nothing of them before there are any', () => {
+    const at = new Date('2026-03-08T09:30:00Z');
+    expect(allText(view())).not.toContain('Notice #');
+    expect(allText(view())).not.toContain('Counter-notice');
+    const sent = allText({ ...view({ takedownStatus: 'In Progress' }), notice: { id: 5, contact: 'abuse@streamfree.to', channel: 'smtp', status: 'sent', at } });
+    expect(sent).toContain('Notice #5 sent to abuse@streamfree.to by e-mail, <!date^1772962200^');
+    const form = allText({ ...view({ takedownStatus: 'In Progress' }), notice: { id: 6, contact: 'https://streamfree.to/dmca?a=1&b=<2>', channel: 'form', status: 'sent', at } });
+    expect(form).toContain('Notice #6 prepared <!date^1772962200^');
+    expect(form).toContain('for the web form at https://streamfree.to/dmca?a=1&amp;b=&lt;2&gt;: a person pastes it');
+    const failed = allText({ ...view({ takedownStatus: 'Failed' }), notice: { id: 7, contact: 'abuse@streamfree.to', channel: 'smtp', status: 'failed', at, reason: '550 no such user' } });
+    expect(failed).toContain('Notice #7 to abuse@streamfree.to by e-mail not delivered: 550 no such user');
+    const countered = allText({
+      ...view({ takedownStatus: 'Complete' }),
+      counterNotice: { id: 1, findingId: 42, receivedOn: '2026-03-10', from: 'Uploader <x@y>', note: null, restoreEarliest: '2026-03-24', restoreLatest: '2026-03-30', recordedAt: at, recordedBy: 'cli' },
+    });
+    expect(countered).toContain('Counter-notice received 2026-03-10 from Uploader &lt;x@y&gt;: the link may be restored from 2026-03-24 and must be by 2026-03-30');
   });
 
   it('escapes Slack markup in what pirate pages write', () => {
