@@ -3,6 +3,7 @@ import { VigilError } from '../errors.js';
 import { appendAudit } from './audit.js';
 import type { Change } from './findings.js';
 import { inTransaction } from './transaction.js';
+import { markCardDirty } from './chat-cards.js';
 
 /**
  * Counter-notices (17 U.S.C. 512(g)(3)) received for links Vigil had taken down (migration 12).
@@ -96,6 +97,8 @@ export async function recordCounterNotice(pool: pg.Pool, input: CounterNoticeInp
       action: 'counter-notice-recorded', kind: 'Finding', id: String(input.findingId), reason: by.reason,
       details: { counterNotice: counterNotice.id, receivedOn: input.receivedOn, from: input.from ?? null, restoreEarliest: input.window.earliest, restoreLatest: input.window.latest },
     }]);
+    // The card shows the restore window: edit it now, not at the finding's next change.
+    await markCardDirty(tx, input.findingId);
     return { counterNotice, created: true };
   });
 }
