@@ -73,6 +73,8 @@ const db = await openDatabase(config, silentLogger);
 const redis = await openRedis(config, silentLogger);
 const mail = await startMailServer({ user: 'vigil', pass: 'bench' });
 const pool = db.pool;
+// The worker's own pool, as `vigil worker` runs in a process of its own: requests and worker do not wait on each other's connections.
+const workerDb = await openDatabase(config, silentLogger);
 
 const docs = [
   `apiVersion: vigil/v1\nkind: Content\nmetadata:\n  id: moonlit-harbor\nspec:\n  type: film\n  title: Moonlit Harbor\n  releaseDate: 2026-01-01\n`,
@@ -116,11 +118,11 @@ const queueOf = (name: QueueName): Promise<Queue> => {
   queues.set(name, q);
   return Promise.resolve(q);
 };
-const relay = startOutboxRelay({ pool, add: queueAdder(queueOf), log: silentLogger, intervalMs: 100 });
+const relay = startOutboxRelay({ pool: workerDb.pool, add: queueAdder(queueOf), log: silentLogger, intervalMs: 100 });
 const takedown = { smtpUrl: mail.url(), lumenUrl: undefined, lumenToken: undefined, delistingDir: config.takedown.delistingDir };
 const takedownQueue = openQueue(QUEUES.takedown, redis, config.queuePrefix);
 const worker = startTakedownWorker({
-  pool, redis, queue: takedownQueue, config: { ...config, takedown }, log: silentLogger, concurrency: CONCURRENCY,
+  pool: workerDb.pool, redis, queue: takedownQueue, config: { ...config, takedown }, log: silentLogger, concurrency: CONCURRENCY,
   contacts: { rdap: { fetcher: createFetcher(), bootstrap: bootstrapFrom([]) }, resolver: () => Promise.reject(new Error('no DNS in the bench')) },
   channels: createNoticeChannels(takedown, { delisting: false }),
 });
@@ -172,6 +174,7 @@ const keys = await redis.client().keys(`${config.queuePrefix}:*`);
 if (keys.length > 0) await redis.client().del(...keys);
 redis.client().disconnect();
 await redis.stop();
+await workerDb.close();
 await db.close();
 await scratch.drop();
 
