@@ -78,7 +78,8 @@ export function scriptMedia(script: string, base: string): ScriptFinding[] {
     // Any other string that names a media file by its path ("var u = 'https://cdn/x/index.m3u8'").
     for (const m of text.matchAll(ANY_STRING)) {
       const ref = m[2]!;
-      if (MEDIA_PATH.test(ref.split(/[?#]/)[0]!) && looksLikeReference(ref)) add(ref, 'media');
+      // A bare name ("Show.S01E02.mp4" under a file's `name`) is what the file is called, not where it is.
+      if (MEDIA_PATH.test(ref.split(/[?#]/)[0]!) && ref.includes('/') && looksLikeReference(ref)) add(ref, 'media');
     }
   }
   return [...out].map(([url, role]) => ({ url, role }));
