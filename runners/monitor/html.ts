@@ -257,7 +257,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
   for (const u of ld.embed) addFrame(u);
   for (const text of inlineScripts) {
     for (const f of scriptMedia(text, base)) {
-      if (f.role === 'next') downloads.add(f.url); else addCandidate(f.url);
+      if (f.role === 'next') downloads.add(f.url); else if (f.role === 'page-image') addMedia(f.url, 'image'); else addCandidate(f.url);
     }
   }
 

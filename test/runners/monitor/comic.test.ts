@@ -50,11 +50,15 @@ beforeAll(async () => {
   PAGES.forEach((_, i) => server.route('mangafree.to', `/img/leak-${i + 1}.jpg`, img(`leak-${i + 1}.jpg`)));
   server.route('mangafree.to', '/img/other.jpg', img('other.jpg'));
   server.route('mangafree.to', '/img/logo.png', { type: 'image/png', body: readFileSync(path.join(work, 'chapter-3/01.png')).subarray(0, 0) });
-  server.route('mangafree.to', '/latest', { body: piracyTemplate({ title: 'Latest chapters', body: 'New today', links: [u('/read/lantern-alley-3'), u('/read/lantern-alley-4'), u('/read/lantern-alley-5')] }) });
+  server.route('mangafree.to', '/latest', { body: piracyTemplate({ title: 'Latest chapters', body: 'New today', links: [u('/read/lantern-alley-3'), u('/read/lantern-alley-4'), u('/read/lantern-alley-5'), u('/read/lantern-alley-6'), u('/read/lantern-alley-7')] }) });
   // The leaked chapter, pages in another order and with a broken image among them.
   server.route('mangafree.to', '/read/lantern-alley-3', { body: chapterPage('Lantern Alley Chapter 3 read online free raw', ['/img/leak-2.jpg', '/img/leak-1.jpg', '/img/logo.png', '/img/leak-3.jpg', '/img/leak-4.jpg']) });
   // Another comic under the title: one page, which must not match any reference page.
   server.route('mangafree.to', '/read/lantern-alley-4', { body: chapterPage('Lantern Alley Chapter 4 read online free raw', ['/img/other.jpg']) });
+  // A MangaReader-theme chapter: the pages are only in the reader's script, none in the markup; its decoy lists another comic's page.
+  const readerPage = (title: string, images: string[]) => piracyTemplate({ title, body: `Read online free, raw scans. <script>ts_reader.run({"prevUrl":"","mode":"full","sources":[{"source":"Server 1","images":${JSON.stringify(images.map(u)).replace(/\//g, '\\/')}}],"lazyload":true});</script><noscript>Enable JavaScript to read.</noscript>` });
+  server.route('mangafree.to', '/read/lantern-alley-6', { body: readerPage('Lantern Alley Chapter 6 read online free raw', ['/img/leak-1.jpg', '/img/leak-2.jpg']) });
+  server.route('mangafree.to', '/read/lantern-alley-7', { body: readerPage('Lantern Alley Chapter 7 read online free raw', ['/img/other.jpg']) });
   // A single leaked page is enough on its own (the native rule for one-image sets).
   server.route('mangafree.to', '/read/lantern-alley-5', { body: chapterPage('Lantern Alley Chapter 5 read online free raw', ['/img/leak-3.jpg']) });
 
@@ -78,7 +82,9 @@ describe('a comic (image set) round', () => {
     expect(byPath('/read/lantern-alley-3')).toMatchObject({ verdict: 'match' });
     expect(byPath('/read/lantern-alley-5')).toMatchObject({ verdict: 'match' });
     expect(byPath('/read/lantern-alley-4')).toMatchObject({ verdict: 'no-match' });
-    expect(r.findings.map((f) => new URL(f.url).pathname).sort()).toEqual(['/read/lantern-alley-3', '/read/lantern-alley-5']);
+    expect(byPath('/read/lantern-alley-6')).toMatchObject({ verdict: 'match' });
+    expect(byPath('/read/lantern-alley-7')).toMatchObject({ verdict: 'no-match' });
+    expect(r.findings.map((f) => new URL(f.url).pathname).sort()).toEqual(['/read/lantern-alley-3', '/read/lantern-alley-5', '/read/lantern-alley-6']);
 
     const chapter = r.findings.find((f) => f.url.endsWith('/read/lantern-alley-3'))!;
     const evidence = chapter.evidence.phase2 as { kind: string; fingerprinter: string; checkedPages: number; matchedPages: { page: number; reference: { media: string; page: number }; distance: number }[] };
