@@ -362,36 +362,12 @@ interface FollowContext {
  * linking page's phase-1 score (it is there because that page named the content); a confirmed
  * target is a finding, and so is the page that linked to it, its evidence naming the target.
  */
-/**
- * A suspect without media that links to a page this round already confirmed (a locker's file page and
- * its same-site stream page, crawled as pages of their own) leads to that finding: it is one too,
- * its evidence naming the target, with no further request.
- */
-async function creditLinkedFindings(leaders: readonly Leader[], o: FollowContext): Promise<void> {
-  const byKey = new Map(o.result.findings.map((f) => [normalizeUrl(f.url), f]));
-  const credited = new Set(o.result.findings.map((f) => normalizeUrl(f.url)));
-  for (const l of leaders) {
-    const key = normalizeUrl(l.page.url);
-    if (credited.has(key)) continue;
-    const target = l.page.links.map((u) => { try { return byKey.get(normalizeUrl(u)); } catch { return undefined; } }).find((f) => f !== undefined);
-    if (!target) continue;
-    credited.add(key);
-    const phase2 = (target.evidence.phase2 ?? {}) as Record<string, unknown>;
-    const verdict: Extract<Verdict, { verdict: 'match' }> = { verdict: 'match', distance: target.distance ?? Number.NaN, evidence: phase2, ...(target.confirmedBy === 'torrent-metadata' ? { confirmedBy: 'torrent-metadata' as const } : {}) };
-    await o.recordMatch(l.page, l.score, siteOfHost(o.directory, hostOf(l.page.url)), verdict, {
-      phase1: l.evidencePhase1, phase2, leadsTo: { url: target.url, ...(target.id === undefined ? {} : { findingId: target.id }) },
-    });
-  }
-}
-
 async function followLeaders(leaders: readonly Leader[], o: FollowContext): Promise<void> {
   const confirm = o.input.confirm;
   if (!confirm || o.budget <= 0 || leaders.length === 0) return;
-  await creditLinkedFindings(leaders, o);
-  const found = new Set(o.result.findings.map((f) => f.url));
   const crawled = new Set(o.pages.map((p) => normalizeUrl(p.url)));
   const wanted = new Map<string, Leader>();
-  for (const l of leaders.filter((x) => !found.has(x.page.url))) {
+  for (const l of leaders) {
     for (const url of leadsOf(l.page, crawled, (h) => isAllowListed(o.directory, h))) {
       if (wanted.size >= o.budget) break;
       if (!wanted.has(url)) wanted.set(url, l);
