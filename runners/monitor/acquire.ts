@@ -131,6 +131,7 @@ export async function findMedia(fetch: Fetcher, start: { url: string; html?: Htm
       const res = await get(s);
       if (!res) continue;
       for (const found of scriptMedia(res.text(), doc.url)) {
+        if (found.role === 'page-image') continue; // a comic's pages, read from the page's own scripts (html.ts)
         const kind = found.role === 'media' ? mediaKindOfUrl(found.url) : undefined;
         if (kind) add(found.url, kind, doc.via); else await probe(doc, found.url);
       }

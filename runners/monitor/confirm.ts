@@ -8,7 +8,7 @@ import type { ContentSpec } from '../../core/catalog/types.js';
 import { downloadVideo, findMedia, type FindLimits, type FoundMedia } from './acquire.js';
 import type { BrowserFallback } from './browser.js';
 import type { Fetcher } from './fetch.js';
-import { FINGERPRINTER, REFERENCE_FPS, SUSPECT_FPS, imageFingerprint, videoFingerprints } from './fingerprint.js';
+import { FINGERPRINTER, REFERENCE_FPS, SUSPECT_FPS, imageFingerprint, imageRegionFingerprints, videoFingerprints } from './fingerprint.js';
 import type { Confirmer, Verdict } from './round.js';
 
 /**
@@ -163,13 +163,14 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
       const media = page.media.filter((m) => m.kind === 'image' && o.references.images.length > 0);
       if (media.length === 0) return { verdict: 'unavailable', reason: page.media.length === 0 ? 'no media on the page' : 'no reference fingerprints for this kind of media' };
       const images = media.filter((m) => m.kind === 'image').slice(0, o.maxImages ?? 40);
-      const pages: { page: number; url: string; fingerprint: Fingerprint }[] = [];
+      const pages: { page: number; region?: number; url: string; fingerprint: Fingerprint }[] = [];
       for (const [i, img] of images.entries()) {
         const file = path.join(dir, `p${i}`);
         try {
           await writeFile(file, (await o.fetch(img.url, { accept: ['image/*'], maxBytes: 20 * 1024 * 1024 })).body);
-          const fingerprint = await imageFingerprint(file);
-          if (fingerprint) pages.push({ page: i + 1, url: img.url, fingerprint });
+          // A long strip stacks several pages: each region is matched as a page of the set.
+          const regions = await imageRegionFingerprints(file);
+          for (const [r, fingerprint] of regions.entries()) pages.push({ page: i + 1, ...(regions.length > 1 ? { region: r + 1 } : {}), url: img.url, fingerprint });
         } catch { /* a broken image is not evidence either way */ }
       }
       const refs = o.references.images;
@@ -181,7 +182,8 @@ export function createConfirmer(o: ConfirmOptions): Confirmer {
         kind: 'images', fingerprinter: FINGERPRINTER, frameThreshold, checkedPages: pages.length,
         matchedPages: matched.map((p) => {
           const ref = refs[p.reference]!;
-          return { page: pages[p.candidate]!.page, url: pages[p.candidate]!.url, reference: { media: ref.media, page: ref.page }, distance: round3(p.distance / 64) };
+          const c = pages[p.candidate]!;
+          return { page: c.page, ...(c.region ? { region: c.region } : {}), url: c.url, reference: { media: ref.media, page: ref.page }, distance: round3(p.distance / 64) };
         }),
       };
       return { verdict: 'match', distance, evidence };

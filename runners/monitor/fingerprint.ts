@@ -45,8 +45,10 @@ export function grayPlaneFilters(fps?: number): string {
  * pgmSink), so memory does not grow with the duration; a plane is gone once `onFrame` returns.
  * Resolves with the number of planes.
  */
-function eachGrayFrame(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number }, onFrame: (frame: GrayPlane, index: number) => void): Promise<number> {
-  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', grayPlaneFilters(opts.fps), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
+function eachGrayFrame(input: string, opts: { fps?: number; maxFrames?: number; timeoutMs?: number; band?: { index: number; count: number } }, onFrame: (frame: GrayPlane, index: number) => void): Promise<number> {
+  // A band is one of `count` equal horizontal slices, cut before scaling so it keeps its resolution.
+  const band = opts.band ? `crop=iw:ih/${opts.band.count}:0:ih*${opts.band.index}/${opts.band.count},` : '';
+  const args = ['-v', 'error', '-nostdin', '-i', input, '-vf', band + grayPlaneFilters(opts.fps), '-frames:v', String(opts.maxFrames ?? 1), '-f', 'image2pipe', '-c:v', 'pgm', 'pipe:1'];
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,4 +122,30 @@ export async function imageFingerprint(file: string): Promise<Fingerprint | unde
     if (f.width >= MIN_SIDE && f.height >= MIN_SIDE) fingerprint = frameFingerprint(f.plane, f.width, f.height);
   });
   return fingerprint;
+}
+
+/** Height over width of a comic page (A5 to B5 prints, phone-scan crops): a taller image is pages stacked into a strip. */
+export const PAGE_ASPECT = 1.45;
+/** Regions a strip is cut into at most. */
+export const MAX_STRIP_REGIONS = 40;
+
+/**
+ * A page image's fingerprints: one for a page; for a long strip (taller than two pages), one per
+ * page-sized region, cut top to bottom, so a chapter stacked into strips is matched page by page.
+ */
+export async function imageRegionFingerprints(file: string): Promise<Fingerprint[]> {
+  let whole: { fingerprint: Fingerprint; width: number; height: number } | undefined;
+  await eachGrayFrame(file, {}, (f) => {
+    if (f.width >= MIN_SIDE && f.height >= MIN_SIDE) whole = { fingerprint: frameFingerprint(f.plane, f.width, f.height), width: f.width, height: f.height };
+  });
+  if (!whole) return [];
+  const count = Math.min(MAX_STRIP_REGIONS, Math.round(whole.height / whole.width / PAGE_ASPECT));
+  if (whole.height / whole.width < 2 * PAGE_ASPECT * 0.85 || count < 2) return [whole.fingerprint];
+  const regions: Fingerprint[] = [];
+  for (let index = 0; index < count; index += 1) {
+    await eachGrayFrame(file, { band: { index, count } }, (f) => {
+      if (f.width >= MIN_SIDE && f.height >= MIN_SIDE) regions.push(frameFingerprint(f.plane, f.width, f.height));
+    });
+  }
+  return regions;
 }

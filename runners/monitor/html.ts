@@ -89,7 +89,8 @@ export function mediaKindOfUrl(url: string): Exclude<MediaKind, 'image'> | undef
 }
 
 const IMAGE_PATH = /\.(png|jpe?g|webp|gif|bmp|avif)$/i;
-const LAZY = ['data-src', 'data-lazy', 'data-lazy-src', 'data-original', 'data-url', 'data-file', 'data-video', 'data-stream', 'data-hls'];
+// data-href / data-link: a locker's download button whose script navigates there on click.
+const LAZY = ['data-src', 'data-lazy', 'data-lazy-src', 'data-original', 'data-url', 'data-file', 'data-video', 'data-stream', 'data-hls', 'data-href', 'data-link'];
 const OG_VIDEO = new Set(['og:video', 'og:video:url', 'og:video:secure_url', 'twitter:player:stream']);
 const DOWNLOAD_WORDS = /\b(download|descargar|baixar|télécharger|scarica|herunterladen|tải|скачать|다운로드|ダウンロード|下载|下載|تحميل|indir)\b/i;
 const DOWNLOAD_HREF = /(^|[/?&._-])(download|dl|get|file)([/?&=._-]|$)/i;
@@ -256,7 +257,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
   for (const u of ld.embed) addFrame(u);
   for (const text of inlineScripts) {
     for (const f of scriptMedia(text, base)) {
-      if (f.role === 'next') downloads.add(f.url); else addCandidate(f.url);
+      if (f.role === 'next') downloads.add(f.url); else if (f.role === 'page-image') addMedia(f.url, 'image'); else addCandidate(f.url);
     }
   }
 

@@ -11,7 +11,7 @@ export interface ScriptFinding {
   /** Absolute http(s) URL. */
   url: string;
   /** Where in the script it was named: the media of a player, or a page a countdown or a button leads to. */
-  role: 'media' | 'next';
+  role: 'media' | 'next' | 'page-image';
 }
 
 /** A path that is media by its name. */
@@ -24,6 +24,8 @@ const KEYED = new RegExp(String.raw`["']?\b${PLAYER_KEY}["']?\s*[:=]\s*(?:\[\s*)
 const CALLED = new RegExp(String.raw`\.(?:loadSource|src|load|setSrc|attachSource)\(\s*(?:\{\s*["']?(?:src|file)["']?\s*:\s*)?${QUOTED}`, 'g');
 const NAVIGATE = new RegExp(String.raw`(?:location(?:\.href)?\s*=|location\.(?:assign|replace)\(|window\.open\()\s*${QUOTED}`, 'g');
 const ANY_STRING = new RegExp(QUOTED, 'g');
+const READER_IMAGES = /["']?\b(?:images|pages|chapter_images|chapterImages|imgs)["']?\s*[:=]\s*\[([^\]]{0,200000})\]/gi;
+const READER_IMAGE_PATH = /\.(png|jpe?g|webp|gif|avif)$/i;
 const ATOB = /atob\(\s*(["'])([A-Za-z0-9+/=]{8,4000})\1\s*\)/g;
 
 /** JavaScript string escapes that hide a URL from a plain search (`https:\/\/`, `\u002F`, `\x2F`). */
@@ -57,6 +59,10 @@ function isScriptOrStyle(url: string): boolean {
 export function scriptMedia(script: string, base: string): ScriptFinding[] {
   const texts = [unescapeScript(script)];
   const out = new Map<string, ScriptFinding['role']>();
+  const addImage = (ref: string): void => {
+    const url = resolved(ref, base);
+    if (url && !out.has(url)) out.set(url, 'page-image');
+  };
   const add = (ref: string, role: ScriptFinding['role']): void => {
     const url = resolved(ref, base);
     if (url && !out.has(url) && (role === 'next' || !isScriptOrStyle(url))) out.set(url, role);
@@ -67,6 +73,10 @@ export function scriptMedia(script: string, base: string): ScriptFinding[] {
     if (/^https?:\/\/[^\s"'<>]+$/i.test(decoded.trim())) add(decoded.trim(), 'media'); else texts.push(decoded);
   }
   for (const text of texts) {
+    // A comic reader's chapter (ts_reader.run, MangaReader themes, chapter_images) lists its page images.
+    for (const m of text.matchAll(READER_IMAGES)) {
+      for (const q of m[1]!.matchAll(ANY_STRING)) if (READER_IMAGE_PATH.test(q[2]!.split(/[?#]/)[0]!)) addImage(q[2]!);
+    }
     for (const m of text.matchAll(KEYED)) {
       const ref = m[2]!;
       if (!looksLikeReference(ref)) continue;
@@ -78,7 +88,8 @@ export function scriptMedia(script: string, base: string): ScriptFinding[] {
     // Any other string that names a media file by its path ("var u = 'https://cdn/x/index.m3u8'").
     for (const m of text.matchAll(ANY_STRING)) {
       const ref = m[2]!;
-      if (MEDIA_PATH.test(ref.split(/[?#]/)[0]!) && looksLikeReference(ref)) add(ref, 'media');
+      // A bare name ("Show.S01E02.mp4" under a file's `name`) is what the file is called, not where it is.
+      if (MEDIA_PATH.test(ref.split(/[?#]/)[0]!) && ref.includes('/') && looksLikeReference(ref)) add(ref, 'media');
     }
   }
   return [...out].map(([url, role]) => ({ url, role }));
