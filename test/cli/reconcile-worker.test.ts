@@ -58,7 +58,7 @@ describe('vigil reconcile and vigil worker on the command line', () => {
   it('refuses a queue it has no worker for, naming the ones it has', async () => {
     const run = await runCli(['worker', '--queues', 'reconcile,frobnicate'], services.env, repo);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/no worker for queue "frobnicate"; this build has: reconcile, monitor, embed, slack, detect/);
+    expect(run.stderr).toMatch(/no worker for queue "frobnicate"; this build has: reconcile, monitor, embed, slack, takedown, detect/);
   });
 
   it('runs the named workers until stopped, relaying owed jobs from the outbox meanwhile', async () => {
