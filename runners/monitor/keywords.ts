@@ -1,5 +1,6 @@
 import type { ContentSpec } from '../../core/catalog/types.js';
 import { isUnspacedChar, normalizeText } from './normalize.js';
+import { registrableDomain } from './url.js';
 import { romanize } from './transliterate.js';
 import { EDITORIAL_VOCABULARY, OFFICIAL_VOCABULARY, PIRACY_VOCABULARY } from './vocabulary.js';
 
@@ -174,7 +175,8 @@ export function deriveKeywords(contentId: string, spec: ContentSpec, context: Ke
 
 /**
  * The official services a catalog names: each legitimate Site's name and the first label of its
- * domains ("netflix" of netflix.com), when at least four letters long (shorter labels are common words).
+ * registrable domain ("netflix" of www.netflix.com, "harborpictures" of watch.harborpictures.example,
+ * never "watch"), when at least four letters long (shorter labels are common words).
  */
 export function officialServiceNames(sites: readonly { metadata: { name?: string }; spec: { type: string; domains: readonly string[] } }[]): string[] {
   const out = new Set<string>();
@@ -182,7 +184,7 @@ export function officialServiceNames(sites: readonly { metadata: { name?: string
     if (site.spec.type !== 'legitimate') continue;
     if (site.metadata.name) out.add(site.metadata.name);
     for (const domain of site.spec.domains) {
-      const label = domain.replace(/^www\./, '').split('.')[0] ?? '';
+      const label = registrableDomain(domain).split('.')[0] ?? '';
       if (label.length >= 4) out.add(label);
     }
   }

@@ -87,6 +87,8 @@ describe('text that hides the title', () => {
     expect(official.matches.find((m) => m.term === 'StreamCo Plus')).toMatchObject({ kind: 'official', weight: -6 });
     expect(isSuspect(official)).toBe(false);
     expect(officialServiceNames(sites)).toEqual(['StreamCo Plus', 'streamco']);
+    // A service's subdomain ("watch.", "play.") is a common word that pirate pages use too: the registrable domain names it.
+    expect(officialServiceNames([{ metadata: {}, spec: { type: 'legitimate', domains: ['watch.harborpictures.example', 'play.tv.co.uk'] } }])).toEqual(['harborpictures']);
   });
 
   it('leaves Russian and Greek words alone while folding mixed-script ones', () => {
