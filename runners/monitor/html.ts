@@ -97,7 +97,7 @@ const OG_VIDEO = new Set(['og:video', 'og:video:url', 'og:video:secure_url', 'tw
 const DOWNLOAD_WORDS = /\b(download|descargar|baixar|télécharger|scarica|herunterladen|tải|скачать|다운로드|ダウンロード|下载|下載|تحميل|indir)\b/i;
 const DOWNLOAD_HREF = /(^|[/?&._-])(download|dl|get|file)([/?&=._-]|$)/i;
 // A button that plays the file in the browser; lockers put the stream one page away from the file page.
-const WATCH_WORDS = /(\b(watch online|watch now|stream(ing)?|play online|ver online|ver en l[ií]nea|assistir online|xem online|regarder en ligne|guarda online|смотреть онлайн|çevrimiçi izle|مشاهدة)\b|온라인 보기|바로보기|オンライン視聴|今すぐ見る|在线观看|線上觀看)/i;
+const WATCH_WORDS = /\b(watch online|watch now|stream(ing)?|play online|ver online|ver en l[ií]nea|assistir online|xem online|regarder en ligne|guarda online)\b|çevrimiçi izle|смотреть онлайн|مشاهدة|온라인 보기|바로보기|オンライン視聴|今すぐ見る|在线观看|線上觀看/i;
 // Players set up by a JSON attribute (video.js data-setup, Plyr data-plyr-config, many themes' data-config).
 const JSON_ATTRIBUTE = /^\s*[{[]/;
 // <source type=…> names a playlist whose URL may say nothing (…/playlist, …/manifest?id=).

@@ -76,8 +76,9 @@ describe('players the markup sets up without a script', () => {
 
   it('notes a file page\'s "watch online" buttons by their words, not by class names or download buttons', () => {
     const f = parseHtml(`<a href="/stream/77">Ver online / Stream</a> · <a href="/file/77/pass">Descargar</a>
-      <a class="stream-item" href="/other">Episode 2</a> <a href="https://cdn.example/w/1" title="Watch online">▶</a>`, 'https://locker.example/file/77');
-    expect(f.watch).toEqual(['https://locker.example/stream/77', 'https://cdn.example/w/1']);
+      <a class="stream-item" href="/other">Episode 2</a> <a href="https://cdn.example/w/1" title="Watch online">▶</a>
+      <a href="/ar/77">مشاهدة مباشرة</a>`, 'https://locker.example/file/77');
+    expect(f.watch).toEqual(['https://locker.example/stream/77', 'https://cdn.example/w/1', 'https://locker.example/ar/77']);
     expect(f.downloads).toEqual(['https://locker.example/file/77/pass']);
   });
 });
