@@ -52,6 +52,8 @@ export interface FindLimits {
 }
 
 export const FIND_DEFAULTS: FindLimits = { depth: 3, requests: 16, scripts: 3 };
+/** Same-site "watch online" links read per page (html.ts `watch`). */
+export const WATCH_LINKS = 2;
 
 /** What a first look at a response says it is: its Content-Type, then its first bytes. */
 export function sniff(res: Pick<FetchResult, 'contentType' | 'body'>): 'hls' | 'dash' | 'page' | 'media' {
@@ -123,6 +125,11 @@ export async function findMedia(fetch: Fetcher, start: { url: string; html?: Htm
     for (const u of f.downloads) await probe(doc, u, undefined, registrableDomain(hostOf(u)) !== site);
     for (const form of f.forms) await probe(doc, form.action, form.method === 'post' ? form : undefined);
     if (out.media.length > 0) break;
+    // A file page's "Watch online / Stream" button: the same file played one page away (lockers
+    // whose download is closed keep the stream open). Only the page's own site, and few: a stream
+    // button elsewhere is a link list's entry, followed by round.ts as a page of its own.
+    for (const u of (f.watch ?? []).filter((w) => registrableDomain(hostOf(w)) === site).slice(0, WATCH_LINKS)) await probe(doc, u);
+    if (out.media.length > 0) break;
     // Same-site scripts set up the player; a CDN's libraries do not name the page's media.
     const scripts = f.scripts.filter((s) => registrableDomain(hostOf(s)) === site && !LIBRARY_SCRIPT.test(new URL(s).pathname)).slice(0, l.scripts);
     for (const s of scripts) {
@@ -172,10 +179,10 @@ export function sufficientVariant<V extends Pick<HlsVariant, 'bandwidth' | 'heig
   return pool.find((v) => v.height === undefined || v.height >= minHeight) ?? pool.at(-1);
 }
 
-/** The parts (init section first) of the first `maxSegments` segments of an HLS or DASH rendition. */
-async function playlistParts(fetch: Fetcher, media: VideoMedia, maxSegments: number): Promise<MediaPart[]> {
-  let res = await fetch(media.url, { accept: ['*'], maxBytes: DOCUMENT_BYTES });
-  if (media.kind === 'dash') {
+/** The parts (init section first) of the first `maxSegments` segments of an HLS or DASH playlist, from its response. */
+async function playlistParts(fetch: Fetcher, first: FetchResult, kind: 'hls' | 'dash', maxSegments: number): Promise<MediaPart[]> {
+  let res = first;
+  if (kind === 'dash') {
     const mpd = parseMpd(res.text(), res.finalUrl);
     const period = mpd.periods.find((p) => p.representations.some((r) => r.video));
     if (!period) throw new Error(`the DASH manifest ${res.finalUrl} has no video Representation`);
@@ -194,20 +201,23 @@ async function playlistParts(fetch: Fetcher, media: VideoMedia, maxSegments: num
 
 /**
  * Writes a video file, or the first segments of an HLS or DASH rendition joined as one stream
- * (ffmpeg decodes TS and fragmented MP4 so), to `file`. Returns the bytes written.
+ * (ffmpeg decodes TS and fragmented MP4 so), to `file`. Returns the bytes written. What the media
+ * is comes from the response's first bytes (`sniff`), not from the URL or the markup that named it:
+ * an HLS master at `…/playlist` served as `application/x-mpegURL`, or named by a `.mp4` link, is
+ * read as a playlist.
  */
 export async function downloadVideo(fetch: Fetcher, media: VideoMedia, file: string, limits: { maxBytes: number; maxSegments: number }): Promise<number> {
-  if (media.kind === 'video') {
-    const res = await fetch(media.url, { accept: ['*'], maxBytes: limits.maxBytes });
-    if (sniff(res) === 'page') throw new Error(`${res.finalUrl} is a page, not a video`);
-    const handle = await open(file, 'w');
-    try { await handle.write(res.body); } finally { await handle.close(); }
-    return res.body.length;
-  }
+  const res = await fetch(media.url, { accept: ['*'], maxBytes: media.kind === 'video' ? limits.maxBytes : Math.max(DOCUMENT_BYTES, limits.maxBytes) });
+  const kind = sniff(res);
+  if (kind === 'page') throw new Error(`${res.finalUrl} is a page, not a video`);
   const handle = await open(file, 'w');
   let size = 0;
   try {
-    for (const part of await playlistParts(fetch, media, limits.maxSegments)) {
+    if (kind === 'media') {
+      await handle.write(res.body);
+      return res.body.length;
+    }
+    for (const part of await playlistParts(fetch, res, kind, limits.maxSegments)) {
       const r = await fetch(part.url, {
         accept: ['*'], maxBytes: Math.max(1, limits.maxBytes - size),
         ...(part.range ? { headers: { range: `bytes=${part.range.offset}-${part.range.offset + part.range.length - 1}` } } : {}),

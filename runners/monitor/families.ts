@@ -158,23 +158,36 @@ export function mergeProfile(into: HostProfile | undefined, host: string, page: 
 /** A domain written in a page's text ("our new address: streamfree125.to"), with a port when one is written. */
 const DOMAIN_MENTION = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,12})(:\d{2,5})?(?![a-z0-9-])/gi;
 
+/** Links of one page that names a dead site, probed as its possible new home (the first few, in page order). */
+export const DEAD_SITE_LINKS = 5;
+
 /**
  * Hosts a hop may have gone to without any redirect: the hosts that crawled pages link to or name
- * in their text, kept when no site claims them and their name is a numbered or re-TLD'd form of a
- * known piracy host (site123 → site124, name.to → name.se). Each comes with the URLs to probe it
- * at (the links to it, else its home page over https then http). Pure.
+ * in their text, kept when no site claims them and either their name is a numbered or re-TLD'd form
+ * of a known piracy host (site123 → site124, name.to → name.se), or the page names a site that is
+ * dead this round (`deadNames`: its catalog name or domain label, as a word of the page's title or
+ * text: "DramaNice is down, they moved to <a>nicedrama.net</a>"), whatever the new name is. Each
+ * comes with the URLs to probe it at (the links to it, else its home page over https then http).
+ * Only a probe's arrival page (template, favicon, tracking ids) makes it a hop. Pure.
  */
-export function mentionedHopHosts(dir: SiteDirectory, pages: readonly { url: string; links: readonly string[]; text: string }[], knownHosts: readonly string[]): { host: string; seeds: string[]; via: string }[] {
+export function mentionedHopHosts(dir: SiteDirectory, pages: readonly { url: string; links: readonly string[]; text: string; title?: string }[], knownHosts: readonly string[], deadNames: readonly string[] = []): { host: string; seeds: string[]; via: string }[] {
   const out = new Map<string, { host: string; seeds: string[]; via: string }>();
-  const consider = (host: string, seed: string | undefined, via: string): void => {
+  const consider = (host: string, seed: string | undefined, via: string, anyName = false): void => {
     host = host.toLowerCase().replace(/^www\./, '');
     if (siteOfHost(dir, host) || isAllowListed(dir, host)) return;
-    const related = knownHosts.some((k) => nameRelation(k, host) !== undefined && siteOfHost(dir, k)?.type === 'piracy');
+    const related = anyName || knownHosts.some((k) => nameRelation(k, host) !== undefined && siteOfHost(dir, k)?.type === 'piracy');
     if (!related) return;
     const entry = out.get(host) ?? { host, seeds: [], via };
     for (const o of seed ? [seed] : [`https://${host}/`, `http://${host}/`]) if (!entry.seeds.includes(o) && entry.seeds.length < 3) entry.seeds.push(o);
     out.set(host, entry);
   };
+  const dead = deadNames.map(wordsOf).filter((n) => n.length >= 4);
+  const namesDead = (page: { text: string; title?: string }): boolean => {
+    if (dead.length === 0) return false;
+    const words = ` ${wordsOf(`${page.title ?? ''} ${page.text}`)} `;
+    return dead.some((n) => words.includes(` ${n} `));
+  };
+  const fromDead: typeof pages[number][] = [];
   for (const page of pages) {
     for (const link of page.links) {
       try { consider(new URL(link).hostname, link, page.url); } catch { /* not a URL */ }
@@ -183,8 +196,24 @@ export function mentionedHopHosts(dir: SiteDirectory, pages: readonly { url: str
       const port = m[2];
       consider(m[1]!, port ? `http://${m[1]!.toLowerCase()}${port}/` : undefined, page.url);
     }
+    if (namesDead(page)) fromDead.push(page);
+  }
+  // After the name-related ones: a page that names a dead site may be telling where it went.
+  for (const page of fromDead) {
+    const own = registrableDomain(hostOfUrl(page.url));
+    const away = page.links.filter((l) => { const h = hostOfUrl(l); return h !== '' && registrableDomain(h) !== own; });
+    for (const link of away.slice(0, DEAD_SITE_LINKS)) consider(hostOfUrl(link), link, page.url, true);
   }
   return [...out.values()];
+}
+
+/** Lower-case letters and digits as space-separated words ("Drama Nice" stays two words, "DramaNice" one). */
+function wordsOf(text: string): string {
+  return text.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+function hostOfUrl(url: string): string {
+  try { return new URL(url).hostname.toLowerCase(); } catch { return ''; }
 }
 
 /** Top-level domains pirate sites move between most, tried when a known site stops answering. */

@@ -35,6 +35,8 @@ export interface HtmlFeatures {
   scripts: string[];
   /** Links that look like a download button or a countdown's target. */
   downloads: string[];
+  /** Same-site links that say they play the file ("Watch online", "Stream", "Ver online"): a locker file page's stream page. */
+  watch?: string[];
   /** Forms with hidden fields or method POST (a locker's "free download" step). */
   forms: PageForm[];
   favicon?: string;
@@ -94,6 +96,12 @@ const LAZY = ['data-src', 'data-lazy', 'data-lazy-src', 'data-original', 'data-u
 const OG_VIDEO = new Set(['og:video', 'og:video:url', 'og:video:secure_url', 'twitter:player:stream']);
 const DOWNLOAD_WORDS = /\b(download|descargar|baixar|télécharger|scarica|herunterladen|tải|скачать|다운로드|ダウンロード|下载|下載|تحميل|indir)\b/i;
 const DOWNLOAD_HREF = /(^|[/?&._-])(download|dl|get|file)([/?&=._-]|$)/i;
+// A button that plays the file in the browser; lockers put the stream one page away from the file page.
+const WATCH_WORDS = /\b(watch online|watch now|stream(ing)?|play online|ver online|ver en l[ií]nea|assistir online|xem online|regarder en ligne|guarda online)\b|çevrimiçi izle|смотреть онлайн|مشاهدة|온라인 보기|바로보기|オンライン視聴|今すぐ見る|在线观看|線上觀看/i;
+// Players set up by a JSON attribute (video.js data-setup, Plyr data-plyr-config, many themes' data-config).
+const JSON_ATTRIBUTE = /^\s*[{[]/;
+// <source type=…> names a playlist whose URL may say nothing (…/playlist, …/manifest?id=).
+const TYPE_KIND: Record<string, 'hls' | 'dash'> = { 'application/x-mpegurl': 'hls', 'application/vnd.apple.mpegurl': 'hls', 'audio/mpegurl': 'hls', 'application/dash+xml': 'dash' };
 const SCRIPT_TYPES = new Set(['', 'text/javascript', 'application/javascript', 'module', 'text/babel']);
 
 /** The largest candidate of a srcset ("a.jpg 480w, b.jpg 1080w"): the last is the largest by convention. */
@@ -134,12 +142,14 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
   const frames = new Set<string>();
   const scripts = new Set<string>();
   const downloads = new Set<string>();
+  const watch = new Set<string>();
   const forms: PageForm[] = [];
   let form: PageForm | undefined;
   let script: { kind: 'js' | 'ld' | 'other'; text: string } | undefined;
-  let anchor: { href: string; text: string; download: boolean } | undefined;
+  let anchor: { href: string; text: string; shown: string; download: boolean } | undefined;
   const ld = { content: [] as string[], embed: [] as string[] };
   const inlineScripts: string[] = [];
+  const jsonAttributes: string[] = [];
 
   const addMedia = (href: string | undefined, kind?: MediaKind): void => {
     const url = absolute(href, base);
@@ -171,7 +181,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
         const href = absolute(attrs.href, base);
         if (href && !seenLinks.has(href)) { seenLinks.add(href); links.push(href); }
         if (href) addMedia(href);
-        if (href) anchor = { href, text: `${attrs.class ?? ''} ${attrs.title ?? ''} ${attrs.id ?? ''}`, download: 'download' in attrs };
+        if (href) anchor = { href, text: `${attrs.class ?? ''} ${attrs.title ?? ''} ${attrs.id ?? ''}`, shown: attrs.title ?? '', download: 'download' in attrs };
       }
       if (name === 'meta') {
         const property = (attrs.property ?? attrs.name ?? '').toLowerCase();
@@ -208,7 +218,11 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
         const m = /url\s*=\s*['"]?([^'"]+)/i.exec(attrs.content ?? '');
         refresh = absolute(m?.[1], base);
       }
-      if ((name === 'video' || name === 'source') && !(name === 'source' && stack.includes('picture'))) addMedia(attrs.src, 'video');
+      if ((name === 'video' || name === 'source') && !(name === 'source' && stack.includes('picture'))) {
+        const hinted = TYPE_KIND[(attrs.type ?? '').split(';')[0]!.trim().toLowerCase()];
+        addMedia(attrs.src, hinted ?? 'video');
+      }
+      for (const [a, v] of Object.entries(attrs)) if (a.startsWith('data-') && JSON_ATTRIBUTE.test(v)) jsonAttributes.push(v);
       if (name === 'iframe' || name === 'frame') {
         const src = absolute(attrs.src, base);
         if (src && !seenLinks.has(src)) { seenLinks.add(src); links.push(src); }
@@ -223,7 +237,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
     },
     ontext(data) {
       if (script) script.text += data;
-      if (anchor) anchor.text += ` ${data}`;
+      if (anchor) { anchor.text += ` ${data}`; anchor.shown += ` ${data}`; }
       if (inTitle) title += data;
       else if (skipDepth === 0) text.push(data);
     },
@@ -239,6 +253,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
         let path = '';
         try { path = new URL(anchor.href).pathname; } catch { /* absolute() made it a URL */ }
         if (anchor.download || DOWNLOAD_WORDS.test(anchor.text) || DOWNLOAD_HREF.test(path)) downloads.add(anchor.href);
+        else if (WATCH_WORDS.test(anchor.shown)) watch.add(anchor.href);
         anchor = undefined;
       }
       if (name === 'form' && form) {
@@ -255,7 +270,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
   parser.end();
   for (const u of ld.content) addCandidate(u);
   for (const u of ld.embed) addFrame(u);
-  for (const text of inlineScripts) {
+  for (const text of [...inlineScripts, ...jsonAttributes]) {
     for (const f of scriptMedia(text, base)) {
       if (f.role === 'next') downloads.add(f.url); else if (f.role === 'page-image') addMedia(f.url, 'image'); else addCandidate(f.url);
     }
@@ -274,6 +289,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
     frames: [...frames].filter((u) => !seenMedia.has(u)),
     scripts: [...scripts],
     downloads: [...downloads].filter((u) => !seenMedia.has(u) && u !== baseUrl),
+    ...(watch.size > 0 ? { watch: [...watch].filter((u) => !seenMedia.has(u) && !downloads.has(u) && u !== baseUrl) } : {}),
     forms,
     ...(favicon ? { favicon } : {}),
     trackingIds,

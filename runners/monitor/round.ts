@@ -17,6 +17,7 @@ import type { Page, Source } from './sources/types.js';
 import { crawlWeb, webSource, type WebCrawlOptions } from './sources/web.js';
 import type { SourceContext } from './sources/types.js';
 import { hostOf, normalizeUrl } from '../../core/url.js';
+import { domainLabel } from './url.js';
 
 /**
  * One crawl round for one content: every source of the watched sites (plus extra seeds) yields pages;
@@ -301,9 +302,10 @@ export const HOP_PROBES = 10;
  */
 async function* probeMentionedHosts(directory: SiteDirectory, pages: readonly Page[], profiles: ReadonlyMap<string, HostProfile>, input: RoundInput, ctx: SourceContext): AsyncGenerator<Page> {
   const known = [...directory.sites.filter((s) => s.type === 'piracy').flatMap((s) => s.domains), ...directory.hops.keys(), ...profiles.keys()];
+  const dead = deadSites(directory, pages, input);
   const hosts = [
-    ...mentionedHopHosts(directory, pages, known).filter((h) => !profiles.has(h.host)).slice(0, HOP_PROBES),
-    ...deadSiteGuesses(directory, pages, input).filter((h) => !profiles.has(h.host)).slice(0, HOP_GUESSES),
+    ...mentionedHopHosts(directory, pages, known, dead.flatMap(deadSiteNames)).filter((h) => !profiles.has(h.host)).slice(0, HOP_PROBES),
+    ...deadSiteGuesses(directory, dead).filter((h) => !profiles.has(h.host)).slice(0, HOP_GUESSES),
   ];
   if (hosts.length === 0) return;
   // A name that does not answer is a guess that failed, not a source that failed.
@@ -317,17 +319,28 @@ async function* probeMentionedHosts(directory: SiteDirectory, pages: readonly Pa
 /** Names guessed per round for catalog sites that gave no page this round (all their seeds failed). */
 export const HOP_GUESSES = 12;
 
+/** Watched piracy sites with web seeds none of whose pages came in this round: they may have moved. */
+function deadSites(directory: SiteDirectory, pages: readonly Page[], input: RoundInput): CatalogDocument<'Site'>[] {
+  const answered = new Set(pages.map((p) => siteOfHost(directory, hostOf(p.url))?.id).filter((id): id is string => id !== undefined));
+  return input.sites.filter((doc) => doc.spec.type === 'piracy' && !answered.has(doc.metadata.id)
+    && (!input.job?.spec.sites || input.job.spec.sites.includes(doc.metadata.id))
+    && (doc.spec.sources ?? []).some((s) => s.type === 'web'));
+}
+
+/** What people call a dead site when they say where it went: its name, its domains' labels, and those without their number (watchasian12 → watchasian). */
+function deadSiteNames(doc: CatalogDocument<'Site'>): string[] {
+  const labels = doc.spec.domains.map(domainLabel);
+  return [...new Set([...(doc.metadata.name ? [doc.metadata.name] : []), ...labels, ...labels.map((l) => l.replace(/[\d-]+$/, ''))])];
+}
+
 /**
  * A watched site none of whose web seeds answered this round may have moved without leaving a
  * redirect: its renumbered and re-TLD'd names (families.ts guessedHopNames), at its seeds' scheme,
  * port and path, are probed once.
  */
-function deadSiteGuesses(directory: SiteDirectory, pages: readonly Page[], input: RoundInput): { host: string; seeds: string[]; via: string }[] {
-  const answered = new Set(pages.map((p) => siteOfHost(directory, hostOf(p.url))?.id).filter((id): id is string => id !== undefined));
+function deadSiteGuesses(directory: SiteDirectory, dead: readonly CatalogDocument<'Site'>[]): { host: string; seeds: string[]; via: string }[] {
   const out: { host: string; seeds: string[]; via: string }[] = [];
-  for (const doc of input.sites) {
-    if (doc.spec.type !== 'piracy' || answered.has(doc.metadata.id)) continue;
-    if (input.job?.spec.sites && !input.job.spec.sites.includes(doc.metadata.id)) continue;
+  for (const doc of dead) {
     for (const source of doc.spec.sources ?? []) {
       if (source.type !== 'web') continue;
       let seed: URL;

@@ -48,6 +48,9 @@ export const DEFAULT_SUSPECT_SCORE = 6;
 
 const NAME_KINDS: ReadonlySet<TermKind> = new Set(['title', 'alias', 'localized']);
 
+/** Share of an official term's weight when it is named only in body text or alt, not in the page's title or host. */
+export const OFFICIAL_BODY_SHARE = 0.5;
+
 /** A loosely matched name counts this much less than the name written out. */
 export const LOOKALIKE_PENALTY = 1;
 
@@ -170,6 +173,8 @@ export function scorePage(page: PageText, list: KeywordList): PageScore {
     }
   }
   const matches: TermMatch[] = [];
+  let host = '';
+  try { host = normalizeText(new URL(page.url).hostname); } catch { /* not a URL: no host to be */ }
   let name = 0, episode = 0, season = 0, year = 0, piracy = 0, official = 0, editorial = 0, custom = 0, customPositive = 0;
   const episodes = new Set<number>();
   for (const [index, where] of byTerm) {
@@ -180,7 +185,15 @@ export function scorePage(page: PageText, list: KeywordList): PageScore {
     else if (t.kind === 'season') season = Math.max(season, t.weight);
     else if (t.kind === 'year') year = Math.max(year, t.weight);
     else if (t.kind === 'piracy') piracy += t.weight;
-    else if (t.kind === 'official') official += t.weight;
+    else if (t.kind === 'official') {
+      // An official service is the page's own identity in its title or host (the service itself, or
+      // a page about watching there); named only in body text or alt it is most often a pointer
+      // ("not on HarborPlus", "official: HarborPlus") that pirate link lists carry too.
+      const identity = where.includes('title') || (where.includes('url') && host.includes(t.normalized));
+      const weight = identity ? t.weight : t.weight * OFFICIAL_BODY_SHARE;
+      official += weight;
+      matches[matches.length - 1]!.weight = Math.round(weight * 100) / 100;
+    }
     else if (t.kind === 'editorial') editorial += t.weight;
     else { custom += t.weight; if (t.weight > 0) customPositive += t.weight; }
   }

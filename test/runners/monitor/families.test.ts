@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CatalogDocument, SiteSpec } from '../../../core/catalog/types.js';
-import { detectHop, isAllowListed, jaccard, nameRelation, siteDirectory, siteOfHost, type HostProfile } from '../../../runners/monitor/families.js';
+import { detectHop, isAllowListed, jaccard, mentionedHopHosts, nameRelation, siteDirectory, siteOfHost, type HostProfile } from '../../../runners/monitor/families.js';
 import { parseHtml } from '../../../runners/monitor/html.js';
 import { normalizeUrl } from '../../../core/url.js';
 import { registrableDomain } from '../../../runners/monitor/url.js';
@@ -52,6 +52,22 @@ describe('site families', () => {
     expect(siteOfHost(dir, 'site123.example')?.family).toBe('site123');
     expect(isAllowListed(dir, 'watch.harborpictures.example')).toBe(true);
     expect(isAllowListed(dir, 'harborpictures.example.evil.to')).toBe(false);
+  });
+
+  it('probes the hosts a page links to when it names a dead site, whatever their new name', () => {
+    const forum = {
+      url: 'https://forum.example/threads/status.12/', title: 'Streaming sites status',
+      text: 'StreamFree is down again, they moved to freestream.net (same uploads).',
+      links: ['https://forum.example/threads/', 'https://freestream.net/', 'https://harborpictures.example/', 'https://streamfree.to/'],
+    };
+    const other = { url: 'https://blog.example/a', title: 'Links', text: 'Good sites this week', links: ['https://unrelated.example/'] };
+    // Nothing relates freestream.net to streamfree.to by name: only the dead site being named does.
+    expect(mentionedHopHosts(dir, [forum, other], ['streamfree.to'])).toEqual([]);
+    expect(mentionedHopHosts(dir, [forum, other], ['streamfree.to'], ['streamfree'])).toEqual([
+      { host: 'freestream.net', seeds: ['https://freestream.net/'], via: forum.url },
+    ]);
+    // A dead site's name inside another word is not it being named.
+    expect(mentionedHopHosts(dir, [{ ...forum, text: 'streamfreebies are down, see freestream.net' }], ['streamfree.to'], ['streamfree'])).toEqual([]);
   });
 
   it('relates numbered and re-TLD names, not look-alikes', () => {

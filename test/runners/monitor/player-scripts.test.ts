@@ -53,3 +53,32 @@ describe('media in the markup, the way a browser finds it', () => {
     expect(f.forms).toEqual([{ action: 'https://watch.example/f/ep1', method: 'post', fields: [['id', 'ep1'], ['go', 'Free']] }]);
   });
 });
+
+describe('players the markup sets up without a script', () => {
+  it('reads a video.js data-setup JSON attribute (and other JSON data- attributes) as a player set-up', () => {
+    const f = parseHtml(`<video-js id="vjs" class="video-js" controls data-setup='{"fluid":true,"sources":[{"src":"https://cdn.example/v/9/media.mp4","type":"video/mp4"}]}'></video-js>
+      <div class="plyr" data-plyr-config='{"sources":[{"src":"/s/ep2?token=x"}]}'></div>
+      <div data-options='{"theme":"dark","width":"100%"}'></div>`, base);
+    expect(f.media).toEqual([{ url: 'https://cdn.example/v/9/media.mp4', kind: 'video' }]);
+    expect(f.probes).toEqual(['https://watch.example/s/ep2?token=x']);
+  });
+
+  it('takes a <source type> of HLS or DASH for what a URL without extension is', () => {
+    const f = parseHtml(`<video-js><source src="https://cdn.example/hls/a1/playlist" type="application/x-mpegURL"></video-js>
+      <video><source src="/dash/a2/manifest?id=2" type="application/dash+xml"></video>
+      <video><source src="/v/a3/stream" type="video/mp4"></video>`, base);
+    expect(f.media).toEqual([
+      { url: 'https://cdn.example/hls/a1/playlist', kind: 'hls' },
+      { url: 'https://watch.example/dash/a2/manifest?id=2', kind: 'dash' },
+      { url: 'https://watch.example/v/a3/stream', kind: 'video' },
+    ]);
+  });
+
+  it('notes a file page\'s "watch online" buttons by their words, not by class names or download buttons', () => {
+    const f = parseHtml(`<a href="/stream/77">Ver online / Stream</a> · <a href="/file/77/pass">Descargar</a>
+      <a class="stream-item" href="/other">Episode 2</a> <a href="https://cdn.example/w/1" title="Watch online">▶</a>
+      <a href="/ar/77">مشاهدة مباشرة</a>`, 'https://locker.example/file/77');
+    expect(f.watch).toEqual(['https://locker.example/stream/77', 'https://cdn.example/w/1', 'https://locker.example/ar/77']);
+    expect(f.downloads).toEqual(['https://locker.example/file/77/pass']);
+  });
+});

@@ -59,6 +59,20 @@ describe('phase-1 scoring', () => {
     expect(official.score).toBeLessThan(plain.score);
   });
 
+  it('weighs an official service fully as the page\'s identity (title, host) and by half when only its body names it', () => {
+    const svc = deriveKeywords('moonlit', spec, { officialServices: ['HarborPlus'] });
+    const weightOf = (page: { url: string; title: string; text: string }) => scorePage(page, svc).matches.find((m) => m.term === 'HarborPlus')?.weight;
+    expect(weightOf({ url: 'http://x.example/', title: 'Moonlit Harbor | HarborPlus', text: '' })).toBe(-6);
+    expect(weightOf({ url: 'http://harborplus.example/series/1', title: 'Moonlit Harbor', text: 'HarborPlus' })).toBe(-6);
+    expect(weightOf({ url: 'http://x.example/harborplus/1', title: 'Moonlit Harbor', text: 'HarborPlus' })).toBe(-3);
+    // A pirate list of servers that points readers at the official service stays a suspect...
+    const list1 = { url: 'http://k.example/series/moonlit-harbor/', title: 'Moonlit Harbor 회차 토렌트', text: 'Moonlit Harbor 1화 토렌트. 서버 1 · 서버 2 · 다운로드. 정식 감상 HarborPlus' };
+    expect(isSuspect(scorePage(list1, svc))).toBe(true);
+    // ...and the service's own page does not become one.
+    const own = { url: 'http://harborplus.example/series/moonlit-harbor', title: 'Moonlit Harbor 1화 – HarborPlus', text: 'Watch Moonlit Harbor 1화 free with your trial, in HD, 1080p' };
+    expect(isSuspect(scorePage(own, svc))).toBe(false);
+  });
+
   it('honours a custom threshold', () => {
     const s = scorePage({ url: 'http://x.example/', title: 'Moonlit Harbor torrent', text: '' }, list);
     expect(isSuspect(s, s.score)).toBe(true);
