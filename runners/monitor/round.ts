@@ -17,6 +17,7 @@ import type { Page, Source } from './sources/types.js';
 import { crawlWeb, webSource, type WebCrawlOptions } from './sources/web.js';
 import type { SourceContext } from './sources/types.js';
 import { hostOf, normalizeUrl } from '../../core/url.js';
+import { mapLimit } from '../../core/concurrency.js';
 import { domainLabel } from './url.js';
 
 /**
@@ -244,6 +245,9 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     result.findings.push(f);
     return f;
   };
+  // Which pages go to phase 2 is decided in page order; their checks (a media download and an ffmpeg
+  // decode each) then run CONFIRM_CONCURRENCY at a time, so a round's downloads and decodes overlap.
+  const checks: { page: Page; score: PageScore; site: SiteEntry | undefined; key: string }[] = [];
   for (const page of pages) {
     const host = hostOf(page.url);
     if (isAllowListed(directory, host)) { result.allowListedPages += 1; continue; }
@@ -252,27 +256,34 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     const score = scorePage(page, keywords);
     if (!isSuspect(score, threshold)) continue;
     seen.add(key);
-    const site = siteOfHost(directory, host);
+    checks.push({ page, score, site: siteOfHost(directory, host), key });
+  }
+  const outcomes = await mapLimit(checks, CONFIRM_CONCURRENCY, async ({ page, score, site, key }) => {
+    const host = hostOf(page.url);
     // A torrent's own metadata (file names and sizes) confirms it; media cannot be had without the swarm.
     const torrent = page.torrents?.length ? await checkTorrents(page.torrents, keywords, input.content, input.fetch, input.signal) : undefined;
     const verdict: Verdict = torrent?.confirmed ? { verdict: 'match', distance: Number.NaN, evidence: { ...torrent.evidence }, confirmedBy: 'torrent-metadata' }
       : input.confirm ? await input.confirm({ page, score, ...(site ? { site } : {}) }) : { verdict: 'unavailable', reason: torrent?.reason ?? 'no phase-2 check configured' };
     const evidencePhase1 = { score: score.score, terms: score.matches.slice(0, 12).map((m) => `${m.term} (${m.weight})`), episodes: score.episodes, source: page.source, sourceUrl: page.sourceUrl, redirects: page.redirects };
-    result.suspects.push({ url: page.url, score: score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }) });
+    const suspect: RoundResult['suspects'][number] = { url: page.url, score: score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }) };
     if (verdict.verdict === 'match') {
       await recordMatch(page, score, site, verdict, { phase1: evidencePhase1, phase2: verdict.evidence });
-    } else {
-      if (input.db) {
-        await recordSuspect(input.db, {
-          contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
-          ...(site ? { siteId: site.id, family: site.family } : {}),
-          pageTitle: page.title, source: page.source, score: score.score, reason: verdict.reason, evidence: evidencePhase1,
-          queueForReview: verdict.verdict === 'unavailable' && premium, ...(page.capture ? { page: page.capture } : {}),
-        }, { actor });
-      }
-      // A page whose own media did not match is not a list; one without media may lead to it.
-      if (verdict.verdict === 'unavailable') leaders.push({ page, score, evidencePhase1 });
+      return { suspect };
     }
+    if (input.db) {
+      await recordSuspect(input.db, {
+        contentId: input.contentId, ...(input.job ? { monitoringJobId: input.job.id } : {}), url: page.url, normalizedUrl: key, host,
+        ...(site ? { siteId: site.id, family: site.family } : {}),
+        pageTitle: page.title, source: page.source, score: score.score, reason: verdict.reason, evidence: evidencePhase1,
+        queueForReview: verdict.verdict === 'unavailable' && premium, ...(page.capture ? { page: page.capture } : {}),
+      }, { actor });
+    }
+    // A page whose own media did not match is not a list; one without media may lead to it.
+    return { suspect, ...(verdict.verdict === 'unavailable' ? { leader: { page, score, evidencePhase1 } } : {}) };
+  });
+  for (const o of outcomes) {
+    result.suspects.push(o.suspect);
+    if (o.leader) leaders.push(o.leader);
   }
   await followLeaders(leaders, { pages, seen, directory, budget: followBudget(input.env), input, ctx, result, recordMatch });
   if (input.db) {
@@ -291,6 +302,9 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
 function isFeedItemLink(page: Page): boolean {
   return page.source === 'rss' && !page.html && /^https?:\/\//i.test(page.url) && !/\.torrent($|\?)/i.test(page.url);
 }
+
+/** Phase-2 checks in flight at once: each is a media download then an ffmpeg decode, so four keep two cores busy while downloads wait. */
+export const CONFIRM_CONCURRENCY = 4;
 
 /** Hosts probed per round because a crawled page links to or names them and their name is a known site's, renumbered or re-TLD'd. */
 export const HOP_PROBES = 10;
@@ -390,23 +404,26 @@ async function followLeaders(leaders: readonly Leader[], o: FollowContext): Prom
   const confirmed = new Set<string>();
   // A dead entry in a link list is the list's business, not a source that failed.
   const quiet: SourceContext = { ...o.ctx, onError: (url, error) => o.input.log?.debug({ content: o.input.contentId, url: redact(url), message: redactedMessage(error) }, 'followed link failed') };
+  const targets: { page: Page; leader: Leader; site: SiteEntry | undefined }[] = [];
   for await (const target of crawlWeb([...wanted.keys()], { ...o.input.web, depth: 0, maxPages: wanted.size }, quiet)) {
     const leader = wanted.get(target.requestedUrl ?? target.url);
     const host = hostOf(target.url);
     const key = normalizeUrl(target.url);
     if (!leader || isAllowListed(o.directory, host) || o.seen.has(key)) continue;
     o.seen.add(key);
-    const site = siteOfHost(o.directory, host);
-    const page: Page = { ...target, source: leader.page.source, sourceUrl: leader.page.url };
+    targets.push({ page: { ...target, source: leader.page.source, sourceUrl: leader.page.url }, leader, site: siteOfHost(o.directory, host) });
+  }
+  await mapLimit(targets, CONFIRM_CONCURRENCY, async ({ page, leader, site }) => {
     const verdict = await confirm({ page, score: leader.score, ...(site ? { site } : {}) });
     o.result.suspects.push({ url: page.url, score: leader.score.score, ...(site ? { siteId: site.id } : {}), verdict: verdict.verdict, ...(verdict.verdict === 'match' ? {} : { reason: verdict.reason }), linkedFrom: leader.page.url });
-    if (verdict.verdict !== 'match') continue;
+    if (verdict.verdict !== 'match') return;
     const found = await o.recordMatch(page, leader.score, site, verdict, { phase1: { ...leader.evidencePhase1, linkedFrom: leader.page.url }, phase2: verdict.evidence });
-    if (confirmed.has(leader.page.url)) continue;
+    // Checked and set with no await between, so two targets of one leader record it once.
+    if (confirmed.has(leader.page.url)) return;
     confirmed.add(leader.page.url);
     const leaderSite = siteOfHost(o.directory, hostOf(leader.page.url));
     await o.recordMatch(leader.page, leader.score, leaderSite, verdict, {
       phase1: leader.evidencePhase1, phase2: verdict.evidence, leadsTo: { url: page.url, ...(found.id === undefined ? {} : { findingId: found.id }) },
     });
-  }
+  });
 }
