@@ -10,7 +10,7 @@
  * any other error is final and named with Akamai's own detail.
  */
 import fs from 'node:fs/promises';
-import type { AkamaiTargetConfig } from '../core/config.js';
+import type { AkamaiTargetConfig, Config } from '../core/config.js';
 import { ENV } from '../core/config.js';
 import { VigilError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -124,4 +124,11 @@ export function akamaiTarget(options: AkamaiTargetOptions): AkamaiTarget {
     remove: (listId: number, ids: string[]) => call('POST', `/revocation-lists/${akamaiList(listId)}/identifiers/remove`, ids),
     meta: (listId: number) => call('GET', `/revocation-lists/${akamaiList(listId)}/meta`),
   };
+}
+
+/** The targets besides the local store that this configuration names: Akamai when its credentials are set. */
+export async function mirrorsFromConfig(config: Config, log?: Logger): Promise<RevocationTarget[]> {
+  const akamai = config.revocation.akamai;
+  if (akamai === undefined) return [];
+  return [akamaiTarget({ credentials: await akamaiCredentials(akamai), listId: akamai.listId, log })];
 }

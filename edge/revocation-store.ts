@@ -210,6 +210,8 @@ export interface RevocationStore {
   identifiers(listId: number, page?: { offset: number; limit: number }): Promise<{ items: RevokedIdentifier[]; total: number }>;
   identifier(listId: number, id: string): Promise<RevokedIdentifier | undefined>;
   meta(listId: number): Promise<RevocationMeta>;
+  /** The list a command uses when told none: the lowest id, or a new list named `vigil` when there is none. */
+  defaultListId(): Promise<number>;
 }
 
 export interface RevocationStoreOptions {
@@ -302,6 +304,12 @@ export function revocationStore(redis: Redis, prefix: string, options: Revocatio
     async meta(listId) {
       await mustExist(listId);
       return { count: await live(listId, now()), limit: REVOCATION_LIMITS.maxIdsPerList };
+    },
+
+    async defaultListId() {
+      const ids = (await redis.hkeys(keys.lists)).map(Number).sort((a, b) => a - b);
+      if (ids[0] !== undefined) return ids[0];
+      return (await this.createList({ name: 'vigil', createdBy: 'cli' })).id;
     },
   };
 }
