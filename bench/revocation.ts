@@ -61,7 +61,7 @@ const waitFor = (match: (m: ChildMessage) => boolean) => new Promise<ChildMessag
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const rows: string[] = [];
 const row = (name: string, value: string, goal: string, ok?: boolean) =>
-  rows.push(`| ${name.padEnd(62)} | ${value.padStart(14)} | ${goal.padEnd(8)} | ${ok === undefined ? '' : ok ? 'met' : 'MISSED'} |`);
+  rows.push(`| ${name.padEnd(80)} | ${value.padStart(14)} | ${goal.padEnd(8)} | ${ok === undefined ? '' : ok ? 'met' : 'MISSED'} |`);
 
 try {
   const list = await post('', { name: 'bench-latency' });
@@ -119,8 +119,8 @@ try {
   row(`adds of 5,000 identifiers through the HTTP API (${BULK_CALLS} calls)`, `${(BULK_CALLS / (timed / 1000)).toFixed(1)} calls/s`, '', undefined);
   row(`  identifiers revoked per second`, `${Math.round((BULK_CALLS * 5000) / (timed / 1000))} ids/s`, '', undefined);
   row(`a new view's full read: ${held} identifiers (a full list and the latency list)`, ms(readMs), '', undefined);
-  console.log(`| ${'measure'.padEnd(62)} | ${'value'.padStart(14)} | ${'goal'.padEnd(8)} | result |`);
-  console.log(`| ${'-'.repeat(62)} | ${'-'.repeat(14)} | ${'-'.repeat(8)} | ------ |`);
+  console.log(`| ${'measure'.padEnd(80)} | ${'value'.padStart(14)} | ${'goal'.padEnd(8)} | result |`);
+  console.log(`| ${'-'.repeat(80)} | ${'-'.repeat(14)} | ${'-'.repeat(8)} | ------ |`);
   for (const line of rows) console.log(line);
 } finally {
   child.send({ exit: true });

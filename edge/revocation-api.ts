@@ -94,8 +94,10 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new HttpProblem(400, `the body is larger than ${MAX_BODY_BYTES} bytes`, '/'));
-        req.destroy();
+        // Drained, not destroyed, so the caller still reads why.
+        reject(new HttpProblem(400, `the body is larger than ${MAX_BODY_BYTES} bytes (an add takes at most ${REVOCATION_LIMITS.maxIdsPerAdd} identifiers)`, '/'));
+        req.removeAllListeners('data');
+        req.resume();
         return;
       }
       chunks.push(chunk);
