@@ -183,6 +183,7 @@ describe('the revocation API (Akamai Access Revocation shape) with an Akamai mir
     expect(wrongMethod.headers.get('allow')).toBe('POST');
     expectProblem(await call('GET', `/taas/v2/revocation-lists/${listId}/properties`), 404, undefined, 'path', /no such resource/);
     expectProblem(await call('GET', `/taas/v2/revocation-lists/${listId}/identifiers?limit=0`), 400, 'VIGIL-E0623', 'limit', /from 1 to 50000/);
+    expectProblem(await call('POST', add, `[${'"x",'.repeat(1_100_000)}"x"]`), 400, undefined, '/', /^the body is larger than 4194304 bytes/);
   });
 
   it('keeps the local revocation when Akamai fails, and says so in Vigil-Mirrors', async () => {
