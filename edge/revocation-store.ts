@@ -244,7 +244,7 @@ export function revocationStore(redis: Redis, prefix: string, options: Revocatio
   };
   const live = async (listId: number, at: number) => redis.zcount(keys.ids(listId), `(${at}`, '+inf');
 
-  return {
+  const store: RevocationStore = {
     async createList(list) {
       const record = { name: list.name, createdAt: now(), ...(list.description ? { description: list.description } : {}), ...(list.contractId ? { contractId: list.contractId } : {}), ...(list.createdBy ? { createdBy: list.createdBy } : {}) };
       const id = Number(await runScript(redis, CREATE_LIST, [keys.lists, keys.nextListId], [REVOCATION_LIMITS.maxLists, JSON.stringify(record)]));
@@ -320,7 +320,8 @@ export function revocationStore(redis: Redis, prefix: string, options: Revocatio
     async defaultListId() {
       const ids = (await redis.hkeys(keys.lists)).map(Number).sort((a, b) => a - b);
       if (ids[0] !== undefined) return ids[0];
-      return (await this.createList({ name: 'vigil', createdBy: 'cli' })).id;
+      return (await store.createList({ name: 'vigil', createdBy: 'cli' })).id;
     },
   };
+  return store;
 }
