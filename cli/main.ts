@@ -18,6 +18,9 @@ import * as planCommand from './commands/plan.js';
 import * as serveCommand from './commands/serve.js';
 import * as slackCommand from './commands/slack.js';
 import * as reconcileCommand from './commands/reconcile.js';
+import * as revocationCommand from './commands/revocation.js';
+import * as revocationsCommand from './commands/revocations.js';
+import * as revokeCommand from './commands/revoke.js';
 import * as scanCommand from './commands/scan.js';
 import * as statusCommand from './commands/status.js';
 import * as upCommand from './commands/up.js';
@@ -55,6 +58,9 @@ export const COMMANDS: Record<string, Command> = {
   detect: detectCommand,
   evidence: evidenceCommand,
   keygen: keygenCommand,
+  revoke: revokeCommand,
+  revocations: revocationsCommand,
+  revocation: revocationCommand,
 };
 
 function help(io: CliIo, name?: string): number {

@@ -52,6 +52,31 @@ export interface Config {
   rdapBootstrap: string[] | undefined;
   /** Where takedown notices go besides the hosts' own contacts (runners/takedown/channels). */
   takedown: TakedownChannelsConfig;
+  /** The revocation API and where its revocations are pushed besides Redis (edge/). */
+  revocation: RevocationConfig;
+}
+
+export interface RevocationConfig {
+  /** The bearer key every revocation API call must carry (VIGIL_REVOCATION_API_KEY), a secret; the API does not serve without it. */
+  apiKey: string | undefined;
+  /** Where `vigil revocation serve` listens (VIGIL_REVOCATION_PORT, default 3004; the interface is VIGIL_BIND). */
+  port: number;
+  /**
+   * Akamai's Access Revocation as a second target: credentials from AKAMAI_HOST, AKAMAI_CLIENT_TOKEN,
+   * AKAMAI_CLIENT_SECRET and AKAMAI_ACCESS_TOKEN, or an .edgerc file (VIGIL_AKAMAI_EDGERC, section
+   * VIGIL_AKAMAI_EDGERC_SECTION); undefined when neither is set. The file is read by edge/, not here.
+   */
+  akamai: AkamaiTargetConfig | undefined;
+}
+
+export interface AkamaiTargetConfig {
+  edgerc: { path: string; section: string } | undefined;
+  host: string | undefined;
+  clientToken: string | undefined;
+  clientSecret: string | undefined;
+  accessToken: string | undefined;
+  /** The Akamai revocation list every push goes to (VIGIL_AKAMAI_LIST_ID); undefined: the same id as Vigil's list. */
+  listId: number | undefined;
 }
 
 export interface TakedownChannelsConfig {
@@ -137,6 +162,15 @@ export const ENV = {
   VIGIL_LUMEN_URL: 'VIGIL_LUMEN_URL',
   VIGIL_LUMEN_TOKEN: 'VIGIL_LUMEN_TOKEN',
   VIGIL_DELISTING_DIR: 'VIGIL_DELISTING_DIR',
+  VIGIL_REVOCATION_API_KEY: 'VIGIL_REVOCATION_API_KEY',
+  VIGIL_REVOCATION_PORT: 'VIGIL_REVOCATION_PORT',
+  AKAMAI_HOST: 'AKAMAI_HOST',
+  AKAMAI_CLIENT_TOKEN: 'AKAMAI_CLIENT_TOKEN',
+  AKAMAI_CLIENT_SECRET: 'AKAMAI_CLIENT_SECRET',
+  AKAMAI_ACCESS_TOKEN: 'AKAMAI_ACCESS_TOKEN',
+  VIGIL_AKAMAI_EDGERC: 'VIGIL_AKAMAI_EDGERC',
+  VIGIL_AKAMAI_EDGERC_SECTION: 'VIGIL_AKAMAI_EDGERC_SECTION',
+  VIGIL_AKAMAI_LIST_ID: 'VIGIL_AKAMAI_LIST_ID',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -235,6 +269,31 @@ function parseTakedownChannels(env: Env, cwd: string, home: string): TakedownCha
   };
 }
 
+function parseRevocation(env: Env, cwd: string): RevocationConfig {
+  const edgercPath = nonEmpty(env[ENV.VIGIL_AKAMAI_EDGERC]);
+  const host = nonEmpty(env[ENV.AKAMAI_HOST]);
+  const clientToken = nonEmpty(env[ENV.AKAMAI_CLIENT_TOKEN]);
+  const clientSecret = nonEmpty(env[ENV.AKAMAI_CLIENT_SECRET]);
+  const accessToken = nonEmpty(env[ENV.AKAMAI_ACCESS_TOKEN]);
+  const listIdText = nonEmpty(env[ENV.VIGIL_AKAMAI_LIST_ID]);
+  let listId: number | undefined;
+  if (listIdText !== undefined) {
+    listId = Number(listIdText);
+    if (!/^\d{1,15}$/.test(listIdText) || listId < 1) {
+      throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_AKAMAI_LIST_ID}=${listIdText} must be the numeric id of an Akamai revocation list (GET /taas/v2/revocation-lists shows them)`);
+    }
+  }
+  const anyAkamai = edgercPath !== undefined || host !== undefined || clientToken !== undefined || clientSecret !== undefined || accessToken !== undefined;
+  return {
+    apiKey: nonEmpty(env[ENV.VIGIL_REVOCATION_API_KEY]),
+    port: parsePort(ENV.VIGIL_REVOCATION_PORT, nonEmpty(env[ENV.VIGIL_REVOCATION_PORT]), 3004),
+    akamai: anyAkamai ? {
+      edgerc: edgercPath === undefined ? undefined : { path: path.resolve(cwd, edgercPath), section: nonEmpty(env[ENV.VIGIL_AKAMAI_EDGERC_SECTION]) ?? 'default' },
+      host, clientToken, clientSecret, accessToken, listId,
+    } : undefined,
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const prefix = nonEmpty(env[ENV.VIGIL_QUEUE_PREFIX]) ?? 'vigil';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
@@ -269,5 +328,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     slack: parseSlack(env),
     rdapBootstrap: parseRdapBootstrap(nonEmpty(env[ENV.VIGIL_RDAP_BOOTSTRAP])),
     takedown: parseTakedownChannels(env, cwd, home),
+    revocation: parseRevocation(env, cwd),
   };
 }

@@ -148,6 +148,10 @@ export function registerProcessSecrets(config: Config, env: Record<string, strin
   registerSecret(env[ENV.VIGIL_WATERMARK_KEY]);
   registerUrlPassword(config.takedown.smtpUrl);
   registerSecret(config.takedown.lumenToken);
+  registerSecret(config.revocation.apiKey);
+  registerSecret(config.revocation.akamai?.clientSecret);
+  registerSecret(config.revocation.akamai?.accessToken);
+  registerSecret(config.revocation.akamai?.clientToken);
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(config.sourceEnvPrefix) && name !== ENV.VIGIL_SOURCE_ENV_PREFIX) registerSecret(value);
   }
