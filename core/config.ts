@@ -52,6 +52,21 @@ export interface Config {
   rdapBootstrap: string[] | undefined;
   /** Where takedown notices go besides the hosts' own contacts (runners/takedown/channels). */
   takedown: TakedownChannelsConfig;
+  edge: EdgeConfig;
+}
+
+/** Session tokens and the A/B edge (edge/); keys are hex, checked where they are used (EDGE_NOT_CONFIGURED). */
+export interface EdgeConfig {
+  /** The EdgeAuth key (VIGIL_EDGE_TOKEN_KEY), hex, shared with the CDN property or every `vigil edge`. */
+  tokenKey: string | undefined;
+  /** The watermarking-token HMAC key (VIGIL_WMT_KEY), hex. */
+  wmtKey: string | undefined;
+  /** The bearer key of the session API (VIGIL_SESSION_API_KEY); the API runs only when it is set. */
+  sessionApiKey: string | undefined;
+  /** The edge's public base URL for the playlist URLs sessions print (VIGIL_EDGE_URL). */
+  publicUrl: string;
+  /** The Redis revocation list ids the edge enforces (VIGIL_EDGE_REVOCATION_LISTS, comma-separated); undefined: every list. */
+  revocationLists: number[] | undefined;
 }
 
 export interface TakedownChannelsConfig {
@@ -137,6 +152,11 @@ export const ENV = {
   VIGIL_LUMEN_URL: 'VIGIL_LUMEN_URL',
   VIGIL_LUMEN_TOKEN: 'VIGIL_LUMEN_TOKEN',
   VIGIL_DELISTING_DIR: 'VIGIL_DELISTING_DIR',
+  VIGIL_EDGE_TOKEN_KEY: 'VIGIL_EDGE_TOKEN_KEY',
+  VIGIL_WMT_KEY: 'VIGIL_WMT_KEY',
+  VIGIL_SESSION_API_KEY: 'VIGIL_SESSION_API_KEY',
+  VIGIL_EDGE_URL: 'VIGIL_EDGE_URL',
+  VIGIL_EDGE_REVOCATION_LISTS: 'VIGIL_EDGE_REVOCATION_LISTS',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -269,5 +289,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     slack: parseSlack(env),
     rdapBootstrap: parseRdapBootstrap(nonEmpty(env[ENV.VIGIL_RDAP_BOOTSTRAP])),
     takedown: parseTakedownChannels(env, cwd, home),
+    edge: parseEdge(env),
+  };
+}
+
+function parseEdge(env: Env): EdgeConfig {
+  const lists = nonEmpty(env[ENV.VIGIL_EDGE_REVOCATION_LISTS]);
+  const revocationLists = lists?.split(',').map((s) => s.trim());
+  if (revocationLists?.some((id) => !/^\d{1,9}$/.test(id))) {
+    throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_EDGE_REVOCATION_LISTS}=${lists} must be revocation list ids separated by commas, e.g. 1,2`);
+  }
+  return {
+    tokenKey: nonEmpty(env[ENV.VIGIL_EDGE_TOKEN_KEY]),
+    wmtKey: nonEmpty(env[ENV.VIGIL_WMT_KEY]),
+    sessionApiKey: nonEmpty(env[ENV.VIGIL_SESSION_API_KEY]),
+    publicUrl: (checkUrl(ENV.VIGIL_EDGE_URL, nonEmpty(env[ENV.VIGIL_EDGE_URL]), ['https:', 'http:']) ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    revocationLists: revocationLists?.map(Number),
   };
 }

@@ -148,6 +148,9 @@ export function registerProcessSecrets(config: Config, env: Record<string, strin
   registerSecret(env[ENV.VIGIL_WATERMARK_KEY]);
   registerUrlPassword(config.takedown.smtpUrl);
   registerSecret(config.takedown.lumenToken);
+  registerSecret(config.edge.tokenKey);
+  registerSecret(config.edge.wmtKey);
+  registerSecret(config.edge.sessionApiKey);
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(config.sourceEnvPrefix) && name !== ENV.VIGIL_SOURCE_ENV_PREFIX) registerSecret(value);
   }
