@@ -3,7 +3,7 @@
  * clause 5.4: a CWT (RFC 8392) with integer claim keys in deterministically encoded CBOR, MACed as a
  * COSE_Mac0 (RFC 9052, tag 17) with HMAC 256/256 (COSE alg 5), base64url without padding.
  *
- * Claim keys: exp 4, nbf 5, iat 6 from RFC 8392 clause 3.1; the WM claims from the spec's Table 1
+ * Claim keys: exp 4, nbf 5, iat 6, cti 7 from RFC 8392 clause 3.1; the WM claims from the spec's Table 1
  * ("Integer Claim key values for the WM token"): wmver 300, wmvnd 301, wmpatlen 302,
  * wmsegduration 303, wmpattern 304, wmid 305, wmopid 306, wmkeyver 307. The spec requires exp and iat.
  *
@@ -23,7 +23,7 @@ import { CODEWORD_BITS, patternFor, patternFromBytes, patternToBytes, PATTERN_VE
 import { CborError, CborTag, decodeCbor, encodeCbor, type CborMap, type CborValue } from './cbor.js';
 
 export const CLAIM = {
-  exp: 4, nbf: 5, iat: 6,
+  exp: 4, nbf: 5, iat: 6, cti: 7,
   wmver: 300, wmvnd: 301, wmpatlen: 302, wmsegduration: 303, wmpattern: 304, wmid: 305, wmopid: 306, wmkeyver: 307,
 } as const;
 /** The WMT version the spec describes (and the only one accepted). */
@@ -47,6 +47,11 @@ export interface WmtRequest {
   expiresAt: number;
   /** Nominal segment duration as [ticks, ticks per second] (optional in the spec). */
   segmentDuration?: [number, number];
+  /**
+   * The streaming session, as the CWT ID (cti, a byte string): the edge serves a WMT only with the
+   * EdgeAuth token of the same session, so one viewer's token cannot be paired with another's pattern.
+   */
+  sessionId?: string;
   /** wmopid of indirect mode (an operator id); default 0. */
   operatorId?: number;
 }
@@ -63,6 +68,8 @@ export interface Wmt {
   issuedAt: number;
   expiresAt: number;
   notBefore?: number;
+  /** From cti, when present. */
+  sessionId?: string;
 }
 
 export type WmtCheck = { ok: true; wmt: Wmt } | { ok: false; reason: WmtRefusal; message: string };
@@ -91,6 +98,7 @@ export function issueWmt(keyHex: string, request: WmtRequest): string {
     [CLAIM.wmvnd, VIGIL_WM_VENDOR],
     [CLAIM.wmpatlen, CODEWORD_BITS],
   ]);
+  if (request.sessionId !== undefined) claims.set(CLAIM.cti, new TextEncoder().encode(request.sessionId));
   if (request.segmentDuration) claims.set(CLAIM.wmsegduration, [...request.segmentDuration]);
   if (request.mode === 'direct') claims.set(CLAIM.wmpattern, patternToBytes(patternFor(request.watermarkId)));
   else {
@@ -146,7 +154,12 @@ export function verifyWmtSignature(keyHex: string, text: string | undefined): Wm
   if (nbf !== undefined && !uint(nbf)) return refuse('wmt-bad-claims', 'nbf must be epoch seconds');
   if (!uint(vendor) || vendor > 255) return refuse('wmt-bad-claims', 'wmvnd must be a one-byte unsigned integer');
   if (!uint(patlen) || patlen < 1 || patlen > 65535) return refuse('wmt-bad-claims', 'wmpatlen must be a two-byte unsigned integer > 0');
-  const base = { version, vendor, issuedAt: iat, expiresAt: exp, ...(nbf === undefined ? {} : { notBefore: nbf }) };
+  const cti = claims.get(CLAIM.cti);
+  if (cti !== undefined && !(cti instanceof Uint8Array)) return refuse('wmt-bad-claims', 'cti must be a byte string');
+  const base = {
+    version, vendor, issuedAt: iat, expiresAt: exp, ...(nbf === undefined ? {} : { notBefore: nbf }),
+    ...(cti === undefined ? {} : { sessionId: Buffer.from(cti).toString('utf8') }),
+  };
   const direct = claims.get(CLAIM.wmpattern);
   if (direct !== undefined) {
     if (!(direct instanceof Uint8Array)) return refuse('wmt-bad-claims', 'wmpattern must be a byte string (an encrypted pattern is not supported)');
