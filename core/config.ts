@@ -63,8 +63,8 @@ export interface EdgeConfig {
   wmtKey: string | undefined;
   /** The bearer key of the session API (VIGIL_SESSION_API_KEY); the API runs only when it is set. */
   sessionApiKey: string | undefined;
-  /** The edge's public base URL for the playlist URLs sessions print (VIGIL_EDGE_URL). */
-  publicUrl: string;
+  /** The edge's public base URL for the playlist URLs sessions print (VIGIL_EDGE_URL); undefined: the edge's own address (vigil session start: http://127.0.0.1:8080). */
+  publicUrl: string | undefined;
   /** The Redis revocation list ids the edge enforces (VIGIL_EDGE_REVOCATION_LISTS, comma-separated); undefined: every list. */
   revocationLists: number[] | undefined;
 }
@@ -303,7 +303,7 @@ function parseEdge(env: Env): EdgeConfig {
     tokenKey: nonEmpty(env[ENV.VIGIL_EDGE_TOKEN_KEY]),
     wmtKey: nonEmpty(env[ENV.VIGIL_WMT_KEY]),
     sessionApiKey: nonEmpty(env[ENV.VIGIL_SESSION_API_KEY]),
-    publicUrl: (checkUrl(ENV.VIGIL_EDGE_URL, nonEmpty(env[ENV.VIGIL_EDGE_URL]), ['https:', 'http:']) ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    publicUrl: checkUrl(ENV.VIGIL_EDGE_URL, nonEmpty(env[ENV.VIGIL_EDGE_URL]), ['https:', 'http:'])?.replace(/\/+$/, ''),
     revocationLists: revocationLists?.map(Number),
   };
 }

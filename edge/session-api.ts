@@ -71,7 +71,8 @@ export interface SessionApiOptions {
   pool: pg.Pool;
   apiKey: string;
   keys: EdgeKeys;
-  publicUrl: string;
+  /** The edge's public base URL, asked per session (the edge knows its port only once it listens). */
+  publicUrl: () => string;
   target: SessionTarget;
   log: Logger;
 }
@@ -102,7 +103,7 @@ export function createSessionApi(options: SessionApiOptions): (req: http.Incomin
     if (unknown.length > 0) problems.push(`${unknown.join(', ')}: unknown field(s); the fields are viewer, ttlSeconds, mode`);
     if (problems.length > 0) return fail(400, 'Bad request', problems.join('; '), { problems });
     try {
-      const issued = await issueSession(options.pool, options.keys, options.publicUrl, options.target, {
+      const issued = await issueSession(options.pool, options.keys, options.publicUrl(), options.target, {
         viewer: b.viewer as string, ttlMs: ((b.ttlSeconds as number | undefined) ?? DEFAULT_SESSION_TTL_MS / 1000) * 1000,
         ...(b.mode ? { mode: b.mode as WmtMode } : {}),
       }, { actor: 'api:sessions', reason: 'session started through POST /v1/sessions' });

@@ -69,8 +69,9 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     await revocations.ready;
     const apiKey = ctx.config.edge.sessionApiKey;
     if (apiKey !== undefined && apiKey.length < 24) throw new VigilError('EDGE_NOT_CONFIGURED', `${ENV.VIGIL_SESSION_API_KEY} must be at least 24 characters (openssl rand -hex 32)`);
+    let ownUrl = '';
     const sessionApi = apiKey === undefined ? undefined : createSessionApi({
-      pool: (await ctx.db()).pool, apiKey, keys, publicUrl: ctx.config.edge.publicUrl, log: ctx.log,
+      pool: (await ctx.db()).pool, apiKey, keys, publicUrl: () => ctx.config.edge.publicUrl ?? ownUrl, log: ctx.log,
       target: { packageName: pkg.name, playlist: pkg.manifest.playlist, packageDir: pkg.dir, ...(pkg.manifest.contentId ? { contentId: pkg.manifest.contentId } : {}) },
     });
     const edge = await startEdgeServer({
@@ -78,6 +79,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
       ...(sessionApi ? { sessionApi } : {}),
       ...(cluster.isWorker ? { metricsSnapshot: workerMetrics(() => edge.handler.metrics) } : {}),
     });
+    ownUrl = edge.url;
     if (cluster.isPrimary) {
       print(io.stdout, `vigil edge: serving ${pkg.name} (${pkg.segments.size} segments) at ${edge.url}/s/TOKEN/WMT/${pkg.name}/${pkg.manifest.playlist}`);
       print(io.stdout, `  revocation lists: ${ctx.config.edge.revocationLists?.join(', ') ?? 'all'} (${revocations.size()} revoked now); session API: ${sessionApi ? `POST ${edge.url}/v1/sessions` : `off (set ${ENV.VIGIL_SESSION_API_KEY})`}; metrics: ${edge.url}/metrics`);

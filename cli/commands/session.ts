@@ -10,6 +10,8 @@ import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { print, type CliIo } from '../io.js';
 
+const DEFAULT_EDGE_URL = 'http://127.0.0.1:8080';
+
 export const usage = `vigil session start --viewer V (--package DIR | --content ID) [--ttl 4h] [--mode direct|indirect] [--format text|json]
   Start a streaming session for a viewer (the player back end's account id): a new session id and
   the next watermark ID (unique, never reused), recorded and audited, and print the session's
@@ -42,7 +44,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     target = { packageName: packageNameOf(values.content!), contentId: values.content! };
   }
   const db = await ctx.db();
-  const issued = await issueSession(db.pool, keys, ctx.config.edge.publicUrl, target,
+  const issued = await issueSession(db.pool, keys, ctx.config.edge.publicUrl ?? DEFAULT_EDGE_URL, target,
     { viewer: values.viewer, ttlMs, ...(values.mode ? { mode: values.mode as WmtMode } : {}) },
     { actor: `cli:${io.env.USER ?? 'unknown'}`, reason: 'session started with vigil session start' });
   const json = sessionJson(issued);
