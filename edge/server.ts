@@ -85,15 +85,19 @@ export interface EdgeOptions {
   metricsSnapshot?: () => Promise<MetricsSnapshot>;
 }
 
-const MAX_CACHE = 50_000;
+const MAX_CACHE = 20_000;
 
-/** A bounded memo: cleared when full, which is rare and only costs a re-check. */
-function memo<T>(compute: (key: string) => T): (key: string) => T {
+/**
+ * A bounded memo of results worth keeping (`keep`): cleared when full, which only costs a re-check.
+ * Only good signatures are kept, so forged tokens (anyone can send them) cannot fill memory.
+ */
+function memo<T>(compute: (key: string) => T, keep: (value: T) => boolean): (key: string) => T {
   let cache = new Map<string, T>();
   return (key) => {
     let v = cache.get(key);
     if (v === undefined) {
       v = compute(key);
+      if (!keep(v)) return v;
       if (cache.size >= MAX_CACHE) cache = new Map();
       cache.set(key, v);
     }
@@ -127,8 +131,15 @@ export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
   const skew = options.skewSeconds ?? 0;
   const now = options.now ?? Date.now;
   const metrics = new EdgeMetrics();
-  const tokenSignature = memo((token) => verifySignature({ hex: keys.tokenKey }, token));
-  const wmtSignature = memo((wmt) => verifyWmtSignature(keys.wmtKey, wmt));
+  /** `<percent-encoded token>/<wmt>` → both checked (signature, MAC, claims); times come per request. */
+  const credentials = memo((raw): { token: TokenCheck; wmt: WmtCheck } => {
+    const slash = raw.indexOf('/');
+    let tokenText: string;
+    try { tokenText = decodeURIComponent(slash < 0 ? raw : raw.slice(0, slash)); } catch {
+      return { token: { ok: false, reason: 'token-malformed', message: 'the token path segment is not percent-encoded text' }, wmt: { ok: false, reason: 'wmt-missing', message: '' } };
+    }
+    return { token: verifySignature({ hex: keys.tokenKey }, tokenText), wmt: verifyWmtSignature(keys.wmtKey, slash < 0 ? '' : raw.slice(slash + 1)) };
+  }, (c) => c.token.ok && c.wmt.ok);
   const pkgPrefix = `/${pkg.name}/`;
 
   const deny = (res: http.ServerResponse, reason: DenyReason, detail: string, started: bigint, kind: string, sessionId?: string): void => {
@@ -156,9 +167,10 @@ export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
     const contentPath = b < 0 ? '' : rest.slice(b, q < 0 ? undefined : q);
     const file = contentPath.startsWith(pkgPrefix) ? contentPath.slice(pkgPrefix.length) : undefined;
     const kind = file === undefined ? 'other' : file === pkg.manifest.playlist ? 'playlist' : file === pkg.manifest.init ? 'init' : 'segment';
-    let tokenText: string;
-    try { tokenText = decodeURIComponent(a < 0 ? rest : rest.slice(0, a)); } catch { return deny(res, 'token-malformed', 'the token path segment is not percent-encoded text', started, kind); }
-    const signed = tokenSignature(tokenText);
+    // Both tokens are checked once per distinct pair (memo on the raw path text): the per-request
+    // work is the times, the ACL, the revocation lookup and a Map read.
+    const creds = credentials(b < 0 ? rest : rest.slice(0, b));
+    const signed = creds.token;
     if (!signed.ok) return deny(res, signed.reason, signed.message, started, kind);
     const nowSeconds = Math.floor(now() / 1000);
     const timed = checkTokenFor(signed.token, contentPath || '/', nowSeconds, skew);
@@ -168,8 +180,7 @@ export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
     if (!sessionId) return deny(res, 'token-no-session', 'the token has no id field, so it cannot be revoked; tokens for this edge come from vigil session start', started, kind);
     const afterRevocation = (revoked: boolean): void => {
       if (revoked) return deny(res, 'session-revoked', `session ${sessionId} was revoked`, started, kind, sessionId);
-      const wmtText = a < 0 || b < 0 ? undefined : rest.slice(a + 1, b);
-      const wmtSigned = wmtSignature(wmtText ?? '');
+      const wmtSigned = creds.wmt;
       if (!wmtSigned.ok) return deny(res, wmtSigned.reason, wmtSigned.message, started, kind, sessionId);
       const wmtTimed = checkWmtTimes(wmtSigned.wmt, nowSeconds, skew);
       if (!wmtTimed.ok) return deny(res, wmtTimed.reason, wmtTimed.message, started, kind, sessionId);
