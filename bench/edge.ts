@@ -90,12 +90,17 @@ try {
   const prefix = tokens.playlistUrl.slice(0, tokens.playlistUrl.length - manifest.playlist.length);
   const edgePaths = manifest.segments.map((s) => `${prefix}${s.uri}`);
   const staticPaths = manifest.segments.map((s) => `/A/${s.uri}`);
-  // Workers start their revocation views asynchronously: wait until each answers.
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(`http://127.0.0.1:${edgePort}${edgePaths[1]}`, { headers: { connection: 'close' } }).catch(() => undefined);
-    if (r?.status === 200) break;
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  // Workers start (and read the revocation lists) asynchronously: wait until both servers answer 200 on fresh connections.
+  const ready = async (url: string): Promise<void> => {
+    for (let ok = 0, i = 0; ok < 10; i++) {
+      if (i > 600) throw new Error(`${url} did not answer 200 within a minute`);
+      const r = await fetch(url, { headers: { connection: 'close' } }).catch(() => undefined);
+      if (r) await r.arrayBuffer();
+      if (r?.status === 200) ok++; else { ok = 0; await new Promise((res) => setTimeout(res, 100)); }
+    }
+  };
+  await ready(`http://127.0.0.1:${edgePort}${edgePaths[1]}`);
+  await ready(`http://127.0.0.1:${staticPort}${staticPaths[1]}`);
   const script = path.join(dir, 'paths.lua');
   type WrkRun = Awaited<ReturnType<typeof wrk>>;
   const staticRuns: WrkRun[] = [];
