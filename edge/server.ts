@@ -86,6 +86,8 @@ export interface EdgeOptions {
 }
 
 const MAX_CACHE = 20_000;
+/** Which edge process answered (`vigil edge --workers N`): for tracing a session's requests. */
+const PID = String(process.pid);
 
 /**
  * A bounded memo of results worth keeping (`keep`): cleared when full, which only costs a re-check.
@@ -153,7 +155,7 @@ export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
 
   const send = (res: http.ServerResponse, file: ServedFile, head: boolean, started: bigint, kind: string, extra?: Record<string, string>): void => {
     // Segments differ per session: private, so no shared cache hands one session's variant to another.
-    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'private, max-age=60', ...extra });
+    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'private, max-age=60', 'x-vigil-edge-pid': PID, ...extra });
     res.end(head ? undefined : file.body);
     metrics.request(kind, 200, Number(process.hrtime.bigint() - started) / 1e9);
   };

@@ -58,7 +58,14 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     print(io.stdout, `vigil edge: serving ${pkg.name} (${pkg.segments.size} segments) at http://${host}:${port} with ${workers} workers`);
     await aborted(io.signal);
     stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    // Each worker closes its server and leaves; the primary returns once all have exited.
+    const live = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    await Promise.all(live.map((w) => new Promise<void>((resolve) => {
+      if (w.isDead()) return resolve();
+      w.once('exit', () => resolve());
+      w.process.kill('SIGTERM');
+      setTimeout(() => w.process.kill('SIGKILL'), 10_000).unref();
+    })));
     print(io.stdout, 'vigil edge: stopped');
     return 0;
   }
@@ -91,6 +98,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   } finally {
     await revocations.close();
     redis.disconnect();
+    // A worker's IPC channel to the primary would keep it alive after its work is done.
+    if (cluster.isWorker) cluster.worker?.disconnect();
   }
 }
 
