@@ -8,7 +8,9 @@
  *
  * `escapeEarly` URL-encodes ip, id, data and url as Python's quote_plus does (space → `+`, every
  * byte but letters, digits and `_.-~` as %XX) with the escapes in lower case, as the libraries do;
- * the ACL is never escaped. An ACL may hold several paths separated by `!`, each with `*` matching
+ * the ACL is never escaped. (The Node library's escapeEarly differs from the Python one on six
+ * characters: it writes space as %20, escapes `~` and leaves `!()` alone; on letters, digits and
+ * `-_.`, which is all a Vigil session id holds (base64url), the two agree and so do we.) An ACL may hold several paths separated by `!`, each with `*` matching
  * any run of characters (slashes included), which is how Akamai's edge reads it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
