@@ -160,9 +160,21 @@ export function verifySignature(key: EdgeAuthKey, token: string | undefined, url
   return { ok: true, token: token_ as ParsedToken };
 }
 
+/** Entries split at `*`, kept: an edge checks the same few ACLs on every request. */
+const ACL_PARTS = new Map<string, string[]>();
+function partsOf(entry: string): string[] {
+  let parts = ACL_PARTS.get(entry);
+  if (!parts) {
+    parts = entry.split('*');
+    if (ACL_PARTS.size >= 10_000) ACL_PARTS.clear();
+    ACL_PARTS.set(entry, parts);
+  }
+  return parts;
+}
+
 /** Whether one ACL entry (Akamai's `*` wildcard) covers `path`. */
 export function aclEntryMatches(entry: string, path: string): boolean {
-  const parts = entry.split('*');
+  const parts = partsOf(entry);
   if (parts.length === 1) return entry === path;
   if (!path.startsWith(parts[0]!) || !path.endsWith(parts[parts.length - 1]!)) return false;
   let from = parts[0]!.length;

@@ -160,6 +160,28 @@ export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
     metrics.request(kind, 200, Number(process.hrtime.bigint() - started) / 1e9);
   };
 
+  const serveAllowed = (req: http.IncomingMessage, res: http.ServerResponse, revoked: boolean, wmtSigned: WmtCheck, sessionId: string, nowSeconds: number,
+    kind: string, file: string | undefined, contentPath: string, started: bigint): void => {
+    if (revoked) return deny(res, 'session-revoked', `session ${sessionId} was revoked`, started, kind, sessionId);
+    if (!wmtSigned.ok) return deny(res, wmtSigned.reason, wmtSigned.message, started, kind, sessionId);
+    const wmtTimed = checkWmtTimes(wmtSigned.wmt, nowSeconds, skew);
+    if (!wmtTimed.ok) return deny(res, wmtTimed.reason, wmtTimed.message, started, kind, sessionId);
+    if (wmtSigned.wmt.sessionId !== undefined && wmtSigned.wmt.sessionId !== sessionId) {
+      return deny(res, 'wmt-session-mismatch', 'the watermarking token was issued to another session than the EdgeAuth token', started, kind, sessionId);
+    }
+    const head = req.method === 'HEAD';
+    if (kind === 'playlist') return send(res, pkg.playlist, head, started, kind);
+    if (kind === 'init') return send(res, pkg.init, head, started, kind);
+    const segment = file === undefined ? undefined : pkg.segments.get(file);
+    if (!segment) {
+      problem(res, 404, 'Not found', `${contentPath} is not a file of package ${pkg.name}`);
+      metrics.request(kind, 404, Number(process.hrtime.bigint() - started) / 1e9);
+      return;
+    }
+    const variant: Variant = segment.position < 0 ? 0 : variantAt(wmtSigned.wmt.pattern, segment.position);
+    send(res, segment.variants[variant] ?? segment.variants[0], head, started, kind);
+  };
+
   const serveSession = (req: http.IncomingMessage, res: http.ServerResponse, url: string, started: bigint): void => {
     // /s/<token>/<wmt>/<package>/<file>
     const rest = url.slice(SESSION_PATH_PREFIX.length);
@@ -180,31 +202,10 @@ export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
     const token: ParsedToken = timed.token;
     const sessionId = token.sessionId;
     if (!sessionId) return deny(res, 'token-no-session', 'the token has no id field, so it cannot be revoked; tokens for this edge come from vigil session start', started, kind);
-    const afterRevocation = (revoked: boolean): void => {
-      if (revoked) return deny(res, 'session-revoked', `session ${sessionId} was revoked`, started, kind, sessionId);
-      const wmtSigned = creds.wmt;
-      if (!wmtSigned.ok) return deny(res, wmtSigned.reason, wmtSigned.message, started, kind, sessionId);
-      const wmtTimed = checkWmtTimes(wmtSigned.wmt, nowSeconds, skew);
-      if (!wmtTimed.ok) return deny(res, wmtTimed.reason, wmtTimed.message, started, kind, sessionId);
-      if (wmtSigned.wmt.sessionId !== undefined && wmtSigned.wmt.sessionId !== sessionId) {
-        return deny(res, 'wmt-session-mismatch', 'the watermarking token was issued to another session than the EdgeAuth token', started, kind, sessionId);
-      }
-      const head = req.method === 'HEAD';
-      if (kind === 'playlist') return send(res, pkg.playlist, head, started, kind);
-      if (kind === 'init') return send(res, pkg.init, head, started, kind);
-      const segment = file === undefined ? undefined : pkg.segments.get(file);
-      if (!segment) {
-        problem(res, 404, 'Not found', `${contentPath} is not a file of package ${pkg.name}`);
-        metrics.request(kind, 404, Number(process.hrtime.bigint() - started) / 1e9);
-        return;
-      }
-      const variant: Variant = segment.position < 0 ? 0 : variantAt(wmtSigned.wmt.pattern, segment.position);
-      send(res, segment.variants[variant] ?? segment.variants[0], head, started, kind);
-    };
     let revoked: boolean | Promise<boolean>;
     try { revoked = options.isRevoked(sessionId); } catch (e) { revoked = Promise.reject(e as Error); }
-    if (typeof revoked === 'boolean') return afterRevocation(revoked);
-    revoked.then(afterRevocation, (error: unknown) => {
+    if (typeof revoked === 'boolean') return serveAllowed(req, res, revoked, creds.wmt, sessionId, nowSeconds, kind, file, contentPath, started);
+    revoked.then((r) => serveAllowed(req, res, r, creds.wmt, sessionId, nowSeconds, kind, file, contentPath, started), (error: unknown) => {
       // Fail closed: an edge that cannot tell whether a session is revoked serves nothing.
       log.warn({ event: 'revocation-lookup-failed', err: (error as Error).message }, 'revocation lookup failed; refusing');
       deny(res, 'revocation-unavailable', 'the revocation list could not be read; try again', started, kind, sessionId);
