@@ -6,6 +6,7 @@ import { packageVersion } from './version.js';
 import * as applyCommand from './commands/apply.js';
 import * as counterNoticeCommand from './commands/counter-notice.js';
 import * as detectCommand from './commands/detect.js';
+import * as edgeCommand from './commands/edge.js';
 import * as embedCommand from './commands/embed.js';
 import * as evidenceCommand from './commands/evidence.js';
 import * as findingsCommand from './commands/findings.js';
@@ -16,6 +17,7 @@ import * as keygenCommand from './commands/keygen.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
 import * as serveCommand from './commands/serve.js';
+import * as sessionCommand from './commands/session.js';
 import * as slackCommand from './commands/slack.js';
 import * as reconcileCommand from './commands/reconcile.js';
 import * as revocationCommand from './commands/revocation.js';
@@ -61,6 +63,8 @@ export const COMMANDS: Record<string, Command> = {
   revoke: revokeCommand,
   revocations: revocationsCommand,
   revocation: revocationCommand,
+  session: sessionCommand,
+  edge: edgeCommand,
 };
 
 function help(io: CliIo, name?: string): number {

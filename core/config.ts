@@ -54,6 +54,8 @@ export interface Config {
   takedown: TakedownChannelsConfig;
   /** The revocation API and where its revocations are pushed besides Redis (edge/). */
   revocation: RevocationConfig;
+  /** Session tokens and the A/B edge (edge/). */
+  edge: EdgeConfig;
 }
 
 export interface RevocationConfig {
@@ -77,6 +79,20 @@ export interface AkamaiTargetConfig {
   accessToken: string | undefined;
   /** The Akamai revocation list every push goes to (VIGIL_AKAMAI_LIST_ID); undefined: the same id as Vigil's list. */
   listId: number | undefined;
+}
+
+/** Session tokens and the A/B edge (edge/); keys are hex, checked where they are used (EDGE_NOT_CONFIGURED). */
+export interface EdgeConfig {
+  /** The EdgeAuth key (VIGIL_EDGE_TOKEN_KEY), hex, shared with the CDN property or every `vigil edge`. */
+  tokenKey: string | undefined;
+  /** The watermarking-token HMAC key (VIGIL_WMT_KEY), hex. */
+  wmtKey: string | undefined;
+  /** The bearer key of the session API (VIGIL_SESSION_API_KEY); the API runs only when it is set. */
+  sessionApiKey: string | undefined;
+  /** The edge's public base URL for the playlist URLs sessions print (VIGIL_EDGE_URL); undefined: the edge's own address (vigil session start: http://127.0.0.1:8080). */
+  publicUrl: string | undefined;
+  /** The Redis revocation list ids the edge enforces (VIGIL_EDGE_REVOCATION_LISTS, comma-separated); undefined: every list. */
+  revocationLists: number[] | undefined;
 }
 
 export interface TakedownChannelsConfig {
@@ -171,6 +187,11 @@ export const ENV = {
   VIGIL_AKAMAI_EDGERC: 'VIGIL_AKAMAI_EDGERC',
   VIGIL_AKAMAI_EDGERC_SECTION: 'VIGIL_AKAMAI_EDGERC_SECTION',
   VIGIL_AKAMAI_LIST_ID: 'VIGIL_AKAMAI_LIST_ID',
+  VIGIL_EDGE_TOKEN_KEY: 'VIGIL_EDGE_TOKEN_KEY',
+  VIGIL_WMT_KEY: 'VIGIL_WMT_KEY',
+  VIGIL_SESSION_API_KEY: 'VIGIL_SESSION_API_KEY',
+  VIGIL_EDGE_URL: 'VIGIL_EDGE_URL',
+  VIGIL_EDGE_REVOCATION_LISTS: 'VIGIL_EDGE_REVOCATION_LISTS',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -329,5 +350,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     rdapBootstrap: parseRdapBootstrap(nonEmpty(env[ENV.VIGIL_RDAP_BOOTSTRAP])),
     takedown: parseTakedownChannels(env, cwd, home),
     revocation: parseRevocation(env, cwd),
+    edge: parseEdge(env),
+  };
+}
+
+function parseEdge(env: Env): EdgeConfig {
+  const lists = nonEmpty(env[ENV.VIGIL_EDGE_REVOCATION_LISTS]);
+  const revocationLists = lists?.split(',').map((s) => s.trim());
+  if (revocationLists?.some((id) => !/^\d{1,9}$/.test(id))) {
+    throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_EDGE_REVOCATION_LISTS}=${lists} must be revocation list ids separated by commas, e.g. 1,2`);
+  }
+  return {
+    tokenKey: nonEmpty(env[ENV.VIGIL_EDGE_TOKEN_KEY]),
+    wmtKey: nonEmpty(env[ENV.VIGIL_WMT_KEY]),
+    sessionApiKey: nonEmpty(env[ENV.VIGIL_SESSION_API_KEY]),
+    publicUrl: checkUrl(ENV.VIGIL_EDGE_URL, nonEmpty(env[ENV.VIGIL_EDGE_URL]), ['https:', 'http:'])?.replace(/\/+$/, ''),
+    revocationLists: revocationLists?.map(Number),
   };
 }

@@ -152,6 +152,9 @@ export function registerProcessSecrets(config: Config, env: Record<string, strin
   registerSecret(config.revocation.akamai?.clientSecret);
   registerSecret(config.revocation.akamai?.accessToken);
   registerSecret(config.revocation.akamai?.clientToken);
+  registerSecret(config.edge.tokenKey);
+  registerSecret(config.edge.wmtKey);
+  registerSecret(config.edge.sessionApiKey);
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(config.sourceEnvPrefix) && name !== ENV.VIGIL_SOURCE_ENV_PREFIX) registerSecret(value);
   }
