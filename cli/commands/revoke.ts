@@ -1,4 +1,5 @@
 import { ENV } from '../../core/config.js';
+import { recordSessionRevoked, sessionById } from '../../core/db/sessions.js';
 import { VigilError } from '../../core/errors.js';
 import { mirrorsFromConfig } from '../../edge/akamai-adapter.js';
 import { REVOCATION_LIMITS, checkAddBody, checkRemoveBody, revocationStore } from '../../edge/revocation-store.js';
@@ -50,11 +51,25 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     const outcome = await applyEverywhere(localTarget(store), mirrors, values.remove ? { op: 'remove', listId, ids } : { op: 'add', listId, items }, ctx.log);
     const what = values.remove ? `unrevoked ${ids.length} session(s)` : `revoked ${items.length} session(s) for ${durationSeconds} s`;
     print(io.stdout, `${what} in revocation list ${listId}: ${outcome.meta.count} of ${outcome.meta.limit} in use`);
+    if (!values.remove) await recordRevokedSessions(items.map((i) => i.id), io, ctx);
     for (const mirror of outcome.mirrors) {
       print(mirror.ok ? io.stdout : io.stderr, mirror.ok ? `  ${mirror.target}: done` : `  ${mirror.target}: FAILED (the revocation holds at Vigil's edge): ${mirror.error}`);
     }
     return outcome.mirrors.every((m) => m.ok) ? 0 : 1;
   } finally {
     redis.disconnect();
+  }
+}
+
+/** The sessions Vigil issued get their revocation on record (audited once); other ids are revoked at the edge only. */
+async function recordRevokedSessions(ids: readonly string[], io: CliIo, ctx: Context): Promise<void> {
+  const pool = (await ctx.db()).pool;
+  for (const id of ids) {
+    if (!(await sessionById(pool, id))) {
+      print(io.stdout, `  ${id}: not a session vigil session start issued; revoked at the edge only`);
+      continue;
+    }
+    const { session, changed } = await recordSessionRevoked(pool, id, { actor: `cli:${io.env.USER ?? 'unknown'}`, reason: 'revoked with vigil revoke' });
+    print(io.stdout, `  ${id}: session of ${session.viewer} (watermark ID ${session.watermarkId})${changed ? '' : ', already on record as revoked'}`);
   }
 }

@@ -4,7 +4,8 @@ import { loadConfig } from '../../core/config.js';
 import { openRevocationView } from '../../edge/revocation-view.js';
 import { runCli, startCli } from '../support/cli.js';
 import { startFakeAkamai, type FakeAkamai } from '../support/fake-akamai.js';
-import { TEST_REDIS_URL, uniqueName } from '../support/services.js';
+import { startSession } from '../../core/db/sessions.js';
+import { openTestServices, TEST_REDIS_URL, type TestServices } from '../support/services.js';
 
 const CREDS = { clientToken: 'akab-ct-cli', clientSecret: 'Y2xpLXNlY3JldC12YWx1ZQ==', accessToken: 'akab-at-cli' };
 
@@ -12,9 +13,11 @@ describe('vigil revoke, vigil revocations, vigil revocation serve', () => {
   let env: Record<string, string>;
   let akamai: FakeAkamai;
   let redis: Redis;
+  let services: TestServices;
 
   beforeAll(async () => {
-    env = { REDIS_URL: TEST_REDIS_URL, VIGIL_QUEUE_PREFIX: uniqueName('tcli'), VIGIL_HOME: '/tmp/vigil-test-home' };
+    services = await openTestServices();
+    env = services.env;
     akamai = await startFakeAkamai(CREDS, [1]);
     redis = new Redis(TEST_REDIS_URL);
   });
@@ -23,6 +26,7 @@ describe('vigil revoke, vigil revocations, vigil revocation serve', () => {
     const keys = await redis.keys(`${loadConfig(env).queuePrefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+    await services.close();
   });
 
   it('revokes a session in a list made on first use; an edge view sees it; revocations lists it with its TTL', async () => {
@@ -31,7 +35,7 @@ describe('vigil revoke, vigil revocations, vigil revocation serve', () => {
     await view.ready;
     const run = await runCli(['revoke', 'sess-cli-1', '--duration', '2h'], env, '/tmp');
     expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('revoked 1 session(s) for 7200 s in revocation list 1: 1 of 50000 in use\n');
+    expect(run.stdout).toBe('revoked 1 session(s) for 7200 s in revocation list 1: 1 of 50000 in use\n  sess-cli-1: not a session vigil session start issued; revoked at the edge only\n');
     expect(run.code).toBe(0);
     for (let i = 0; i < 2000 && !view.isRevoked('sess-cli-1'); i++) await new Promise((r) => setTimeout(r, 5));
     expect(view.isRevoked('sess-cli-1')).toBe(true);
@@ -58,7 +62,8 @@ describe('vigil revoke, vigil revocations, vigil revocation serve', () => {
   it('pushes the same revocation to Akamai when AKAMAI_* is set, and unrevokes with --remove', async () => {
     const akEnv = { ...env, AKAMAI_HOST: akamai.url, AKAMAI_CLIENT_TOKEN: CREDS.clientToken, AKAMAI_CLIENT_SECRET: CREDS.clientSecret, AKAMAI_ACCESS_TOKEN: CREDS.accessToken };
     const run = await runCli(['revoke', 'sess-ak-1', 'sess-ak-2', '--duration', '1h'], akEnv, '/tmp');
-    expect(run.stdout).toBe('revoked 2 session(s) for 3600 s in revocation list 1: 3 of 50000 in use\n  akamai: done\n');
+    expect(run.stdout).toBe('revoked 2 session(s) for 3600 s in revocation list 1: 3 of 50000 in use\n'
+      + '  sess-ak-1: not a session vigil session start issued; revoked at the edge only\n  sess-ak-2: not a session vigil session start issued; revoked at the edge only\n  akamai: done\n');
     expect(akamai.calls.at(-1)).toMatchObject({ path: '/taas/v2/revocation-lists/1/identifiers/add', status: 200, body: [{ id: 'sess-ak-1', durationSeconds: 3600 }, { id: 'sess-ak-2', durationSeconds: 3600 }] });
     const removed = await runCli(['revoke', 'sess-ak-1', '--remove'], akEnv, '/tmp');
     expect(removed.stdout).toBe('unrevoked 1 session(s) in revocation list 1: 2 of 50000 in use\n  akamai: done\n');
@@ -91,5 +96,15 @@ describe('vigil revoke, vigil revocations, vigil revocation serve', () => {
     expect(await short.json()).toMatchObject({ type: 'bad_request', status: 400, code: 'VIGIL-E0620', field: '/0/durationSeconds' });
     controller.abort();
     expect((await served.done).code).toBe(0);
+  });
+  it('puts the revocation of a session it issued on record, audited once', async () => {
+    const session = await startSession(services.db.pool, { viewer: 'acct-42', package: 'film', ttlMs: 3_600_000 }, { actor: 'test', reason: 'fixture' });
+    const first = await runCli(['revoke', session.id], env, '/tmp');
+    expect(first.stdout).toContain(`${session.id}: session of acct-42 (watermark ID ${session.watermarkId})\n`);
+    const again = await runCli(['revoke', session.id], env, '/tmp');
+    expect(again.stdout).toContain('already on record as revoked');
+    const { rows } = await services.db.pool.query<{ revoked: boolean; audits: string }>(
+      `select revoked_at is not null as revoked, (select count(*) from audit_log where action = 'session-revoked' and object_id = $1) as audits from streaming_sessions where id = $1`, [session.id]);
+    expect(rows[0]).toEqual({ revoked: true, audits: 1 });
   });
 });
