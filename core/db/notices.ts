@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import { formNoticeJob, noticeJob, recheckJob } from '../queues.js';
 import { appendAudit } from './audit.js';
-import { changeFindingStatus } from './findings.js';
-import { takedownRound } from './link-checks.js';
+import { changeFindingStatuses, lockFindings } from './findings.js';
+import { takedownRounds } from './link-checks.js';
 import { writeOutbox } from './outbox.js';
 import { inTransaction } from './transaction.js';
 
@@ -85,12 +85,12 @@ function toRecord(r: NoticeRow, receipts: NoticeReceipt[] = []): NoticeRecord {
   };
 }
 
-/** Findings waiting for a notice: 'Takedown requested' and listed in no notice still queued or sending. */
-export async function findingsAwaitingNotice(db: Queryable): Promise<number[]> {
+/** Findings waiting for a notice (all, or those `among` the ids given): 'Takedown requested' and listed in no notice still queued or sending. */
+export async function findingsAwaitingNotice(db: Queryable, among?: readonly number[]): Promise<number[]> {
   const { rows } = await db.query<{ id: string }>(
-    `select f.id from findings f where f.takedown_status = 'Takedown requested'
+    `select f.id from findings f where f.takedown_status = 'Takedown requested' and ($1::bigint[] is null or f.id = any($1::bigint[]))
        and not exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id where nf.finding_id = f.id and n.status in ('queued', 'sending'))
-     order by f.id`);
+     order by f.id`, [among ?? null]);
   return rows.map((r) => Number(r.id));
 }
 
@@ -103,31 +103,52 @@ export type CreatedNotices = { created: NoticeRecord[]; skipped: { key: string; 
  * written (the same pass run twice) is skipped too. The findings stay 'Takedown requested' until sent.
  */
 export async function createNotices(pool: pg.Pool, notices: readonly NewNotice[], actor = 'takedown'): Promise<CreatedNotices> {
+  if (notices.length === 0) return { created: [], skipped: [] };
   return inTransaction(pool, async (tx) => {
     const ids = [...new Set(notices.flatMap((n) => n.findingIds))].sort((a, b) => a - b);
     await tx.query('select id from findings where id = any($1::bigint[]) order by id for update', [ids]);
-    const waiting = new Set(await findingsAwaitingNotice(tx));
-    const created: NoticeRecord[] = [];
+    const waiting = new Set(await findingsAwaitingNotice(tx, ids));
     const skipped: { key: string; why: string }[] = [];
+    const writable: NewNotice[] = [];
     for (const n of notices) {
       const notWaiting = n.findingIds.filter((id) => !waiting.has(id));
-      if (notWaiting.length > 0) { skipped.push({ key: n.key, why: `finding ${notWaiting.join(', ')} no longer awaits a notice` }); continue; }
-      const { rows } = await tx.query<{ id: string }>(
-        `insert into notices (notice_key, contact, channel, language, dir, subject, text, html, urls, works, sender, part_index, part_total)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (notice_key) do nothing returning id`,
-        [n.key, n.contact, n.channel, n.language, n.dir, n.subject, n.text, n.html, n.urls, JSON.stringify(n.works), JSON.stringify(n.sender), n.part.index, n.part.total]);
-      if (!rows[0]) { skipped.push({ key: n.key, why: 'a notice with this key exists already' }); continue; }
-      const id = Number(rows[0].id);
-      await tx.query('insert into notice_findings (notice_id, finding_id) select $1, unnest($2::bigint[])', [id, n.findingIds]);
-      await writeOutbox(tx, [noticeJob(id)]);
-      await appendAudit(tx, actor, null, [
-        { action: 'notice-created', kind: 'Notice', id: String(id), reason: `notice ${n.part.index}/${n.part.total} to ${n.contact} by ${n.channel}`, details: { key: n.key, urls: n.urls.length, findings: n.findingIds } },
-        ...n.findingIds.map((f) => ({ action: 'notice-queued', kind: 'Finding', id: String(f), reason: `listed in notice ${id} to ${n.contact}`, details: { notice: id } })),
-      ]);
-      const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = $1`, [id]);
-      created.push(toRecord(full[0]!));
+      if (notWaiting.length > 0) skipped.push({ key: n.key, why: `finding ${notWaiting.join(', ')} no longer awaits a notice` });
+      else writable.push(n);
     }
-    return { created, skipped };
+    // One multi-row INSERT for the notices (in the order given, so ids follow it), one for the findings they list,
+    // one for their jobs and one for the audit rows.
+    const { rows } = await tx.query<{ id: string; notice_key: string }>(
+      `insert into notices (notice_key, contact, channel, language, dir, subject, text, html, urls, works, sender, part_index, part_total)
+       select r.key, r.contact, r.channel, r.language, r.dir, r.subject, r.text, r.html, array(select jsonb_array_elements_text(r.urls)), r.works, r.sender, r.part_index, r.part_total
+       from jsonb_to_recordset($1::jsonb) as r(key text, contact text, channel text, language text, dir text, subject text, text text, html text,
+         urls jsonb, works jsonb, sender jsonb, part_index int, part_total int, ord int)
+       order by r.ord
+       on conflict (notice_key) do nothing returning id, notice_key`,
+      [JSON.stringify(writable.map((n, ord) => ({
+        ord, key: n.key, contact: n.contact, channel: n.channel, language: n.language, dir: n.dir, subject: n.subject, text: n.text, html: n.html,
+        urls: n.urls, works: n.works, sender: n.sender, part_index: n.part.index, part_total: n.part.total,
+      })))]);
+    const idOf = new Map(rows.map((r) => [r.notice_key, Number(r.id)]));
+    const written: { id: number; n: NewNotice }[] = [];
+    const seen = new Set<string>();
+    for (const n of writable) {
+      const id = idOf.get(n.key);
+      // A key written before (the same pass run twice), or twice in this batch: only the first is the notice.
+      if (id === undefined || seen.has(n.key)) { skipped.push({ key: n.key, why: 'a notice with this key exists already' }); continue; }
+      seen.add(n.key);
+      written.push({ id, n });
+    }
+    if (written.length === 0) return { created: [], skipped };
+    await tx.query('insert into notice_findings (notice_id, finding_id) select * from unnest($1::bigint[], $2::bigint[])',
+      [written.flatMap((w) => w.n.findingIds.map(() => w.id)), written.flatMap((w) => w.n.findingIds)]);
+    await writeOutbox(tx, written.map((w) => noticeJob(w.id)));
+    await appendAudit(tx, actor, null, written.flatMap(({ id, n }) => [
+      { action: 'notice-created', kind: 'Notice', id: String(id), reason: `notice ${n.part.index}/${n.part.total} to ${n.contact} by ${n.channel}`, details: { key: n.key, urls: n.urls.length, findings: n.findingIds } },
+      ...n.findingIds.map((f) => ({ action: 'notice-queued', kind: 'Finding', id: String(f), reason: `listed in notice ${id} to ${n.contact}`, details: { notice: id } })),
+    ]));
+    const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = any($1::bigint[])`, [written.map((w) => w.id)]);
+    const records = new Map(full.map((r) => [Number(r.id), toRecord(r)]));
+    return { created: written.map((w) => records.get(w.id)!), skipped };
   });
 }
 
@@ -200,27 +221,26 @@ export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: r
       await tx.query(`update notices set status = 'queued' where id = $1`, [id]);
       return;
     }
+    // Every finding of the notice locked in one statement (id order), then changed in one.
+    const locked = await lockFindings(tx, findingIds);
     if (outcome.status === 'sent') {
       await tx.query(`update notices set status = 'sent', sent_at = $2 where id = $1`, [id, rules.now]);
       // A form notice went nowhere yet: a person pastes it from Slack, so its post is owed with the outcome.
       if (notice.channel === 'form') await writeOutbox(tx, [formNoticeJob(id)]);
       const firstAt = new Date(rules.now.getTime() + rules.firstAfterMinutes * 60_000);
-      for (const findingId of findingIds) {
-        const { rows: f } = await tx.query<{ takedown_status: string }>('select takedown_status from findings where id = $1 for update', [findingId]);
-        if (f[0]?.takedown_status !== 'Takedown requested') continue;
-        await changeFindingStatus(tx, findingId, { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id });
-        await writeOutbox(tx, [recheckJob(findingId, 1, firstAt, await takedownRound(tx, findingId))]);
-      }
+      const requested = locked.filter((f) => f.takedownStatus === 'Takedown requested').map((f) => f.id);
+      await changeFindingStatuses(tx, requested, { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id });
+      const rounds = await takedownRounds(tx, requested);
+      await writeOutbox(tx, requested.map((findingId) => recheckJob(findingId, 1, firstAt, rounds.get(findingId) ?? 1)));
       return;
     }
     await tx.query(`update notices set status = 'failed' where id = $1`, [id]);
-    for (const findingId of findingIds) {
-      const { rows: f } = await tx.query<{ takedown_status: string; others: boolean }>(
-        `select takedown_status, exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id
-           where nf.finding_id = $1 and n.id <> $2 and n.status in ('queued', 'sending', 'sent')) as others from findings where id = $1 for update`, [findingId, id]);
-      if (f[0]?.takedown_status !== 'Takedown requested' || f[0].others) continue;
-      await changeFindingStatus(tx, findingId, { takedown: 'Failed' }, { actor, reason: `notice ${id} to ${notice.contact} not delivered: ${outcome.reason}` }, { notice: id });
-    }
+    // A finding listed in another notice that went or may go is not Failed by this one.
+    const { rows: failing } = await tx.query<{ id: string }>(
+      `select f.id from findings f where f.id = any($1::bigint[]) and f.takedown_status = 'Takedown requested'
+         and not exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id where nf.finding_id = f.id and n.id <> $2 and n.status in ('queued', 'sending', 'sent'))
+       order by f.id`, [findingIds, id]);
+    await changeFindingStatuses(tx, failing.map((r) => Number(r.id)), { takedown: 'Failed' }, { actor, reason: `notice ${id} to ${notice.contact} not delivered: ${outcome.reason}` }, { notice: id });
   });
 }
 
@@ -228,12 +248,21 @@ export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: r
 export async function failFindingsWithoutNotice(pool: pg.Pool, findings: readonly { id: number; why: string }[], actor = 'takedown'): Promise<number[]> {
   if (findings.length === 0) return [];
   return inTransaction(pool, async (tx) => {
-    const failed: number[] = [];
+    const locked = await lockFindings(tx, findings.map((f) => f.id));
+    const requested = new Set(locked.filter((f) => f.takedownStatus === 'Takedown requested').map((f) => f.id));
+    // One set-based change per reason (a host's findings share theirs).
+    const byWhy = new Map<string, number[]>();
     for (const { id, why } of findings) {
-      const { rows } = await tx.query<{ takedown_status: string }>('select takedown_status from findings where id = $1 for update', [id]);
-      if (rows[0]?.takedown_status !== 'Takedown requested') continue;
-      await changeFindingStatus(tx, id, { takedown: 'Failed' }, { actor, reason: why }, { noNotice: true });
-      failed.push(id);
+      if (!requested.has(id)) continue;
+      requested.delete(id);
+      const ids = byWhy.get(why) ?? [];
+      ids.push(id);
+      byWhy.set(why, ids);
+    }
+    const failed: number[] = [];
+    for (const [why, ids] of byWhy) {
+      await changeFindingStatuses(tx, ids, { takedown: 'Failed' }, { actor, reason: why }, { noNotice: true });
+      failed.push(...ids);
     }
     return failed;
   });

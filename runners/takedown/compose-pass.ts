@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { takedownSettings } from '../../core/catalog/takedown-policy.js';
 import type { ContentSpec, PolicySpec } from '../../core/catalog/types.js';
-import { findingById, type Finding } from '../../core/db/findings.js';
+import { findingsByIds, type Finding } from '../../core/db/findings.js';
 import { createNotices, failFindingsWithoutNotice, findingsAwaitingNotice, type NewNotice, type NoticeChannelName } from '../../core/db/notices.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { isVigilError } from '../../core/errors.js';
@@ -70,7 +70,9 @@ async function contactsFor(findings: readonly Finding[], deps: ComposeDeps, site
   const byHost = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = `${f.host.toLowerCase()} ${f.siteId ?? ''}`;
-    byHost.set(key, [...(byHost.get(key) ?? []), f]);
+    const group = byHost.get(key) ?? [];
+    group.push(f);
+    byHost.set(key, group);
   }
   const byContact = new Map<string, ContactLinksWithChannel>();
   const failed: { id: number; why: string }[] = [];
@@ -120,7 +122,7 @@ async function composeLocked(deps: ComposeDeps): Promise<ComposeResult> {
   const { pool, log } = deps;
   const now = (deps.now ?? (() => new Date()))();
   const ids = await findingsAwaitingNotice(pool);
-  const findings = (await Promise.all(ids.map((id) => findingById(pool, id)))).filter((f): f is Finding => f !== undefined);
+  const findings = await findingsByIds(pool, ids);
   const result: ComposeResult = { findings: findings.length, notices: [], failed: [], skipped: [] };
   if (findings.length === 0) return result;
   const policy = await appliedPolicyDoc(pool);

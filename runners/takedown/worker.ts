@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { bullConnection, jobError } from '../../core/bullmq.js';
 import { takedownSettings } from '../../core/catalog/takedown-policy.js';
 import type { Config } from '../../core/config.js';
-import { findingById } from '../../core/db/findings.js';
+import { findingsByIds } from '../../core/db/findings.js';
 import { claimNotice, recordNoticeOutcome, type NoticeOutcome, type NoticeRecord, type ReceiptInput } from '../../core/db/notices.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { VigilError } from '../../core/errors.js';
@@ -93,7 +93,7 @@ export async function runNoticeJob(deps: Pick<TakedownWorkerDeps, 'pool' | 'log'
   if (!channel) {
     receipts = [{ outcome: 'failed', channel: notice.channel, at: now(), reason: `the ${notice.channel} channel is not configured in this worker`, retryable: false, code: 'CHANNEL_NOT_CONFIGURED' }];
   } else {
-    const findings = (await Promise.all(notice.findingIds.map((id) => findingById(deps.pool, id)))).flatMap((f) => (f ? [{ id: f.id, url: f.url, contentId: f.contentId }] : []));
+    const findings = (await findingsByIds(deps.pool, notice.findingIds)).map((f) => ({ id: f.id, url: f.url, contentId: f.contentId }));
     const delivered = await deliverNotice(noticeOf(notice), channel, deps.channels.alongside, { sender: notice.sender, log, findings, now });
     receipts = delivered.map((r) => receiptInput(r, now()));
   }
@@ -125,18 +125,34 @@ function noticePayloadOf(data: unknown): NoticePayload {
   return { noticeId: id };
 }
 
+const POLICY_READ_EVERY_MS = 1000;
+
 export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, TakedownJobResult> {
   const channels = deps.channels ?? createNoticeChannels(deps.config.takedown);
   const closing = new AbortController();
   const recheckDeps = recheckJobDeps(deps.config, deps.pool, deps.log, closing.signal);
   const now = deps.now ?? (() => new Date());
+  let scheduledCompose: string | undefined;
+  let batchPolicy: { waitSeconds: number; readAt: number } | undefined;
+  // The Policy's batch window, read at most once a second: a burst of 'finding' jobs is not a burst of Policy reads.
+  const batchWaitSeconds = async (): Promise<number> => {
+    if (batchPolicy === undefined || Date.now() - batchPolicy.readAt > POLICY_READ_EVERY_MS) {
+      batchPolicy = { waitSeconds: takedownSettings(await appliedPolicy(deps.pool)).batch.waitSeconds, readAt: Date.now() };
+    }
+    return batchPolicy.waitSeconds;
+  };
   const handle = async (job: Job<unknown, TakedownJobResult>, token?: string): Promise<TakedownJobResult> => {
     const log = deps.log.child({ queueJob: job.id, name: job.name });
     switch (job.name) {
       case 'finding': {
-        const { waitSeconds } = takedownSettings(await appliedPolicy(deps.pool)).batch;
+        const waitSeconds = await batchWaitSeconds();
         const next = composeJobFor(now(), waitSeconds, String(job.id));
-        await deps.queue.add('compose', {}, { jobId: next.jobId, ...(next.delayMs > 0 ? { delay: next.delayMs } : {}) });
+        // A bulk request brings a thousand 'finding' jobs in one window: the window's pass is added once per process
+        // (it runs after the window, so it reads every one of them); BullMQ's id dedupes it across processes.
+        if (waitSeconds <= 0 || scheduledCompose !== next.jobId) {
+          await deps.queue.add('compose', {}, { jobId: next.jobId, ...(next.delayMs > 0 ? { delay: next.delayMs } : {}) });
+          if (waitSeconds > 0) scheduledCompose = next.jobId;
+        }
         return { status: 'scheduled', composeJob: next.jobId, delayMs: next.delayMs };
       }
       case 'compose':
