@@ -140,6 +140,16 @@ const worker = startTakedownWorker({
 
 const sentSoFar = (): Promise<number> => count(`select count(*) n from findings where takedown_status in ('In Progress', 'Failed')`);
 
+// BENCH_TAKEDOWN_TRACE=1: a line a second of where the work stands (queue counts, notices), to see which stage holds it up.
+const trace = process.env.BENCH_TAKEDOWN_TRACE === '1' ? setInterval(() => {
+  void (async () => {
+    const jobs = await takedownQueue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+    const { rows } = await pool.query<{ status: string; n: string }>('select status, count(*) n from notices group by status');
+    const unsent = await count('select count(*) n from outbox where sent_at is null');
+    console.error(`${seconds(started).toFixed(1)} s: outbox unsent ${unsent}; takedown queue ${JSON.stringify(jobs)}; notices ${rows.map((r) => `${r.status} ${r.n}`).join(', ')}; done ${await sentSoFar()}`);
+  })().catch(() => undefined);
+}, 1000) : undefined;
+
 // Automatic takedown: bulk requests in batches, first request → last finding In Progress.
 const started = process.hrtime.bigint();
 const batches = Math.ceil(FINDINGS / BATCH);
@@ -175,6 +185,7 @@ await until('every first re-check recorded', async () => (await count('select co
 const checkSeconds = seconds(checkStart);
 const completed = await count(`select count(*) n from findings where takedown_status = 'Complete'`);
 
+if (trace) clearInterval(trace);
 await worker.close();
 await relay.stop();
 for (const q of queues.values()) await q.close();

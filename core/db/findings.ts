@@ -221,14 +221,20 @@ export async function changeFindingStatus(tx: Pick<PoolClient, 'query'>, id: num
  * would), one statement marks their Slack cards. Results in id order; an unknown id is refused
  * before anything is written.
  */
-export async function changeFindingStatuses(tx: Pick<PoolClient, 'query'>, ids: readonly number[], change: StatusChange, by: Change, details: Record<string, unknown> = {}): Promise<StatusChanged[]> {
+export async function changeFindingStatuses(tx: Pick<PoolClient, 'query'>, ids: readonly number[], change: StatusChange, by: Change, details: Record<string, unknown> = {},
+  /** The findings as the caller locked them (lockFindings) earlier in this transaction: not locked and read again. */
+  locked?: readonly Finding[]): Promise<StatusChanged[]> {
   if (change.takedown !== undefined && !TAKEDOWN_STATUSES.includes(change.takedown)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(change.takedown)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
   if (change.detection !== undefined && !DETECTION_STATUSES.includes(change.detection)) throw new VigilError('USAGE', `unknown detection status ${JSON.stringify(change.detection)}; one of ${DETECTION_STATUSES.join(', ')}`);
   const unique = [...new Set(ids)].sort((a, b) => a - b);
   if (unique.length === 0) return [];
-  const locked = await lockFindings(tx, unique);
-  if (locked.length !== unique.length) {
-    const found = new Set(locked.map((f) => f.id));
+  const wanted = new Set(unique);
+  const given = new Set(locked?.map((f) => f.id));
+  const lockedRows = locked && unique.every((id) => given.has(id))
+    ? [...locked].filter((f) => wanted.has(f.id)).sort((a, b) => a.id - b.id)
+    : await lockFindings(tx, unique);
+  if (lockedRows.length !== unique.length) {
+    const found = new Set(lockedRows.map((f) => f.id));
     throw unknownFinding(unique.find((id) => !found.has(id))!);
   }
   const { rows } = await tx.query<FindingRow>(
@@ -239,7 +245,7 @@ export async function changeFindingStatuses(tx: Pick<PoolClient, 'query'>, ids: 
      where id = any($1::bigint[]) returning ${FINDING_COLUMNS}`,
     [unique, change.takedown ?? null, change.detection ?? null, change.detectionResult === undefined ? null : JSON.stringify(change.detectionResult)]);
   const afterById = new Map(rows.map((r) => { const f = toFinding(r); return [f.id, f]; }));
-  const changed = locked.map((before) => ({ before, after: afterById.get(before.id)! }));
+  const changed = lockedRows.map((before) => ({ before, after: afterById.get(before.id)! }));
   const entries = [];
   for (const { before, after } of changed) {
     const id = String(before.id);

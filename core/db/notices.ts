@@ -162,19 +162,27 @@ export type NoticeClaim =
  * A notice sent or failed already is not taken (the job ran again after its outcome committed).
  */
 export async function claimNotice(pool: pg.Pool, id: number, actor = 'takedown'): Promise<NoticeClaim> {
-  return inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ status: NoticeStatus }>('select status from notices where id = $1 for update', [id]);
-    const status = rows[0]?.status;
-    if (status === undefined) return { claimed: false, status: 'unknown' };
-    if (status === 'sent' || status === 'failed') return { claimed: false, status };
-    const recovered = status === 'sending';
-    await tx.query(`update notices set status = 'sending', attempts = attempts + 1, recovered = recovered or $2 where id = $1`, [id, recovered]);
-    if (recovered) {
-      await appendAudit(tx, actor, null, [{ action: 'notice-recovered', kind: 'Notice', id: String(id), reason: 'a worker stopped while sending it; it is sent again and may reach its contact twice (same Message-ID)', details: {} }]);
-    }
-    const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = $1`, [id]);
-    return { claimed: true, notice: toRecord(full[0]!), recovered };
-  });
+  // One statement (one round trip, atomic on its own): lock, claim, the recovered audit row when it is one, and the claimed notice as it now is.
+  const { rows } = await pool.query<{ was: NoticeStatus; notice: NoticeRow | null }>(
+    `with cur as (select id, status from notices where id = $1 for update),
+     claimed as (
+       update notices n set status = 'sending', attempts = n.attempts + 1, recovered = n.recovered or cur.status = 'sending'
+       from cur where n.id = cur.id and cur.status in ('queued', 'sending')
+       returning n.id, n.notice_key, n.contact, n.channel, n.language, n.dir, n.subject, n.text, n.html, n.urls, n.works, n.sender, n.part_index, n.part_total,
+         n.status, n.attempts, n.recovered, n.created_at, n.sent_at,
+         coalesce((select array_agg(f.finding_id order by f.finding_id) from notice_findings f where f.notice_id = n.id), '{}') as finding_ids),
+     audit as (
+       insert into audit_log (actor, action, object_kind, object_id, commit, reason, details)
+       select $2, 'notice-recovered', 'Notice', cur.id::text, null, 'a worker stopped while sending it; it is sent again and may reach its contact twice (same Message-ID)', '{}'::jsonb
+       from cur join claimed on claimed.id = cur.id where cur.status = 'sending')
+     select cur.status as was, (select to_jsonb(claimed) from claimed) as notice from cur`, [id, actor]);
+  const row = rows[0];
+  if (!row) return { claimed: false, status: 'unknown' };
+  if (!row.notice) return { claimed: false, status: row.was };
+  const n = row.notice;
+  // Through JSON: timestamps come back as strings, bigint ids as numbers.
+  const notice = toRecord({ ...n, created_at: new Date(n.created_at), sent_at: n.sent_at === null ? null : new Date(n.sent_at) });
+  return { claimed: true, notice, recovered: row.was === 'sending' };
 }
 
 /** One channel's answer, as the worker hands it over. */
@@ -211,30 +219,29 @@ async function insertReceipts(tx: Pick<PoolClient, 'query'>, id: number, attempt
  */
 export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: readonly ReceiptInput[], outcome: NoticeOutcome, rules: OutcomeRules, actor = 'takedown'): Promise<void> {
   await inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ attempts: number; contact: string; channel: string }>('select attempts, contact, channel from notices where id = $1 for update', [id]);
+    // The notice's new status, written and read back with the findings it lists in one statement (which locks it).
+    const status = outcome.status === 'retry' ? 'queued' : outcome.status;
+    const { rows } = await tx.query<{ attempts: number; contact: string; channel: string; finding_ids: string[] }>(
+      `update notices set status = $2, sent_at = case when $2 = 'sent' then $3::timestamptz else sent_at end where id = $1
+       returning attempts, contact, channel, array(select finding_id from notice_findings where notice_id = $1 order by finding_id) as finding_ids`,
+      [id, status, rules.now]);
     const notice = rows[0];
     if (!notice) throw new Error(`no notice ${id}`);
     await insertReceipts(tx, id, notice.attempts, receipts);
-    const { rows: links } = await tx.query<{ finding_id: string }>('select finding_id from notice_findings where notice_id = $1 order by finding_id', [id]);
-    const findingIds = links.map((l) => Number(l.finding_id));
-    if (outcome.status === 'retry') {
-      await tx.query(`update notices set status = 'queued' where id = $1`, [id]);
-      return;
-    }
+    const findingIds = notice.finding_ids.map(Number);
+    if (outcome.status === 'retry') return;
     // Every finding of the notice locked in one statement (id order), then changed in one.
     const locked = await lockFindings(tx, findingIds);
     if (outcome.status === 'sent') {
-      await tx.query(`update notices set status = 'sent', sent_at = $2 where id = $1`, [id, rules.now]);
       // A form notice went nowhere yet: a person pastes it from Slack, so its post is owed with the outcome.
       if (notice.channel === 'form') await writeOutbox(tx, [formNoticeJob(id)]);
       const firstAt = new Date(rules.now.getTime() + rules.firstAfterMinutes * 60_000);
-      const requested = locked.filter((f) => f.takedownStatus === 'Takedown requested').map((f) => f.id);
-      await changeFindingStatuses(tx, requested, { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id });
-      const rounds = await takedownRounds(tx, requested);
-      await writeOutbox(tx, requested.map((findingId) => recheckJob(findingId, 1, firstAt, rounds.get(findingId) ?? 1)));
+      const requested = locked.filter((f) => f.takedownStatus === 'Takedown requested');
+      await changeFindingStatuses(tx, requested.map((f) => f.id), { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id }, requested);
+      const rounds = await takedownRounds(tx, requested.map((f) => f.id));
+      await writeOutbox(tx, requested.map((f) => recheckJob(f.id, 1, firstAt, rounds.get(f.id) ?? 1)));
       return;
     }
-    await tx.query(`update notices set status = 'failed' where id = $1`, [id]);
     // A finding listed in another notice that went or may go is not Failed by this one.
     const { rows: failing } = await tx.query<{ id: string }>(
       `select f.id from findings f where f.id = any($1::bigint[]) and f.takedown_status = 'Takedown requested'

@@ -3,6 +3,7 @@ import { takedownSettings } from '../../core/catalog/takedown-policy.js';
 import type { ContentSpec, PolicySpec } from '../../core/catalog/types.js';
 import { findingsByIds, type Finding } from '../../core/db/findings.js';
 import { createNotices, failFindingsWithoutNotice, findingsAwaitingNotice, type NewNotice, type NoticeChannelName } from '../../core/db/notices.js';
+import { appliedSites } from '../../core/db/abuse-contacts.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { isVigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -76,11 +77,12 @@ async function contactsFor(findings: readonly Finding[], deps: ComposeDeps, site
   }
   const byContact = new Map<string, ContactLinksWithChannel>();
   const failed: { id: number; why: string }[] = [];
+  const sites = await appliedSites(deps.pool);
   for (const group of byHost.values()) {
     const first = group[0]!;
     let why: string | undefined;
     try {
-      const recipient = await noticeRecipient({ host: first.host, siteId: first.siteId }, { pool: deps.pool, ...deps.contacts });
+      const recipient = await noticeRecipient({ host: first.host, siteId: first.siteId }, { pool: deps.pool, ...deps.contacts, sites });
       if (recipient.kind === 'none') why = `no reachable contact for ${recipient.host}: ${recipient.why}`;
       else {
         const unroutable: string[] = [];

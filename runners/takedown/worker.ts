@@ -87,13 +87,15 @@ export async function runNoticeJob(deps: Pick<TakedownWorkerDeps, 'pool' | 'log'
   const { notice, recovered } = claim;
   const log = deps.log.child({ notice: notice.id, attempt: notice.attempts, findings: notice.findingIds });
   if (recovered) log.warn('notice taken up again after a worker stopped while sending it; it may reach its contact twice (same Message-ID)');
-  const settings = takedownSettings(await appliedPolicy(deps.pool));
   const channel = deps.channels.byName(notice.channel);
+  // The Policy and the listed findings, read side by side (two connections, one wait).
+  const [policy, listed] = await Promise.all([appliedPolicy(deps.pool), channel ? findingsByIds(deps.pool, notice.findingIds) : Promise.resolve([])]);
+  const settings = takedownSettings(policy);
   let receipts: ReceiptInput[];
   if (!channel) {
     receipts = [{ outcome: 'failed', channel: notice.channel, at: now(), reason: `the ${notice.channel} channel is not configured in this worker`, retryable: false, code: 'CHANNEL_NOT_CONFIGURED' }];
   } else {
-    const findings = (await findingsByIds(deps.pool, notice.findingIds)).map((f) => ({ id: f.id, url: f.url, contentId: f.contentId }));
+    const findings = listed.map((f) => ({ id: f.id, url: f.url, contentId: f.contentId }));
     const delivered = await deliverNotice(noticeOf(notice), channel, deps.channels.alongside, { sender: notice.sender, log, findings, now });
     receipts = delivered.map((r) => receiptInput(r, now()));
   }
