@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
-import { findingDetectionJob, takedownJob, type FindingAction, type OutboxJob } from '../queues.js';
+import { findingDetectionJob, takedownJob, takedownRequestJob, type FindingAction, type OutboxJob } from '../queues.js';
 import type { DetectionStatus, TakedownStatus } from '../status.js';
 import { proposeAllowListOnIgnore } from './allow-list-proposals.js';
 import { appendAudit } from './audit.js';
@@ -166,6 +166,16 @@ async function alreadyAudited(db: Queryable, findingId: number, request: string 
 const pair = (f: Finding): StatusPair => ({ takedown: f.takedownStatus, detection: f.detectionStatus });
 
 /**
+ * The follow-up jobs a batch owes: each finding's, as the rule says, except that takedowns requested
+ * together owe one 'request' job between them (the compose pass reads every requested finding
+ * itself; a job per finding would only make a thousand jobs that each say "compose").
+ */
+function jobsOwed(toDo: readonly { finding: Finding; jobs: OutboxJob[] }[], action: FindingAction, requests: ReadonlyMap<number, number>): OutboxJob[] {
+  if (action !== 'takedown' || toDo.length < 2) return toDo.flatMap((d) => d.jobs);
+  return [takedownRequestJob(toDo.map((d) => ({ findingId: d.finding.id, request: (requests.get(d.finding.id) ?? 0) + 1 })))];
+}
+
+/**
  * Does a person's action on a finding (a Slack click, a command): actOnFindings with one id, so one
  * finding and a thousand are done by the same rule and the same statements.
  */
@@ -179,7 +189,7 @@ export async function actOnFinding(pool: pg.Pool, findingId: number, action: Fin
  * id order, so overlapping calls wait rather than deadlock), the pure rule (whatActionDoes) applied
  * to each as it is now, the changes written by changeFindingStatuses (one UPDATE … WHERE id = ANY,
  * one multi-row audit INSERT with a row per finding), the follow-up jobs by one multi-row outbox
- * INSERT. A finding the rule leaves unchanged or refuses gets its own audit row with the why, as a
+ * INSERT (takedowns requested together: one 'request' job for the batch, jobsOwed). A finding the rule leaves unchanged or refuses gets its own audit row with the why, as a
  * single action would; an unknown id is 'unknown'. Outcomes follow `findingIds`' order. Idempotent
  * by the rule: doing it again finds the changes already made.
  */
@@ -215,7 +225,7 @@ export async function actOnFindings(pool: pg.Pool, findingIds: readonly number[]
         if (action === 'ignore') await proposeAllowListOnIgnore(tx, after, { actor: by.actor, reason: by.reason });
       }
     }
-    await writeOutbox(tx, toDo.flatMap((d) => d.jobs));
+    await writeOutbox(tx, jobsOwed(toDo, action, requests));
     const audited = await alreadyAuditedOf(tx, notDone.map((n) => n.finding.id), by.request);
     await appendAudit(tx, by.actor, null, notDone.filter((n) => !audited.has(n.finding.id)).map((n) => ({
       action: n.unchanged ? 'finding-action-unchanged' : 'finding-action-refused', kind: 'Finding', id: String(n.finding.id), reason: by.reason, details: { ...details, why: n.why },

@@ -20,7 +20,7 @@ import type { NoticeLanguage } from './templates/index.js';
 
 /**
  * The takedown queue's worker, one handler per job name:
- * - 'finding': a finding was requested; a compose pass is scheduled, one pending per batch window
+ * - 'finding' (one finding requested) or 'request' (a bulk request's findings): a compose pass is scheduled, one pending per batch window
  *   (the Policy's batch.waitSeconds), so a burst of requests becomes one pass and one notice per contact;
  * - 'compose': the pass (compose-pass.ts) that writes the notices and their 'notice' jobs;
  * - 'notice': claim, deliver through the channels, record (core/db/notices.ts); a failure that can
@@ -146,7 +146,8 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
   const handle = async (job: Job<unknown, TakedownJobResult>, token?: string): Promise<TakedownJobResult> => {
     const log = deps.log.child({ queueJob: job.id, name: job.name });
     switch (job.name) {
-      case 'finding': {
+      case 'finding':
+      case 'request': {
         const waitSeconds = await batchWaitSeconds();
         const next = composeJobFor(now(), waitSeconds, String(job.id));
         // A bulk request brings a thousand 'finding' jobs in one window: the window's pass is added once per process
@@ -171,7 +172,7 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
       case 'recheck':
         return runRecheckJob(recheckDeps, recheckPayloadOf(job.data));
       default:
-        throw new VigilError('JOB_PAYLOAD_INVALID', `the takedown queue has no job named ${JSON.stringify(job.name)}; it takes finding, compose, notice and recheck`);
+        throw new VigilError('JOB_PAYLOAD_INVALID', `the takedown queue has no job named ${JSON.stringify(job.name)}; it takes finding, request, compose, notice and recheck`);
     }
   };
   const worker = new Worker<unknown, TakedownJobResult>(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnFinding, actOnFindings, auditRefusal, takedownHeldForDetection, takedownNeedsOverride, whatActionDoes, type ActionSubject } from '../../../core/db/finding-actions.js';
 import { recordFinding, setDetectionStatus, setTakedownStatus, type FindingInput } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
-import { findingDetectionJob, takedownJob } from '../../../core/queues.js';
+import { findingDetectionJob, takedownJob, takedownRequestJob } from '../../../core/queues.js';
 import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { applyCatalog, contentDoc } from '../../support/applied-catalog.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
@@ -187,7 +187,12 @@ describe('actOnFindings (bulk) against PostgreSQL', () => {
   const auditOf = async (ids: number[]) => (await services.db.pool.query<{ object_id: string; actor: string; action: string; reason: string; details: Record<string, unknown> }>(
     `select object_id, actor, action, reason, details from audit_log where object_kind = 'Finding' and object_id = any($1::text[]) and action <> 'finding-created' order by id`,
     [ids.map(String)])).rows;
-  const jobsOf = async (ids: number[]) => (await outboxRows(services.db.pool)).filter((r) => ids.includes((r.payload as { findingId?: number }).findingId ?? -1));
+  // The outbox rows that name any of the findings: a single one's 'finding' job or a batch's 'request' job.
+  const jobsOf = async (ids: number[]) => (await outboxRows(services.db.pool)).filter((r) => {
+    const p = r.payload as { findingId?: number; findingIds?: number[] };
+    return ids.includes(p.findingId ?? -1) || (p.findingIds ?? []).some((id) => ids.includes(id));
+  });
+  const requested = (jobs: Awaited<ReturnType<typeof jobsOf>>) => jobs.flatMap((j) => (j.payload as { findingIds?: number[] }).findingIds ?? [(j.payload as { findingId: number }).findingId]).sort((a, b) => a - b);
   const automation = { actor: 'automation', reason: "automatic takedown (the monitoring job's takedown: automatic)", override: false };
 
   it('applies the rule to each finding of a batch: done, refused, unchanged and unknown side by side, in the order asked', async () => {
@@ -204,7 +209,7 @@ describe('actOnFindings (bulk) against PostgreSQL', () => {
     for (const i of [0, 4, 5]) expect(outcomes[i]).toMatchObject({ from: { takedown: 'Available' }, to: { takedown: 'Takedown requested' }, finding: { takedownStatus: 'Takedown requested' } });
   });
 
-  it('leaves one audit row per finding (who, what, why) and one outbox job per finding it changed', async () => {
+  it('leaves one audit row per finding (who, what, why) and one outbox job for the batch naming every finding it changed', async () => {
     const ids = await Promise.all(Array.from({ length: 40 }, () => newFinding('plain')));
     const marked = await newFinding('marked');
     await actOnFindings(services.db.pool, [...ids, marked], 'takedown', automation);
@@ -217,7 +222,9 @@ describe('actOnFindings (bulk) against PostgreSQL', () => {
     }
     expect(rows.filter((r) => r.object_id === String(marked))).toEqual([expect.objectContaining({ actor: 'automation', action: 'finding-action-refused', details: expect.objectContaining({ why: expect.stringMatching(/watermarked/) }) })]);
     const jobs = await jobsOf([...ids, marked]);
-    expect(jobs.map((j) => j.jobId).sort()).toEqual(ids.map((id) => takedownJob(id, 1).jobId).sort());
+    expect(jobs.map((j) => [j.queue, j.name])).toEqual([['takedown', 'request']]);
+    expect(jobs[0]!.jobId).toBe(takedownRequestJob(ids.map((id) => ({ findingId: id, request: 1 }))).jobId);
+    expect(requested(jobs)).toEqual([...ids].sort((a, b) => a - b));
     // Each changed finding's version moved once, as a single change would move it.
     const { rows: versions } = await services.db.pool.query<{ version: number }>('select version from findings where id = any($1::bigint[])', [ids]);
     expect(new Set(versions.map((v) => v.version))).toEqual(new Set([2]));
@@ -248,8 +255,22 @@ describe('actOnFindings (bulk) against PostgreSQL', () => {
     ]);
     const done = [...a!, ...b!].filter((o) => o.outcome === 'done');
     expect(done).toHaveLength(30);
-    expect((await jobsOf(ids)).map((j) => j.jobId).sort()).toEqual(ids.map((id) => takedownJob(id, 1).jobId).sort());
+    // Each finding named by exactly one of the two batches' jobs.
+    expect(requested(await jobsOf(ids))).toEqual([...ids].sort((x, y) => x - y));
     expect((await auditOf(ids)).filter((r) => r.action === 'takedown-status')).toHaveLength(30);
+  });
+
+  it('owes a single finding its own takedown job, and a batch re-requested after Failed a new job', async () => {
+    const one = await newFinding('plain');
+    await actOnFindings(services.db.pool, [one], 'takedown', automation);
+    expect((await jobsOf([one])).map((j) => j.jobId)).toEqual([takedownJob(one, 1).jobId]);
+    const ids = [await newFinding('plain'), await newFinding('plain')];
+    await actOnFindings(services.db.pool, ids, 'takedown', automation);
+    for (const id of ids) await setTakedownStatus(services.db.pool, id, 'Failed', { actor: 'takedown', reason: 'notice bounced' });
+    await actOnFindings(services.db.pool, ids, 'takedown', automation);
+    expect((await jobsOf(ids)).map((j) => j.jobId)).toEqual([
+      takedownRequestJob(ids.map((id) => ({ findingId: id, request: 1 }))).jobId, takedownRequestJob(ids.map((id) => ({ findingId: id, request: 2 }))).jobId,
+    ]);
   });
 
   it('does Ignore and Detect in bulk by the same rule', async () => {
