@@ -237,11 +237,13 @@ const lines = [
   row('automatic: requests/s (actOnFindings alone)', (FINDINGS / requestedSeconds).toFixed(0), ''),
   row('automatic: first request → last In Progress (incl. batch window)', `${takedownSeconds.toFixed(2)} s`, ''),
   row(`automatic: takedown URLs/s (${FINDINGS} URLs, ${bulkNotices} notices)`, urlsPerSecond.toFixed(0), `≥ ${URLS_GOAL}`, urlsPerSecond >= URLS_GOAL),
-  row(`single click: requests/s (actOnFinding, ${CLICKS} at a time)`, (SINGLE / clickRequestSeconds).toFixed(0), ''),
-  row(`single click: takedown URLs/s, first click → last In Progress (${SINGLE})`, clickPerSecond.toFixed(0), ''),
+  ...(SINGLE > 0 ? [
+    row(`single click: requests/s (actOnFinding, ${CLICKS} at a time)`, (SINGLE / clickRequestSeconds).toFixed(0), ''),
+    row(`single click: takedown URLs/s, first click → last In Progress (${SINGLE})`, clickPerSecond.toFixed(0), ''),
+  ] : []),
   row(`baseline: plain one-row INSERTs, URLs/s (${FINDINGS} finding rows + ${bulkNotices} notice rows)`, basePerSecond.toFixed(0), ''),
   row('automatic takedown ÷ baseline', `× ${(urlsPerSecond / basePerSecond).toFixed(2)}`, ''),
-  row('single click ÷ baseline', `× ${(clickPerSecond / basePerSecond).toFixed(2)}`, ''),
+  ...(SINGLE > 0 ? [row('single click ÷ baseline', `× ${(clickPerSecond / basePerSecond).toFixed(2)}`, '')] : []),
   row(`re-checks (half 404, half 200): ${completed} Complete`, `${(inProgress / checkSeconds).toFixed(0)}/s`, ''),
 ];
 for (const line of lines) console.log(line);
