@@ -139,6 +139,23 @@ export function takedownJob(findingId: number, request: number): OutboxJob<Taked
   return { queue: QUEUES.takedown, name: 'finding', jobId: takedownJobId(findingId, request), payload: { findingId } };
 }
 
+/** The takedown requests of a batch (a takedown-queue job named 'request'): the findings and which request of each it was. */
+export interface TakedownRequestPayload {
+  findingIds: number[];
+}
+
+/**
+ * The one takedown-queue job a bulk takedown request owes (actOnFindings with more than one finding
+ * changed): the compose pass picks up every finding 'Takedown requested', so the batch needs one job
+ * to schedule it, not one per finding. Its id is derived from each finding and its request number
+ * (takedownJobId), so the same requests give the same job and a re-request after Failed a new one.
+ */
+export function takedownRequestJob(requests: readonly { findingId: number; request: number }[]): OutboxJob<TakedownRequestPayload> {
+  const ids = requests.map((r) => takedownJobId(r.findingId, r.request)).sort();
+  const digest = createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 24);
+  return { queue: QUEUES.takedown, name: 'request', jobId: `takedown-request-${digest}`, payload: { findingIds: requests.map((r) => r.findingId) } };
+}
+
 /** Sending one composed notice (a takedown-queue job named 'notice'): runners/takedown/worker.ts. */
 export interface NoticePayload {
   noticeId: number;

@@ -140,15 +140,27 @@ function hostInDomain(host: string, domain: string): boolean {
  * The applied Site for a finding (by its site id, else the Site whose domains hold the host) with
  * its takedown section, if that Site has one.
  */
-export async function siteTakedown(db: Queryable, target: { host: string; siteId?: string | null }): Promise<SiteTakedown | undefined> {
+export async function siteTakedown(db: Queryable, target: { host: string; siteId?: string | null }, sites?: readonly AppliedSite[]): Promise<SiteTakedown | undefined> {
   const host = target.host.toLowerCase().replace(/\.$/, '');
-  const { rows } = await db.query<{ id: string; spec: SiteSpec }>(`select id, spec from catalog_objects where kind = 'Site' and deleted_at is null order by id`);
+  const rows = sites ?? await appliedSites(db);
   const site = rows.find((r) => r.id === target.siteId)
     ?? rows.filter((r) => (r.spec.domains ?? []).some((d) => hostInDomain(host, d)))
       // The most specific domain wins: a Site for cdn.example.to before one for example.to.
       .sort((a, b) => longest(b.spec, host) - longest(a.spec, host))[0];
   if (!site?.spec.takedown) return undefined;
   return { siteId: site.id, takedown: site.spec.takedown };
+}
+
+/** An applied (not retired) catalog Site. */
+export interface AppliedSite {
+  id: string;
+  spec: SiteSpec;
+}
+
+/** The applied Sites, in id order: read once by a compose pass and handed to siteTakedown for each host. */
+export async function appliedSites(db: Queryable): Promise<AppliedSite[]> {
+  const { rows } = await db.query<AppliedSite>(`select id, spec from catalog_objects where kind = 'Site' and deleted_at is null order by id`);
+  return rows;
 }
 
 function longest(spec: SiteSpec, host: string): number {

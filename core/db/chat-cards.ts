@@ -60,9 +60,15 @@ export async function createFindingCard(tx: Tx, finding: Pick<Finding, 'id' | 'c
 
 /** Inside changeFindingStatus's transaction: the card re-renders, and its summary's counts are stale. */
 export async function markCardDirty(tx: Tx, findingId: number): Promise<void> {
+  await markCardsDirty(tx, [findingId]);
+}
+
+/** markCardDirty for many findings in one statement (a bulk status change); each summary's revision moves once. */
+export async function markCardsDirty(tx: Tx, findingIds: readonly number[]): Promise<void> {
+  if (findingIds.length === 0) return;
   await tx.query(
-    `with card as (update chat_cards set dirty = true, updated_at = now() where finding_id = $1 and state <> 'skipped' returning summary_id)
-     update chat_summaries set revision = revision + 1, updated_at = now() where id in (select summary_id from card)`, [findingId]);
+    `with card as (update chat_cards set dirty = true, updated_at = now() where finding_id = any($1::bigint[]) and state <> 'skipped' returning summary_id)
+     update chat_summaries set revision = revision + 1, updated_at = now() where id in (select summary_id from card)`, [findingIds]);
 }
 
 export interface SummaryWork {

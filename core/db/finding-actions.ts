@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
-import { findingDetectionJob, takedownJob, type FindingAction, type OutboxJob } from '../queues.js';
+import { findingDetectionJob, takedownJob, takedownRequestJob, type FindingAction, type OutboxJob } from '../queues.js';
 import type { DetectionStatus, TakedownStatus } from '../status.js';
 import { proposeAllowListOnIgnore } from './allow-list-proposals.js';
 import { appendAudit } from './audit.js';
-import { changeFindingStatus, findingById, type Change, type Finding, type StatusChange } from './findings.js';
+import { changeFindingStatuses, lockFindings, type Change, type Finding, type StatusChange } from './findings.js';
 import { writeOutbox } from './outbox.js';
 import { inTransaction } from './transaction.js';
 
@@ -120,70 +120,125 @@ export interface ActionBy extends Change {
 
 type Queryable = Pick<PoolClient, 'query'>;
 
-/** Whether the finding's content is watermarked, by its applied Content (a retired one keeps its last spec). */
-async function contentOf(db: Queryable, contentId: string): Promise<ActionContent> {
-  const { rows } = await db.query<{ watermarked: boolean | null }>(
-    `select (spec->>'watermarked')::boolean as watermarked from catalog_objects where kind = 'Content' and id = $1 order by deleted_at nulls first limit 1`, [contentId]);
-  return { watermarked: rows[0]?.watermarked === true };
+/** Whether each content is watermarked, by its applied Content (a retired one keeps its last spec). */
+async function contentsOf(db: Queryable, contentIds: readonly string[]): Promise<Map<string, ActionContent>> {
+  const { rows } = await db.query<{ id: string; watermarked: boolean | null }>(
+    `select distinct on (id) id, (spec->>'watermarked')::boolean as watermarked from catalog_objects
+     where kind = 'Content' and id = any($1::text[]) order by id, deleted_at nulls first`, [[...new Set(contentIds)]]);
+  return new Map(rows.map((r) => [r.id, { watermarked: r.watermarked === true }]));
 }
 
-async function takedownRequests(db: Queryable, findingId: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `select count(*)::int as n from audit_log where object_kind = 'Finding' and object_id = $1 and action = 'takedown-status' and details->>'to' = 'Takedown requested'`,
-    [String(findingId)]);
-  return rows[0]?.n ?? 0;
+/** How many takedowns were requested for each finding before (its audit rows), in one grouped query. */
+async function takedownRequestCounts(db: Queryable, findingIds: readonly number[]): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ id: string; n: number }>(
+    `select object_id as id, count(*)::int as n from audit_log where object_kind = 'Finding' and object_id = any($1::text[])
+       and action = 'takedown-status' and details->>'to' = 'Takedown requested' group by object_id`,
+    [findingIds.map(String)]);
+  return new Map(rows.map((r) => [Number(r.id), r.n]));
 }
 
-/** The audit row that set the status an action found already set: "already done by X at T". */
-async function statusSetBy(db: Queryable, finding: Finding, action: FindingAction): Promise<StatusSetBy | undefined> {
-  const [auditAction, status] = action === 'detect' ? ['detection-status', finding.detectionStatus] : ['takedown-status', finding.takedownStatus];
-  const { rows } = await db.query<{ actor: string; at: Date; request: string | null }>(
-    `select actor, at, details->>'request' as request from audit_log where object_kind = 'Finding' and object_id = $1 and action = $2 and details->>'to' = $3 order by id desc limit 1`,
-    [String(finding.id), auditAction, status]);
-  const row = rows[0];
-  return row ? { actor: row.actor, at: row.at, ...(row.request === null ? {} : { request: row.request }) } : undefined;
+/** The audit rows that set the statuses an action found already set: "already done by X at T", per finding. */
+async function statusesSetBy(db: Queryable, findings: readonly Finding[], action: FindingAction): Promise<Map<number, StatusSetBy>> {
+  if (findings.length === 0) return new Map();
+  const auditAction = action === 'detect' ? 'detection-status' : 'takedown-status';
+  const { rows } = await db.query<{ id: string; actor: string; at: Date; request: string | null }>(
+    `select distinct on (a.object_id) a.object_id as id, a.actor, a.at, a.details->>'request' as request
+     from audit_log a join unnest($1::text[], $2::text[]) as u(id, status) on a.object_id = u.id and a.details->>'to' = u.status
+     where a.object_kind = 'Finding' and a.action = $3 order by a.object_id, a.id desc`,
+    [findings.map((f) => String(f.id)), findings.map((f) => (action === 'detect' ? f.detectionStatus : f.takedownStatus)), auditAction]);
+  return new Map(rows.map((r) => [Number(r.id), { actor: r.actor, at: r.at, ...(r.request === null ? {} : { request: r.request }) }]));
+}
+
+/** Which of the findings this request already left its audit row on (it is being done again). */
+async function alreadyAuditedOf(db: Queryable, findingIds: readonly number[], request: string | undefined): Promise<Set<number>> {
+  if (request === undefined || findingIds.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(
+    `select distinct object_id as id from audit_log where object_kind = 'Finding' and object_id = any($1::text[]) and details->>'request' = $2`,
+    [findingIds.map(String), request]);
+  return new Set(rows.map((r) => Number(r.id)));
 }
 
 /** Whether this request already left its audit row on the finding (it is being done again). */
 async function alreadyAudited(db: Queryable, findingId: number, request: string | undefined): Promise<boolean> {
-  if (request === undefined) return false;
-  const { rows } = await db.query(`select 1 from audit_log where object_kind = 'Finding' and object_id = $1 and details->>'request' = $2 limit 1`, [String(findingId), request]);
-  return rows.length > 0;
+  return (await alreadyAuditedOf(db, [findingId], request)).has(findingId);
 }
 
 const pair = (f: Finding): StatusPair => ({ takedown: f.takedownStatus, detection: f.detectionStatus });
 
 /**
- * Does a person's action on a finding, in one transaction: the finding is locked, the rule applied
- * to it as it is now, and its statuses changed through changeFindingStatus (which audits each one,
- * with the action, override and origin in the details) together with the follow-up job in the
- * outbox. An action that changes nothing or is refused is audited too, so the log holds every
- * action a person took. Idempotent by the rule: doing it again finds the change already made.
+ * The follow-up jobs a batch owes: each finding's, as the rule says, except that takedowns requested
+ * together owe one 'request' job between them (the compose pass reads every requested finding
+ * itself; a job per finding would only make a thousand jobs that each say "compose").
+ */
+function jobsOwed(toDo: readonly { finding: Finding; jobs: OutboxJob[] }[], action: FindingAction, requests: ReadonlyMap<number, number>): OutboxJob[] {
+  if (action !== 'takedown' || toDo.length < 2) return toDo.flatMap((d) => d.jobs);
+  return [takedownRequestJob(toDo.map((d) => ({ findingId: d.finding.id, request: (requests.get(d.finding.id) ?? 0) + 1 })))];
+}
+
+/**
+ * Does a person's action on a finding (a Slack click, a command): actOnFindings with one id, so one
+ * finding and a thousand are done by the same rule and the same statements.
  */
 export async function actOnFinding(pool: pg.Pool, findingId: number, action: FindingAction, by: ActionBy): Promise<ActionOutcome> {
-  return inTransaction(pool, async (tx) => {
-    // Lock before reading: the rule must see the row as no one else can change it until commit.
-    const { rows } = await tx.query<{ id: number }>('select id from findings where id = $1 for update', [findingId]);
-    if (!rows[0]) return { outcome: 'unknown', action, findingId };
-    const finding = (await findingById(tx, findingId))!;
-    const content = await contentOf(tx, finding.contentId);
-    const history = { takedownRequests: action === 'takedown' ? await takedownRequests(tx, findingId) : 0 };
-    const rule = whatActionDoes(finding, content, action, by.override, history);
+  return (await actOnFindings(pool, [findingId], action, by))[0]!;
+}
+
+/**
+ * Does an action on many findings (automatic takedown of a round's findings, "take down all", one
+ * Slack click) in one transaction, set-based: the findings are locked and read in one statement (in
+ * id order, so overlapping calls wait rather than deadlock), the pure rule (whatActionDoes) applied
+ * to each as it is now, the changes written by changeFindingStatuses (one UPDATE … WHERE id = ANY,
+ * one multi-row audit INSERT with a row per finding), the follow-up jobs by one multi-row outbox
+ * INSERT (takedowns requested together: one 'request' job for the batch, jobsOwed). A finding the rule leaves unchanged or refuses gets its own audit row with the why, as a
+ * single action would; an unknown id is 'unknown'. Outcomes follow `findingIds`' order. Idempotent
+ * by the rule: doing it again finds the changes already made.
+ */
+export async function actOnFindings(pool: pg.Pool, findingIds: readonly number[], action: FindingAction, by: ActionBy): Promise<ActionOutcome[]> {
+  if (findingIds.length === 0) return [];
+  const unique = [...new Set(findingIds)].sort((a, b) => a - b);
+  const byId = await inTransaction(pool, async (tx) => {
+    // Lock before reading: the rule must see the rows as no one else can change them until commit.
+    const findings = await lockFindings(tx, unique);
+    const outcomes = new Map<number, ActionOutcome>();
+    const contents = await contentsOf(tx, findings.map((f) => f.contentId));
+    const requests = action === 'takedown' ? await takedownRequestCounts(tx, unique) : new Map<number, number>();
     const details = { action, override: by.override, ...(by.via === undefined ? {} : { via: by.via }), ...(by.request === undefined ? {} : { request: by.request }) };
-    if ('do' in rule) {
-      const { before, after } = await changeFindingStatus(tx, findingId, rule.do, { actor: by.actor, reason: by.reason }, details);
-      await writeOutbox(tx, rule.jobs);
-      // An Ignore teaches the allow-list: a host that is no catalog Site yet is proposed for it.
-      if (action === 'ignore') await proposeAllowListOnIgnore(tx, after, { actor: by.actor, reason: by.reason });
-      return { outcome: 'done', action, finding: after, from: pair(before), to: pair(after) };
+    const toDo: { finding: Finding; change: StatusChange; jobs: OutboxJob[] }[] = [];
+    const notDone: { finding: Finding; why: string; unchanged: boolean }[] = [];
+    for (const finding of findings) {
+      const rule = whatActionDoes(finding, contents.get(finding.contentId) ?? { watermarked: false }, action, by.override, { takedownRequests: requests.get(finding.id) ?? 0 });
+      if ('do' in rule) toDo.push({ finding, change: rule.do, jobs: rule.jobs });
+      else notDone.push({ finding, why: 'unchanged' in rule ? rule.unchanged : rule.refused, unchanged: 'unchanged' in rule });
     }
-    const why = 'unchanged' in rule ? rule.unchanged : rule.refused;
-    if (!(await alreadyAudited(tx, findingId, by.request))) await appendAudit(tx, by.actor, null, [{
-      action: 'unchanged' in rule ? 'finding-action-unchanged' : 'finding-action-refused', kind: 'Finding', id: String(findingId), reason: by.reason, details: { ...details, why },
-    }]);
-    if ('unchanged' in rule) return { outcome: 'unchanged', action, finding, why, by: await statusSetBy(tx, finding, action) };
-    return { outcome: 'refused', action, finding, why };
+    // One action makes one change (Take down: Takedown requested; Ignore: Ignore; Detect: Downloading); grouped to be safe.
+    const groups = new Map<string, { change: StatusChange; ids: number[] }>();
+    for (const d of toDo) {
+      const key = JSON.stringify(d.change);
+      const group = groups.get(key) ?? { change: d.change, ids: [] };
+      group.ids.push(d.finding.id);
+      groups.set(key, group);
+    }
+    for (const { change, ids } of groups.values()) {
+      for (const { before, after } of await changeFindingStatuses(tx, ids, change, { actor: by.actor, reason: by.reason }, details)) {
+        outcomes.set(before.id, { outcome: 'done', action, finding: after, from: pair(before), to: pair(after) });
+        // An Ignore teaches the allow-list: a host that is no catalog Site yet is proposed for it.
+        if (action === 'ignore') await proposeAllowListOnIgnore(tx, after, { actor: by.actor, reason: by.reason });
+      }
+    }
+    await writeOutbox(tx, jobsOwed(toDo, action, requests));
+    const audited = await alreadyAuditedOf(tx, notDone.map((n) => n.finding.id), by.request);
+    await appendAudit(tx, by.actor, null, notDone.filter((n) => !audited.has(n.finding.id)).map((n) => ({
+      action: n.unchanged ? 'finding-action-unchanged' : 'finding-action-refused', kind: 'Finding', id: String(n.finding.id), reason: by.reason, details: { ...details, why: n.why },
+    })));
+    const setBy = await statusesSetBy(tx, notDone.filter((n) => n.unchanged).map((n) => n.finding), action);
+    for (const n of notDone) {
+      outcomes.set(n.finding.id, n.unchanged
+        ? { outcome: 'unchanged', action, finding: n.finding, why: n.why, by: setBy.get(n.finding.id) }
+        : { outcome: 'refused', action, finding: n.finding, why: n.why });
+    }
+    return outcomes;
   });
+  return findingIds.map((id) => byId.get(id) ?? { outcome: 'unknown', action, findingId: id });
 }
 
 export interface Refusal {

@@ -5,7 +5,7 @@ import { VigilError } from '../errors.js';
 import { findingDetectionJob, takedownJob } from '../queues.js';
 import { DETECTION_STATUSES, TAKEDOWN_STATUSES, type DetectionStatus, type TakedownStatus } from '../status.js';
 import { appendAudit } from './audit.js';
-import { createFindingCard, markCardDirty } from './chat-cards.js';
+import { createFindingCard, markCardsDirty } from './chat-cards.js';
 import { adoptSuspectPage, recordFindingPage, recordSuspectPage, type PageCapture } from './finding-pages.js';
 import { writeOutbox } from './outbox.js';
 import { inTransaction } from './transaction.js';
@@ -170,6 +170,23 @@ export async function findingById(db: Queryable, id: number): Promise<Finding | 
   return rows[0] ? toFinding(rows[0]) : undefined;
 }
 
+/** Findings by id in one query, ordered by id; an unknown id is simply absent. */
+export async function findingsByIds(db: Queryable, ids: readonly number[]): Promise<Finding[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<FindingRow>(`select ${FINDING_COLUMNS} from findings where id = any($1::bigint[]) order by id`, [ids]);
+  return rows.map(toFinding);
+}
+
+/**
+ * Locks findings for the caller's transaction and reads them as locked, in one statement. Rows are
+ * locked in id order, so two bulk changes over overlapping sets wait for each other, never deadlock.
+ */
+export async function lockFindings(tx: Pick<PoolClient, 'query'>, ids: readonly number[]): Promise<Finding[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await tx.query<FindingRow>(`select ${FINDING_COLUMNS} from findings where id = any($1::bigint[]) order by id for update`, [ids]);
+  return rows.map(toFinding);
+}
+
 function unknownFinding(id: number): VigilError {
   return new VigilError('FINDING_UNKNOWN', `no finding has id ${id}`);
 }
@@ -194,25 +211,50 @@ export interface StatusChanged {
  * that moves anything bumps the finding's version and marks its Slack card for an update.
  */
 export async function changeFindingStatus(tx: Pick<PoolClient, 'query'>, id: number, change: StatusChange, by: Change, details: Record<string, unknown> = {}): Promise<StatusChanged> {
+  return (await changeFindingStatuses(tx, [id], change, by, details))[0]!;
+}
+
+/**
+ * changeFindingStatus for many findings at once (the same change, who and why), set-based: one
+ * statement locks them (in id order), one UPDATE … WHERE id = ANY … RETURNING writes the change, one
+ * multi-row INSERT appends the audit rows (one per finding and status, exactly as one at a time
+ * would), one statement marks their Slack cards. Results in id order; an unknown id is refused
+ * before anything is written.
+ */
+export async function changeFindingStatuses(tx: Pick<PoolClient, 'query'>, ids: readonly number[], change: StatusChange, by: Change, details: Record<string, unknown> = {},
+  /** The findings as the caller locked them (lockFindings) earlier in this transaction: not locked and read again. */
+  locked?: readonly Finding[]): Promise<StatusChanged[]> {
   if (change.takedown !== undefined && !TAKEDOWN_STATUSES.includes(change.takedown)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(change.takedown)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
   if (change.detection !== undefined && !DETECTION_STATUSES.includes(change.detection)) throw new VigilError('USAGE', `unknown detection status ${JSON.stringify(change.detection)}; one of ${DETECTION_STATUSES.join(', ')}`);
-  const { rows: locked } = await tx.query<FindingRow>(`select ${FINDING_COLUMNS} from findings where id = $1 for update`, [id]);
-  if (!locked[0]) throw unknownFinding(id);
-  const before = toFinding(locked[0]);
+  const unique = [...new Set(ids)].sort((a, b) => a - b);
+  if (unique.length === 0) return [];
+  const wanted = new Set(unique);
+  const given = new Set(locked?.map((f) => f.id));
+  const lockedRows = locked && unique.every((id) => given.has(id))
+    ? [...locked].filter((f) => wanted.has(f.id)).sort((a, b) => a.id - b.id)
+    : await lockFindings(tx, unique);
+  if (lockedRows.length !== unique.length) {
+    const found = new Set(lockedRows.map((f) => f.id));
+    throw unknownFinding(unique.find((id) => !found.has(id))!);
+  }
   const { rows } = await tx.query<FindingRow>(
     `update findings set takedown_status = coalesce($2, takedown_status), detection_status = coalesce($3, detection_status),
        evidence = case when $4::jsonb is null then evidence else evidence || jsonb_build_object('detection', $4::jsonb) end,
        version = version + case when coalesce($2, takedown_status) <> takedown_status or coalesce($3, detection_status) <> detection_status
          or ($4::jsonb is not null and evidence->'detection' is distinct from $4::jsonb) then 1 else 0 end
-     where id = $1 returning ${FINDING_COLUMNS}`,
-    [id, change.takedown ?? null, change.detection ?? null, change.detectionResult === undefined ? null : JSON.stringify(change.detectionResult)]);
-  const after = toFinding(rows[0]!);
+     where id = any($1::bigint[]) returning ${FINDING_COLUMNS}`,
+    [unique, change.takedown ?? null, change.detection ?? null, change.detectionResult === undefined ? null : JSON.stringify(change.detectionResult)]);
+  const afterById = new Map(rows.map((r) => { const f = toFinding(r); return [f.id, f]; }));
+  const changed = lockedRows.map((before) => ({ before, after: afterById.get(before.id)! }));
   const entries = [];
-  if (change.takedown !== undefined) entries.push({ action: 'takedown-status', kind: 'Finding', id: String(id), reason: by.reason, details: { ...details, from: before.takedownStatus, to: after.takedownStatus } });
-  if (change.detection !== undefined) entries.push({ action: 'detection-status', kind: 'Finding', id: String(id), reason: by.reason, details: { ...details, from: before.detectionStatus, to: after.detectionStatus } });
+  for (const { before, after } of changed) {
+    const id = String(before.id);
+    if (change.takedown !== undefined) entries.push({ action: 'takedown-status', kind: 'Finding', id, reason: by.reason, details: { ...details, from: before.takedownStatus, to: after.takedownStatus } });
+    if (change.detection !== undefined) entries.push({ action: 'detection-status', kind: 'Finding', id, reason: by.reason, details: { ...details, from: before.detectionStatus, to: after.detectionStatus } });
+  }
   await appendAudit(tx, by.actor, null, entries);
-  if (after.version !== before.version) await markCardDirty(tx, id);
-  return { before, after };
+  await markCardsDirty(tx, changed.filter((c) => c.after.version !== c.before.version).map((c) => c.before.id));
+  return changed;
 }
 
 /** Sets a finding's takedown status and audits the change (from → to) in one transaction. */

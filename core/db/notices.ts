@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import { formNoticeJob, noticeJob, recheckJob } from '../queues.js';
 import { appendAudit } from './audit.js';
-import { changeFindingStatus } from './findings.js';
-import { takedownRound } from './link-checks.js';
+import { changeFindingStatuses, lockFindings } from './findings.js';
+import { takedownRounds } from './link-checks.js';
 import { writeOutbox } from './outbox.js';
 import { inTransaction } from './transaction.js';
 
@@ -85,12 +85,12 @@ function toRecord(r: NoticeRow, receipts: NoticeReceipt[] = []): NoticeRecord {
   };
 }
 
-/** Findings waiting for a notice: 'Takedown requested' and listed in no notice still queued or sending. */
-export async function findingsAwaitingNotice(db: Queryable): Promise<number[]> {
+/** Findings waiting for a notice (all, or those `among` the ids given): 'Takedown requested' and listed in no notice still queued or sending. */
+export async function findingsAwaitingNotice(db: Queryable, among?: readonly number[]): Promise<number[]> {
   const { rows } = await db.query<{ id: string }>(
-    `select f.id from findings f where f.takedown_status = 'Takedown requested'
+    `select f.id from findings f where f.takedown_status = 'Takedown requested' and ($1::bigint[] is null or f.id = any($1::bigint[]))
        and not exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id where nf.finding_id = f.id and n.status in ('queued', 'sending'))
-     order by f.id`);
+     order by f.id`, [among ?? null]);
   return rows.map((r) => Number(r.id));
 }
 
@@ -103,31 +103,52 @@ export type CreatedNotices = { created: NoticeRecord[]; skipped: { key: string; 
  * written (the same pass run twice) is skipped too. The findings stay 'Takedown requested' until sent.
  */
 export async function createNotices(pool: pg.Pool, notices: readonly NewNotice[], actor = 'takedown'): Promise<CreatedNotices> {
+  if (notices.length === 0) return { created: [], skipped: [] };
   return inTransaction(pool, async (tx) => {
     const ids = [...new Set(notices.flatMap((n) => n.findingIds))].sort((a, b) => a - b);
     await tx.query('select id from findings where id = any($1::bigint[]) order by id for update', [ids]);
-    const waiting = new Set(await findingsAwaitingNotice(tx));
-    const created: NoticeRecord[] = [];
+    const waiting = new Set(await findingsAwaitingNotice(tx, ids));
     const skipped: { key: string; why: string }[] = [];
+    const writable: NewNotice[] = [];
     for (const n of notices) {
       const notWaiting = n.findingIds.filter((id) => !waiting.has(id));
-      if (notWaiting.length > 0) { skipped.push({ key: n.key, why: `finding ${notWaiting.join(', ')} no longer awaits a notice` }); continue; }
-      const { rows } = await tx.query<{ id: string }>(
-        `insert into notices (notice_key, contact, channel, language, dir, subject, text, html, urls, works, sender, part_index, part_total)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (notice_key) do nothing returning id`,
-        [n.key, n.contact, n.channel, n.language, n.dir, n.subject, n.text, n.html, n.urls, JSON.stringify(n.works), JSON.stringify(n.sender), n.part.index, n.part.total]);
-      if (!rows[0]) { skipped.push({ key: n.key, why: 'a notice with this key exists already' }); continue; }
-      const id = Number(rows[0].id);
-      await tx.query('insert into notice_findings (notice_id, finding_id) select $1, unnest($2::bigint[])', [id, n.findingIds]);
-      await writeOutbox(tx, [noticeJob(id)]);
-      await appendAudit(tx, actor, null, [
-        { action: 'notice-created', kind: 'Notice', id: String(id), reason: `notice ${n.part.index}/${n.part.total} to ${n.contact} by ${n.channel}`, details: { key: n.key, urls: n.urls.length, findings: n.findingIds } },
-        ...n.findingIds.map((f) => ({ action: 'notice-queued', kind: 'Finding', id: String(f), reason: `listed in notice ${id} to ${n.contact}`, details: { notice: id } })),
-      ]);
-      const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = $1`, [id]);
-      created.push(toRecord(full[0]!));
+      if (notWaiting.length > 0) skipped.push({ key: n.key, why: `finding ${notWaiting.join(', ')} no longer awaits a notice` });
+      else writable.push(n);
     }
-    return { created, skipped };
+    // One multi-row INSERT for the notices (in the order given, so ids follow it), one for the findings they list,
+    // one for their jobs and one for the audit rows.
+    const { rows } = await tx.query<{ id: string; notice_key: string }>(
+      `insert into notices (notice_key, contact, channel, language, dir, subject, text, html, urls, works, sender, part_index, part_total)
+       select r.key, r.contact, r.channel, r.language, r.dir, r.subject, r.text, r.html, array(select jsonb_array_elements_text(r.urls)), r.works, r.sender, r.part_index, r.part_total
+       from jsonb_to_recordset($1::jsonb) as r(key text, contact text, channel text, language text, dir text, subject text, text text, html text,
+         urls jsonb, works jsonb, sender jsonb, part_index int, part_total int, ord int)
+       order by r.ord
+       on conflict (notice_key) do nothing returning id, notice_key`,
+      [JSON.stringify(writable.map((n, ord) => ({
+        ord, key: n.key, contact: n.contact, channel: n.channel, language: n.language, dir: n.dir, subject: n.subject, text: n.text, html: n.html,
+        urls: n.urls, works: n.works, sender: n.sender, part_index: n.part.index, part_total: n.part.total,
+      })))]);
+    const idOf = new Map(rows.map((r) => [r.notice_key, Number(r.id)]));
+    const written: { id: number; n: NewNotice }[] = [];
+    const seen = new Set<string>();
+    for (const n of writable) {
+      const id = idOf.get(n.key);
+      // A key written before (the same pass run twice), or twice in this batch: only the first is the notice.
+      if (id === undefined || seen.has(n.key)) { skipped.push({ key: n.key, why: 'a notice with this key exists already' }); continue; }
+      seen.add(n.key);
+      written.push({ id, n });
+    }
+    if (written.length === 0) return { created: [], skipped };
+    await tx.query('insert into notice_findings (notice_id, finding_id) select * from unnest($1::bigint[], $2::bigint[])',
+      [written.flatMap((w) => w.n.findingIds.map(() => w.id)), written.flatMap((w) => w.n.findingIds)]);
+    await writeOutbox(tx, written.map((w) => noticeJob(w.id)));
+    await appendAudit(tx, actor, null, written.flatMap(({ id, n }) => [
+      { action: 'notice-created', kind: 'Notice', id: String(id), reason: `notice ${n.part.index}/${n.part.total} to ${n.contact} by ${n.channel}`, details: { key: n.key, urls: n.urls.length, findings: n.findingIds } },
+      ...n.findingIds.map((f) => ({ action: 'notice-queued', kind: 'Finding', id: String(f), reason: `listed in notice ${id} to ${n.contact}`, details: { notice: id } })),
+    ]));
+    const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = any($1::bigint[])`, [written.map((w) => w.id)]);
+    const records = new Map(full.map((r) => [Number(r.id), toRecord(r)]));
+    return { created: written.map((w) => records.get(w.id)!), skipped };
   });
 }
 
@@ -141,19 +162,27 @@ export type NoticeClaim =
  * A notice sent or failed already is not taken (the job ran again after its outcome committed).
  */
 export async function claimNotice(pool: pg.Pool, id: number, actor = 'takedown'): Promise<NoticeClaim> {
-  return inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ status: NoticeStatus }>('select status from notices where id = $1 for update', [id]);
-    const status = rows[0]?.status;
-    if (status === undefined) return { claimed: false, status: 'unknown' };
-    if (status === 'sent' || status === 'failed') return { claimed: false, status };
-    const recovered = status === 'sending';
-    await tx.query(`update notices set status = 'sending', attempts = attempts + 1, recovered = recovered or $2 where id = $1`, [id, recovered]);
-    if (recovered) {
-      await appendAudit(tx, actor, null, [{ action: 'notice-recovered', kind: 'Notice', id: String(id), reason: 'a worker stopped while sending it; it is sent again and may reach its contact twice (same Message-ID)', details: {} }]);
-    }
-    const { rows: full } = await tx.query<NoticeRow>(`${SELECT_NOTICE} where n.id = $1`, [id]);
-    return { claimed: true, notice: toRecord(full[0]!), recovered };
-  });
+  // One statement (one round trip, atomic on its own): lock, claim, the recovered audit row when it is one, and the claimed notice as it now is.
+  const { rows } = await pool.query<{ was: NoticeStatus; notice: NoticeRow | null }>(
+    `with cur as (select id, status from notices where id = $1 for update),
+     claimed as (
+       update notices n set status = 'sending', attempts = n.attempts + 1, recovered = n.recovered or cur.status = 'sending'
+       from cur where n.id = cur.id and cur.status in ('queued', 'sending')
+       returning n.id, n.notice_key, n.contact, n.channel, n.language, n.dir, n.subject, n.text, n.html, n.urls, n.works, n.sender, n.part_index, n.part_total,
+         n.status, n.attempts, n.recovered, n.created_at, n.sent_at,
+         coalesce((select array_agg(f.finding_id order by f.finding_id) from notice_findings f where f.notice_id = n.id), '{}') as finding_ids),
+     audit as (
+       insert into audit_log (actor, action, object_kind, object_id, commit, reason, details)
+       select $2, 'notice-recovered', 'Notice', cur.id::text, null, 'a worker stopped while sending it; it is sent again and may reach its contact twice (same Message-ID)', '{}'::jsonb
+       from cur join claimed on claimed.id = cur.id where cur.status = 'sending')
+     select cur.status as was, (select to_jsonb(claimed) from claimed) as notice from cur`, [id, actor]);
+  const row = rows[0];
+  if (!row) return { claimed: false, status: 'unknown' };
+  if (!row.notice) return { claimed: false, status: row.was };
+  const n = row.notice;
+  // Through JSON: timestamps come back as strings, bigint ids as numbers.
+  const notice = toRecord({ ...n, created_at: new Date(n.created_at), sent_at: n.sent_at === null ? null : new Date(n.sent_at) });
+  return { claimed: true, notice, recovered: row.was === 'sending' };
 }
 
 /** One channel's answer, as the worker hands it over. */
@@ -190,37 +219,35 @@ async function insertReceipts(tx: Pick<PoolClient, 'query'>, id: number, attempt
  */
 export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: readonly ReceiptInput[], outcome: NoticeOutcome, rules: OutcomeRules, actor = 'takedown'): Promise<void> {
   await inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ attempts: number; contact: string; channel: string }>('select attempts, contact, channel from notices where id = $1 for update', [id]);
+    // The notice's new status, written and read back with the findings it lists in one statement (which locks it).
+    const status = outcome.status === 'retry' ? 'queued' : outcome.status;
+    const { rows } = await tx.query<{ attempts: number; contact: string; channel: string; finding_ids: string[] }>(
+      `update notices set status = $2, sent_at = case when $2 = 'sent' then $3::timestamptz else sent_at end where id = $1
+       returning attempts, contact, channel, array(select finding_id from notice_findings where notice_id = $1 order by finding_id) as finding_ids`,
+      [id, status, rules.now]);
     const notice = rows[0];
     if (!notice) throw new Error(`no notice ${id}`);
     await insertReceipts(tx, id, notice.attempts, receipts);
-    const { rows: links } = await tx.query<{ finding_id: string }>('select finding_id from notice_findings where notice_id = $1 order by finding_id', [id]);
-    const findingIds = links.map((l) => Number(l.finding_id));
-    if (outcome.status === 'retry') {
-      await tx.query(`update notices set status = 'queued' where id = $1`, [id]);
-      return;
-    }
+    const findingIds = notice.finding_ids.map(Number);
+    if (outcome.status === 'retry') return;
+    // Every finding of the notice locked in one statement (id order), then changed in one.
+    const locked = await lockFindings(tx, findingIds);
     if (outcome.status === 'sent') {
-      await tx.query(`update notices set status = 'sent', sent_at = $2 where id = $1`, [id, rules.now]);
       // A form notice went nowhere yet: a person pastes it from Slack, so its post is owed with the outcome.
       if (notice.channel === 'form') await writeOutbox(tx, [formNoticeJob(id)]);
       const firstAt = new Date(rules.now.getTime() + rules.firstAfterMinutes * 60_000);
-      for (const findingId of findingIds) {
-        const { rows: f } = await tx.query<{ takedown_status: string }>('select takedown_status from findings where id = $1 for update', [findingId]);
-        if (f[0]?.takedown_status !== 'Takedown requested') continue;
-        await changeFindingStatus(tx, findingId, { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id });
-        await writeOutbox(tx, [recheckJob(findingId, 1, firstAt, await takedownRound(tx, findingId))]);
-      }
+      const requested = locked.filter((f) => f.takedownStatus === 'Takedown requested');
+      await changeFindingStatuses(tx, requested.map((f) => f.id), { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id }, requested);
+      const rounds = await takedownRounds(tx, requested.map((f) => f.id));
+      await writeOutbox(tx, requested.map((f) => recheckJob(f.id, 1, firstAt, rounds.get(f.id) ?? 1)));
       return;
     }
-    await tx.query(`update notices set status = 'failed' where id = $1`, [id]);
-    for (const findingId of findingIds) {
-      const { rows: f } = await tx.query<{ takedown_status: string; others: boolean }>(
-        `select takedown_status, exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id
-           where nf.finding_id = $1 and n.id <> $2 and n.status in ('queued', 'sending', 'sent')) as others from findings where id = $1 for update`, [findingId, id]);
-      if (f[0]?.takedown_status !== 'Takedown requested' || f[0].others) continue;
-      await changeFindingStatus(tx, findingId, { takedown: 'Failed' }, { actor, reason: `notice ${id} to ${notice.contact} not delivered: ${outcome.reason}` }, { notice: id });
-    }
+    // A finding listed in another notice that went or may go is not Failed by this one.
+    const { rows: failing } = await tx.query<{ id: string }>(
+      `select f.id from findings f where f.id = any($1::bigint[]) and f.takedown_status = 'Takedown requested'
+         and not exists (select 1 from notice_findings nf join notices n on n.id = nf.notice_id where nf.finding_id = f.id and n.id <> $2 and n.status in ('queued', 'sending', 'sent'))
+       order by f.id`, [findingIds, id]);
+    await changeFindingStatuses(tx, failing.map((r) => Number(r.id)), { takedown: 'Failed' }, { actor, reason: `notice ${id} to ${notice.contact} not delivered: ${outcome.reason}` }, { notice: id });
   });
 }
 
@@ -228,12 +255,21 @@ export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: r
 export async function failFindingsWithoutNotice(pool: pg.Pool, findings: readonly { id: number; why: string }[], actor = 'takedown'): Promise<number[]> {
   if (findings.length === 0) return [];
   return inTransaction(pool, async (tx) => {
-    const failed: number[] = [];
+    const locked = await lockFindings(tx, findings.map((f) => f.id));
+    const requested = new Set(locked.filter((f) => f.takedownStatus === 'Takedown requested').map((f) => f.id));
+    // One set-based change per reason (a host's findings share theirs).
+    const byWhy = new Map<string, number[]>();
     for (const { id, why } of findings) {
-      const { rows } = await tx.query<{ takedown_status: string }>('select takedown_status from findings where id = $1 for update', [id]);
-      if (rows[0]?.takedown_status !== 'Takedown requested') continue;
-      await changeFindingStatus(tx, id, { takedown: 'Failed' }, { actor, reason: why }, { noNotice: true });
-      failed.push(id);
+      if (!requested.has(id)) continue;
+      requested.delete(id);
+      const ids = byWhy.get(why) ?? [];
+      ids.push(id);
+      byWhy.set(why, ids);
+    }
+    const failed: number[] = [];
+    for (const [why, ids] of byWhy) {
+      await changeFindingStatuses(tx, ids, { takedown: 'Failed' }, { actor, reason: why }, { noNotice: true });
+      failed.push(...ids);
     }
     return failed;
   });

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { takedownSettings } from '../../core/catalog/takedown-policy.js';
 import type { ContentSpec, PolicySpec } from '../../core/catalog/types.js';
-import { findingById, type Finding } from '../../core/db/findings.js';
+import { findingsByIds, type Finding } from '../../core/db/findings.js';
 import { createNotices, failFindingsWithoutNotice, findingsAwaitingNotice, type NewNotice, type NoticeChannelName } from '../../core/db/notices.js';
+import { appliedSites } from '../../core/db/abuse-contacts.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { isVigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -70,15 +71,18 @@ async function contactsFor(findings: readonly Finding[], deps: ComposeDeps, site
   const byHost = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = `${f.host.toLowerCase()} ${f.siteId ?? ''}`;
-    byHost.set(key, [...(byHost.get(key) ?? []), f]);
+    const group = byHost.get(key) ?? [];
+    group.push(f);
+    byHost.set(key, group);
   }
   const byContact = new Map<string, ContactLinksWithChannel>();
   const failed: { id: number; why: string }[] = [];
+  const sites = await appliedSites(deps.pool);
   for (const group of byHost.values()) {
     const first = group[0]!;
     let why: string | undefined;
     try {
-      const recipient = await noticeRecipient({ host: first.host, siteId: first.siteId }, { pool: deps.pool, ...deps.contacts });
+      const recipient = await noticeRecipient({ host: first.host, siteId: first.siteId }, { pool: deps.pool, ...deps.contacts, sites });
       if (recipient.kind === 'none') why = `no reachable contact for ${recipient.host}: ${recipient.why}`;
       else {
         const unroutable: string[] = [];
@@ -120,7 +124,7 @@ async function composeLocked(deps: ComposeDeps): Promise<ComposeResult> {
   const { pool, log } = deps;
   const now = (deps.now ?? (() => new Date()))();
   const ids = await findingsAwaitingNotice(pool);
-  const findings = (await Promise.all(ids.map((id) => findingById(pool, id)))).filter((f): f is Finding => f !== undefined);
+  const findings = await findingsByIds(pool, ids);
   const result: ComposeResult = { findings: findings.length, notices: [], failed: [], skipped: [] };
   if (findings.length === 0) return result;
   const policy = await appliedPolicyDoc(pool);

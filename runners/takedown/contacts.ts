@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type pg from 'pg';
 import {
   cachedDomainAnswer, cachedNetworkAnswer, saveAbuseAnswer, siteTakedown,
-  type AbuseAnswer, type AbuseContact, type CachedAbuseAnswer,
+  type AbuseAnswer, type AbuseContact, type AppliedSite, type CachedAbuseAnswer,
 } from '../../core/db/abuse-contacts.js';
 import { VigilError } from '../../core/errors.js';
 import { isBlockedAddress } from '../monitor/address.js';
@@ -34,6 +34,8 @@ export interface ContactDeps {
   /** Seconds an answer is kept: found, firmly none, and the server failed. */
   ttl?: Partial<typeof CONTACT_TTL>;
   actor?: string;
+  /** The applied Sites when the caller has read them already (a compose pass, once for all its hosts). */
+  sites?: readonly AppliedSite[];
 }
 
 export const CONTACT_TTL = {
@@ -161,7 +163,7 @@ export async function noticeRecipient(target: { host: string; siteId?: string | 
   const host = target.host.toLowerCase().replace(/\.$/, '');
   const resolver = deps.resolver ?? systemResolver;
   // The catalog is written by the team itself: its contact is trusted as given, and wins.
-  const site = await siteTakedown(deps.pool, { host, ...(target.siteId ? { siteId: target.siteId } : {}) });
+  const site = await siteTakedown(deps.pool, { host, ...(target.siteId ? { siteId: target.siteId } : {}) }, deps.sites);
   const fromSite = site ? siteContacts(site.siteId, site.takedown) : [];
   if (fromSite.length > 0) return { kind: 'contacts', host, from: 'site', contacts: fromSite, refused: [], notes: [] };
   const notes: string[] = [];

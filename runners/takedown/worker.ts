@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { bullConnection, jobError } from '../../core/bullmq.js';
 import { takedownSettings } from '../../core/catalog/takedown-policy.js';
 import type { Config } from '../../core/config.js';
-import { findingById } from '../../core/db/findings.js';
+import { findingsByIds } from '../../core/db/findings.js';
 import { claimNotice, recordNoticeOutcome, type NoticeOutcome, type NoticeRecord, type ReceiptInput } from '../../core/db/notices.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { VigilError } from '../../core/errors.js';
@@ -20,7 +20,7 @@ import type { NoticeLanguage } from './templates/index.js';
 
 /**
  * The takedown queue's worker, one handler per job name:
- * - 'finding': a finding was requested; a compose pass is scheduled, one pending per batch window
+ * - 'finding' (one finding requested) or 'request' (a bulk request's findings): a compose pass is scheduled, one pending per batch window
  *   (the Policy's batch.waitSeconds), so a burst of requests becomes one pass and one notice per contact;
  * - 'compose': the pass (compose-pass.ts) that writes the notices and their 'notice' jobs;
  * - 'notice': claim, deliver through the channels, record (core/db/notices.ts); a failure that can
@@ -87,13 +87,15 @@ export async function runNoticeJob(deps: Pick<TakedownWorkerDeps, 'pool' | 'log'
   const { notice, recovered } = claim;
   const log = deps.log.child({ notice: notice.id, attempt: notice.attempts, findings: notice.findingIds });
   if (recovered) log.warn('notice taken up again after a worker stopped while sending it; it may reach its contact twice (same Message-ID)');
-  const settings = takedownSettings(await appliedPolicy(deps.pool));
   const channel = deps.channels.byName(notice.channel);
+  // The Policy and the listed findings, read side by side (two connections, one wait).
+  const [policy, listed] = await Promise.all([appliedPolicy(deps.pool), channel ? findingsByIds(deps.pool, notice.findingIds) : Promise.resolve([])]);
+  const settings = takedownSettings(policy);
   let receipts: ReceiptInput[];
   if (!channel) {
     receipts = [{ outcome: 'failed', channel: notice.channel, at: now(), reason: `the ${notice.channel} channel is not configured in this worker`, retryable: false, code: 'CHANNEL_NOT_CONFIGURED' }];
   } else {
-    const findings = (await Promise.all(notice.findingIds.map((id) => findingById(deps.pool, id)))).flatMap((f) => (f ? [{ id: f.id, url: f.url, contentId: f.contentId }] : []));
+    const findings = listed.map((f) => ({ id: f.id, url: f.url, contentId: f.contentId }));
     const delivered = await deliverNotice(noticeOf(notice), channel, deps.channels.alongside, { sender: notice.sender, log, findings, now });
     receipts = delivered.map((r) => receiptInput(r, now()));
   }
@@ -125,18 +127,35 @@ function noticePayloadOf(data: unknown): NoticePayload {
   return { noticeId: id };
 }
 
+const POLICY_READ_EVERY_MS = 1000;
+
 export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, TakedownJobResult> {
   const channels = deps.channels ?? createNoticeChannels(deps.config.takedown);
   const closing = new AbortController();
   const recheckDeps = recheckJobDeps(deps.config, deps.pool, deps.log, closing.signal);
   const now = deps.now ?? (() => new Date());
+  let scheduledCompose: string | undefined;
+  let batchPolicy: { waitSeconds: number; readAt: number } | undefined;
+  // The Policy's batch window, read at most once a second: a burst of 'finding' jobs is not a burst of Policy reads.
+  const batchWaitSeconds = async (): Promise<number> => {
+    if (batchPolicy === undefined || Date.now() - batchPolicy.readAt > POLICY_READ_EVERY_MS) {
+      batchPolicy = { waitSeconds: takedownSettings(await appliedPolicy(deps.pool)).batch.waitSeconds, readAt: Date.now() };
+    }
+    return batchPolicy.waitSeconds;
+  };
   const handle = async (job: Job<unknown, TakedownJobResult>, token?: string): Promise<TakedownJobResult> => {
     const log = deps.log.child({ queueJob: job.id, name: job.name });
     switch (job.name) {
-      case 'finding': {
-        const { waitSeconds } = takedownSettings(await appliedPolicy(deps.pool)).batch;
+      case 'finding':
+      case 'request': {
+        const waitSeconds = await batchWaitSeconds();
         const next = composeJobFor(now(), waitSeconds, String(job.id));
-        await deps.queue.add('compose', {}, { jobId: next.jobId, ...(next.delayMs > 0 ? { delay: next.delayMs } : {}) });
+        // A bulk request brings a thousand 'finding' jobs in one window: the window's pass is added once per process
+        // (it runs after the window, so it reads every one of them); BullMQ's id dedupes it across processes.
+        if (waitSeconds <= 0 || scheduledCompose !== next.jobId) {
+          await deps.queue.add('compose', {}, { jobId: next.jobId, ...(next.delayMs > 0 ? { delay: next.delayMs } : {}) });
+          if (waitSeconds > 0) scheduledCompose = next.jobId;
+        }
         return { status: 'scheduled', composeJob: next.jobId, delayMs: next.delayMs };
       }
       case 'compose':
@@ -153,7 +172,7 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
       case 'recheck':
         return runRecheckJob(recheckDeps, recheckPayloadOf(job.data));
       default:
-        throw new VigilError('JOB_PAYLOAD_INVALID', `the takedown queue has no job named ${JSON.stringify(job.name)}; it takes finding, compose, notice and recheck`);
+        throw new VigilError('JOB_PAYLOAD_INVALID', `the takedown queue has no job named ${JSON.stringify(job.name)}; it takes finding, request, compose, notice and recheck`);
     }
   };
   const worker = new Worker<unknown, TakedownJobResult>(

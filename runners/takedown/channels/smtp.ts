@@ -66,6 +66,11 @@ export function createSmtpChannel(options: SmtpChannelOptions): NoticeChannel & 
   const timeouts = { ...DEFAULT_SMTP_TIMEOUTS, ...options.timeouts };
   const transport = createTransport({
     url: options.url,
+    // Connections kept open and reused (up to 8, as many as a worker sends at once by default; 100 mails each): a notice is one MAIL FROM … DATA on a
+    // warm session, not a TCP + EHLO + STARTTLS + AUTH handshake per mail.
+    pool: true,
+    maxConnections: 8,
+    maxMessages: 100,
     requireTLS: requiresStartTls(options.url),
     connectionTimeout: timeouts.connectMs,
     greetingTimeout: timeouts.greetingMs,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actOnFinding, auditRefusal, takedownHeldForDetection, takedownNeedsOverride, whatActionDoes, type ActionSubject } from '../../../core/db/finding-actions.js';
+import { actOnFinding, actOnFindings, auditRefusal, takedownHeldForDetection, takedownNeedsOverride, whatActionDoes, type ActionSubject } from '../../../core/db/finding-actions.js';
 import { recordFinding, setDetectionStatus, setTakedownStatus, type FindingInput } from '../../../core/db/findings.js';
 import { outboxRows } from '../../../core/db/outbox.js';
-import { findingDetectionJob, takedownJob } from '../../../core/queues.js';
+import { findingDetectionJob, takedownJob, takedownRequestJob } from '../../../core/queues.js';
 import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { applyCatalog, contentDoc } from '../../support/applied-catalog.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
@@ -164,5 +164,122 @@ describe('actOnFinding against PostgreSQL', () => {
     const id = await newFinding('plain');
     await auditRefusal(services.db.pool, { actor: 'slack:UEVE', action: 'takedown', findingId: id, reason: 'Take down needs a takedown approver' });
     expect(await audit(id)).toEqual([{ actor: 'slack:UEVE', action: 'slack-action-refused', reason: 'Take down needs a takedown approver', details: { action: 'takedown' } }]);
+  });
+});
+
+describe('actOnFindings (bulk) against PostgreSQL', () => {
+  let services: TestServices;
+  let counter = 0;
+  beforeAll(async () => {
+    services = await openTestServices();
+    await applyCatalog(services.db.pool, contentDoc('marked', { watermarked: true }), contentDoc('plain'));
+  });
+  afterAll(() => services.close());
+
+  const newFinding = async (contentId: string, over: Partial<FindingInput> = {}) => {
+    counter += 1;
+    const url = `https://bulk.example/${contentId}/${counter}`;
+    return (await recordFinding(services.db.pool, {
+      contentId, url, normalizedUrl: normalizeUrl(url), host: hostOf(url), pageTitle: contentId, source: 'web', score: 10, evidence: {},
+      takedownStatus: 'Available', detectionStatus: contentId === 'marked' ? 'Available' : 'Not Available', ...over,
+    }, { actor: 'test', reason: 'fixture' })).finding.id;
+  };
+  const auditOf = async (ids: number[]) => (await services.db.pool.query<{ object_id: string; actor: string; action: string; reason: string; details: Record<string, unknown> }>(
+    `select object_id, actor, action, reason, details from audit_log where object_kind = 'Finding' and object_id = any($1::text[]) and action <> 'finding-created' order by id`,
+    [ids.map(String)])).rows;
+  // The outbox rows that name any of the findings: a single one's 'finding' job or a batch's 'request' job.
+  const jobsOf = async (ids: number[]) => (await outboxRows(services.db.pool)).filter((r) => {
+    const p = r.payload as { findingId?: number; findingIds?: number[] };
+    return ids.includes(p.findingId ?? -1) || (p.findingIds ?? []).some((id) => ids.includes(id));
+  });
+  const requested = (jobs: Awaited<ReturnType<typeof jobsOf>>) => jobs.flatMap((j) => (j.payload as { findingIds?: number[] }).findingIds ?? [(j.payload as { findingId: number }).findingId]).sort((a, b) => a - b);
+  const automation = { actor: 'automation', reason: "automatic takedown (the monitoring job's takedown: automatic)", override: false };
+
+  it('applies the rule to each finding of a batch: done, refused, unchanged and unknown side by side, in the order asked', async () => {
+    const plain = [await newFinding('plain'), await newFinding('plain'), await newFinding('plain')];
+    const marked = await newFinding('marked'); // watermarked, detection not completed: refused without the override
+    const requested = await newFinding('plain');
+    await actOnFinding(services.db.pool, requested, 'takedown', { ...automation, actor: 'slack:UALICE', reason: 'clicked' });
+    const asked = [plain[2]!, marked, 999_998, requested, plain[0]!, plain[1]!];
+    const outcomes = await actOnFindings(services.db.pool, asked, 'takedown', automation);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['done', 'refused', 'unknown', 'unchanged', 'done', 'done']);
+    expect(outcomes.map((o) => ('finding' in o ? o.finding.id : o.findingId))).toEqual(asked);
+    expect(outcomes[1]).toMatchObject({ why: expect.stringMatching(/watermarked and detection has not completed/) });
+    expect(outcomes[3]).toMatchObject({ why: 'already Takedown requested', by: { actor: 'slack:UALICE' } });
+    for (const i of [0, 4, 5]) expect(outcomes[i]).toMatchObject({ from: { takedown: 'Available' }, to: { takedown: 'Takedown requested' }, finding: { takedownStatus: 'Takedown requested' } });
+  });
+
+  it('leaves one audit row per finding (who, what, why) and one outbox job for the batch naming every finding it changed', async () => {
+    const ids = await Promise.all(Array.from({ length: 40 }, () => newFinding('plain')));
+    const marked = await newFinding('marked');
+    await actOnFindings(services.db.pool, [...ids, marked], 'takedown', automation);
+    const rows = await auditOf([...ids, marked]);
+    for (const id of ids) {
+      expect(rows.filter((r) => r.object_id === String(id))).toEqual([{
+        object_id: String(id), actor: 'automation', action: 'takedown-status', reason: automation.reason,
+        details: { action: 'takedown', override: false, from: 'Available', to: 'Takedown requested' },
+      }]);
+    }
+    expect(rows.filter((r) => r.object_id === String(marked))).toEqual([expect.objectContaining({ actor: 'automation', action: 'finding-action-refused', details: expect.objectContaining({ why: expect.stringMatching(/watermarked/) }) })]);
+    const jobs = await jobsOf([...ids, marked]);
+    expect(jobs.map((j) => [j.queue, j.name])).toEqual([['takedown', 'request']]);
+    expect(jobs[0]!.jobId).toBe(takedownRequestJob(ids.map((id) => ({ findingId: id, request: 1 }))).jobId);
+    expect(requested(jobs)).toEqual([...ids].sort((a, b) => a - b));
+    // Each changed finding's version moved once, as a single change would move it.
+    const { rows: versions } = await services.db.pool.query<{ version: number }>('select version from findings where id = any($1::bigint[])', [ids]);
+    expect(new Set(versions.map((v) => v.version))).toEqual(new Set([2]));
+  });
+
+  it('is idempotent: the same batch again changes nothing, writes no job, and with a request id appends nothing', async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, () => newFinding('plain')));
+    const once = { ...automation, request: 'round-42' };
+    expect((await actOnFindings(services.db.pool, ids, 'takedown', once)).every((o) => o.outcome === 'done')).toBe(true);
+    const auditBefore = await auditOf(ids);
+    const jobsBefore = await jobsOf(ids);
+    const again = await actOnFindings(services.db.pool, ids, 'takedown', once);
+    expect(again.map((o) => o.outcome)).toEqual(ids.map(() => 'unchanged'));
+    expect(again[0]).toMatchObject({ by: { actor: 'automation', request: 'round-42' } });
+    expect(await auditOf(ids)).toEqual(auditBefore);
+    expect(await jobsOf(ids)).toEqual(jobsBefore);
+    // Without a request id a repeat is a new action, audited as unchanged once per finding.
+    await actOnFindings(services.db.pool, ids, 'takedown', automation);
+    expect((await auditOf(ids)).filter((r) => r.action === 'finding-action-unchanged')).toHaveLength(ids.length);
+    expect(await jobsOf(ids)).toEqual(jobsBefore);
+  });
+
+  it('changes each finding once when two overlapping batches run at the same moment', async () => {
+    const ids = await Promise.all(Array.from({ length: 30 }, () => newFinding('plain')));
+    const [a, b] = await Promise.all([
+      actOnFindings(services.db.pool, ids.slice(0, 20), 'takedown', automation),
+      actOnFindings(services.db.pool, [...ids.slice(10)].reverse(), 'takedown', { ...automation, actor: 'slack:UBOB' }),
+    ]);
+    const done = [...a!, ...b!].filter((o) => o.outcome === 'done');
+    expect(done).toHaveLength(30);
+    // Each finding named by exactly one of the two batches' jobs.
+    expect(requested(await jobsOf(ids))).toEqual([...ids].sort((x, y) => x - y));
+    expect((await auditOf(ids)).filter((r) => r.action === 'takedown-status')).toHaveLength(30);
+  });
+
+  it('owes a single finding its own takedown job, and a batch re-requested after Failed a new job', async () => {
+    const one = await newFinding('plain');
+    await actOnFindings(services.db.pool, [one], 'takedown', automation);
+    expect((await jobsOf([one])).map((j) => j.jobId)).toEqual([takedownJob(one, 1).jobId]);
+    const ids = [await newFinding('plain'), await newFinding('plain')];
+    await actOnFindings(services.db.pool, ids, 'takedown', automation);
+    for (const id of ids) await setTakedownStatus(services.db.pool, id, 'Failed', { actor: 'takedown', reason: 'notice bounced' });
+    await actOnFindings(services.db.pool, ids, 'takedown', automation);
+    expect((await jobsOf(ids)).map((j) => j.jobId)).toEqual([
+      takedownRequestJob(ids.map((id) => ({ findingId: id, request: 1 }))).jobId, takedownRequestJob(ids.map((id) => ({ findingId: id, request: 2 }))).jobId,
+    ]);
+  });
+
+  it('does Ignore and Detect in bulk by the same rule', async () => {
+    const marked = [await newFinding('marked'), await newFinding('marked')];
+    const plain = await newFinding('plain');
+    const detect = await actOnFindings(services.db.pool, [...marked, plain], 'detect', automation);
+    expect(detect.map((o) => o.outcome)).toEqual(['done', 'done', 'refused']);
+    expect((await jobsOf(marked)).map((j) => j.jobId).sort()).toEqual(marked.map((id) => findingDetectionJob(id, 2).jobId).sort());
+    const ignore = await actOnFindings(services.db.pool, [plain, ...marked], 'ignore', automation);
+    expect(ignore.map((o) => o.outcome)).toEqual(['done', 'done', 'done']);
   });
 });

@@ -44,4 +44,31 @@ describe('the outbox', () => {
       await queue.close();
     }
   });
+
+  it('relays a batch with one addBulk per queue, and a batch relayed again after a crash adds each job once', async () => {
+    const pool = services.db.pool;
+    await drainOutbox(pool, async () => {});
+    const jobs = Array.from({ length: 250 }, (_, i) => recheckJob(1000 + i, 1, new Date(Date.now() - 1000)));
+    await inTransaction(pool, (tx) => writeOutbox(tx, jobs));
+    const queue = openQueue(QUEUES.takedown, services.redis, services.config.queuePrefix);
+    try {
+      const add = queueAdder(async () => queue);
+      let bulkCalls = 0;
+      const bulk = add.bulk!;
+      const counted = Object.assign(async (job: OutboxJob) => add(job), { bulk: async (list: readonly OutboxJob[]) => { bulkCalls += 1; await bulk(list); } });
+      // Killed after the jobs reached Redis and before the rows were marked sent: the next pass adds them again.
+      await expect(relayOutbox(pool, Object.assign(async () => {}, { bulk: async (list: readonly OutboxJob[]) => { await bulk(list); throw new Error('relay killed'); } }))).rejects.toThrow('relay killed');
+      expect(await outboxRows(pool, { unsentOnly: true })).toHaveLength(250);
+      expect(await relayOutbox(pool, counted)).toBe(250);
+      expect(bulkCalls).toBe(1);
+      expect(await outboxRows(pool, { unsentOnly: true })).toEqual([]);
+      const waiting = await queue.getJobs(['waiting'], 0, 1000);
+      const ids = waiting.map((j) => j.id).filter((id) => /^recheck-1\d{3}-1$/.test(id ?? ''));
+      expect(ids).toHaveLength(250);
+      expect(new Set(ids).size).toBe(250);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
 });

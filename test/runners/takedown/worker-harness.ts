@@ -66,6 +66,17 @@ export async function requestedFinding(services: TestServices, host: string, con
   return { id: finding.id, url };
 }
 
+/** A finding as a round leaves it for a person or automatic takedown to act on (Available). */
+export async function availableFinding(services: TestServices, host: string, contentId = 'moonlit-harbor'): Promise<{ id: number; url: string }> {
+  counter += 1;
+  const url = `https://${host}/watch/moonlit-harbor-${counter}`;
+  const { finding } = await recordFinding(services.db.pool, {
+    contentId, url, normalizedUrl: normalizeUrl(url), host: hostOf(url), pageTitle: `Moonlit Harbor ${counter} - watch free`, source: 'web', score: 12,
+    evidence: {}, takedownStatus: 'Available', detectionStatus: 'Not Available',
+  }, { actor: 'test', reason: 'fixture' });
+  return { id: finding.id, url };
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actOnFindings } from '../../../core/db/finding-actions.js';
 import { outboxRows } from '../../../core/db/outbox.js';
 import { listNotices, noticesForFinding } from '../../../core/db/notices.js';
 import { defaultEvidenceSources } from '../../../runners/evidence/sources.js';
@@ -7,7 +8,7 @@ import { applyCatalog } from '../../support/applied-catalog.js';
 import { startFakeRdap, type FakeRdap } from '../../support/fake-rdap.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { headersOf, startMailServer, textParts, type MailServer } from './channels/mail-server.js';
-import { requestedFinding, startHarness, waitForStatus, type Harness } from './worker-harness.js';
+import { availableFinding, requestedFinding, startHarness, waitForStatus, type Harness } from './worker-harness.js';
 
 /**
  * The takedown worker end to end through BullMQ and the outbox: findings requested → one compose
@@ -103,6 +104,25 @@ describe('the takedown worker, with a Policy that names its sender', () => {
     const audit = await services.db.pool.query<{ actor: string; reason: string }>(
       `select actor, reason from audit_log where object_kind = 'Finding' and object_id = $1 and action = 'takedown-status' and details->>'to' = 'In Progress'`, [String(ids[0])]);
     expect(audit.rows).toEqual([{ actor: 'takedown', reason: `notice ${notice!.id} sent to abuse@pirate.example by smtp` }]);
+  });
+
+  it('takes down a bulk request (actOnFindings) through its one request job: one notice per contact, every finding In Progress with its audit rows', async () => {
+    const before = mail.received.length;
+    const findings = [];
+    for (let i = 0; i < 6; i++) findings.push(await availableFinding(services, i % 2 === 0 ? 'pirate.example' : 'other.pirate.example'));
+    const ids = findings.map((f) => f.id);
+    const outcomes = await actOnFindings(services.db.pool, ids, 'takedown', { actor: 'automation', reason: 'automatic takedown', override: false });
+    expect(outcomes.map((o) => o.outcome)).toEqual(ids.map(() => 'done'));
+    const jobs = (await outboxRows(services.db.pool)).filter((r) => r.name === 'request' && (r.payload as { findingIds: number[] }).findingIds.includes(ids[0]!));
+    expect(jobs).toHaveLength(1);
+    await waitForStatus(services, ids, 'In Progress');
+    const mails = mail.received.slice(before);
+    expect(mails).toHaveLength(1); // both hosts are the one Site's, written to one contact
+    const text = textParts(mails[0]!.raw).get('text/plain')!;
+    for (const f of findings) expect(text).toContain(f.url);
+    const { rows } = await services.db.pool.query<{ object_id: string; to: string }>(
+      `select object_id, details->>'to' as to from audit_log where object_kind = 'Finding' and object_id = any($1::text[]) and action = 'takedown-status' order by id`, [ids.map(String)]);
+    for (const id of ids) expect(rows.filter((r) => r.object_id === String(id)).map((r) => r.to)).toEqual(['Takedown requested', 'In Progress']);
   });
 
   it('fails the links of a notice the mail server refuses for good (5xx), with the server\'s reason', async () => {
