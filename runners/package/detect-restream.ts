@@ -32,7 +32,7 @@ export const MAX_RECORDING_SECONDS = 300;
 /** |z| of a clear segment reading, and the share of segments that must be clear for an ID to stand. */
 export const CLEAR_Z = 2;
 export const MIN_CLEAR_SHARE = 0.5;
-const THUMB = { width: 16, height: 9 };
+const THUMB = { width: 32, height: 18 };
 
 export interface SegmentReading {
   index: number;
@@ -271,12 +271,13 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     for (let k = 0; k < span.length; k++) if (abs < span[k]!.end - 1e-9) return k;
     return span.length - 1;
   };
-  // Frames within one frame of a boundary are left out: a recorded frame there may belong to the neighbour.
+  // Frames near a boundary (a frame, or a tenth of the segment) are left out: a recorded frame there may belong to the neighbour.
+  const margin = (k: number): number => Math.max(1 / refFps, 0.1 * span[k]!.s.durationSeconds);
   const inside = (k: number, t: number): boolean => {
     const abs = first.start + t;
-    return abs >= span[k]!.start + 1 / refFps - 1e-9 && abs < span[k]!.end - 1 / refFps - 1e-9;
+    return abs >= span[k]!.start + margin(k) - 1e-9 && abs < span[k]!.end - margin(k) - 1e-9;
   };
-  for (const v of ['A', 'B'] as const) {
+  await Promise.all((['A', 'B'] as const).map(async (v) => {
     const files = [path.join(dir, manifest.init), ...span.map((x) => variantFile(dir, x.s, v === 'A' ? 0 : 1))];
     await decodeGray({ files }, { size, fps: refFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, t) => {
       if (v === 'A') refThumbs.push(thumbnail(plane, size));
@@ -289,7 +290,7 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
       throw unreadable(dir, `variant ${v} segments ${first.s.uri}..${last.s.uri} could not be decoded: ${(error as Error).message}`);
     });
     req.onProgress?.({ fraction: v === 'A' ? 0.5 : 0.65, frames: recFrames });
-  }
+  }));
   const offset = refineOffset(recThumbs, recFps, refThumbs, first.start, refFps, match.offset, 1);
   req.log?.debug({ coarse: match.offset, fine: offset }, 'fine offset');
 

@@ -31,3 +31,22 @@ export async function sessionCopy(pkgDir: string, watermarkId: number, out: stri
 export async function restream(input: string, out: string, options: { cutSeconds: number; size: string; bitrate: string }): Promise<void> {
   await ffmpeg(['-ss', String(options.cutSeconds), '-i', input, '-vf', `scale=${options.size}`, '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', options.bitrate, '-c:a', 'aac', '-b:a', '64k', out]);
 }
+
+export const TEST_KEY = Buffer.from('77c4d8e7f31a5b9c2d6e0f4a87b3c1d5e9f2a6b0c4d8e1f5a9b3c7d213f1e2d9', 'hex');
+
+/** 54 one-second segments: a recording cut 2.5 s in still covers 51 whole ones, more than the 48 a pattern needs. */
+export async function makePackagedTitle(dir: string): Promise<{ title: string; pkg: string }> {
+  const { packageTitle } = await import('../../../runners/package/package.js');
+  const title = await makeTitle(dir, 54);
+  const pkg = path.join(dir, 'pkg');
+  await packageTitle({ input: title, out: pkg, key: { id: '00112233aabbccdd', fingerprint: 'f'.repeat(64), key: TEST_KEY }, segmentSeconds: 1, preset: 'ultrafast' });
+  return { title, pkg };
+}
+
+export async function leakOf(dir: string, pkg: string, watermarkId: number): Promise<string> {
+  const copy = path.join(dir, `session-${watermarkId}.mp4`);
+  await sessionCopy(pkg, watermarkId, copy);
+  const leak = path.join(dir, `leak-${watermarkId}.mp4`);
+  await restream(copy, leak, { cutSeconds: 2.5, size: '480:270', bitrate: '200k' });
+  return leak;
+}
