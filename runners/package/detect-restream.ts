@@ -33,6 +33,12 @@ export const MAX_RECORDING_SECONDS = 300;
 export const CLEAR_Z = 2;
 export const MIN_CLEAR_SHARE = 0.5;
 const THUMB = { width: 32, height: 18 };
+/**
+ * How far from the fingerprint offset the frame-accurate search looks. Fingerprints can settle a
+ * second or two off on slowly changing footage (a zoom, a pan: neighbouring frames look alike at
+ * 2 per second), which the thumbnails of every frame over the whole recording do not confuse.
+ */
+const FINE_RADIUS_SECONDS = 3;
 
 export interface SegmentReading {
   index: number;
@@ -252,11 +258,11 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     return done({ secondsAnalysed, alignment, reason: `the recording does not match the packaged title (${match.votes} fingerprint votes, coverage ${(match.coverage * 100).toFixed(0)} %): it is not a copy of this package, or too altered to align` });
   }
 
-  // The segments the recording covers (by the coarse offset, one second of slack each side).
+  // The segments the recording covers (by the coarse offset, with the fine search's slack each side).
   const recStart = match.offset;
   const recEnd = match.offset + secondsAnalysed;
   const span = manifest.segments.map((s, i) => ({ s, i, start: pkg.starts[i]!, end: pkg.starts[i]! + s.durationSeconds }))
-    .filter((x) => x.end > recStart - 1 && x.start < recEnd + 1);
+    .filter((x) => x.end > recStart - FINE_RADIUS_SECONDS && x.start < recEnd + FINE_RADIUS_SECONDS);
   if (span.length === 0) return done({ secondsAnalysed, alignment, offsetSeconds: match.offset, reason: 'the recording aligns outside the packaged segments' });
   const first = span[0]!;
   const last = span[span.length - 1]!;
@@ -291,7 +297,7 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     });
     req.onProgress?.({ fraction: v === 'A' ? 0.5 : 0.65, frames: recFrames });
   }));
-  const offset = refineOffset(recThumbs, recFps, refThumbs, first.start, refFps, match.offset, 1);
+  const offset = refineOffset(recThumbs, recFps, refThumbs, first.start, refFps, match.offset, FINE_RADIUS_SECONDS);
   req.log?.debug({ coarse: match.offset, fine: offset }, 'fine offset');
 
   // Pass 3: the recording, summed per segment at the fine offset.
