@@ -17,7 +17,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { PATTERN_VERSION } from '../../core/ab-pattern.js';
+import { CODEWORD_BITS, PATTERN_VERSION } from '../../core/ab-pattern.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { PACKAGE_FORMAT, PACKAGE_MANIFEST, readPackageManifest, type PackageManifest, type PackagedSegment } from '../../core/package-layout.js';
@@ -38,6 +38,11 @@ const INIT = 'init.mp4';
 const SEGMENT_PATTERN = 'seg_%05d.m4s';
 /** A last segment shorter than this share of the nominal length carries too little to vote: unmarked (-1). */
 const MIN_MARKED_SHARE = 0.5;
+/**
+ * WMPaceInfo positions are 16-bit (`int .size 2`); they wrap at the largest multiple of the
+ * codeword length below 2^15, so position p still carries codeword bit p mod 48 across the wrap.
+ */
+export const POSITION_WRAP = CODEWORD_BITS * Math.floor(0x7fff / CODEWORD_BITS);
 
 /** What Vigil adds to the shared manifest (readers of core/package-layout.ts ignore it). */
 export interface VigilPackageManifest extends PackageManifest {
@@ -239,7 +244,7 @@ export async function packageTitle(req: PackageRequest): Promise<PackageSummary>
     const encoded = await checkVariantsAgree(dirs.A, dirs.B);
     let next = 0;
     const segments: PackagedSegment[] = encoded.map((s) => ({
-      uri: s.uri, durationSeconds: s.duration, position: s.duration >= MIN_MARKED_SHARE * segmentSeconds ? next++ : -1,
+      uri: s.uri, durationSeconds: s.duration, position: s.duration >= MIN_MARKED_SHARE * segmentSeconds ? next++ % POSITION_WRAP : -1,
     }));
     await fs.rename(path.join(dirs.A, INIT), path.join(temp, INIT));
     await Promise.all([fs.rm(path.join(dirs.B, INIT)), fs.rm(path.join(dirs.A, 'index.m3u8')), fs.rm(path.join(dirs.B, 'index.m3u8'))]);
