@@ -269,7 +269,7 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
 
   // Pass 2: A and B over that span, summed per segment (every frame), with A's thumbnails for the fine offset.
   const pixels = size.width * size.height;
-  const sums = { A: span.map(() => new Float64Array(pixels)), B: span.map(() => new Float64Array(pixels)) };
+  const sums = { A: span.map(() => new Float32Array(pixels)), B: span.map(() => new Float32Array(pixels)) };
   const counts = { A: span.map(() => 0), B: span.map(() => 0) };
   const refThumbs: Float32Array[] = [];
   const segmentOf = (t: number): number => {
@@ -301,7 +301,7 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
   req.log?.debug({ coarse: match.offset, fine: offset }, 'fine offset');
 
   // Pass 3: the recording, summed per segment at the fine offset.
-  const recSums = span.map(() => new Float64Array(pixels));
+  const recSums = span.map(() => new Float32Array(pixels));
   const recCounts = span.map(() => 0);
   await decodeGray({ file: recording, maxSeconds }, { size, fps: recFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, time, index) => {
     const t = time + offset - first.start;
@@ -320,7 +320,8 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     // Only segments the recording covers for most of their length: a partly recorded one averages less.
     const full = counts.A[k]!;
     if (full === 0 || counts.B[k] !== full || recCounts[k]! < 0.6 * full * (recFps / refFps)) return;
-    const mean = (s: Float64Array, n: number): Float64Array => s.map((v) => v / n);
+    // Sums are whole numbers well below 2^24, exact in float32 (half the memory of a 5-minute span).
+    const mean = (s: Float32Array, n: number): Float64Array => Float64Array.from(s, (v) => v / n);
     const { score, z } = readSegment(mean(recSums[k]!, recCounts[k]!), mean(sums.A[k]!, full), mean(sums.B[k]!, full), size);
     readings.push({ index: x.i, uri: x.s.uri, position: x.s.position, variant: score > 0 ? 0 : 1, score, z, confidence: confidenceOf(z), frames: recCounts[k]! });
   });
