@@ -267,11 +267,11 @@ export async function packageTitle(req: PackageRequest): Promise<PackageSummary>
     const check = readPackageManifest(text);
     if (!check.ok) throw new Error(`the manifest written does not check: ${check.problems.join('; ')}`);
     await fs.writeFile(path.join(temp, PACKAGE_MANIFEST), text);
-    await req.beforeRename?.(manifest, temp);
     // Only an empty folder may be replaced: rmdir refuses one that filled up while we worked.
     await fs.rmdir(out).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw new VigilError('PACKAGE_OUT_EXISTS', `--out ${out} is no longer empty (${error.code ?? error.message}); the package was not written`);
     });
+    await req.beforeRename?.(manifest, temp);
     await fs.rename(temp, out);
     req.log?.info({ out, packageId, segments: segments.length, marked: next, frames, ms: Date.now() - started }, 'package written');
     return { out, manifest, frames, elapsedMs: Date.now() - started, initIdentical: true };
