@@ -64,7 +64,7 @@ try {
   console.log('\n| measure | value |\n| --- | --- |');
   console.log(`| plain ffmpeg HLS transcode (1 rendition) | ${plain.toFixed(1)} s (${(SECONDS / plain).toFixed(2)}x real time) |`);
   console.log(`| vigil package (A + B, one decode) | ${packaged.toFixed(1)} s (${(SECONDS / packaged).toFixed(2)}x real time) |`);
-  console.log(`| package ÷ plain | ${(packaged / plain).toFixed(2)} (two encodes: 2.0 is the floor without a shared encoder) |`);
+  console.log(`| package ÷ plain | ${(packaged / plain).toFixed(2)} (two encodes to one; the machine's load varies between the two timings) |`);
   console.log(`| re-stream read (${r.secondsAnalysed.toFixed(0)} s of 720p recording) | ${detectS.toFixed(1)} s; ${r.found ? `ID ${r.watermarkId}${r.watermarkId === ID ? ' (right)' : ' (WRONG)'}` : `nothing: ${r.reason}`} |`);
   console.log(`| segments read, |z| min / median | ${r.segments.length}, ${zs[0]?.toFixed(1) ?? '-'} / ${zs[zs.length >> 1]?.toFixed(1) ?? '-'} |`);
 } finally {
