@@ -13,6 +13,7 @@ import * as findingsCommand from './commands/findings.js';
 import * as importCommand from './commands/import.js';
 import * as infringersCommand from './commands/infringers.js';
 import * as noticesCommand from './commands/notices.js';
+import * as packageCommand from './commands/package.js';
 import * as keygenCommand from './commands/keygen.js';
 import * as keywordsCommand from './commands/keywords.js';
 import * as planCommand from './commands/plan.js';
@@ -58,6 +59,7 @@ export const COMMANDS: Record<string, Command> = {
   notices: noticesCommand,
   embed: embedCommand,
   detect: detectCommand,
+  package: packageCommand,
   evidence: evidenceCommand,
   keygen: keygenCommand,
   revoke: revokeCommand,

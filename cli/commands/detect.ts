@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
+import { detectRestream, MAX_RECORDING_SECONDS, type RestreamResult } from '../../runners/package/detect-restream.js';
 import { runDetectCommand, type DetectOutcome } from '../../runners/watermark/detect.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
@@ -19,6 +21,7 @@ export const DETECT_EXIT = {
 } as const;
 
 export const usage = `vigil detect LEAK [--original FILE] [--catalog DIR] [--format text|json]
+vigil detect --package DIR RECORDING [--max-seconds ${MAX_RECORDING_SECONDS}] [--format text|json]
 vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:ADDR]... [--allow-private] [--format text|json]
   Look for the forensic watermark in a leaked video or screenshot and say whose copy it was.
   A still image (PNG/JPEG) needs --original: the source video or image it was taken from.
@@ -37,6 +40,11 @@ vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:A
   requirements: at least 10 s and 160x120 of video; or the download was refused: too large, too
   slow, a playlist that loops). --max-mb (default 1024) and --max-minutes (default 10) bound the
   download. --queue enqueues the request for a detect worker instead and follows it until it ends.
+  --package DIR reads a recording of a re-stream (cut anywhere, rescaled, re-encoded) against the
+  A/B package vigil package wrote in DIR: it aligns the recording to the title, decides A or B per
+  segment by comparing it with both variants (a confidence each), and decodes the session pattern
+  to its watermark ID, or says why not (at least 48 marked segments are needed; at most
+  --max-seconds, default and limit ${MAX_RECORDING_SECONDS}, of the recording are read). No key is needed.
   Exit codes: ${DETECT_EXIT.attributed} mark found and attributed; ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
   ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient on record.`;
 
@@ -86,7 +94,48 @@ export const options = {
   ...formatOption, original: { type: 'string' }, catalog: { type: 'string' },
   queue: { type: 'boolean', default: false }, 'max-mb': { type: 'string' }, 'max-minutes': { type: 'string' },
   resolve: { type: 'string', multiple: true }, 'allow-private': { type: 'boolean', default: false },
+  package: { type: 'string' }, 'max-seconds': { type: 'string' },
 } as const;
+
+function fmtPct(x: number): string {
+  return x >= 0.999995 ? '>99.999 %' : `${(x * 100).toFixed(1)} %`;
+}
+
+export function describeRestream(r: RestreamResult): string[] {
+  const lines: string[] = [];
+  const where = `package ${r.packageId ?? '?'}${r.contentId ? ` (${r.contentId})` : ''} in ${r.packageDir}`;
+  if (r.found && r.watermarkId !== undefined) {
+    lines.push(`Watermark ID ${r.watermarkId}: the session pattern of ${r.recording}, read against ${where}`);
+  } else {
+    lines.push(`No session watermark ID found in ${r.recording} (${where}).`);
+    lines.push(`reason: ${r.reason ?? 'unknown'}`);
+  }
+  lines.push(`${r.secondsAnalysed.toFixed(1)} s of recording analysed${r.offsetSeconds !== undefined ? `; it starts ${r.offsetSeconds.toFixed(2)} s into the title` : ''}; ${r.segments.length} marked segments read in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+  for (const s of r.segments) lines.push(`  ${s.uri}  position ${s.position}  ${s.variant === 0 ? 'A' : 'B'}  z ${s.z.toFixed(1)}  confidence ${fmtPct(s.confidence)}`);
+  return lines;
+}
+
+async function runRestream(dir: string, recording: string, maxSeconds: string | undefined, format: 'text' | 'json', io: CliIo, ctx: Context): Promise<number> {
+  let max: number | undefined;
+  if (maxSeconds !== undefined) {
+    max = Number(maxSeconds);
+    if (!Number.isFinite(max) || max <= 0 || max > MAX_RECORDING_SECONDS) throw new VigilError('USAGE', `vigil detect --max-seconds must be a number of seconds from 1 to ${MAX_RECORDING_SECONDS}, not ${JSON.stringify(maxSeconds)}`);
+  }
+  const progress = progressReporter(io.stderr, ctx.log, 'detect', { recording, package: dir });
+  let result: RestreamResult;
+  try {
+    result = await detectRestream({
+      packageDir: path.resolve(io.cwd, dir), recording: path.resolve(io.cwd, recording), ...(max !== undefined ? { maxSeconds: max } : {}),
+      signal: io.signal, log: ctx.log, onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.done();
+  }
+  if (format === 'json') print(io.stdout, JSON.stringify(result, null, 2));
+  else for (const line of describeRestream(result)) print(io.stdout, line);
+  // The session behind the ID is looked up once sessions are recorded (edge/): until then a found ID is unattributed.
+  return result.found ? DETECT_EXIT.unattributed : DETECT_EXIT.noMark;
+}
 
 /** A leak given as a link rather than a file. */
 export function isLink(leak: string): boolean {
@@ -96,7 +145,14 @@ export function isLink(leak: string): boolean {
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values, positionals } = parse('detect', argv, options);
   const format = formatOf('detect', values.format);
-  if (!positionals[0]) throw new VigilError('USAGE', 'vigil detect: give the LEAK file');
+  if (!positionals[0]) throw new VigilError('USAGE', values.package !== undefined ? 'vigil detect --package DIR: give the RECORDING file' : 'vigil detect: give the LEAK file');
+  if (values.package !== undefined) {
+    const stray = (['original', 'catalog', 'max-mb', 'max-minutes', 'resolve'] as const).filter((k) => values[k] !== undefined);
+    if (stray.length > 0 || values.queue || values['allow-private']) throw new VigilError('USAGE', `vigil detect --package: --${stray[0] ?? (values.queue ? 'queue' : 'allow-private')} does not apply to a re-stream recording`);
+    if (isLink(positionals[0])) throw new VigilError('USAGE', 'vigil detect --package: give the recording as a file (download it first)');
+    return runRestream(values.package, positionals[0], values['max-seconds'], format, io, ctx);
+  }
+  if (values['max-seconds'] !== undefined) throw new VigilError('USAGE', 'vigil detect: --max-seconds is for --package DIR RECORDING');
   const urlOnly = (['queue', 'max-mb', 'max-minutes', 'resolve', 'allow-private'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
   if (isLink(positionals[0])) {
     if (values.original !== undefined || values.catalog !== undefined) throw new VigilError('USAGE', 'vigil detect URL: --original and --catalog are for a file; a link is detected blind, with recipients from the database');

@@ -1,0 +1,345 @@
+/**
+ * Reading a re-stream back to its watermark ID (informed A/B detection). Both variants of every
+ * segment are at hand, so nothing is searched blind:
+ *
+ * 1. Align: fingerprints of the recording (2 per second) against the package's reference
+ *    fingerprints of variant A give the offset to ~0.5 s (native/fingerprint.ts); tiny thumbnails
+ *    of every recorded frame against those of A around that offset make it frame-accurate.
+ * 2. Read each segment the recording covers: with r, a, b the means of the recorded, A and B
+ *    frames over the segment's span (all scaled to one working size), e = r − (a + b)/2 and
+ *    d = a − b, the host cancels and ⟨e, d⟩ is +½‖d‖² for A, −½‖d‖² for B, times whatever the
+ *    re-encode left. Its z-score is taken against ⟨e, shift(d)⟩ for shifts of d by whole cells
+ *    of the mark (same picture, same noise, no mark alignment): an empirical null that needs no
+ *    model of the noise.
+ * 3. Decode the variants with core/ab-pattern.ts decodePattern, weighted by |z|: the exact ID or
+ *    nothing. An ID is reported only when at least half the segments read were clear (|z| ≥ 2),
+ *    on top of the pattern's CRC: chance agreement from an unmarked copy stays out.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { decodePattern, type ObservedSegment, type Variant } from '../../core/ab-pattern.js';
+import { VigilError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { PACKAGE_MANIFEST, readPackageManifest, variantFile, type PackagedSegment } from '../../core/package-layout.js';
+import { frameFingerprint, matchSequences, type SequenceMatch, type TimedFingerprint } from '../../native/fingerprint.js';
+import { probeMedia } from '../media/probe.js';
+import { decodeGray, type GraySize } from './gray-frames.js';
+import type { VigilPackageManifest } from './package.js';
+import { readReference, REFERENCE_FPS } from './reference.js';
+
+/** The issue's budget: a re-stream is identified from at most this much recording. */
+export const MAX_RECORDING_SECONDS = 300;
+/** |z| of a clear segment reading, and the share of segments that must be clear for an ID to stand. */
+export const CLEAR_Z = 2;
+export const MIN_CLEAR_SHARE = 0.5;
+const THUMB = { width: 32, height: 18 };
+/**
+ * How far from the fingerprint offset the frame-accurate search looks. Fingerprints can settle a
+ * second or two off on slowly changing footage (a zoom, a pan: neighbouring frames look alike at
+ * 2 per second), which the thumbnails of every frame over the whole recording do not confuse.
+ */
+const FINE_RADIUS_SECONDS = 3;
+
+export interface SegmentReading {
+  index: number;
+  uri: string;
+  position: number;
+  variant: Variant;
+  /** ⟨e, d⟩ / ‖d‖²: +0.5 is a clean A, −0.5 a clean B. */
+  score: number;
+  z: number;
+  /** 1 − two-sided normal tail of z: how sure the A/B call is. */
+  confidence: number;
+  /** Recorded frames averaged for it. */
+  frames: number;
+}
+
+export interface RestreamResult {
+  found: boolean;
+  watermarkId?: number;
+  /** Why nothing was found (a sentence a person can act on). */
+  reason?: string;
+  packageId?: string;
+  contentId?: string;
+  recording: string;
+  packageDir: string;
+  /** Reference time − recording time, seconds, when aligned. */
+  offsetSeconds?: number;
+  alignment?: Pick<SequenceMatch, 'matched' | 'votes' | 'coverage' | 'matchedFrames' | 'comparableFrames'>;
+  segments: SegmentReading[];
+  secondsAnalysed: number;
+  /** Codeword bits no segment voted for. */
+  unknownBits?: number;
+  elapsedMs: number;
+}
+
+export interface RestreamRequest {
+  packageDir: string;
+  recording: string;
+  maxSeconds?: number;
+  signal?: AbortSignal;
+  log?: Logger;
+  onProgress?: (p: { fraction: number; frames: number }) => void;
+}
+
+interface LoadedPackage {
+  dir: string;
+  manifest: VigilPackageManifest;
+  starts: number[];
+}
+
+function unreadable(dir: string, why: string): VigilError {
+  return new VigilError('PACKAGE_UNREADABLE', `${dir} is not a usable A/B package: ${why}`);
+}
+
+/** The manifest, checked, with every file it names present. */
+export async function loadPackage(dir: string): Promise<LoadedPackage> {
+  const file = path.join(dir, PACKAGE_MANIFEST);
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) throw unreadable(dir, `${file} cannot be read`);
+  const read = readPackageManifest(text);
+  if (!read.ok) throw unreadable(dir, `${file}: ${read.problems.join('; ')}`);
+  const manifest = read.manifest as VigilPackageManifest;
+  if (typeof manifest.reference !== 'string' || !manifest.frameRate || !(manifest.width > 0) || !(manifest.height > 0)) {
+    throw unreadable(dir, `${file} lacks the reference, frameRate, width or height that vigil package writes`);
+  }
+  const needed = [path.join(dir, manifest.init), path.join(dir, manifest.reference),
+    ...manifest.segments.flatMap((s) => [variantFile(dir, s, 0), ...(s.position >= 0 ? [variantFile(dir, s, 1)] : [])])];
+  for (const f of needed) {
+    if (!(await fs.stat(f).then((st) => st.isFile(), () => false))) throw unreadable(dir, `${f} is missing`);
+  }
+  const starts: number[] = [];
+  let t = 0;
+  for (const s of manifest.segments) { starts.push(t); t += s.durationSeconds; }
+  return { dir, manifest, starts };
+}
+
+/** Mean of a plane over blocks: a THUMB-sized, zero-mean, unit-variance signature of the picture. */
+function thumbnail(plane: Buffer, size: GraySize): Float32Array {
+  const out = new Float32Array(THUMB.width * THUMB.height);
+  const bw = Math.floor(size.width / THUMB.width);
+  const bh = Math.floor(size.height / THUMB.height);
+  for (let ty = 0; ty < THUMB.height; ty++) {
+    for (let tx = 0; tx < THUMB.width; tx++) {
+      let sum = 0;
+      for (let y = ty * bh; y < (ty + 1) * bh; y++) for (let x = tx * bw, row = y * size.width; x < (tx + 1) * bw; x++) sum += plane[row + x]!;
+      out[ty * THUMB.width + tx] = sum / (bw * bh);
+    }
+  }
+  let mean = 0;
+  for (const v of out) mean += v;
+  mean /= out.length;
+  let ss = 0;
+  for (let i = 0; i < out.length; i++) { out[i] = out[i]! - mean; ss += out[i]! * out[i]!; }
+  const sd = Math.sqrt(ss / out.length);
+  if (sd > 0.5) for (let i = 0; i < out.length; i++) out[i] = out[i]! / sd;
+  else out.fill(0);
+  return out;
+}
+
+/** The offset (reference − recording, s) within ±`radius` of `coarse` where the recorded thumbnails best match A's. */
+export function refineOffset(recorded: readonly Float32Array[], recFps: number, reference: readonly Float32Array[], refStart: number, refFps: number, coarse: number, radius: number): number {
+  const step = 1 / (2 * refFps);
+  let best = coarse;
+  let bestScore = -Infinity;
+  for (let delta = coarse - radius; delta <= coarse + radius + 1e-9; delta += step) {
+    let score = 0;
+    let n = 0;
+    for (let j = 0; j < recorded.length; j++) {
+      const k = Math.round((j / recFps + delta - refStart) * refFps);
+      const ref = reference[k];
+      if (!ref) continue;
+      const rec = recorded[j]!;
+      let dot = 0;
+      for (let i = 0; i < rec.length; i++) dot += rec[i]! * ref[i]!;
+      score += dot;
+      n++;
+    }
+    if (n < recorded.length / 4) continue;
+    score /= n;
+    if (score > bestScore) { bestScore = score; best = delta; }
+  }
+  return best;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** ⟨e, d shifted by (dx, dy)⟩, cyclically. */
+function shiftedDot(e: Float64Array, d: Float64Array, size: GraySize, dx: number, dy: number): number {
+  const { width: w, height: h } = size;
+  let s = 0;
+  for (let y = 0; y < h; y++) {
+    const sy = ((y + dy) % h + h) % h;
+    for (let x = 0; x < w; x++) s += e[y * w + x]! * d[sy * w + (((x + dx) % w) + w) % w]!;
+  }
+  return s;
+}
+
+/** Two-sided normal tail complement via erf (Abramowitz–Stegun 7.1.26). */
+function confidenceOf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return erf;
+}
+
+/** One segment's A/B reading from the three mean pictures. */
+export function readSegment(r: Float64Array, a: Float64Array, b: Float64Array, size: GraySize): { score: number; z: number } {
+  const n = r.length;
+  const e = new Float64Array(n);
+  const d = new Float64Array(n);
+  let em = 0;
+  let dm = 0;
+  for (let i = 0; i < n; i++) { e[i] = r[i]! - (a[i]! + b[i]!) / 2; d[i] = a[i]! - b[i]!; em += e[i]!; dm += d[i]!; }
+  em /= n; dm /= n;
+  for (let i = 0; i < n; i++) { e[i] = e[i]! - em; d[i] = d[i]! - dm; }
+  const dd = dot(d, d);
+  if (dd === 0) return { score: 0, z: 0 };
+  const signal = dot(e, d);
+  // Shifts of a few mark cells (a cell is H/32 of the picture) in both directions: the null.
+  const cell = size.height / 32;
+  const nulls: number[] = [];
+  for (const sx of [-7, -3, 0, 3, 7]) for (const sy of [-5, -2, 0, 2, 5]) {
+    if (sx === 0 && sy === 0) continue;
+    nulls.push(shiftedDot(e, d, size, Math.round(sx * cell * 1.37), Math.round(sy * cell * 1.37)));
+  }
+  const mean = nulls.reduce((s, v) => s + v, 0) / nulls.length;
+  const sd = Math.sqrt(nulls.reduce((s, v) => s + (v - mean) ** 2, 0) / (nulls.length - 1));
+  return { score: signal / dd, z: sd > 0 ? signal / sd : 0 };
+}
+
+/** Reads `req.recording` against the package in `req.packageDir`; see the file comment. */
+export async function detectRestream(req: RestreamRequest): Promise<RestreamResult> {
+  const started = Date.now();
+  const dir = path.resolve(req.packageDir);
+  const recording = path.resolve(req.recording);
+  const pkg = await loadPackage(dir);
+  const { manifest } = pkg;
+  const info = await probeMedia(recording, req.signal);
+  if (!info.video) throw new VigilError('NO_VIDEO_TRACK', `${recording} has no video stream`);
+  const maxSeconds = Math.min(req.maxSeconds ?? MAX_RECORDING_SECONDS, MAX_RECORDING_SECONDS);
+  const reference = await readReference(path.join(dir, manifest.reference)).catch((error: unknown) => {
+    throw unreadable(dir, `${manifest.reference}: ${(error as Error).message}`);
+  });
+  const size = reference.size;
+  const recFps = info.video.frameRate.num / info.video.frameRate.den;
+  const refFps = manifest.frameRate.num / manifest.frameRate.den;
+  const base: RestreamResult = {
+    found: false, recording, packageDir: dir, packageId: manifest.packageId, ...(manifest.contentId ? { contentId: manifest.contentId } : {}),
+    segments: [], secondsAnalysed: 0, elapsedMs: 0,
+  };
+  const done = (r: Partial<RestreamResult>): RestreamResult => ({ ...base, ...r, elapsedMs: Date.now() - started });
+  const expected = Math.max(1, Math.min(info.duration, maxSeconds) * recFps);
+
+  // Pass 1: fingerprints (2 per second) and a thumbnail of every frame of the recording.
+  const candidate: TimedFingerprint[] = [];
+  const recThumbs: Float32Array[] = [];
+  let nextPrint = 0;
+  const recFrames = await decodeGray({ file: recording, maxSeconds }, { size, fps: recFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, time, index) => {
+    recThumbs.push(thumbnail(plane, size));
+    if (time + 1e-6 >= nextPrint) {
+      candidate.push({ time, fingerprint: frameFingerprint(plane, size.width, size.height) });
+      nextPrint += 1 / REFERENCE_FPS;
+    }
+    if (index % 50 === 0) req.onProgress?.({ fraction: 0.3 * Math.min(1, index / expected), frames: index });
+  }).catch((error: unknown) => {
+    if (req.signal?.aborted) throw new VigilError('INTERRUPTED', 'stopped while reading the recording');
+    throw new VigilError('INPUT_MISSING', `${recording} could not be decoded: ${(error as Error).message}`, { cause: error });
+  });
+  const secondsAnalysed = recFrames / recFps;
+  const match = matchSequences(reference.frames, candidate);
+  const alignment = { matched: match.matched, votes: match.votes, coverage: match.coverage, matchedFrames: match.matchedFrames, comparableFrames: match.comparableFrames };
+  req.log?.debug({ alignment, offset: match.offset }, 'recording aligned to the package reference');
+  if (!match.matched) {
+    return done({ secondsAnalysed, alignment, reason: `the recording does not match the packaged title (${match.votes} fingerprint votes, coverage ${(match.coverage * 100).toFixed(0)} %): it is not a copy of this package, or too altered to align` });
+  }
+
+  // The segments the recording covers (by the coarse offset, with the fine search's slack each side).
+  const recStart = match.offset;
+  const recEnd = match.offset + secondsAnalysed;
+  const span = manifest.segments.map((s, i) => ({ s, i, start: pkg.starts[i]!, end: pkg.starts[i]! + s.durationSeconds }))
+    .filter((x) => x.end > recStart - FINE_RADIUS_SECONDS && x.start < recEnd + FINE_RADIUS_SECONDS);
+  if (span.length === 0) return done({ secondsAnalysed, alignment, offsetSeconds: match.offset, reason: 'the recording aligns outside the packaged segments' });
+  const first = span[0]!;
+  const last = span[span.length - 1]!;
+
+  // Pass 2: A and B over that span, summed per segment (every frame), with A's thumbnails for the fine offset.
+  const pixels = size.width * size.height;
+  const sums = { A: span.map(() => new Float32Array(pixels)), B: span.map(() => new Float32Array(pixels)) };
+  const counts = { A: span.map(() => 0), B: span.map(() => 0) };
+  const refThumbs: Float32Array[] = [];
+  const segmentOf = (t: number): number => {
+    const abs = first.start + t;
+    for (let k = 0; k < span.length; k++) if (abs < span[k]!.end - 1e-9) return k;
+    return span.length - 1;
+  };
+  // Frames near a boundary (a frame, or a tenth of the segment) are left out: a recorded frame there may belong to the neighbour.
+  const margin = (k: number): number => Math.max(1 / refFps, 0.1 * span[k]!.s.durationSeconds);
+  const inside = (k: number, t: number): boolean => {
+    const abs = first.start + t;
+    return abs >= span[k]!.start + margin(k) - 1e-9 && abs < span[k]!.end - margin(k) - 1e-9;
+  };
+  await Promise.all((['A', 'B'] as const).map(async (v) => {
+    const files = [path.join(dir, manifest.init), ...span.map((x) => variantFile(dir, x.s, v === 'A' ? 0 : 1))];
+    await decodeGray({ files }, { size, fps: refFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, t) => {
+      if (v === 'A') refThumbs.push(thumbnail(plane, size));
+      const k = segmentOf(t);
+      if (!inside(k, t)) return;
+      const sum = sums[v][k]!;
+      for (let p = 0; p < pixels; p++) sum[p]! += plane[p]!;
+      counts[v][k]! += 1;
+    }).catch((error: unknown) => {
+      throw unreadable(dir, `variant ${v} segments ${first.s.uri}..${last.s.uri} could not be decoded: ${(error as Error).message}`);
+    });
+    req.onProgress?.({ fraction: v === 'A' ? 0.5 : 0.65, frames: recFrames });
+  }));
+  const offset = refineOffset(recThumbs, recFps, refThumbs, first.start, refFps, match.offset, FINE_RADIUS_SECONDS);
+  req.log?.debug({ coarse: match.offset, fine: offset }, 'fine offset');
+
+  // Pass 3: the recording, summed per segment at the fine offset.
+  const recSums = span.map(() => new Float32Array(pixels));
+  const recCounts = span.map(() => 0);
+  await decodeGray({ file: recording, maxSeconds }, { size, fps: recFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, time, index) => {
+    const t = time + offset - first.start;
+    if (t < 0 || first.start + t >= last.end) return;
+    const k = segmentOf(t);
+    if (!inside(k, t)) return;
+    const sum = recSums[k]!;
+    for (let p = 0; p < pixels; p++) sum[p]! += plane[p]!;
+    recCounts[k]! += 1;
+    if (index % 50 === 0) req.onProgress?.({ fraction: 0.65 + 0.35 * Math.min(1, index / expected), frames: index });
+  });
+
+  const readings: SegmentReading[] = [];
+  span.forEach((x, k) => {
+    if (x.s.position < 0) return;
+    // Only segments the recording covers for most of their length: a partly recorded one averages less.
+    const full = counts.A[k]!;
+    if (full === 0 || counts.B[k] !== full || recCounts[k]! < 0.6 * full * (recFps / refFps)) return;
+    // Sums are whole numbers well below 2^24, exact in float32 (half the memory of a 5-minute span).
+    const mean = (s: Float32Array, n: number): Float64Array => Float64Array.from(s, (v) => v / n);
+    const { score, z } = readSegment(mean(recSums[k]!, recCounts[k]!), mean(sums.A[k]!, full), mean(sums.B[k]!, full), size);
+    readings.push({ index: x.i, uri: x.s.uri, position: x.s.position, variant: score > 0 ? 0 : 1, score, z, confidence: confidenceOf(z), frames: recCounts[k]! });
+  });
+  req.onProgress?.({ fraction: 1, frames: recFrames });
+  const common = { secondsAnalysed, alignment, offsetSeconds: offset, segments: readings };
+  const observed: ObservedSegment[] = readings.map((r) => ({ position: r.position, variant: r.variant, weight: Math.max(1e-3, Math.abs(r.z)) }));
+  const decoded = decodePattern(observed);
+  if (!decoded.found) {
+    const reason = decoded.reason === 'too few segments'
+      ? `too few segments read: ${readings.length} marked segments, ${decoded.unknownBits} of the pattern's 48 positions not covered (a recording needs at least 48 marked segments, ${(48 * manifest.segmentSeconds).toFixed(0)} s of this package)`
+      : `the segments read do not spell a valid pattern (check failed): the copy is unmarked, or too degraded to read`;
+    return done({ ...common, unknownBits: decoded.unknownBits, reason });
+  }
+  const clear = readings.filter((r) => Math.abs(r.z) >= CLEAR_Z).length;
+  if (clear < MIN_CLEAR_SHARE * readings.length) {
+    return done({ ...common, unknownBits: decoded.unknownBits, reason: `only ${clear} of ${readings.length} segments read clearly (|z| ≥ ${CLEAR_Z}); a pattern that checks from such weak readings may be chance, so no ID is named` });
+  }
+  return done({ ...common, found: true, watermarkId: decoded.watermarkId, unknownBits: decoded.unknownBits });
+}
+
+export type { PackagedSegment };
