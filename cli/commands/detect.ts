@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { sessionByWatermarkId, type StreamingSession } from '../../core/db/sessions.js';
 import { VigilError } from '../../core/errors.js';
 import { detectRestream, MAX_RECORDING_SECONDS, type RestreamResult } from '../../runners/package/detect-restream.js';
 import { runDetectCommand, type DetectOutcome } from '../../runners/watermark/detect.js';
@@ -7,6 +8,7 @@ import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 import { progressReporter } from '../progress.js';
 import { runDetectUrl } from './detect-url.js';
+import { run as revokeSessions } from './revoke.js';
 
 /** What `vigil detect` exits with, so a script can tell a clean file from a failure. */
 export const DETECT_EXIT = {
@@ -21,7 +23,7 @@ export const DETECT_EXIT = {
 } as const;
 
 export const usage = `vigil detect LEAK [--original FILE] [--catalog DIR] [--format text|json]
-vigil detect --package DIR RECORDING [--max-seconds ${MAX_RECORDING_SECONDS}] [--format text|json]
+vigil detect --package DIR RECORDING [--max-seconds ${MAX_RECORDING_SECONDS}] [--revoke] [--format text|json]
 vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:ADDR]... [--allow-private] [--format text|json]
   Look for the forensic watermark in a leaked video or screenshot and say whose copy it was.
   A still image (PNG/JPEG) needs --original: the source video or image it was taken from.
@@ -45,8 +47,11 @@ vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:A
   segment by comparing it with both variants (a confidence each), and decodes the session pattern
   to its watermark ID, or says why not (at least 48 marked segments are needed; at most
   --max-seconds, default and limit ${MAX_RECORDING_SECONDS}, of the recording are read). No key is needed.
-  Exit codes: ${DETECT_EXIT.attributed} mark found and attributed; ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
-  ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient on record.`;
+  The streaming session that has the ID (vigil session start, the session API) is looked up in the
+  database and named with its viewer; --revoke then revokes it as vigil revoke SESSION_ID does (every
+  edge refuses it from its next request on) and puts the revocation on record.
+  Exit codes: ${DETECT_EXIT.attributed} mark found and attributed (to a recipient; with --package, to a session); ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
+  ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient (or session) on record.`;
 
 /** Every error exits 2 or more: 1 means only "no mark". */
 export function exitCodeFor(error: VigilError): number {
@@ -94,7 +99,7 @@ export const options = {
   ...formatOption, original: { type: 'string' }, catalog: { type: 'string' },
   queue: { type: 'boolean', default: false }, 'max-mb': { type: 'string' }, 'max-minutes': { type: 'string' },
   resolve: { type: 'string', multiple: true }, 'allow-private': { type: 'boolean', default: false },
-  package: { type: 'string' }, 'max-seconds': { type: 'string' },
+  package: { type: 'string' }, 'max-seconds': { type: 'string' }, revoke: { type: 'boolean', default: false },
 } as const;
 
 function fmtPct(x: number): string {
@@ -115,7 +120,7 @@ export function describeRestream(r: RestreamResult): string[] {
   return lines;
 }
 
-async function runRestream(dir: string, recording: string, maxSeconds: string | undefined, format: 'text' | 'json', io: CliIo, ctx: Context): Promise<number> {
+async function runRestream(dir: string, recording: string, maxSeconds: string | undefined, revoke: boolean, format: 'text' | 'json', io: CliIo, ctx: Context): Promise<number> {
   let max: number | undefined;
   if (maxSeconds !== undefined) {
     max = Number(maxSeconds);
@@ -131,10 +136,22 @@ async function runRestream(dir: string, recording: string, maxSeconds: string | 
   } finally {
     progress.done();
   }
-  if (format === 'json') print(io.stdout, JSON.stringify(result, null, 2));
-  else for (const line of describeRestream(result)) print(io.stdout, line);
-  // The session behind the ID is looked up once sessions are recorded (edge/): until then a found ID is unattributed.
-  return result.found ? DETECT_EXIT.unattributed : DETECT_EXIT.noMark;
+  const session = result.found && result.watermarkId !== undefined ? await sessionByWatermarkId((await ctx.db()).pool, result.watermarkId) : undefined;
+  if (format === 'json') print(io.stdout, JSON.stringify({ ...result, session: session ?? null }, null, 2));
+  else for (const line of [...describeRestream(result), ...(result.found ? describeSession(session, revoke) : [])]) print(io.stdout, line);
+  if (!result.found) return DETECT_EXIT.noMark;
+  if (!session) return DETECT_EXIT.unattributed;
+  if (revoke && !session.revokedAt) return (await revokeSessions([session.id], format === 'json' ? { ...io, stdout: io.stderr } : io, ctx)) === 0 ? DETECT_EXIT.attributed : DETECT_EXIT.error;
+  return DETECT_EXIT.attributed;
+}
+
+function describeSession(session: StreamingSession | undefined, revoke: boolean): string[] {
+  if (!session) return ['no streaming session on record has this watermark ID (it may belong to another database)'];
+  const state = session.revokedAt ? `revoked ${session.revokedAt.toISOString()}` : `expires ${session.expiresAt.toISOString()}`;
+  return [
+    `session ${session.id} of viewer ${session.viewer}${session.contentId ? ` (${session.contentId})` : ''}, issued ${session.issuedAt.toISOString()}, ${state}`,
+    ...(session.revokedAt || revoke ? [] : [`  to cut it off: vigil revoke ${session.id}`]),
+  ];
 }
 
 /** A leak given as a link rather than a file. */
@@ -150,9 +167,10 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     const stray = (['original', 'catalog', 'max-mb', 'max-minutes', 'resolve'] as const).filter((k) => values[k] !== undefined);
     if (stray.length > 0 || values.queue || values['allow-private']) throw new VigilError('USAGE', `vigil detect --package: --${stray[0] ?? (values.queue ? 'queue' : 'allow-private')} does not apply to a re-stream recording`);
     if (isLink(positionals[0])) throw new VigilError('USAGE', 'vigil detect --package: give the recording as a file (download it first)');
-    return runRestream(values.package, positionals[0], values['max-seconds'], format, io, ctx);
+    return runRestream(values.package, positionals[0], values['max-seconds'], values.revoke, format, io, ctx);
   }
   if (values['max-seconds'] !== undefined) throw new VigilError('USAGE', 'vigil detect: --max-seconds is for --package DIR RECORDING');
+  if (values.revoke) throw new VigilError('USAGE', 'vigil detect: --revoke is for --package DIR RECORDING (a re-stream names a session; a file names a recipient)');
   const urlOnly = (['queue', 'max-mb', 'max-minutes', 'resolve', 'allow-private'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
   if (isLink(positionals[0])) {
     if (values.original !== undefined || values.catalog !== undefined) throw new VigilError('USAGE', 'vigil detect URL: --original and --catalog are for a file; a link is detected blind, with recipients from the database');
