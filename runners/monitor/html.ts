@@ -25,6 +25,8 @@ export interface HtmlFeatures {
   text: string;
   /** Absolute http(s) links, in document order, without fragments. */
   links: string[];
+  /** Magnet links (`magnet:?…`), in document order: a torrent index's detail page often has no .torrent link. */
+  magnets: string[];
   /** Video files, HLS and DASH playlists and images that may carry the media (absolute URLs), by what the markup says. */
   media: { url: string; kind: MediaKind }[];
   /** URLs a player or lazy attribute names whose type only the response can tell (no media extension). */
@@ -128,6 +130,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
   let title = '';
   const text: string[] = [];
   const links: string[] = [];
+  const magnets: string[] = [];
   const seenLinks = new Set<string>();
   const media: HtmlFeatures['media'] = [];
   const alts: string[] = [];
@@ -178,6 +181,8 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
       if (name === 'title') inTitle = true;
       if (name === 'base' && attrs.href) base = absolute(attrs.href, baseUrl) ?? base;
       if (name === 'a') {
+        const magnet = attrs.href?.trim();
+        if (magnet && /^magnet:\?/i.test(magnet) && !magnets.includes(magnet)) magnets.push(magnet);
         const href = absolute(attrs.href, base);
         if (href && !seenLinks.has(href)) { seenLinks.add(href); links.push(href); }
         if (href) addMedia(href);
@@ -284,6 +289,7 @@ export function parseHtml(html: string, baseUrl: string): HtmlFeatures {
     title: title.replace(/\s+/g, ' ').trim(),
     text: text.join(' ').replace(/\s+/g, ' ').trim(),
     links,
+    magnets,
     media,
     probes: [...probes].filter((u) => !seenMedia.has(u) && !frames.has(u)),
     frames: [...frames].filter((u) => !seenMedia.has(u)),

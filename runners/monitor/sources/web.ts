@@ -95,8 +95,8 @@ export async function* crawlWeb(seeds: readonly string[], options: WebCrawlOptio
       // A redirect to another site makes that site part of this crawl.
       for (const r of redirects) sites.add(registrableDomain(hostOf(r.to)));
       const html = parseHtml(res.text(), res.finalUrl);
-      // An indexer's detail page links its .torrent; torrent-check.ts reads its metadata.
-      const torrents = html.links.filter((l) => TORRENT_LINK.test(l));
+      // An indexer's detail page links its .torrent or a magnet; torrent-check.ts reads their metadata.
+      const torrents = [...html.links.filter((l) => TORRENT_LINK.test(l)), ...html.magnets];
       if (html.refresh) sites.add(registrableDomain(hostOf(html.refresh)));
       ready.push({
         url: res.finalUrl,

@@ -11,7 +11,7 @@ import { matchingFiles } from '../../../runners/monitor/torrent-check.js';
 import { parseMagnet, parseTorrentFile } from '../../../runners/monitor/torrent.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { siteDoc } from './families.test.js';
-import { startFixtureServer, type FixtureServer } from './fixture-web.js';
+import { piracyTemplate, startFixtureServer, type FixtureServer } from './fixture-web.js';
 
 const MB = 1024 ** 2;
 const content: ContentSpec = { type: 'season', title: 'Moonlit Harbor', season: 1, episodes: 10, releaseDate: '2026-03-06' };
@@ -114,6 +114,24 @@ describe('torrents in a round', () => {
     server.route('idx.example', '/dl/3', { type: 'application/x-bittorrent', body: Buffer.from(`d4:info${'l'.repeat(50_000)}`) });
   });
   afterAll(async () => { await server?.close(); await services?.close(); });
+
+  it('reads the magnet link of an index page that has no .torrent link, and confirms it by its name and size', async () => {
+    const magnet = (name: string, bytes: number): string => `magnet:?xt=urn:btih:${createHash('sha1').update(name).digest('hex')}&amp;dn=${name}&amp;xl=${bytes}&amp;tr=udp%3A%2F%2Ftracker.example%3A1337`;
+    server.route('bay.example', '/torrent/77/moonlit-harbor-s01e05', {
+      type: 'text/html',
+      body: piracyTemplate({ title: 'Moonlit Harbor S01E05 1080p WEB-DL x264 - download torrent', body: `<p>Seeders 214 · Leechers 31 · 1.4 GB</p>
+        <a class="btn-magnet" href="${magnet('Moonlit.Harbor.S01E05.1080p.WEB-DL.x264-GRP.mkv', 1400 * MB)}">Magnet download</a>
+        <p>Uploaded by rlsbot. Also: <a href="${magnet('Moonlit.Harbor.S01E05.SAMPLE.mkv', 20 * MB)}">sample</a></p>` }),
+    });
+    const result = await runRound({
+      contentId: 'moonlit', content,
+      sites: [siteDoc('bay', { type: 'piracy', category: 'torrent', domains: ['bay.example'], sources: [{ type: 'web', url: server.url('bay.example', '/torrent/77/moonlit-harbor-s01e05'), depth: 0 }] })],
+      fetch: createFetcher({ allowPrivate: true, resolve: parseResolve(server.resolveEntries()) }),
+    });
+    expect(result.findings).toHaveLength(1);
+    expect(result.findings[0]).toMatchObject({ url: server.url('bay.example', '/torrent/77/moonlit-harbor-s01e05'), confirmedBy: 'torrent-metadata' });
+    expect(result.findings[0]!.evidence.phase2).toMatchObject({ method: 'torrent-metadata', from: 'magnet', name: 'Moonlit.Harbor.S01E05.1080p.WEB-DL.x264-GRP.mkv' });
+  });
 
   it('records a torrent whose files match as a finding confirmed by metadata, and keeps the rest in review', async () => {
     const result = await runRound({
