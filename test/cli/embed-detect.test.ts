@@ -203,7 +203,7 @@ describe('vigil embed and vigil detect', () => {
     expect(offline.stdout).toContain('Watermark ID 1003: press.screeners (recipient press-screener; from the catalog)');
     expect(offline.stdout).toContain(`offline: recipients looked up in the catalog files at ${path.join(dir, 'catalog')}, not in the database`);
     const help = await runCli(['help', 'detect'], {}, dir);
-    expect(help.stdout).toMatch(/Exit codes: 0 mark found and attributed; 1 no mark found; 2 usage error;\s+3 any other error/);
+    expect(help.stdout).toMatch(/Exit codes: 0 mark found and attributed \(to a recipient; with --package, to a session\); 1 no mark found; 2 usage error;\s+3 any other error/);
   });
 
   it('stops on Ctrl-C with INTERRUPTED, leaves no partial output and records nothing', async () => {
