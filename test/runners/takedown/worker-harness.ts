@@ -18,6 +18,17 @@ import { startTakedownWorker, type TakedownJobResult } from '../../../runners/ta
 import { bootstrapJson, type FakeRdap } from '../../support/fake-rdap.js';
 import type { TestServices } from '../../support/services.js';
 
+/** The film every takedown worker test takes down links to, as its catalog file says it. */
+export const FILM_CONTENT_YAML = `apiVersion: vigil/v1
+kind: Content
+metadata:
+  id: moonlit-harbor
+spec:
+  type: film
+  title: Moonlit Harbor
+  releaseDate: 2026-01-01
+`;
+
 /** The takedown worker wired as `vigil worker` wires it, against test services, a fake RDAP and a mail server. */
 export interface Harness {
   worker: Worker<unknown, TakedownJobResult>;

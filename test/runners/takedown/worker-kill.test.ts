@@ -9,7 +9,7 @@ import { listNotices } from '../../../core/db/notices.js';
 import { applyCatalog } from '../../support/applied-catalog.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { headersOf, startMailServer, type MailServer } from './channels/mail-server.js';
-import { requestedFinding, waitFor } from './worker-harness.js';
+import { FILM_CONTENT_YAML, requestedFinding, waitFor } from './worker-harness.js';
 
 /**
  * Exactly once across a SIGKILL: a worker process sending a batch of many notices is killed with
@@ -21,15 +21,7 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const N = 40;
 
-const CATALOG = [`apiVersion: vigil/v1
-kind: Content
-metadata:
-  id: moonlit-harbor
-spec:
-  type: film
-  title: Moonlit Harbor
-  releaseDate: 2026-01-01
-`, `apiVersion: vigil/v1
+const CATALOG = [FILM_CONTENT_YAML, `apiVersion: vigil/v1
 kind: Policy
 metadata:
   id: policy

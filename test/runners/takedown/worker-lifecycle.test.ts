@@ -9,7 +9,7 @@ import { startFakeRdap, type FakeRdap } from '../../support/fake-rdap.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { startFixtureServer, type FixtureServer } from '../monitor/fixture-web.js';
 import { startMailServer, textParts, type MailServer } from './channels/mail-server.js';
-import { startHarness, waitForStatus, type Harness } from './worker-harness.js';
+import { FILM_CONTENT_YAML, startHarness, waitForStatus, type Harness } from './worker-harness.js';
 
 /**
  * The whole lifecycle through the worker: a local pirate page → a finding → Take down (actOnFinding,
@@ -18,15 +18,7 @@ import { startHarness, waitForStatus, type Harness } from './worker-harness.js';
  */
 
 const HOST = 'streamfree.to';
-const CATALOG = [`apiVersion: vigil/v1
-kind: Content
-metadata:
-  id: moonlit-harbor
-spec:
-  type: film
-  title: Moonlit Harbor
-  releaseDate: 2026-01-01
-`, `apiVersion: vigil/v1
+const CATALOG = [FILM_CONTENT_YAML, `apiVersion: vigil/v1
 kind: Policy
 metadata:
   id: policy

@@ -8,22 +8,14 @@ import { applyCatalog } from '../../support/applied-catalog.js';
 import { startFakeRdap, type FakeRdap } from '../../support/fake-rdap.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { headersOf, startMailServer, textParts, type MailServer } from './channels/mail-server.js';
-import { availableFinding, requestedFinding, startHarness, waitForStatus, type Harness } from './worker-harness.js';
+import { availableFinding, FILM_CONTENT_YAML, requestedFinding, startHarness, waitForStatus, type Harness } from './worker-harness.js';
 
 /**
  * The takedown worker end to end through BullMQ and the outbox: findings requested → one compose
  * pass → one notice per contact over a real SMTP server → receipts, In Progress and re-checks owed.
  */
 
-const CONTENT = `apiVersion: vigil/v1
-kind: Content
-metadata:
-  id: moonlit-harbor
-spec:
-  type: film
-  title: Moonlit Harbor
-  releaseDate: 2026-01-01
-`;
+const CONTENT = FILM_CONTENT_YAML;
 const SENDER = `  noticeSender: { name: Jane Counsel, organization: Harbor Films LLC, email: legal@harbor-films.test, address: "1 Studio Way, Burbank, CA 91502, USA", phone: "+1 555 0100" }\n`;
 const policy = (sender: boolean) => `apiVersion: vigil/v1
 kind: Policy
