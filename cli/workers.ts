@@ -11,6 +11,7 @@ import { evidenceBuilder } from '../runners/evidence/builder.js';
 import { packageVersion } from './version.js';
 import { startSlackJobs } from '../bot/slack/run.js';
 import type { Context } from './context.js';
+import { openRevoker } from './revoker.js';
 
 type Starter = (ctx: Context) => Promise<Worker>;
 
@@ -30,6 +31,8 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
       pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
       config: ctx.config.slack, github: ctx.config.github, log: ctx.log,
       evidence: evidenceBuilder({ pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
+      // Its Redis client lives as long as the process: the worker's Revoke jobs use it until exit.
+      revoker: (await openRevoker(ctx)).revoker,
     });
   },
   [QUEUES.takedown]: async (ctx) => takedownWorkerFromConfig({

@@ -115,3 +115,19 @@ export async function markPushFailed(tx: Pick<pg.PoolClient, 'query'>, id: numbe
      where id = $1 returning next_attempt_at`, [id, error.slice(0, 2000), retryBaseMs]);
   return rows[0]!.next_attempt_at;
 }
+
+/** Who put a session on record as revoked, and when (its latest session-revoked audit row). */
+export async function lastSessionRevocation(db: Queryable, sessionId: string): Promise<{ actor: string; at: Date } | undefined> {
+  const { rows } = await db.query<{ actor: string; at: Date }>(
+    `select actor, at from audit_log where object_kind = 'StreamingSession' and object_id = $1 and action = 'session-revoked' order by id desc limit 1`, [sessionId]);
+  return rows[0];
+}
+
+/** A Revoke refused to someone who is no revoke approver: audited once per request (a retried job adds nothing). */
+export async function auditRevokeRefusal(db: Queryable, r: { actor: string; sessionId: string; reason: string; request: string }): Promise<void> {
+  await db.query(
+    `insert into audit_log (actor, action, object_kind, object_id, reason, details)
+     select $1, 'slack-action-refused', 'StreamingSession', $2, $3, jsonb_build_object('action', 'revoke', 'request', $4::text)
+     where not exists (select 1 from audit_log where action = 'slack-action-refused' and object_kind = 'StreamingSession' and object_id = $2 and details->>'request' = $4::text)`,
+    [r.actor, r.sessionId, r.reason, r.request]);
+}
