@@ -1,6 +1,8 @@
 /**
  * `npm run bench:revocation`: issue 13's revocation figures, against the local Redis
- * (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379) under a key prefix of its own, removed after.
+ * (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379) under a key prefix of its own, removed after,
+ * and a scratch database on BENCH_DATABASE_URL's server, where every add is put on record as the API
+ * does in production (core/revocation.ts: sessions named, pushes owed), dropped after.
  *
  * 1. Revocation → seen by an edge in ANOTHER process: the revocation API (edge/revocation-api.ts)
  *    serves on loopback in this process; bench/revocation-reader.ts keeps a revocation view
