@@ -27,13 +27,15 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
   // Only when named (vigil worker --queues slack): the bot's own process does these jobs unless told otherwise.
   [QUEUES.slack]: async (ctx) => {
     const pool = (await ctx.db()).pool;
-    return startSlackJobs({
+    const revocations = await openRevoker(ctx);
+    const worker = startSlackJobs({
       pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
       config: ctx.config.slack, github: ctx.config.github, log: ctx.log,
       evidence: evidenceBuilder({ pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
-      // Its Redis client lives as long as the process: the worker's Revoke jobs use it until exit.
-      revoker: (await openRevoker(ctx)).revoker,
+      revoker: revocations.revoker,
     });
+    worker.on('closed', () => revocations.close());
+    return worker;
   },
   [QUEUES.takedown]: async (ctx) => takedownWorkerFromConfig({
     pool: (await ctx.db()).pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.takedown), config: ctx.config, log: ctx.log,

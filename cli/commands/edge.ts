@@ -94,8 +94,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     if (revocationKey !== undefined && revocationKey.length < 16) throw new VigilError('REVOCATION_API_KEY_MISSING', `vigil edge: ${ENV.VIGIL_REVOCATION_API_KEY} is shorter than 16 characters`);
     revoker = revocationKey === undefined ? undefined : await openRevoker(ctx);
     const revocationApi = revoker && revocationKey ? revocationApiHandler({ store: revoker.store, revoker: revoker.revoker, apiKey: revocationKey, log: ctx.log }) : undefined;
-    // One process pushes what a mirror missed: the primary (or the only one).
-    relay = revoker && revoker.revoker.mirrors.length > 0 && cluster.isPrimary ? revoker.startRelay() : undefined;
+    // Every edge process looks for what a mirror missed; the advisory lock lets one at a time push a target's calls.
+    relay = revoker && revoker.revoker.mirrors.length > 0 ? revoker.startRelay() : undefined;
     const edge = await startEdgeServer({
       pkg, keys, log: ctx.log, port, host, isRevoked: (id) => revocations.isRevoked(id),
       ...(sessionApi ? { sessionApi } : {}), ...(revocationApi ? { revocationApi } : {}),
