@@ -1,6 +1,8 @@
 /**
  * `npm run bench:revocation`: issue 13's revocation figures, against the local Redis
- * (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379) under a key prefix of its own, removed after.
+ * (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379) under a key prefix of its own, removed after,
+ * and a scratch database on BENCH_DATABASE_URL's server, where every add is put on record as the API
+ * does in production (core/revocation.ts: sessions named, pushes owed), dropped after.
  *
  * 1. Revocation → seen by an edge in ANOTHER process: the revocation API (edge/revocation-api.ts)
  *    serves on loopback in this process; bench/revocation-reader.ts keeps a revocation view
@@ -22,10 +24,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../core/config.js';
+import { openDatabase } from '../core/db/database.js';
 import { silentLogger } from '../core/log.js';
 import { revocationApiHandler } from '../edge/revocation-api.js';
 import { revocationStore } from '../edge/revocation-store.js';
 import { openRevocationView } from '../edge/revocation-view.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TRIALS = Number(process.env.BENCH_REVOCATION_TRIALS ?? 50);
@@ -36,7 +41,10 @@ const clock = () => performance.timeOrigin + performance.now();
 
 const redis = new Redis(REDIS_URL);
 const store = revocationStore(redis, PREFIX);
-const handler = revocationApiHandler({ store, apiKey: KEY, log: silentLogger });
+// Every add is put on record as the API does it in production (core/revocation.ts): a scratch database.
+const scratch = await createScratchDatabase(`bench_revocation_${randomBytes(4).toString('hex')}`);
+const db = await openDatabase(loadConfig({ DATABASE_URL: scratch.url, VIGIL_LOG_LEVEL: 'silent' }), silentLogger);
+const handler = revocationApiHandler({ store, revoker: { pool: db.pool, lists: store, mirrors: [] }, apiKey: KEY, log: silentLogger });
 const server = http.createServer((req, res) => { if (!handler(req, res)) { res.writeHead(404); res.end(); } });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/taas/v2/revocation-lists`;
@@ -128,6 +136,8 @@ try {
   const keys = await redis.keys(`${PREFIX}:*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
+  await db.close();
+  await scratch.drop();
 }
 const missed = rows.filter((l) => l.endsWith('| MISSED |')).length;
 console.log(missed === 0 ? '\nall goals met' : `\n${missed} goal(s) missed`);

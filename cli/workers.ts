@@ -11,6 +11,7 @@ import { evidenceBuilder } from '../runners/evidence/builder.js';
 import { packageVersion } from './version.js';
 import { startSlackJobs } from '../bot/slack/run.js';
 import type { Context } from './context.js';
+import { openRevoker } from './revoker.js';
 
 type Starter = (ctx: Context) => Promise<Worker>;
 
@@ -26,11 +27,15 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
   // Only when named (vigil worker --queues slack): the bot's own process does these jobs unless told otherwise.
   [QUEUES.slack]: async (ctx) => {
     const pool = (await ctx.db()).pool;
-    return startSlackJobs({
+    const revocations = await openRevoker(ctx);
+    const worker = startSlackJobs({
       pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
       config: ctx.config.slack, github: ctx.config.github, log: ctx.log,
       evidence: evidenceBuilder({ pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
+      revoker: revocations.revoker,
     });
+    worker.on('closed', () => revocations.close());
+    return worker;
   },
   [QUEUES.takedown]: async (ctx) => takedownWorkerFromConfig({
     pool: (await ctx.db()).pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.takedown), config: ctx.config, log: ctx.log,

@@ -297,3 +297,44 @@ export interface EvidencePayload {
 export function evidenceJobId(p: Pick<EvidencePayload, 'findingId' | 'version'>): string {
   return `evidence-${p.findingId}-v${p.version}`;
 }
+
+/**
+ * A re-stream traced to a streaming session whose Policy does not revoke automatically: the
+ * slack-queue job 'session-card' posts a card with a Revoke button for a revoke approver
+ * (bot/slack/session-card.ts). What the card shows is read from the session's row; the payload
+ * carries only what the detection saw.
+ */
+export interface SessionCardPayload {
+  sessionId: string;
+  /** The Policy's channel for it (channels.alerts, else channels.findings). */
+  channel: string;
+  /** The recording's file name, as the detection read it. */
+  recording: string;
+  watermarkId: number;
+  /** Marked segments read, and seconds of recording analysed. */
+  segments: number;
+  seconds: number;
+}
+
+/** One card per session and channel: the same session traced twice is one card. */
+export function sessionCardJob(payload: SessionCardPayload): OutboxJob<SessionCardPayload> {
+  return { queue: QUEUES.slack, name: 'session-card', jobId: `session-card-${payload.sessionId}-${payload.channel.replace(/[^A-Za-z0-9._-]/g, '_')}`, payload };
+}
+
+/** A click on a session card's Revoke button (a slack-queue job named 'session-revoke'). */
+export interface SessionRevokePayload {
+  sessionId: string;
+  user: string;
+  channel: string;
+  /** The card, edited in place once the session is revoked. */
+  messageTs?: string;
+  responseUrl?: string;
+  /** The click's action_ts: a retry of the same click carries the same key. */
+  requestKey: string;
+  /** What the card showed (its button's value), to show again when it is edited. */
+  card: Omit<SessionCardPayload, 'channel'>;
+}
+
+export function sessionRevokeJobId(p: Pick<SessionRevokePayload, 'sessionId' | 'user' | 'requestKey'>): string {
+  return `session-revoke-${p.sessionId}-${p.user}-${p.requestKey.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}

@@ -27,8 +27,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isVigilError, type ErrorName } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { redact } from '../core/redact.js';
+import { applyRevocation, type RevocationResult, type Revoker } from '../core/revocation.js';
 import { checkAddBody, checkListBody, checkRemoveBody, RevocationRefusal, REVOCATION_LIMITS, type RevocationStore } from './revocation-store.js';
-import { applyEverywhere, localTarget, type RevocationOutcome, type RevocationTarget } from './revocation-target.js';
 
 export const REVOCATION_API_BASE = '/taas/v2';
 /** Room for a 50,000-identifier remove; an add of 5,000 takes about a tenth of it. */
@@ -62,9 +62,13 @@ export interface ProblemBody {
 }
 
 export interface RevocationApiOptions {
+  /** Reads (lists, identifiers, meta) and list changes. */
   store: RevocationStore;
-  /** Targets besides the local store that every add and remove is pushed to (akamai). */
-  mirrors?: RevocationTarget[];
+  /**
+   * Adds and removes, made as every revocation is (core/revocation.ts): on the store, the sessions
+   * named put on record, and every CDN mirror owed the call (pushed at once and again until taken).
+   */
+  revoker: Revoker;
   /** The bearer key callers must send. */
   apiKey: string;
   log: Logger;
@@ -136,9 +140,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * returns true, returns false for any other path (so `vigil edge` can mount it beside its own).
  */
 export function revocationApiHandler(options: RevocationApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const { store, log } = options;
-  const local = localTarget(store);
-  const mirrors = options.mirrors ?? [];
+  const { store, revoker, log } = options;
   const key = digest(options.apiKey);
 
   const authorized = (req: IncomingMessage): boolean => {
@@ -147,9 +149,10 @@ export function revocationApiHandler(options: RevocationApiOptions): (req: Incom
     return match !== null && timingSafeEqual(digest(match[1]!.trim()), key);
   };
 
-  const answerOutcome = (res: ServerResponse, outcome: RevocationOutcome) => {
-    // The answer is the local list's; how each mirror fared rides in a header (the body keeps Akamai's shape).
-    const header = outcome.mirrors.map((m) => `${m.target}=${m.ok ? 'ok' : 'failed'}`).join(', ');
+  const answerOutcome = (res: ServerResponse, outcome: RevocationResult) => {
+    // The answer is the local list's; how each mirror fared rides in a header (the body keeps Akamai's shape):
+    // ok, or pending (this try failed or waits behind an earlier push; it is pushed again later).
+    const header = outcome.pushes.map((m) => `${m.target}=${m.state === 'done' ? 'ok' : m.state}`).join(', ');
     send(res, 200, outcome.meta, header ? { 'vigil-mirrors': header } : {});
   };
 
@@ -200,14 +203,14 @@ export function revocationApiHandler(options: RevocationApiOptions): (req: Incom
     if (rest === 'identifiers/add') {
       allow(['POST']);
       const items = checkAddBody(await readJson(req));
-      const outcome = await applyEverywhere(local, mirrors, { op: 'add', listId, items }, log);
+      const outcome = await applyRevocation(revoker, { op: 'add', listId, items }, { actor: 'revocation-api', reason: `revoked through the revocation API (POST ${url.pathname})` });
       log.info({ listId, identifiers: items.length, count: outcome.meta.count }, 'identifiers revoked');
       return answerOutcome(res, outcome);
     }
     if (rest === 'identifiers/remove') {
       allow(['POST']);
       const ids = checkRemoveBody(await readJson(req));
-      const outcome = await applyEverywhere(local, mirrors, { op: 'remove', listId, ids }, log);
+      const outcome = await applyRevocation(revoker, { op: 'remove', listId, ids }, { actor: 'revocation-api', reason: `unrevoked through the revocation API (POST ${url.pathname})` });
       log.info({ listId, identifiers: ids.length, count: outcome.meta.count }, 'identifiers unrevoked');
       return answerOutcome(res, outcome);
     }

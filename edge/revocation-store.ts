@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { VigilError, type ErrorName } from '../core/errors.js';
+import type { RevocationItem, RevocationMeta } from '../core/revocation.js';
 import { revocationKeys, scoredMembers, type RevocationEvent } from './revocation-keys.js';
 
 export const REVOCATION_LIMITS = {
@@ -42,16 +43,7 @@ export class RevocationRefusal extends VigilError {
   }
 }
 
-export interface RevocationItem {
-  id: string;
-  durationSeconds: number;
-}
-
-/** Akamai's metaInfo: identifiers live in the list, and the most it may hold. */
-export interface RevocationMeta {
-  count: number;
-  limit: number;
-}
+export type { RevocationItem, RevocationMeta } from '../core/revocation.js';
 
 export interface RevokedIdentifier {
   id: string;

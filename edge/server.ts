@@ -81,6 +81,8 @@ export interface EdgeOptions {
   now?: () => number;
   /** The session API's handler (POST /v1/sessions), when it runs. */
   sessionApi?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<{ status: number }>;
+  /** The revocation API (revocation-api.ts) under /taas/v2, when it is mounted: answers its paths and returns true. */
+  revocationApi?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
   /** How /metrics gets its numbers; default this process's (a cluster worker asks its primary for the sum). */
   metricsSnapshot?: () => Promise<MetricsSnapshot>;
 }
@@ -231,6 +233,11 @@ export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
     }
     if (url.split('?')[0] === '/v1/sessions' && options.sessionApi) {
       void options.sessionApi(req, res).then(({ status }) => metrics.request('api', status, Number(process.hrtime.bigint() - started) / 1e9));
+      return;
+    }
+    // The handler answers asynchronously, so the metric is taken when its answer is sent.
+    if (options.revocationApi?.(req, res)) {
+      res.once('finish', () => metrics.request('api', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
       return;
     }
     if (url.startsWith(pkgPrefix)) return deny(res, 'token-missing', `requests for ${pkg.name} carry the session's tokens in the path: ${SESSION_PATH_PREFIX}<token>/<wmt>${pkgPrefix}…`, started, 'other');

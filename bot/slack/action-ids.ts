@@ -15,6 +15,8 @@ export const ACTION_IDS = {
   reviewReject: 'vigil.review.reject',
   /** The content chosen for a reported link before it is confirmed. */
   reviewContent: 'vigil.review.content',
+  /** Revoke the streaming session a re-stream was traced to (bot/slack/session-card.ts); its value is the session id. */
+  sessionRevoke: 'vigil.session.revoke',
   findingsPage: 'vigil.findings.page',
   reviewPage: 'vigil.review.page',
 } as const;

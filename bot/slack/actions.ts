@@ -75,11 +75,13 @@ export function findingActionPayload(data: unknown): FindingActionPayload {
   return d as FindingActionPayload;
 }
 
-function when(at: Date): string {
+/** A time as Slack shows it in the reader's own time zone (with the ISO time as fallback). */
+export function when(at: Date): string {
   return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} at {time}|${at.toISOString().replace(/\.\d+Z$/, 'Z')}>`;
 }
 
-function who(actor: string, user: string): string {
+/** An audit actor as the person reading is told it: you, a Slack mention, or the actor as recorded (automation:policy, cli:…). */
+export function who(actor: string, user: string): string {
   if (actor === `slack:${user}`) return 'you';
   return actor.startsWith('slack:') ? `<@${actor.slice('slack:'.length)}>` : actor;
 }

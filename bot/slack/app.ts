@@ -8,6 +8,7 @@ import { commandsFeature } from './commands.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { registerFeature } from './register.js';
 import { reviewFeature } from './review.js';
+import { sessionRevokeFeature } from './session-card.js';
 
 /**
  * The Bolt app and its transport. HTTP (the default): Bolt's receiver verifies every request's
@@ -17,7 +18,7 @@ import { reviewFeature } from './review.js';
  */
 
 /** Every part of the bot, in the order their listeners are added. */
-const FEATURES: readonly SlackFeature[] = [findingActions, commandsFeature, reviewFeature, registerFeature];
+const FEATURES: readonly SlackFeature[] = [findingActions, commandsFeature, reviewFeature, registerFeature, sessionRevokeFeature];
 
 /** Where Slack sends events, interactions and slash commands on the HTTP transport (the manifest names it). */
 export const SLACK_EVENTS_PATH = '/slack/events';

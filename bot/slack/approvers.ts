@@ -5,8 +5,8 @@ import { redactedMessage } from '../../core/redact.js';
 import type { FindingAction } from '../../core/queues.js';
 import type { SlackDeps } from './deps.js';
 
-/** What a person may be allowed to do: an action on a finding, or deciding a suspect in the review queue. */
-export type ApproverRole = FindingAction | 'review';
+/** What a person may be allowed to do: an action on a finding, deciding a suspect in the review queue, or revoking a traced streaming session. */
+export type ApproverRole = FindingAction | 'review' | 'revoke';
 
 /**
  * Who may do which action to a finding (or review a suspect): the applied Policy's approvers for it, Slack user ids
@@ -30,6 +30,7 @@ const LABELS: Record<ApproverRole, { label: string; role: string }> = {
   ignore: { label: 'Ignore', role: 'an ignore approver' },
   detect: { label: 'Detect', role: 'a detect approver' },
   review: { label: 'Deciding a suspect', role: 'a reviewer' },
+  revoke: { label: 'Revoke', role: 'a revoke approver' },
 };
 
 export function actionLabel(action: ApproverRole): string {

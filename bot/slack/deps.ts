@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config, SlackConfig } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
+import type { Revoker } from '../../core/revocation.js';
 import type { PackBuilder } from './evidence.js';
 
 /** What every part of the bot works with: the records, the slack queue, a Redis client for caches, the Web API. */
@@ -22,6 +23,8 @@ export interface SlackDeps {
   github?: Config['github'];
   /** Builds evidence packs for the Evidence button (runners/evidence/builder.ts, given by the CLI); absent: the button's job says so. */
   evidence?: PackBuilder;
+  /** Revokes for the Revoke button on traced-session cards (the revocation lists and mirrors, given by the CLI); absent: the button's job says so. */
+  revoker?: Revoker;
   log: Logger;
 }
 

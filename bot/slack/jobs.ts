@@ -13,6 +13,7 @@ import { EVIDENCE_JOB, processEvidence } from './evidence.js';
 import { FORM_NOTICE_JOB, processFormNotice } from './form-notice.js';
 import { processRegister } from './register.js';
 import { processReviewDecision } from './review.js';
+import { processSessionCard, processSessionRevoke, SESSION_CARD_JOB, SESSION_REVOKE_JOB } from './session-card.js';
 
 /**
  * The slack queue's worker: what a person asked for in Slack (a button, a command, a modal) is
@@ -30,6 +31,8 @@ export const SLACK_JOBS: Readonly<Record<string, SlackJobProcessor>> = {
   [ALLOW_LIST_JOB]: processAllowListProposal,
   [EVIDENCE_JOB]: processEvidence,
   [FORM_NOTICE_JOB]: processFormNotice,
+  [SESSION_CARD_JOB]: processSessionCard,
+  [SESSION_REVOKE_JOB]: processSessionRevoke,
 };
 
 /** Whether BullMQ will try this job again: a wrong input fails at once, anything else until its attempts run out. */

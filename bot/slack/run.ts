@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { ENV, type Config, type SlackConfig } from '../../core/config.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import type { Revoker } from '../../core/revocation.js';
 import type { RedisService } from '../../core/redis.js';
 import { startSlackApp, type SlackAppHandle } from './app.js';
 import type { SlackDeps } from './deps.js';
@@ -26,6 +27,8 @@ export interface SlackBotOptions {
   github?: Config['github'];
   /** Builds evidence packs for the Evidence button (runners/evidence/builder.ts). */
   evidence?: PackBuilder;
+  /** Revokes for the Revoke button on traced-session cards (cli/revoker.ts). */
+  revoker?: Revoker;
   log: Logger;
   /** Interface the HTTP transport listens on (VIGIL_BIND). */
   host: string;
@@ -48,7 +51,7 @@ export function startSlackJobs(options: Omit<SlackBotOptions, 'host' | 'posterPo
   redis.on('error', () => undefined);
   const deps: SlackDeps = {
     pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, ...(options.github ? { github: options.github } : {}),
-    ...(options.evidence ? { evidence: options.evidence } : {}), log: options.log.child({ component: 'slack' }), client: new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logLevel: webApi.LogLevel.ERROR }),
+    ...(options.evidence ? { evidence: options.evidence } : {}), ...(options.revoker ? { revoker: options.revoker } : {}), log: options.log.child({ component: 'slack' }), client: new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logLevel: webApi.LogLevel.ERROR }),
   };
   const worker = startSlackWorker(deps, options.redis, options.queuePrefix);
   worker.on('closed', () => redis.disconnect());
@@ -68,7 +71,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   const redis = options.redis.client();
   redis.on('error', () => undefined); // reconnects by itself; a failed cache read falls back to Slack
   const base = { pool: options.pool, queue: options.queue, redis, keyPrefix: options.queuePrefix, config: options.config, ...(options.github ? { github: options.github } : {}),
-    ...(options.evidence ? { evidence: options.evidence } : {}), log: options.log.child({ component: 'slack' }) };
+    ...(options.evidence ? { evidence: options.evidence } : {}), ...(options.revoker ? { revoker: options.revoker } : {}), log: options.log.child({ component: 'slack' }) };
   let handle: SlackAppHandle;
   try {
     handle = await startSlackApp(base, options.host);

@@ -1,5 +1,11 @@
 import path from 'node:path';
+import { tracedSessionResponse } from '../../core/catalog/revocation-policy.js';
+import { drainOutbox } from '../../core/db/outbox.js';
+import { appliedPolicy } from '../../core/db/policy.js';
+import { offerSessionRevocation } from '../../core/db/session-leaks.js';
 import { sessionByWatermarkId, type StreamingSession } from '../../core/db/sessions.js';
+import { queueAdder } from '../../core/relay.js';
+import { applyRevocation } from '../../core/revocation.js';
 import { VigilError } from '../../core/errors.js';
 import { detectRestream, MAX_RECORDING_SECONDS, type RestreamResult } from '../../runners/package/detect-restream.js';
 import { runDetectCommand, type DetectOutcome } from '../../runners/watermark/detect.js';
@@ -7,8 +13,9 @@ import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 import { progressReporter } from '../progress.js';
+import { openRevoker } from '../revoker.js';
 import { runDetectUrl } from './detect-url.js';
-import { run as revokeSessions } from './revoke.js';
+import { printRevocation } from './revoke.js';
 
 /** What `vigil detect` exits with, so a script can tell a clean file from a failure. */
 export const DETECT_EXIT = {
@@ -48,8 +55,11 @@ vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:A
   to its watermark ID, or says why not (at least 48 marked segments are needed; at most
   --max-seconds, default and limit ${MAX_RECORDING_SECONDS}, of the recording are read). No key is needed.
   The streaming session that has the ID (vigil session start, the session API) is looked up in the
-  database and named with its viewer; --revoke then revokes it as vigil revoke SESSION_ID does (every
-  edge refuses it from its next request on) and puts the revocation on record.
+  database and named with its viewer. It is then revoked as vigil revoke SESSION_ID does (every edge
+  refuses it from its next request on; on record, audited) when --revoke is given or the Policy says
+  so (spec.revocation.automatic: true, audited as automation:policy, for spec.revocation.durationSeconds);
+  otherwise a card with a Revoke button is posted to the Policy's channels.alerts (else channels.findings)
+  in Slack for a revoke approver (spec.approvers.revoke), or, with no channel, the command is printed.
   Exit codes: ${DETECT_EXIT.attributed} mark found and attributed (to a recipient; with --package, to a session); ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
   ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient (or session) on record.`;
 
@@ -138,19 +148,60 @@ async function runRestream(dir: string, recording: string, maxSeconds: string | 
   }
   const session = result.found && result.watermarkId !== undefined ? await sessionByWatermarkId((await ctx.db()).pool, result.watermarkId) : undefined;
   if (format === 'json') print(io.stdout, JSON.stringify({ ...result, session: session ?? null }, null, 2));
-  else for (const line of [...describeRestream(result), ...(result.found ? describeSession(session, revoke) : [])]) print(io.stdout, line);
+  else for (const line of [...describeRestream(result), ...(result.found ? describeSession(session) : [])]) print(io.stdout, line);
   if (!result.found) return DETECT_EXIT.noMark;
   if (!session) return DETECT_EXIT.unattributed;
-  if (revoke && !session.revokedAt) return (await revokeSessions([session.id], format === 'json' ? { ...io, stdout: io.stderr } : io, ctx)) === 0 ? DETECT_EXIT.attributed : DETECT_EXIT.error;
-  return DETECT_EXIT.attributed;
+  if (session.revokedAt) return DETECT_EXIT.attributed;
+  // JSON keeps stdout for the result: what was done with the session is told on stderr.
+  const told = format === 'json' ? { ...io, stdout: io.stderr } : io;
+  return (await respondToTrace(session, result, revoke, told, ctx)) ? DETECT_EXIT.attributed : DETECT_EXIT.error;
 }
 
-function describeSession(session: StreamingSession | undefined, revoke: boolean): string[] {
+/**
+ * The session a re-stream was traced to: revoked at once (--revoke, or the Policy's
+ * revocation.automatic), else a Revoke card owed to Slack (the Policy's channel), else the command
+ * printed. False when a revocation did not reach every mirror (it is pushed again later).
+ */
+async function respondToTrace(session: StreamingSession, result: RestreamResult, revoke: boolean, io: CliIo, ctx: Context): Promise<boolean> {
+  const pool = (await ctx.db()).pool;
+  const response = tracedSessionResponse(await appliedPolicy(pool), revoke);
+  const traced = `re-stream ${path.basename(result.recording)} traced to watermark ID ${result.watermarkId ?? '?'} (${result.segments.length} marked segments)`;
+  if (response.kind === 'revoke') {
+    const open = await openRevoker(ctx);
+    try {
+      const by = response.by === 'policy'
+        ? { actor: 'automation:policy', reason: `the Policy revokes automatically (spec.revocation.automatic): ${traced}` }
+        : { actor: `cli:${io.env.USER ?? 'unknown'}`, reason: `revoked with vigil detect --package --revoke: ${traced}` };
+      if (response.by === 'policy') print(io.stdout, 'the Policy revokes a traced session automatically (spec.revocation.automatic):');
+      const outcome = await applyRevocation(open.revoker, { op: 'add', items: [{ id: session.id, durationSeconds: response.durationSeconds }] }, by);
+      return printRevocation(outcome, response.durationSeconds, io) === 0;
+    } finally {
+      open.close();
+    }
+  }
+  if (response.kind === 'ask') {
+    const recording = path.basename(result.recording);
+    await offerSessionRevocation(pool, {
+      sessionId: session.id, channel: response.channel, recording, watermarkId: session.watermarkId, segments: result.segments.length, seconds: Math.round(result.secondsAnalysed),
+    }, { actor: `cli:${io.env.USER ?? 'unknown'}`, reason: `${traced}; the Policy leaves the revocation to a revoke approver` });
+    // The card reaches the slack queue now if Redis answers, else by any worker's outbox relay.
+    try {
+      await drainOutbox(pool, queueAdder((name) => ctx.queue(name)));
+    } catch (error) {
+      ctx.log.warn({ err: (error as Error).message }, 'the Revoke card waits in the outbox for a worker to relay it');
+    }
+    print(io.stdout, `  a card with a Revoke button goes to ${response.channel} in Slack for a revoke approver (the Policy's revocation.automatic is false); or: vigil revoke ${session.id}`);
+    return true;
+  }
+  print(io.stdout, `  to cut it off: vigil revoke ${session.id} (or set the Policy's revocation.automatic, or channels.alerts for a Revoke button in Slack)`);
+  return true;
+}
+
+function describeSession(session: StreamingSession | undefined): string[] {
   if (!session) return ['no streaming session on record has this watermark ID (it may belong to another database)'];
   const state = session.revokedAt ? `revoked ${session.revokedAt.toISOString()}` : `expires ${session.expiresAt.toISOString()}`;
   return [
     `session ${session.id} of viewer ${session.viewer}${session.contentId ? ` (${session.contentId})` : ''}, issued ${session.issuedAt.toISOString()}, ${state}`,
-    ...(session.revokedAt || revoke ? [] : [`  to cut it off: vigil revoke ${session.id}`]),
   ];
 }
 

@@ -1,13 +1,12 @@
 import { ENV } from '../../core/config.js';
-import { recordSessionRevoked, sessionById } from '../../core/db/sessions.js';
 import { VigilError } from '../../core/errors.js';
-import { mirrorsFromConfig } from '../../edge/akamai-adapter.js';
-import { REVOCATION_LIMITS, checkAddBody, checkRemoveBody, revocationStore } from '../../edge/revocation-store.js';
-import { applyEverywhere, localTarget } from '../../edge/revocation-target.js';
+import { applyRevocation, type RevocationResult } from '../../core/revocation.js';
+import { REVOCATION_LIMITS, checkAddBody, checkRemoveBody } from '../../edge/revocation-store.js';
 import { parse } from '../args.js';
 import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { print, type CliIo } from '../io.js';
+import { openRevoker } from '../revoker.js';
 
 export const usage = `vigil revoke SESSION_ID… [--duration 2h] [--list N] [--remove]
   Revoke streaming sessions by their session id (the token's id): every vigil edge refuses them with
@@ -16,7 +15,10 @@ export const usage = `vigil revoke SESSION_ID… [--duration 2h] [--list N] [--r
   none exists). At most ${REVOCATION_LIMITS.maxIdsPerAdd} ids per call. With Akamai credentials set
   (${ENV.AKAMAI_HOST} and the other AKAMAI_* variables, or ${ENV.VIGIL_AKAMAI_EDGERC}), the same revocation is
   pushed to Akamai's Access Revocation API (list ${ENV.VIGIL_AKAMAI_LIST_ID}, default the same id); if
-  Akamai fails, the revocation still holds at Vigil's edge and the failure is printed (exit 1).
+  Akamai fails, the revocation still holds at Vigil's edge, the failure is printed (exit 1) and the
+  push is owed: tried again with backoff (by the next vigil revoke, vigil revocation serve, vigil edge)
+  until Akamai takes it; vigil revocations lists what is owed. Sessions vigil session start issued
+  are put on record as revoked (or, with --remove, as no longer revoked), audited once.
   --remove unrevokes the sessions instead (everywhere the same way).`;
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
@@ -41,35 +43,38 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     }
   }
   // The same checks as the HTTP API's, so the CLI refuses what the API refuses, with the same codes.
-  const items = values.remove ? [] : checkAddBody(positionals.map((id) => ({ id, durationSeconds })));
-  const ids = values.remove ? checkRemoveBody(positionals) : [];
-  const mirrors = await mirrorsFromConfig(ctx.config, ctx.log);
-  const redis = (await ctx.redis()).client();
+  const call = values.remove ? { op: 'remove' as const, ids: checkRemoveBody(positionals) } : { op: 'add' as const, items: checkAddBody(positionals.map((id) => ({ id, durationSeconds }))) };
+  const open = await openRevoker(ctx);
   try {
-    const store = revocationStore(redis, ctx.config.queuePrefix);
-    const listId = listOption('revoke', values.list) ?? await store.defaultListId();
-    const outcome = await applyEverywhere(localTarget(store), mirrors, values.remove ? { op: 'remove', listId, ids } : { op: 'add', listId, items }, ctx.log);
-    const what = values.remove ? `unrevoked ${ids.length} session(s)` : `revoked ${items.length} session(s) for ${durationSeconds} s`;
-    print(io.stdout, `${what} in revocation list ${listId}: ${outcome.meta.count} of ${outcome.meta.limit} in use`);
-    if (!values.remove) await recordRevokedSessions(items.map((i) => i.id), io, ctx);
-    for (const mirror of outcome.mirrors) {
-      print(mirror.ok ? io.stdout : io.stderr, mirror.ok ? `  ${mirror.target}: done` : `  ${mirror.target}: FAILED (the revocation holds at Vigil's edge): ${mirror.error}`);
-    }
-    return outcome.mirrors.every((m) => m.ok) ? 0 : 1;
+    const result = await applyRevocation(open.revoker, { ...call, ...(values.list === undefined ? {} : { listId: listOption('revoke', values.list) }) },
+      { actor: `cli:${io.env.USER ?? 'unknown'}`, reason: values.remove ? 'unrevoked with vigil revoke --remove' : 'revoked with vigil revoke' });
+    return printRevocation(result, call.op === 'add' ? durationSeconds : undefined, io);
   } finally {
-    redis.disconnect();
+    open.close();
   }
 }
 
-/** The sessions Vigil issued get their revocation on record (audited once); other ids are revoked at the edge only. */
-async function recordRevokedSessions(ids: readonly string[], io: CliIo, ctx: Context): Promise<void> {
-  const pool = (await ctx.db()).pool;
-  for (const id of ids) {
-    if (!(await sessionById(pool, id))) {
-      print(io.stdout, `  ${id}: not a session vigil session start issued; revoked at the edge only`);
-      continue;
+/**
+ * What a revocation did, line by line: the list, each session Vigil issued (others are revoked at
+ * the edge only), each mirror. Exit 1 while a mirror still owes the call (it is pushed again later).
+ */
+export function printRevocation(result: RevocationResult, durationSeconds: number | undefined, io: CliIo): number {
+  const n = result.sessions.length;
+  const what = durationSeconds === undefined ? `unrevoked ${n} session(s)` : `revoked ${n} session(s) for ${durationSeconds} s`;
+  print(io.stdout, `${what} in revocation list ${result.listId}: ${result.meta.count} of ${result.meta.limit} in use`);
+  if (durationSeconds !== undefined) {
+    for (const s of result.sessions) {
+      print(io.stdout, s.session
+        ? `  ${s.id}: session of ${s.session.viewer} (watermark ID ${s.session.watermarkId})${s.changed ? '' : ', already on record as revoked'}`
+        : `  ${s.id}: not a session vigil session start issued; revoked at the edge only`);
     }
-    const { session, changed } = await recordSessionRevoked(pool, id, { actor: `cli:${io.env.USER ?? 'unknown'}`, reason: 'revoked with vigil revoke' });
-    print(io.stdout, `  ${id}: session of ${session.viewer} (watermark ID ${session.watermarkId})${changed ? '' : ', already on record as revoked'}`);
   }
+  for (const push of result.pushes) {
+    if (push.state === 'done') print(io.stdout, `  ${push.target}: done`);
+    else {
+      const later = push.nextAttemptAt ? `; pushed again from ${push.nextAttemptAt.toISOString()} (vigil revocations shows what is owed)` : '; pushed by the next vigil revoke, vigil revocation serve or vigil edge (vigil revocations shows what is owed)';
+      print(io.stderr, `  ${push.target}: FAILED (the revocation holds at Vigil's edge): ${push.error ?? 'not tried yet'}${later}`);
+    }
+  }
+  return result.pushes.every((p) => p.state === 'done') ? 0 : 1;
 }

@@ -7,9 +7,11 @@ import { startSlackBot } from '../../bot/slack/run.js';
 import { parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
+import { openRevoker } from '../revoker.js';
 
 export const usage = `vigil slack [--host ADDR] [--no-worker]
-  Run the Slack bot: finding cards with Take down / Ignore / Detect buttons, threads per round, the
+  Run the Slack bot: finding cards with Take down / Ignore / Detect buttons, traced-session cards with
+  a Revoke button (vigil detect --package, when the Policy does not revoke automatically), threads per round, the
   /vigil slash command, and the worker that does what people ask. Needs ${ENV.SLACK_BOT_TOKEN}; the HTTP
   transport (the default) needs ${ENV.SLACK_SIGNING_SECRET} and listens on ${ENV.VIGIL_SLACK_PORT} (default 3001) at
   --host (default ${ENV.VIGIL_BIND} or 127.0.0.1); Socket Mode (${ENV.VIGIL_SLACK_TRANSPORT}=socket) needs ${ENV.SLACK_APP_TOKEN}
@@ -26,16 +28,28 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const missing = missingSlackSettings(slack);
   if (missing.length > 0) throw new VigilError('SLACK_NOT_CONFIGURED', `vigil slack: the Slack bot (${slack.transport} transport) is not configured: set ${missing.join(', ')}`);
   const db = await ctx.db();
-  const bot = await startSlackBot({
-    pool: db.pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
-    config: slack, github: ctx.config.github, log: ctx.log, host: values.host ?? ctx.config.bind, worker: !values['no-worker'],
-    evidence: evidenceBuilder({ pool: db.pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
-  });
+  // The Revoke button on traced-session cards revokes as vigil revoke does; what a mirror missed is pushed again here too.
+  const revocations = await openRevoker(ctx);
+  const relay = revocations.revoker.mirrors.length > 0 ? revocations.startRelay() : undefined;
+  let bot: Awaited<ReturnType<typeof startSlackBot>>;
+  try {
+    bot = await startSlackBot({
+      pool: db.pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.slack), queuePrefix: ctx.config.queuePrefix,
+      config: slack, github: ctx.config.github, log: ctx.log, host: values.host ?? ctx.config.bind, worker: !values['no-worker'],
+      evidence: evidenceBuilder({ pool: db.pool, config: ctx.config, software: `Vigil ${packageVersion()}` }), revoker: revocations.revoker,
+    });
+  } catch (error) {
+    await relay?.stop();
+    revocations.close();
+    throw error;
+  }
   print(io.stdout, bot.url
     ? `vigil slack: Slack requests at ${bot.url} (database ${db.where})`
     : `vigil slack: connected to Slack over Socket Mode (database ${db.where})`);
   await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
   await bot.close();
+  await relay?.stop();
+  revocations.close();
   print(io.stdout, 'vigil slack: stopped');
   return 0;
 }

@@ -88,6 +88,8 @@ export interface PolicySpec {
   approvers?: Partial<Record<'takedown' | 'ignore' | 'detect' | 'revoke' | 'review', string[]>>;
   noticeSender?: { name: string; organization?: string; email: string; address?: string; phone?: string };
   takedown?: TakedownPolicySpec;
+  /** core/catalog/revocation-policy.ts fills the defaults. */
+  revocation?: { automatic?: boolean; durationSeconds?: number };
   thresholds?: { suspectScore?: number; matchDistance?: number; detectionConfidence?: number };
   channels?: { findings?: string; alerts?: string };
   limits?: { activeRecipients?: number };

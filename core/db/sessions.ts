@@ -84,22 +84,3 @@ export async function sessionByWatermarkId(db: Queryable, watermarkId: number): 
   const { rows } = await db.query<Row>('select * from streaming_sessions where watermark_id = $1', [watermarkId]);
   return rows[0] ? toSession(rows[0]) : undefined;
 }
-
-/**
- * Records that a session was revoked (the revocation list is what the edge enforces; this is the
- * record a person reads). The first revocation time stays; repeating it changes nothing and is not
- * audited again. Refused (SESSION_UNKNOWN) for an unknown session id.
- */
-export async function recordSessionRevoked(pool: pg.Pool, id: string, by: Change): Promise<{ session: StreamingSession; changed: boolean }> {
-  return inTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<Row>('update streaming_sessions set revoked_at = now() where id = $1 and revoked_at is null returning *', [id]);
-    if (!rows[0]) {
-      const existing = await sessionById(tx, id);
-      if (!existing) throw new VigilError('SESSION_UNKNOWN', `no streaming session has id ${JSON.stringify(id)}`);
-      return { session: existing, changed: false };
-    }
-    const session = toSession(rows[0]);
-    await appendAudit(tx, by.actor, null, [{ action: 'session-revoked', kind: 'StreamingSession', id, reason: by.reason, details: { watermarkId: session.watermarkId, viewer: session.viewer } }]);
-    return { session, changed: true };
-  });
-}

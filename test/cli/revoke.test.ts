@@ -75,6 +75,31 @@ describe('vigil revoke, vigil revocations, vigil revocation serve', () => {
     expect(akamai.faults).toEqual([]);
   });
 
+  it('owes Akamai a revocation it missed while down and pushes it, in order, once it is back', async () => {
+    const akEnv = { ...env, AKAMAI_HOST: akamai.url, AKAMAI_CLIENT_TOKEN: CREDS.clientToken, AKAMAI_CLIENT_SECRET: CREDS.clientSecret, AKAMAI_ACCESS_TOKEN: CREDS.accessToken };
+    // The adapter's own four tries all fail: Akamai is down for this call.
+    akamai.failNext(500, 4);
+    const down = await runCli(['revoke', 'sess-down-1', '--duration', '1h'], akEnv, '/tmp');
+    expect(down.code).toBe(1);
+    // The push the wrong secret left owed (above) goes first, fails the same way, and this one waits behind it.
+    expect(down.stderr).toMatch(/akamai: FAILED \(the revocation holds at Vigil's edge\): waits for push \d+ to akamai; pushed again from \S+ \(vigil revocations shows what is owed\)/);
+    expect(akamai.lists.get(1)!.has('sess-down-1')).toBe(false);
+    const owed = await runCli(['revocations'], env, '/tmp');
+    expect(owed.stdout).toMatch(/owed to CDN mirrors \(2; /);
+    expect(owed.stdout).toMatch(/push \d+: akamai add of 1 id\(s\) to list 1, since \S+, 2 tries, next \S+: error VIGIL-E0628: Akamai answered POST .* with 500 .*\(after 4 tries\)\n/);
+    // Akamai is back: the next revocation pushes what was owed first, then its own.
+    const before = akamai.calls.length;
+    const back = await runCli(['revoke', 'sess-down-2', '--duration', '1h'], akEnv, '/tmp');
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain('  akamai: done\n');
+    const adds = akamai.calls.slice(before).filter((c) => c.path.endsWith('/identifiers/add') && c.status === 200).map((c) => (c.body as { id: string }[]).map((i) => i.id).join());
+    expect(adds).toContain('sess-down-1');
+    expect(adds.indexOf('sess-down-1')).toBeLessThan(adds.indexOf('sess-down-2'));
+    expect(akamai.lists.get(1)!.get('sess-down-1')).toBe(3600);
+    expect((await runCli(['revocations'], env, '/tmp')).stdout).not.toContain('owed to CDN mirrors');
+    expect(akamai.faults).toEqual([]);
+  });
+
   it('serves the API only with a key, and answers with it', async () => {
     const noKey = await runCli(['revocation', 'serve', '--port', '0'], env, '/tmp');
     expect(noKey.code).toBe(1);

@@ -1,9 +1,10 @@
 /**
  * Issue 13 end to end: a packaged title, three viewers' sessions, three real HLS clients (ffmpeg
  * reading the playlist through `vigil edge` with each session's tokens), one copy re-encoded as a
- * pirate re-stream would be (720p, another bitrate, the start cut), `vigil detect --package … --revoke`
- * naming that session and only that one, and the edge refusing its next request while the other
- * two keep playing.
+ * pirate re-stream would be (720p, another bitrate, the start cut), `vigil detect --package …`
+ * naming that session and only that one and, as the Policy says (spec.revocation.automatic), revoking
+ * it; the edge refusing its next request while the other two keep playing, and the revocation API the
+ * edge mounts listing it.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_MANIFEST, type PackageManifest } from '../../core/package-layout.js';
+import { applyCatalog } from '../support/applied-catalog.js';
 import { restream, makePackagedTitle } from '../runners/package/fixtures.js';
 import { runCli, startCli, type StartedCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
@@ -28,6 +30,7 @@ let laterSegment: string;
 let edge: StartedCli;
 const stop = new AbortController();
 let env: Record<string, string>;
+const REVOCATION_KEY = 'leak-to-revocation-key-0123456789';
 
 beforeAll(async () => {
   services = await openTestServices();
@@ -35,7 +38,8 @@ beforeAll(async () => {
   ({ pkg } = await makePackagedTitle(dir));
   const manifest = JSON.parse(await readFile(path.join(pkg, PACKAGE_MANIFEST), 'utf8')) as PackageManifest;
   laterSegment = manifest.segments.filter((s) => s.position >= 0).at(-2)!.uri;
-  env = { ...services.env, VIGIL_EDGE_TOKEN_KEY: '33'.repeat(32), VIGIL_WMT_KEY: '44'.repeat(32) };
+  env = { ...services.env, VIGIL_EDGE_TOKEN_KEY: '33'.repeat(32), VIGIL_WMT_KEY: '44'.repeat(32), VIGIL_REVOCATION_API_KEY: REVOCATION_KEY };
+  await applyCatalog(services.db.pool, 'apiVersion: vigil/v1\nkind: Policy\nmetadata:\n  id: policy\nspec:\n  revocation:\n    automatic: true\n    durationSeconds: 3600\n');
   edge = startCli(['edge', '--package', pkg, '--port', '0'], env, dir, stop.signal);
   for (let i = 0; i < 400 && !/at (http:\/\/[^/\s]+)/.test(edge.stdout()); i++) {
     const early = await Promise.race([edge.done, new Promise((r) => setTimeout(r, 50, undefined))]);
@@ -76,7 +80,8 @@ describe('from a leaked re-stream to its revoked session', () => {
     const leak = path.join(dir, 'restream.mp4');
     await restream(copies[1]!, leak, { cutSeconds: 2.5, size: '1280:720', bitrate: '900k' });
 
-    const detected = await runCli(['detect', '--package', pkg, leak, '--revoke'], env, dir);
+    const detected = await runCli(['detect', '--package', pkg, leak], env, dir);
+    expect(detected.stdout).toContain('the Policy revokes a traced session automatically (spec.revocation.automatic):\nrevoked 1 session(s) for 3600 s in revocation list 1');
     expect(detected.stdout).toContain(`Watermark ID ${leaker.watermarkId}:`);
     expect(detected.stdout).toContain(`session ${leaker.sessionId} of viewer acct-ben`);
     for (const other of [sessions[0]!, sessions[2]!]) expect(detected.stdout).not.toContain(other.sessionId);
@@ -93,5 +98,12 @@ describe('from a leaked re-stream to its revoked session', () => {
     expect(await nextSegment(sessions[2]!)).toEqual({ status: 200, deny: null });
     const { rows } = await services.db.pool.query<{ viewer: string }>('select viewer from streaming_sessions where revoked_at is not null');
     expect(rows.map((r) => r.viewer)).toEqual(['acct-ben']);
+    const audit = await services.db.pool.query<{ actor: string }>(`select actor from audit_log where action = 'session-revoked' and object_id = $1`, [leaker.sessionId]);
+    expect(audit.rows).toEqual([{ actor: 'automation:policy' }]);
+    // The edge mounts the revocation API (its key set): the revocation is listed there with its TTL.
+    const listed = await fetch(`${env.VIGIL_EDGE_URL}/taas/v2/revocation-lists/1/identifiers/${leaker.sessionId}`, { headers: { authorization: `Bearer ${REVOCATION_KEY}` } });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual({ id: leaker.sessionId, ttl: expect.any(Number) });
+    expect((await fetch(`${env.VIGIL_EDGE_URL}/taas/v2/revocation-lists`)).status).toBe(401);
   }, 300_000);
 });

@@ -8,10 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/log.js';
 import { akamaiTarget } from '../../edge/akamai-adapter.js';
 import { revocationApiHandler } from '../../edge/revocation-api.js';
+import { pendingPushes, pushById } from '../../core/db/revocations.js';
+import { sessionById, startSession } from '../../core/db/sessions.js';
 import { revocationStore } from '../../edge/revocation-store.js';
+import { pushDeliverer, type PushDeliverer } from '../../edge/revocation-pushes.js';
 import { openRevocationView, type RevocationView } from '../../edge/revocation-view.js';
 import { startFakeAkamai, type FakeAkamai } from '../support/fake-akamai.js';
-import { TEST_REDIS_URL, uniqueName } from '../support/services.js';
+import { openTestServices, TEST_REDIS_URL, uniqueName, type TestServices } from '../support/services.js';
 
 const KEY = 'test-revocation-key-0123456789abcdef';
 const CREDS = { clientToken: 'akab-ct-api', clientSecret: 'YXBpLXRlc3Qtc2VjcmV0', accessToken: 'akab-at-api' };
@@ -44,6 +47,8 @@ describe('the revocation API (Akamai Access Revocation shape) with an Akamai mir
   let akamai: FakeAkamai;
   let view: RevocationView;
   let listId: number;
+  let services: TestServices;
+  let deliverer: PushDeliverer;
 
   const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
     const response = await fetch(`${base}${p}`, {
@@ -68,8 +73,12 @@ describe('the revocation API (Akamai Access Revocation shape) with an Akamai mir
     prefix = `{${uniqueName('tapi')}}`;
     redis = new Redis(TEST_REDIS_URL);
     akamai = await startFakeAkamai(CREDS, [1, 2, 3, 4, 5]);
+    services = await openTestServices();
     const mirror = akamaiTarget({ credentials: { host: akamai.url, ...CREDS, maxBody: 131_072 }, attempts: 2, maxWaitMs: 50 });
-    const handler = revocationApiHandler({ store: revocationStore(redis, prefix), mirrors: [mirror], apiKey: KEY, log: silentLogger });
+    const store = revocationStore(redis, prefix);
+    deliverer = pushDeliverer({ pool: services.db.pool, targets: [mirror], retryBaseMs: 50 });
+    const revoker = { pool: services.db.pool, lists: store, mirrors: [mirror.name], deliver: deliverer.deliver };
+    const handler = revocationApiHandler({ store, revoker, apiKey: KEY, log: silentLogger });
     server = http.createServer((req, res) => {
       if (!handler(req, res)) { res.writeHead(418); res.end('not mine'); }
     });
@@ -91,6 +100,7 @@ describe('the revocation API (Akamai Access Revocation shape) with an Akamai mir
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+    await services.close();
   });
 
   it('refuses a call without the bearer key or with another one (401 problem+json), and leaves other paths to the caller', async () => {
@@ -186,12 +196,40 @@ describe('the revocation API (Akamai Access Revocation shape) with an Akamai mir
     expectProblem(await call('POST', add, `[${'"x",'.repeat(1_100_000)}"x"]`), 400, undefined, '/', /^the body is larger than 4194304 bytes/);
   });
 
-  it('keeps the local revocation when Akamai fails, and says so in Vigil-Mirrors', async () => {
-    akamai.failNext(500, 2);
+  it('keeps the local revocation when Akamai fails, says so in Vigil-Mirrors, and pushes it once Akamai is back', async () => {
+    // Two tries per push (attempts: 2): the call's own push fails both, and so does the relay's first pass.
+    akamai.failNext(500, 4);
     const answer = await call('POST', `/taas/v2/revocation-lists/${listId}/identifiers/add`, [{ id: 'akamai-down', durationSeconds: 1800 }]);
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('vigil-mirrors')).toBe('akamai=failed');
+    expect(answer.headers.get('vigil-mirrors')).toBe('akamai=pending');
     for (let i = 0; i < 2000 && !view.isRevoked('akamai-down'); i++) await new Promise((r) => setTimeout(r, 5));
     expect(view.isRevoked('akamai-down')).toBe(true);
+    const [owed] = await pendingPushes(services.db.pool, 'akamai');
+    expect(owed).toMatchObject({ op: 'add', listId, body: [{ id: 'akamai-down', durationSeconds: 1800 }], attempts: 1, lastError: expect.stringMatching(/^error VIGIL-E0628: Akamai answered POST .* with 500/) });
+    expect(akamai.lists.get(listId)?.has('akamai-down')).toBe(false);
+    // A pass before the push is due leaves it; one after its backoff tries it (still down), the next delivers it.
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await deliverer.deliverDue()).toEqual([expect.objectContaining({ pushId: owed!.id, state: 'pending' })]);
+    expect((await pushById(services.db.pool, owed!.id))!.attempts).toBe(2);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await deliverer.deliverDue()).toEqual([{ pushId: owed!.id, target: 'akamai', state: 'done' }]);
+    expect(akamai.lists.get(listId)?.get('akamai-down')).toBe(1800);
+    expect(await pendingPushes(services.db.pool)).toEqual([]);
+    expect(await deliverer.deliverDue()).toEqual([]);
+    expect(akamai.faults).toEqual([]);
+  });
+
+  it('puts the sessions Vigil issued on record as revoked, audited once, and unrevoked on remove', async () => {
+    const session = await startSession(services.db.pool, { viewer: 'acct-api', package: 'film', ttlMs: 3_600_000 }, { actor: 'test', reason: 'fixture' });
+    const add = `/taas/v2/revocation-lists/${listId}/identifiers/add`;
+    expect((await call('POST', add, [{ id: session.id, durationSeconds: 1800 }, { id: 'not-a-session', durationSeconds: 1800 }])).status).toBe(200);
+    expect((await call('POST', add, [{ id: session.id, durationSeconds: 3600 }])).status).toBe(200);
+    expect((await sessionById(services.db.pool, session.id))!.revokedAt).toBeInstanceOf(Date);
+    const audits = async () => (await services.db.pool.query<{ actor: string; action: string; details: Record<string, unknown> }>(
+      `select actor, action, details from audit_log where object_kind = 'StreamingSession' and object_id = $1 and action <> 'session-started' order by id`, [session.id])).rows;
+    expect(await audits()).toEqual([{ actor: 'revocation-api', action: 'session-revoked', details: { watermarkId: session.watermarkId, viewer: 'acct-api', listId, durationSeconds: 1800 } }]);
+    expect((await call('POST', `/taas/v2/revocation-lists/${listId}/identifiers/remove`, [session.id])).status).toBe(200);
+    expect((await sessionById(services.db.pool, session.id))!.revokedAt).toBeNull();
+    expect((await audits()).map((a) => a.action)).toEqual(['session-revoked', 'session-unrevoked']);
   });
 });
