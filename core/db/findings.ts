@@ -333,6 +333,11 @@ export interface FindingQuery {
   takedownStatus?: readonly TakedownStatus[];
   detectionStatus?: readonly DetectionStatus[];
   family?: string;
+  /**
+   * Keyset paging: only the findings after this one in the listing's order (newest first). The
+   * cursor is read from the row itself, so first_seen keeps its microseconds (a Date would not).
+   */
+  afterId?: number;
   limit?: number;
   offset?: number;
 }
@@ -387,6 +392,10 @@ export async function queryFindings(db: Queryable, q: FindingQuery): Promise<Fin
     where.push(`f.detection_status = any(${p(q.detectionStatus)}::text[])`);
   }
   if (q.family) where.push(`f.family = ${p(q.family)}`);
+  if (q.afterId !== undefined) {
+    const after = p(q.afterId);
+    where.push(`(f.first_seen, f.id) < (select c.first_seen, c.id from findings c where c.id = ${after})`);
+  }
   const sql = `select ${FINDING_COLUMNS.split(',').map((c) => `f.${c.trim()}`).join(', ')} from findings f
     ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by f.first_seen desc, f.id desc limit ${p(q.limit ?? 1000)} offset ${p(q.offset ?? 0)}`;
   const { rows } = await db.query<FindingRow>(sql, params);
