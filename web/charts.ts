@@ -39,8 +39,10 @@ export function barChartSvg(chart: BarChart): string {
   const y = (v: number): number => PAD.top + plotH - (v / max) * plotH;
   const parts: string[] = [];
   parts.push(`<text x="${PAD.left}" y="16" font-size="13" font-weight="600">${escapeHtml(chart.title)}</text>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = (max / 4) * i;
+  // 2 × 10^n splits in four, 1 and 5 × 10^n in five: every grid line is a round number.
+  const divisions = max / 10 ** Math.floor(Math.log10(max)) === 2 ? 4 : 5;
+  for (let i = 0; i <= divisions; i++) {
+    const v = (max / divisions) * i;
     parts.push(`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e3e6ea"/>`);
     parts.push(`<text x="${PAD.left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="10" text-anchor="end">${Number.isInteger(v) ? v : v.toFixed(1)}</text>`);
   }

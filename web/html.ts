@@ -62,7 +62,7 @@ main{padding:1rem;max-width:80rem}
 table{border-collapse:collapse;background:#fff;width:100%}th,td{border-bottom:1px solid #e3e6ea;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef1f4;font-weight:600}td.url{word-break:break-all}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;background:#fff;padding:.6rem;margin-bottom:.8rem;border:1px solid #e3e6ea}
-form.filters label{display:flex;flex-direction:column;font-size:12px;color:#52606d}
+form.filters label{display:flex;flex-direction:column;font-size:12px;color:#52606d}form.filters button,form.filters>a{align-self:flex-end}
 fieldset{border:1px solid #e3e6ea;font-size:12px}.error{background:#fde8e8;border:1px solid #f5a3a3;padding:.6rem;margin-bottom:.8rem}
 .pager{display:flex;gap:1rem;margin:.6rem 0}section{margin-bottom:1.4rem}pre{white-space:pre-wrap;background:#fff;border:1px solid #e3e6ea;padding:.5rem;max-height:20rem;overflow:auto}
 svg{background:#fff;border:1px solid #e3e6ea;max-width:100%;height:auto}
