@@ -362,12 +362,15 @@ export async function queryFindings(db: Queryable, q: FindingQuery): Promise<Fin
   const p = (value: unknown): string => { params.push(value); return `$${params.length}`; };
   if (q.contentId) where.push(`f.content_id = ${p(q.contentId)}`);
   if (q.title) {
-    const like = p(`%${q.title.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-    where.push(`(f.page_title ilike ${like} or exists (
-      select 1 from catalog_objects c where c.kind = 'Content' and c.id = f.content_id and (
-        c.spec->>'title' ilike ${like}
-        or exists (select 1 from jsonb_array_elements_text(coalesce(c.spec->'aliases', '[]')) a where a ilike ${like})
-        or exists (select 1 from jsonb_array_elements(coalesce(c.spec->'localizedTitles', '[]')) l where l->>'title' ilike ${like}))))`);
+    const pattern = `%${q.title.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    // The titles that match are found first, in the catalog (a few rows): a per-finding subquery
+    // inside the OR would keep the planner from the page-title trigram index (migration 19).
+    const { rows: titled } = await db.query<{ id: string }>(
+      `select c.id from catalog_objects c where c.kind = 'Content' and (
+         c.spec->>'title' ilike $1
+         or exists (select 1 from jsonb_array_elements_text(coalesce(c.spec->'aliases', '[]')) a where a ilike $1)
+         or exists (select 1 from jsonb_array_elements(coalesce(c.spec->'localizedTitles', '[]')) l where l->>'title' ilike $1))`, [pattern]);
+    where.push(`(f.page_title ilike ${p(pattern)} or f.content_id = any(${p(titled.map((r) => r.id))}::text[]))`);
   }
   if (q.period) {
     checkTimeZone(q.period.timeZone);

@@ -3,7 +3,7 @@ import { createNotices, claimNotice, recordNoticeOutcome } from '../../core/db/n
 import { initialStatuses, recordFinding, setTakedownStatus, recordSuspect } from '../../core/db/findings.js';
 import { startSession, recordSessionRevoked } from '../../core/db/sessions.js';
 import { recordDiscoveredSite } from '../../core/db/sites.js';
-import { SEED_CONTENTS, SEED_FAMILIES, seedFindings } from '../../bench/web/seed.js';
+import { seedCatalogDocs, seedFindings } from '../../bench/web/seed.js';
 import { applyCatalog } from './applied-catalog.js';
 
 /**
@@ -13,16 +13,6 @@ import { applyCatalog } from './applied-catalog.js';
  * and the takedown moving on, a few removals (takedown Complete) for the trend, a hop, a suspect
  * queued for review and a session revoked.
  */
-
-const HEAD = 'apiVersion: vigil/v1\n';
-
-function catalogDocs(): string[] {
-  const contents = SEED_CONTENTS.map((id) => `${HEAD}kind: Content\nmetadata:\n  id: ${id}\nspec:\n  type: film\n  title: ${id.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ')}\n  releaseDate: 2026-01-01\n`);
-  const sites = SEED_FAMILIES.map((family) => `${HEAD}kind: Site\nmetadata:\n  id: ${family}\nspec:\n  type: piracy\n  family: ${family}\n  domains: [${family}.example]\n`);
-  const jobs = SEED_CONTENTS.map((id) => `${HEAD}kind: MonitoringJob\nmetadata:\n  id: ${id}-watch\nspec:\n  content: ${id}\n  tier: premium\n  every: 6h\n`);
-  const policy = `${HEAD}kind: Policy\nmetadata:\n  id: policy\nspec:\n  noticeSender: { name: Rights Desk, email: rights@studio.example, address: 1 Studio Way }\n`;
-  return [...contents, ...sites, ...jobs, policy];
-}
 
 export interface SeededWeb {
   /** The finding recorded through core with a page, a notice and its receipt. */
@@ -34,7 +24,7 @@ export interface SeededWeb {
 }
 
 export async function seedWebView(pool: pg.Pool, count: number, now = new Date()): Promise<SeededWeb> {
-  await applyCatalog(pool, ...catalogDocs());
+  await applyCatalog(pool, ...seedCatalogDocs());
   // Every 7 hours back from an hour ago: a few hundred findings span the trend's weeks.
   const newest = new Date(now.getTime() - 3_600_000);
   await seedFindings(pool, { count, newest, stepMinutes: 7 * 60, withJobs: true });

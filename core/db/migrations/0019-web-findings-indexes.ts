@@ -4,7 +4,9 @@ import type { Migration } from './migration.js';
  * Indexes for the web view's findings page (web/): newest first, paged by keyset on
  * (first_seen, id), with the CLI's filters. Each filter a person narrows by most (a status, a title,
  * a site family) gets an index that also holds the order, so a page is an index range read of
- * LIMIT rows, not a sort of every match. The trends page counts removals by week from the audit log.
+ * LIMIT rows, not a sort of every match; statistics on how the filter columns go together and a
+ * trigram index on page titles keep the planner from walking the whole listing for a page that
+ * stays empty. The trends page counts removals by week from the audit log.
  */
 export const migration: Migration = {
   version: 19,
@@ -20,5 +22,26 @@ create index findings_monitoring_job on findings (monitoring_job_id, first_seen)
 -- findings_listing covers what this one did (first_seen first), so keeping both would only slow writes.
 drop index if exists findings_first_seen;
 create index audit_log_removals on audit_log (at) where action = 'takedown-status' and details->>'to' = 'Complete';
+-- How the filters' columns go together (a status pair nobody has, a family only one title is on):
+-- without it the planner multiplies their selectivities, expects matches that are not there and
+-- walks the whole listing index for an empty page.
+create statistics findings_filter_columns (mcv) on takedown_status, detection_status, family, content_id from findings;
+-- Title text matches page titles anywhere in them (ilike '%…%'): a trigram index finds the few that
+-- match instead of reading every title; the same for hosts by their subdomains. pg_trgm ships with PostgreSQL (contrib, a trusted extension);
+-- on a server without it the search still works, by reading the titles.
+do $$
+begin
+  create extension if not exists pg_trgm;
+exception when others then
+  raise notice 'pg_trgm is not available (%); title searches read every page title', sqlerrm;
+end $$;
+do $$
+begin
+  if exists (select 1 from pg_extension where extname = 'pg_trgm') then
+    create index findings_page_title_trgm on findings using gin (page_title gin_trgm_ops);
+    -- A host filter takes its subdomains too (host like '%.example.to'), which no btree can find.
+    create index findings_host_trgm on findings using gin (host gin_trgm_ops);
+  end if;
+end $$;
 `,
 };
