@@ -27,20 +27,24 @@ create index audit_log_removals on audit_log (at) where action = 'takedown-statu
 -- walks the whole listing index for an empty page.
 create statistics findings_filter_columns (mcv) on takedown_status, detection_status, family, content_id from findings;
 -- Title text matches page titles anywhere in them (ilike '%…%'): a trigram index finds the few that
--- match instead of reading every title; the same for hosts by their subdomains. pg_trgm ships with PostgreSQL (contrib, a trusted extension);
--- on a server without it the search still works, by reading the titles.
+-- match instead of reading every title; the same for hosts by their subdomains. pg_trgm ships with
+-- PostgreSQL (contrib, a trusted extension); on a server without it the search still works, by
+-- reading the titles.
 do $$
 begin
   create extension if not exists pg_trgm;
 exception when others then
   raise notice 'pg_trgm is not available (%); title searches read every page title', sqlerrm;
 end $$;
+-- The operator class is named with the extension's schema: it may live outside this search_path
+-- (installed earlier into another schema of the same database).
 do $$
+declare trgm text := (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm');
 begin
-  if exists (select 1 from pg_extension where extname = 'pg_trgm') then
-    create index findings_page_title_trgm on findings using gin (page_title gin_trgm_ops);
-    -- A host filter takes its subdomains too (host like '%.example.to'), which no btree can find.
-    create index findings_host_trgm on findings using gin (host gin_trgm_ops);
+  if trgm is not null then
+    execute format('create index findings_page_title_trgm on findings using gin (page_title %I.gin_trgm_ops)', trgm);
+    -- A host filter takes its subdomains too (host like ''%.example.to''), which no btree can find.
+    execute format('create index findings_host_trgm on findings using gin (host %I.gin_trgm_ops)', trgm);
   end if;
 end $$;
 `,
