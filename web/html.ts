@@ -69,10 +69,10 @@ svg{background:#fff;border:1px solid #e3e6ea;max-width:100%;height:auto}
 `;
 
 /** The whole page: navigation, who is signed in, the body. */
-export function layout(o: { title: string; path: string; user: string | undefined; body: Html }): string {
+export function layout(o: { title: string; path: string; user: string | undefined; body: Html; signOut?: boolean }): string {
   const nav = NAV.map(([href, label]) => html`<a href="${href}" class="${o.path.startsWith(href) ? 'here' : ''}">${label}</a>`);
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${o.title} · Vigil</title><style>${trusted(STYLE)}</style></head>
-<body><header><strong>Vigil</strong>${nav}<span class="who">${o.user ? `signed in as ${o.user}` : ''}</span></header>
+<body><header><strong>Vigil</strong>${nav}<span class="who">${o.user ? `signed in as ${o.user}` : ''}</span>${o.user && o.signOut ? html`<a id="sign-out" href="/logout">sign out</a>` : ''}</header>
 <main><h1>${o.title}</h1>${o.body}</main></body></html>`.text}`;
 }

@@ -129,7 +129,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     }
     try {
       const page = await pageFor(url, o.pool, places);
-      send(res, page.status ?? 200, layout({ title: page.title, path: url.pathname, user, body: page.body }), started);
+      send(res, page.status ?? 200, layout({ title: page.title, path: url.pathname, user, body: page.body, signOut: gate.mode === 'oidc' }), started);
     } catch (error) {
       if (isVigilError(error)) {
         errorPage(res, req, user, started)(error.errorName === 'WEB_NOT_FOUND' ? 404 : 400, error);

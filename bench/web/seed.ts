@@ -18,7 +18,7 @@ export function seedCatalogDocs(): string[] {
   const contents = SEED_CONTENTS.map((id) => `${HEAD}kind: Content\nmetadata:\n  id: ${id}\nspec:\n  type: film\n  title: ${id.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ')}\n  releaseDate: 2026-01-01\n`);
   const sites = SEED_FAMILIES.map((family) => `${HEAD}kind: Site\nmetadata:\n  id: ${family}\nspec:\n  type: piracy\n  family: ${family}\n  domains: [${family}.example]\n`);
   const jobs = SEED_CONTENTS.map((id) => `${HEAD}kind: MonitoringJob\nmetadata:\n  id: ${id}-watch\nspec:\n  content: ${id}\n  tier: premium\n  every: 6h\n`);
-  const policy = `${HEAD}kind: Policy\nmetadata:\n  id: policy\nspec:\n  noticeSender: { name: Rights Desk, email: rights@studio.example, address: 1 Studio Way }\n`;
+  const policy = `${HEAD}kind: Policy\nmetadata:\n  id: policy\nspec:\n  noticeSender: { name: Rights Desk, email: rights@studio.example, address: 1 Studio Way }\n  channels: { findings: "#piracy" }\n`;
   return [...contents, ...sites, ...jobs, policy];
 }
 

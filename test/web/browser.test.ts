@@ -128,4 +128,12 @@ describe.skipIf(why !== '')(`web view in Chromium ${why}`, () => {
     expect(await page.locator('#family-graph svg g.host').count()).toBe(6);
     await shot('families');
   });
+
+  it('signs out: the cookie is gone and the next page asks the provider again', async () => {
+    await page.goto(`${oidcWeb.url}/jobs`);
+    await page.locator('#sign-out').click();
+    await page.waitForURL(`${oidcWeb.url}/signed-out`);
+    await page.goto(`${oidcWeb.url}/jobs`);
+    expect(new URL(page.url()).origin).toBe(provider.issuer);
+  });
 });

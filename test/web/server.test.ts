@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config, WebConfig } from '../../core/config.js';
+import { parseCatalogRepo } from '../../core/catalog-repo.js';
+import { markCardPosted, markSummaryPosted } from '../../core/db/chat-cards.js';
 import { isVigilError } from '../../core/errors.js';
 import { silentLogger } from '../../core/log.js';
 import { createGate } from '../../web/auth/gate.js';
@@ -92,6 +94,26 @@ describe('finding detail', () => {
     expect(text).toContain(`vigil evidence ${seeded.detailId}`);
     expect(text).toContain('Moonlit Harbor &lt;b&gt;E1&lt;/b&gt; free');
     expect(text).not.toContain('<b>E1</b>');
+  });
+
+  it('links out to the finding\'s Slack card and to its title\'s file in the catalog repository', async () => {
+    const { rows } = await services.db.pool.query<{ summary_id: string }>('select summary_id from chat_cards where finding_id = $1', [seeded.detailId]);
+    expect(rows).toHaveLength(1);
+    await markSummaryPosted(services.db.pool, Number(rows[0]!.summary_id), { ts: '1764676800.000100', channelId: 'C0FINDINGS', revision: 1 });
+    await markCardPosted(services.db.pool, seeded.detailId, { ts: '1764676801.000200', version: 1, auditId: 0 });
+    const base = configWith({ auth: 'dev' });
+    const withRepo = await startWebServer({
+      pool: services.db.pool, log: silentLogger, host: '127.0.0.1', port: 0,
+      config: { ...base, github: { ...base.github, catalogRepo: parseCatalogRepo('VIGIL_CATALOG_REPO', 'studio/catalog', base.github.apiUrl), catalogBranch: 'main' } },
+    });
+    try {
+      const { text } = await get(withRepo, `/findings/${seeded.detailId}`);
+      expect(text).toContain('href="https://slack.com/archives/C0FINDINGS/p1764676801000200?thread_ts=1764676800.000100&amp;cid=C0FINDINGS"');
+      const { rows: content } = await services.db.pool.query<{ source_file: string; source_line: number }>(`select source_file, source_line from catalog_objects where kind = 'Content' and id = 'moonlit-harbor'`);
+      expect(text).toContain(`href="https://github.com/studio/catalog/blob/main/catalog/${content[0]!.source_file}#L${content[0]!.source_line}"`);
+    } finally {
+      await withRepo.close();
+    }
   });
 
   it('answers 404 for a finding that does not exist', async () => {
