@@ -404,6 +404,11 @@ function parseWeb(env: Env): WebConfig {
   if (header !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) {
     throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_WEB_PROXY_HEADER}=${header} is not an HTTP header name (e.g. X-Forwarded-User)`);
   }
+  const sessionKey = nonEmpty(env[ENV.VIGIL_WEB_SESSION_KEY]);
+  // A short key signs cookies anyone could forge by trying keys.
+  if (sessionKey !== undefined && sessionKey.length < 32) {
+    throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_WEB_SESSION_KEY} must be at least 32 characters (openssl rand -hex 32)`);
+  }
   return {
     port: parsePort(ENV.VIGIL_WEB_PORT, nonEmpty(env[ENV.VIGIL_WEB_PORT]), 3005),
     auth: oneOf(ENV.VIGIL_WEB_AUTH, nonEmpty(env[ENV.VIGIL_WEB_AUTH]), WEB_AUTH_MODES),
@@ -414,7 +419,7 @@ function parseWeb(env: Env): WebConfig {
       redirectUrl: checkUrl(ENV.VIGIL_OIDC_REDIRECT_URL, nonEmpty(env[ENV.VIGIL_OIDC_REDIRECT_URL]), ['https:', 'http:']),
     },
     proxy: { header: header?.toLowerCase(), address: nonEmpty(env[ENV.VIGIL_WEB_PROXY_ADDRESS]) },
-    sessionKey: nonEmpty(env[ENV.VIGIL_WEB_SESSION_KEY]),
+    sessionKey,
   };
 }
 

@@ -9,6 +9,8 @@ import * as serveCommand from './serve.js';
 import * as slackCommand from './slack.js';
 import * as statusCommand from './status.js';
 import * as webCommand from './web.js';
+import { isVigilError } from '../../core/errors.js';
+import { createGate } from '../../web/auth/gate.js';
 
 export const usage = `vigil up [DIR] [--once] [--resync 5m]
   Vigil's main job on one machine: apply the catalog in DIR (default ./catalog), then run every
@@ -52,8 +54,15 @@ function slackPlan(ctx: Context): { run: boolean; line: string } {
 
 /** Whether the web view will run: only once a sign-in is chosen, since it never serves the records to nobody. */
 function webPlan(ctx: Context): { run: boolean; line: string } {
-  if (ctx.config.web.auth !== undefined) return { run: true, line: `Web view: on (sign-in ${ctx.config.web.auth}), on ${ctx.config.bind} port ${ctx.config.web.port}` };
-  return { run: false, line: `Web view: off (set ${ENV.VIGIL_WEB_AUTH}=oidc, proxy or dev to serve it; see "Web view" in README.md).` };
+  if (ctx.config.web.auth === undefined) return { run: false, line: `Web view: off (set ${ENV.VIGIL_WEB_AUTH}=oidc, proxy or dev to serve it; see "Web view" in README.md).` };
+  try {
+    // The same checks vigil web makes, made here so that a half-set sign-in leaves the workers running.
+    createGate(ctx.config.web, { host: ctx.config.bind, port: ctx.config.web.port || 1 }, ctx.log);
+  } catch (error) {
+    if (!isVigilError(error)) throw error;
+    return { run: false, line: `Web view: not started, ${error.code}: ${error.message}; ${error.fix}` };
+  }
+  return { run: true, line: `Web view: on (sign-in ${ctx.config.web.auth}), on ${ctx.config.bind} port ${ctx.config.web.port}` };
 }
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
@@ -75,7 +84,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   print(io.stdout, `\nRunning workers, re-applying every ${values.resync}; Ctrl-C stops.`);
   const github = ctx.config.github.appId ? [serveCommand.run([], io, ctx)] : [];
   const bot = slack.run ? [slackCommand.run([], io, ctx)] : [];
-  const view = web.run ? [webCommand.run([], io, ctx)] : [];
+  // A web view that cannot listen (the port is taken) is logged; the workers go on.
+  const view = web.run ? [webCommand.run([], io, ctx).catch((error: unknown) => { ctx.log.error({ err: error, event: 'web-failed' }, 'the web view stopped'); return 1; })] : [];
   await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github, ...bot, ...view]);
   return 0;
 }
