@@ -7,7 +7,7 @@ import { silentLogger } from '../../core/log.js';
 import { startWebServer, type WebServer } from '../../web/server.js';
 import { startFakeOidc, type FakeOidc } from '../support/fake-oidc.js';
 import { openTestServices, type TestServices } from '../support/services.js';
-import { seedWebView } from '../support/web-view.js';
+import { seedWebView, type SeededWeb } from '../support/web-view.js';
 
 /**
  * The web view in real headless Chromium (Debian's, driven by playwright-core): sign-in through a
@@ -30,6 +30,7 @@ let oidcWeb: WebServer;
 let proxyWeb: WebServer;
 let browser: Browser;
 let page: Page;
+let seeded: SeededWeb;
 
 const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 const rowIds = (): Promise<number[]> => page.locator('#findings tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
@@ -38,7 +39,7 @@ describe.skipIf(why !== '')(`web view in Chromium ${why}`, () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     services = await openTestServices();
-    await seedWebView(services.db.pool, 300);
+    seeded = await seedWebView(services.db.pool, 300);
     const start = (web: Partial<WebConfig>): Promise<WebServer> =>
       startWebServer({ pool: services.db.pool, config: { ...services.config, web: { ...NO_AUTH, ...web } }, log: silentLogger, host: '127.0.0.1', port: 0 });
     provider = await startFakeOidc({ redirectUri: () => `${oidcWeb.url}/auth/callback` });
@@ -109,6 +110,17 @@ describe.skipIf(why !== '')(`web view in Chromium ${why}`, () => {
     await page.locator('#newest').first().click();
     await page.waitForURL((url) => !url.searchParams.has('after'));
     expect(await rowIds()).toEqual(first);
+  });
+
+  it('links from a finding to its evidence: the page fetched, the notice with its receipt, the audit trail', async () => {
+    await page.goto(`${oidcWeb.url}/findings`);
+    await page.locator(`#findings tr[data-id="${seeded.detailId}"] a[href="/findings/${seeded.detailId}"]`).click();
+    await page.waitForURL(`${oidcWeb.url}/findings/${seeded.detailId}`);
+    expect(await page.locator('#takedown').textContent()).toBe('In Progress');
+    expect(await page.locator('#notices .notice-status').textContent()).toMatch(/^sent /);
+    expect(await page.locator('#audit tr.audit').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('#page').textContent()).toContain('HTTP 200 OK');
+    await shot('finding-evidence');
   });
 
   it('renders the trend chart as non-empty SVG, and the family graph with its hops', async () => {
