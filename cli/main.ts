@@ -28,6 +28,7 @@ import * as scanCommand from './commands/scan.js';
 import * as statusCommand from './commands/status.js';
 import * as upCommand from './commands/up.js';
 import * as validateCommand from './commands/validate.js';
+import * as webCommand from './commands/web.js';
 import * as workerCommand from './commands/worker.js';
 
 interface Command {
@@ -67,6 +68,7 @@ export const COMMANDS: Record<string, Command> = {
   revocation: revocationCommand,
   session: sessionCommand,
   edge: edgeCommand,
+  web: webCommand,
 };
 
 function help(io: CliIo, name?: string): number {

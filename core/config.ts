@@ -56,6 +56,40 @@ export interface Config {
   revocation: RevocationConfig;
   /** Session tokens and the A/B edge (edge/). */
   edge: EdgeConfig;
+  /** The read-only web view (web/) and who may sign in to it. */
+  web: WebConfig;
+}
+
+/**
+ * How the web view knows who is looking: an OIDC provider (authorization code flow with PKCE), a
+ * reverse proxy that signs people in and names them in a header, or nobody at all (development,
+ * loopback only). There is no default: `vigil web` refuses to start until one is chosen.
+ */
+export const WEB_AUTH_MODES = ['oidc', 'proxy', 'dev'] as const;
+export type WebAuthMode = (typeof WEB_AUTH_MODES)[number];
+
+export interface WebConfig {
+  /** Where `vigil web` listens (VIGIL_WEB_PORT, default 3005; the interface is VIGIL_BIND). */
+  port: number;
+  /** VIGIL_WEB_AUTH; undefined: not chosen, and the web view does not serve. */
+  auth: WebAuthMode | undefined;
+  oidc: {
+    /** The provider's issuer URL (VIGIL_OIDC_ISSUER); its discovery document is ISSUER/.well-known/openid-configuration. */
+    issuer: string | undefined;
+    clientId: string | undefined;
+    /** VIGIL_OIDC_CLIENT_SECRET, a secret; undefined for a public client (PKCE alone). */
+    clientSecret: string | undefined;
+    /** The callback URL registered with the provider (VIGIL_OIDC_REDIRECT_URL); undefined: http://HOST:PORT/auth/callback. */
+    redirectUrl: string | undefined;
+  };
+  proxy: {
+    /** The header the proxy names the signed-in person in (VIGIL_WEB_PROXY_HEADER, e.g. X-Forwarded-User), lower-cased. */
+    header: string | undefined;
+    /** The one address the header is believed from (VIGIL_WEB_PROXY_ADDRESS), the proxy's. */
+    address: string | undefined;
+  };
+  /** Signs the sign-in cookie (VIGIL_WEB_SESSION_KEY), a secret; undefined: a random key per process (a restart signs everyone out). */
+  sessionKey: string | undefined;
 }
 
 export interface RevocationConfig {
@@ -192,6 +226,15 @@ export const ENV = {
   VIGIL_SESSION_API_KEY: 'VIGIL_SESSION_API_KEY',
   VIGIL_EDGE_URL: 'VIGIL_EDGE_URL',
   VIGIL_EDGE_REVOCATION_LISTS: 'VIGIL_EDGE_REVOCATION_LISTS',
+  VIGIL_WEB_PORT: 'VIGIL_WEB_PORT',
+  VIGIL_WEB_AUTH: 'VIGIL_WEB_AUTH',
+  VIGIL_OIDC_ISSUER: 'VIGIL_OIDC_ISSUER',
+  VIGIL_OIDC_CLIENT_ID: 'VIGIL_OIDC_CLIENT_ID',
+  VIGIL_OIDC_CLIENT_SECRET: 'VIGIL_OIDC_CLIENT_SECRET',
+  VIGIL_OIDC_REDIRECT_URL: 'VIGIL_OIDC_REDIRECT_URL',
+  VIGIL_WEB_PROXY_HEADER: 'VIGIL_WEB_PROXY_HEADER',
+  VIGIL_WEB_PROXY_ADDRESS: 'VIGIL_WEB_PROXY_ADDRESS',
+  VIGIL_WEB_SESSION_KEY: 'VIGIL_WEB_SESSION_KEY',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -351,6 +394,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     takedown: parseTakedownChannels(env, cwd, home),
     revocation: parseRevocation(env, cwd),
     edge: parseEdge(env),
+    web: parseWeb(env),
+  };
+}
+
+function parseWeb(env: Env): WebConfig {
+  const header = nonEmpty(env[ENV.VIGIL_WEB_PROXY_HEADER]);
+  // An HTTP header name is a token (RFC 9110 5.6.2); a typo here would trust nothing, silently.
+  if (header !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) {
+    throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_WEB_PROXY_HEADER}=${header} is not an HTTP header name (e.g. X-Forwarded-User)`);
+  }
+  const sessionKey = nonEmpty(env[ENV.VIGIL_WEB_SESSION_KEY]);
+  // A short key signs cookies anyone could forge by trying keys.
+  if (sessionKey !== undefined && sessionKey.length < 32) {
+    throw new VigilError('CONFIG_INVALID', `${ENV.VIGIL_WEB_SESSION_KEY} must be at least 32 characters (openssl rand -hex 32)`);
+  }
+  return {
+    port: parsePort(ENV.VIGIL_WEB_PORT, nonEmpty(env[ENV.VIGIL_WEB_PORT]), 3005),
+    auth: oneOf(ENV.VIGIL_WEB_AUTH, nonEmpty(env[ENV.VIGIL_WEB_AUTH]), WEB_AUTH_MODES),
+    oidc: {
+      issuer: checkUrl(ENV.VIGIL_OIDC_ISSUER, nonEmpty(env[ENV.VIGIL_OIDC_ISSUER]), ['https:', 'http:']),
+      clientId: nonEmpty(env[ENV.VIGIL_OIDC_CLIENT_ID]),
+      clientSecret: nonEmpty(env[ENV.VIGIL_OIDC_CLIENT_SECRET]),
+      redirectUrl: checkUrl(ENV.VIGIL_OIDC_REDIRECT_URL, nonEmpty(env[ENV.VIGIL_OIDC_REDIRECT_URL]), ['https:', 'http:']),
+    },
+    proxy: { header: header?.toLowerCase(), address: nonEmpty(env[ENV.VIGIL_WEB_PROXY_ADDRESS]) },
+    sessionKey,
   };
 }
 

@@ -155,6 +155,8 @@ export function registerProcessSecrets(config: Config, env: Record<string, strin
   registerSecret(config.edge.tokenKey);
   registerSecret(config.edge.wmtKey);
   registerSecret(config.edge.sessionApiKey);
+  registerSecret(config.web.oidc.clientSecret);
+  registerSecret(config.web.sessionKey);
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(config.sourceEnvPrefix) && name !== ENV.VIGIL_SOURCE_ENV_PREFIX) registerSecret(value);
   }

@@ -8,6 +8,9 @@ import { ENV, missingSlackSettings, slackRequested } from '../../core/config.js'
 import * as serveCommand from './serve.js';
 import * as slackCommand from './slack.js';
 import * as statusCommand from './status.js';
+import * as webCommand from './web.js';
+import { isVigilError } from '../../core/errors.js';
+import { createGate } from '../../web/auth/gate.js';
 
 export const usage = `vigil up [DIR] [--once] [--resync 5m]
   Vigil's main job on one machine: apply the catalog in DIR (default ./catalog), then run every
@@ -16,7 +19,8 @@ export const usage = `vigil up [DIR] [--once] [--resync 5m]
   (default ./.vigil); without REDIS_URL it starts its own redis-server; other vigil commands run
   meanwhile with the same VIGIL_HOME use both, and the command that started them stops them. With the GitHub App
   configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does; with Slack configured
-  (SLACK_BOT_TOKEN, ...), it runs the Slack bot as vigil slack does, and says at start what is missing.
+  (SLACK_BOT_TOKEN, ...), it runs the Slack bot as vigil slack does, and says at start what is missing;
+  with a web sign-in chosen (VIGIL_WEB_AUTH), it serves the web view as vigil web does and prints its address.
   --once stops after the apply.`;
 
 /** Re-applies the catalog on a timer until `signal` aborts; level-triggered, so repeats are harmless. */
@@ -48,6 +52,19 @@ function slackPlan(ctx: Context): { run: boolean; line: string } {
   };
 }
 
+/** Whether the web view will run: only once a sign-in is chosen, since it never serves the records to nobody. */
+function webPlan(ctx: Context): { run: boolean; line: string } {
+  if (ctx.config.web.auth === undefined) return { run: false, line: `Web view: off (set ${ENV.VIGIL_WEB_AUTH}=oidc, proxy or dev to serve it; see "Web view" in README.md).` };
+  try {
+    // The same checks vigil web makes, made here so that a half-set sign-in leaves the workers running.
+    createGate(ctx.config.web, { host: ctx.config.bind, port: ctx.config.web.port || 1 }, ctx.log);
+  } catch (error) {
+    if (!isVigilError(error)) throw error;
+    return { run: false, line: `Web view: not started, ${error.code}: ${error.message}; ${error.fix}` };
+  }
+  return { run: true, line: `Web view: on (sign-in ${ctx.config.web.auth}), on ${ctx.config.bind} port ${ctx.config.web.port}` };
+}
+
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
 export const options = { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } } as const;
 
@@ -57,7 +74,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const db = await ctx.db();
   const redis = await ctx.redis();
   const slack = slackPlan(ctx);
-  print(io.stdout, `Vigil up: database ${db.where}; redis ${redis.url}\n${slack.line}\n`);
+  const web = webPlan(ctx);
+  print(io.stdout, `Vigil up: database ${db.where}; redis ${redis.url}\n${slack.line}\n${web.line}\n`);
   const applied = await applyCommand.run(positionals, io, ctx);
   if (applied !== 0) return applied;
   print(io.stdout, '');
@@ -66,6 +84,8 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   print(io.stdout, `\nRunning workers, re-applying every ${values.resync}; Ctrl-C stops.`);
   const github = ctx.config.github.appId ? [serveCommand.run([], io, ctx)] : [];
   const bot = slack.run ? [slackCommand.run([], io, ctx)] : [];
-  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github, ...bot]);
+  // A web view that cannot listen (the port is taken) is logged; the workers go on.
+  const view = web.run ? [webCommand.run([], io, ctx).catch((error: unknown) => { ctx.log.error({ err: error, event: 'web-failed' }, 'the web view stopped'); return 1; })] : [];
+  await Promise.all([runWorkers(ctx, parseQueues(undefined), io.signal), resyncLoop(positionals, io, ctx, resyncMs), ...github, ...bot, ...view]);
   return 0;
 }

@@ -333,6 +333,11 @@ export interface FindingQuery {
   takedownStatus?: readonly TakedownStatus[];
   detectionStatus?: readonly DetectionStatus[];
   family?: string;
+  /**
+   * Keyset paging: only the findings after this one in the listing's order (newest first). The
+   * cursor is read from the row itself, so first_seen keeps its microseconds (a Date would not).
+   */
+  afterId?: number;
   limit?: number;
   offset?: number;
 }
@@ -357,12 +362,15 @@ export async function queryFindings(db: Queryable, q: FindingQuery): Promise<Fin
   const p = (value: unknown): string => { params.push(value); return `$${params.length}`; };
   if (q.contentId) where.push(`f.content_id = ${p(q.contentId)}`);
   if (q.title) {
-    const like = p(`%${q.title.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-    where.push(`(f.page_title ilike ${like} or exists (
-      select 1 from catalog_objects c where c.kind = 'Content' and c.id = f.content_id and (
-        c.spec->>'title' ilike ${like}
-        or exists (select 1 from jsonb_array_elements_text(coalesce(c.spec->'aliases', '[]')) a where a ilike ${like})
-        or exists (select 1 from jsonb_array_elements(coalesce(c.spec->'localizedTitles', '[]')) l where l->>'title' ilike ${like}))))`);
+    const pattern = `%${q.title.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    // The titles that match are found first, in the catalog (a few rows): a per-finding subquery
+    // inside the OR would keep the planner from the page-title trigram index (migration 19).
+    const { rows: titled } = await db.query<{ id: string }>(
+      `select c.id from catalog_objects c where c.kind = 'Content' and (
+         c.spec->>'title' ilike $1
+         or exists (select 1 from jsonb_array_elements_text(coalesce(c.spec->'aliases', '[]')) a where a ilike $1)
+         or exists (select 1 from jsonb_array_elements(coalesce(c.spec->'localizedTitles', '[]')) l where l->>'title' ilike $1))`, [pattern]);
+    where.push(`(f.page_title ilike ${p(pattern)} or f.content_id = any(${p(titled.map((r) => r.id))}::text[]))`);
   }
   if (q.period) {
     checkTimeZone(q.period.timeZone);
@@ -387,6 +395,10 @@ export async function queryFindings(db: Queryable, q: FindingQuery): Promise<Fin
     where.push(`f.detection_status = any(${p(q.detectionStatus)}::text[])`);
   }
   if (q.family) where.push(`f.family = ${p(q.family)}`);
+  if (q.afterId !== undefined) {
+    const after = p(q.afterId);
+    where.push(`(f.first_seen, f.id) < (select c.first_seen, c.id from findings c where c.id = ${after})`);
+  }
   const sql = `select ${FINDING_COLUMNS.split(',').map((c) => `f.${c.trim()}`).join(', ')} from findings f
     ${where.length > 0 ? `where ${where.join(' and ')}` : ''} order by f.first_seen desc, f.id desc limit ${p(q.limit ?? 1000)} offset ${p(q.offset ?? 0)}`;
   const { rows } = await db.query<FindingRow>(sql, params);

@@ -15,6 +15,7 @@ import { migration as findingPages } from './0013-finding-pages.js';
 import { migration as streamingSessions } from './0015-streaming-sessions.js';
 import { migration as abPackages } from './0016-ab-packages.js';
 import { migration as revocationPushes } from './0018-revocation-pushes.js';
+import { migration as webFindingsIndexes } from './0019-web-findings-indexes.js';
 
 export type { Migration };
 
@@ -22,4 +23,5 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes];
+
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes, webFindingsIndexes];
