@@ -14,6 +14,7 @@ import { migration as detectionStatuses } from './0014-detection-statuses.js';
 import { migration as findingPages } from './0013-finding-pages.js';
 import { migration as streamingSessions } from './0015-streaming-sessions.js';
 import { migration as abPackages } from './0016-ab-packages.js';
+import { migration as monitoringJobHistory } from './0020-monitoring-job-history.js';
 
 export type { Migration };
 
@@ -21,4 +22,4 @@ export type { Migration };
  * Every migration, applied in version order on start. Kept as code (not .sql files) so the compiled
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, monitoringJobHistory];
