@@ -100,7 +100,8 @@ export interface PolicySpec {
   noticeSender?: { name: string; organization?: string; email: string; address?: string; phone?: string };
   takedown?: TakedownPolicySpec;
   thresholds?: { suspectScore?: number; matchDistance?: number; detectionConfidence?: number };
-  channels?: { findings?: string; alerts?: string };
+  /** reports: where the monthly usage report is posted (runners/report). */
+  channels?: { findings?: string; alerts?: string; reports?: string };
   limits?: { activeRecipients?: number };
   paths?: { allowExternalInputs?: boolean };
 }

@@ -9,7 +9,7 @@ import type { Migration } from './migration.js';
  */
 export const migration: Migration = {
   version: 20,
-  name: 'monitoring job history: each status and tier a job had and since when, for the usage report',
+  name: 'monitoring job history: each status and tier a job had and since when, for the usage report; report deliveries (Slack, e-mail)',
   sql: `
 create table monitoring_job_history (
   id bigserial primary key,
@@ -45,5 +45,21 @@ order by a.id;
 insert into monitoring_job_history (job_id, content_id, status, tier, start_date, stop_date, at)
 select j.id, j.content_id, j.status, j.tier, j.start_date, j.stop_date, j.status_since
 from monitoring_jobs j where not exists (select 1 from monitoring_job_history h where h.job_id = j.id);
+
+-- Every report sent (the monthly usage message, a creator's e-mail): the schedule sends each
+-- (kind, subject, period) once, so a retried or doubled scheduled job does not send it again.
+create table report_deliveries (
+  id bigserial primary key,
+  kind text not null check (kind in ('usage', 'creator')),
+  -- What it is about: 'all' for usage, the creator's name in lower case for a creator report.
+  subject text not null,
+  period text not null,
+  channel text not null check (channel in ('slack', 'smtp')),
+  target text not null,
+  message_id text,
+  trigger text not null check (trigger in ('schedule', 'cli')),
+  sent_at timestamptz not null default now()
+);
+create unique index report_deliveries_scheduled on report_deliveries (kind, subject, period) where trigger = 'schedule';
 `,
 };
