@@ -36,7 +36,7 @@ export interface UsageRow {
   title: string;
   jobIds: string[];
   releaseDate: string;
-  /** premium when any billed day was premium (a month bills whole, at the higher tier), else standard. */
+  /** premium when any billed day was premium (a month bills whole, at the higher tier), else standard; with no day billed, the tier the job had last in the month. */
   tier: Tier;
   /** Days of the month the title was monitored after its release. */
   days: number;
@@ -82,6 +82,12 @@ function activeIn(spans: readonly Interval[], start: number, end: number): boole
   return spans.some((s) => s.entry.status !== 'Stopped' && s.to > start && s.from < end);
 }
 
+/** The tier a title's jobs had last before `end` (premium if any had it): what an unbilled row shows. */
+function tierInMonth(spans: readonly Interval[][], end: number): Tier {
+  const last = spans.map((s) => s.filter((i) => i.from < end).at(-1)?.entry.tier);
+  return last.includes('premium') ? 'premium' : 'standard';
+}
+
 export function usageRows(jobs: readonly UsageJob[], month: Period, now: Date): UsageRow[] {
   const end = Math.min(month.end.getTime(), now.getTime());
   const days = daysOf(month.start, new Date(Math.ceil(end / DAY_MS) * DAY_MS));
@@ -101,7 +107,7 @@ export function usageRows(jobs: readonly UsageJob[], month: Period, now: Date): 
     const premiumDays = billed.filter((b) => b.tier === 'premium').length;
     rows.push({
       contentId, title, jobIds: list.map((j) => j.jobId).sort(), releaseDate,
-      tier: premiumDays > 0 ? 'premium' : 'standard', days: billed.length, premiumDays, billable: billed.length > 0,
+      tier: premiumDays > 0 ? 'premium' : billed.length > 0 ? 'standard' : tierInMonth(spans, end), days: billed.length, premiumDays, billable: billed.length > 0,
       firstDay: billed[0]?.day ?? null, lastDay: billed.at(-1)?.day ?? null,
       notes: notesFor(list, spans, billed, month, releaseDate),
     });
