@@ -257,6 +257,18 @@ describe('vigil report creator', () => {
     expect(mail.received).toHaveLength(3);
   });
 
+  it('refuses --send without a mail server (VIGIL-E0722) and says which Chromium could not start (VIGIL-E0723)', async () => {
+    const noSmtp = await runCli(['report', 'creator', CREATOR, '--period', '2026-Q3', '--out', out, '--send'], services.env, out);
+    expect(noSmtp.code).toBe(1);
+    expect(noSmtp.stderr).toContain('error VIGIL-E0722');
+    expect(noSmtp.stderr).toContain('VIGIL_SMTP_URL is not set');
+    const noBrowser = await runCli(['report', 'creator', CREATOR, '--period', '2026-Q3', '--out', out], { ...services.env, VIGIL_MONITOR_CHROMIUM: '/nonexistent/chromium' }, out);
+    expect(noBrowser.code).toBe(1);
+    expect(noBrowser.stderr).toContain('error VIGIL-E0723');
+    expect(noBrowser.stderr).toContain('/nonexistent/chromium');
+    expect(mail.received).toHaveLength(3);
+  });
+
   it('refuses an unknown creator with VIGIL-E0721, naming those known', async () => {
     const run = await runCli(['report', 'creator', 'Nobody', '--period', '2026-Q3', '--out', out], services.env, out);
     expect(run.code).toBe(1);
