@@ -9,7 +9,7 @@ import type { Migration } from './migration.js';
  */
 export const migration: Migration = {
   version: 20,
-  name: 'monitoring job history: each status and tier a job had and since when, for the usage report; report deliveries (Slack, e-mail)',
+  name: 'monitoring job history: each status and tier a job had and since when, for the usage report; report deliveries (Slack, e-mail); an index of findings\' completions in the audit log',
   sql: `
 create table monitoring_job_history (
   id bigserial primary key,
@@ -60,6 +60,9 @@ create table report_deliveries (
   trigger text not null check (trigger in ('schedule', 'cli')),
   sent_at timestamptz not null default now()
 );
+-- Creator reports ask, per finding, when it first became Complete: the audit log is large, its completions few.
+create index audit_log_finding_completed on audit_log (object_id, at)
+  where object_kind = 'Finding' and action = 'takedown-status' and (details->>'to') = 'Complete';
 create unique index report_deliveries_scheduled on report_deliveries (kind, subject, period) where trigger = 'schedule';
 `,
 };
