@@ -88,6 +88,6 @@ export function creatorReportText(report: CreatorReport): string {
     for (const s of w.topSites.slice(0, 5)) lines.push(`  ${s.name}: ${s.found} found, ${s.removed} removed`);
     for (const r of w.reports) lines.push(`  reported by ${r.by === 'creator' ? 'you' : 'the community'}, ${r.outcome}: ${r.count}`);
   }
-  lines.push('', 'The charts and the PDF are in the HTML version of this message.');
+  lines.push('', 'The charts are in the HTML version of this message; the PDF is attached.');
   return lines.join('\n');
 }
