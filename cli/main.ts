@@ -21,6 +21,7 @@ import * as serveCommand from './commands/serve.js';
 import * as sessionCommand from './commands/session.js';
 import * as slackCommand from './commands/slack.js';
 import * as reconcileCommand from './commands/reconcile.js';
+import * as reportCommand from './commands/report.js';
 import * as revocationCommand from './commands/revocation.js';
 import * as revocationsCommand from './commands/revocations.js';
 import * as revokeCommand from './commands/revoke.js';
@@ -57,6 +58,7 @@ export const COMMANDS: Record<string, Command> = {
   findings: findingsCommand,
   'counter-notice': counterNoticeCommand,
   infringers: infringersCommand,
+  report: reportCommand,
   notices: noticesCommand,
   embed: embedCommand,
   detect: detectCommand,

@@ -7,6 +7,8 @@ import { startReconcileWorker } from '../reconciler/worker.js';
 import { startMonitorWorker } from '../runners/monitor/worker.js';
 import { startDetectWorker, startEmbedWorker } from '../runners/watermark/worker.js';
 import { takedownWorkerFromConfig } from '../runners/takedown/worker.js';
+import { CHROMIUM_ENV } from '../runners/monitor/browser.js';
+import { registerReportSchedulers, startReportWorker } from '../runners/report/worker.js';
 import { evidenceBuilder } from '../runners/evidence/builder.js';
 import { packageVersion } from './version.js';
 import { startSlackJobs } from '../bot/slack/run.js';
@@ -41,6 +43,12 @@ export const WORKERS: Partial<Record<QueueName, Starter>> = {
     pool: (await ctx.db()).pool, redis: await ctx.redis(), queue: await ctx.queue(QUEUES.takedown), config: ctx.config, log: ctx.log,
   }, ctx.config),
   [QUEUES.detect]: async (ctx) => startDetectWorker({ redis: await ctx.redis(), config: ctx.config, log: ctx.log, env: ctx.io.env, cwd: ctx.io.cwd, pool: async () => (await ctx.db()).pool }),
+  // The monthly usage message and the quarterly creator reports: the worker registers their job schedulers (upserts, so every start may).
+  [QUEUES.report]: async (ctx) => {
+    await registerReportSchedulers(await ctx.queue(QUEUES.report));
+    const chromium = ctx.io.env[CHROMIUM_ENV];
+    return startReportWorker({ pool: (await ctx.db()).pool, config: ctx.config, log: ctx.log, ...(chromium ? { chromium } : {}) }, await ctx.redis(), ctx.config.queuePrefix);
+  },
 };
 
 /** Queues a worker serves only when asked by name: the slack queue belongs with the bot (vigil slack) by default. */

@@ -207,7 +207,30 @@ export function seconds(hms: string): number {
   return h * 3600 + m * 60 + s;
 }
 
-const CHECKS: readonly Check[] = [uniqueIds, recipientsUnique, references, dates, contentShape, takedownVsDetection, sites, sourceCredentials, policies, recipientLimit, visibleWatermark, embedPaths];
+/**
+ * Works of one creator (names compared ignoring case) are reported together: two Contents giving
+ * the creator different addresses or Slack users would send one report to one of them, silently.
+ */
+const creators: Check = (catalog, report) => {
+  const first = new Map<string, Partial<Record<'email' | 'slackUser', CatalogDocument<'Content'>>>>();
+  for (const doc of catalog.documents) {
+    if (doc.kind !== 'Content' || !doc.spec.creator) continue;
+    const creator = doc.spec.creator;
+    const seen = first.get(creator.name.toLowerCase()) ?? {};
+    for (const field of ['email', 'slackUser'] as const) {
+      const value = creator[field];
+      if (value === undefined) continue;
+      const earlier = seen[field];
+      if (!earlier) seen[field] = doc;
+      else if (earlier.spec.creator![field] !== value) {
+        report.warning(doc, ['spec', 'creator', field], `creator ${JSON.stringify(creator.name)} has ${field} ${value} here but ${earlier.spec.creator![field]} in Content/${earlier.metadata.id} at ${at(earlier)}; their report uses one: give every work of the creator the same ${field}`);
+      }
+    }
+    first.set(creator.name.toLowerCase(), seen);
+  }
+};
+
+const CHECKS: readonly Check[] = [uniqueIds, recipientsUnique, references, dates, contentShape, takedownVsDetection, sites, sourceCredentials, policies, recipientLimit, visibleWatermark, embedPaths, creators];
 
 export function checkCatalog(documents: AnyDocument[], options: CheckOptions = {}): { catalog: Catalog; diagnostics: Diagnostic[] } {
   const catalog = indexCatalog(documents);

@@ -20,6 +20,17 @@ export interface ContentSpec {
   /** Slack channel for this title's finding cards (#name or C…/G… id), instead of the Policy's channels.findings. */
   channel?: string;
   keywords?: { add?: { term: string; weight?: number; lang?: string }[]; remove?: string[] };
+  /** The creator or content provider, for creator reports (runners/report). */
+  creator?: CreatorSpec;
+}
+
+export interface CreatorSpec {
+  /** Works are grouped by this name, ignoring case. */
+  name: string;
+  /** Where the quarterly report is e-mailed. */
+  email?: string;
+  /** A Slack user id: their /vigil report links count as the creator's own, others as the community's. */
+  slackUser?: string;
 }
 
 export interface RecipientSpec {
@@ -91,7 +102,8 @@ export interface PolicySpec {
   /** core/catalog/revocation-policy.ts fills the defaults. */
   revocation?: { automatic?: boolean; durationSeconds?: number };
   thresholds?: { suspectScore?: number; matchDistance?: number; detectionConfidence?: number };
-  channels?: { findings?: string; alerts?: string };
+  /** reports: where the monthly usage report is posted (runners/report). */
+  channels?: { findings?: string; alerts?: string; reports?: string };
   limits?: { activeRecipients?: number };
   paths?: { allowExternalInputs?: boolean };
 }

@@ -16,6 +16,7 @@ import { migration as streamingSessions } from './0015-streaming-sessions.js';
 import { migration as abPackages } from './0016-ab-packages.js';
 import { migration as revocationPushes } from './0018-revocation-pushes.js';
 import { migration as webFindingsIndexes } from './0019-web-findings-indexes.js';
+import { migration as monitoringJobHistory } from './0020-monitoring-job-history.js';
 
 export type { Migration };
 
@@ -24,4 +25,5 @@ export type { Migration };
  * CLI carries them without copying assets. One file per migration so parallel work does not collide.
  */
 
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes, webFindingsIndexes];
+
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes, webFindingsIndexes, monitoringJobHistory];

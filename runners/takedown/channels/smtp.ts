@@ -1,4 +1,5 @@
 import { createTransport } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { isVigilError } from '../../../core/errors.js';
 import { redact } from '../../../core/redact.js';
 import type { Notice } from '../notice.js';
@@ -62,9 +63,13 @@ export function requiresStartTls(url: string): boolean {
   return parsed.protocol === 'smtp:' && parsed.password !== '' && !LOOPBACK.has(parsed.hostname.toLowerCase());
 }
 
-export function createSmtpChannel(options: SmtpChannelOptions): NoticeChannel & { close(): void } {
+/**
+ * The transport settings of notice mail: the one SMTP setup Vigil has, also used by the creator
+ * reports (runners/report/mail.ts), so TLS rules and timeouts are the same for every mail sent.
+ */
+export function smtpTransportOptions(options: SmtpChannelOptions): SMTPPool.Options & { pool: true } {
   const timeouts = { ...DEFAULT_SMTP_TIMEOUTS, ...options.timeouts };
-  const transport = createTransport({
+  return {
     url: options.url,
     // Connections kept open and reused (up to 8, as many as a worker sends at once by default; 100 mails each): a notice is one MAIL FROM … DATA on a
     // warm session, not a TCP + EHLO + STARTTLS + AUTH handshake per mail.
@@ -78,7 +83,11 @@ export function createSmtpChannel(options: SmtpChannelOptions): NoticeChannel & 
     dnsTimeout: timeouts.connectMs,
     logger: false,
     debug: false,
-  });
+  };
+}
+
+export function createSmtpChannel(options: SmtpChannelOptions): NoticeChannel & { close(): void } {
+  const transport = createTransport(smtpTransportOptions(options));
 
   async function send(notice: Notice, ctx: ChannelContext): Promise<DeliveryReceipt> {
     let to: string;
