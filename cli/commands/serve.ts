@@ -72,7 +72,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     throw error;
   });
   const branch = github.catalogBranch ?? 'its default branch';
-  print(io.stdout, `vigil serve: GitHub webhooks at ${server.webhookUrl}, Prometheus at ${server.url}/metrics (following ${catalogRepo.setting}, ${branch}, catalog ${github.catalogPath}/, database ${db.where})`);
+  print(io.stdout, `vigil serve: GitHub webhooks at ${server.webhookUrl} (Prometheus at ${server.url}/metrics; following ${catalogRepo.setting}, ${branch}, catalog ${github.catalogPath}/, database ${db.where})`);
   await aborted(io.signal);
   await server.close();
   redis.disconnect();

@@ -35,7 +35,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     evidence: evidenceBuilder({ pool: db.pool, config: ctx.config, software: `Vigil ${packageVersion()}` }),
   });
   print(io.stdout, bot.url
-    ? `vigil slack: Slack requests at ${bot.url}, Prometheus at ${new URL('/metrics', bot.url).href} (database ${db.where})`
+    ? `vigil slack: Slack requests at ${bot.url} (Prometheus at ${new URL('/metrics', bot.url).href}; database ${db.where})`
     : `vigil slack: connected to Slack over Socket Mode (database ${db.where})`);
   // Socket Mode opens no port of its own: a small one for Prometheus (shared with vigil up's workers).
   if (!bot.url) await serveProcessMetrics(ctx, io.stdout, values['metrics-port']);

@@ -69,8 +69,8 @@ beforeAll(async () => {
     ['vigil worker', startCliProcess(['worker', '--metrics-port', '0'], env, ROOT, 120_000), /Prometheus \/metrics at (\S+)/],
     ['vigil serve', startCliProcess(['serve', '--port', '0'], {
       ...env, GITHUB_APP_ID: '12', GITHUB_PRIVATE_KEY: pem.replace(/\n/g, '\\n'), GITHUB_WEBHOOK_SECRET: 's3cret', GITHUB_API_URL: 'http://127.0.0.1:9', VIGIL_CATALOG_REPO: 'o/cat',
-    }, ROOT, 120_000), /Prometheus at (\S+)/],
-    ['vigil slack (http)', startCliProcess(['slack'], { ...env, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: 'signing-secret-1234', VIGIL_SLACK_PORT: '0' }, ROOT, 120_000), /Prometheus at (\S+)/],
+    }, ROOT, 120_000), /Prometheus at (http:\/\/[^\s;)]+)/],
+    ['vigil slack (http)', startCliProcess(['slack'], { ...env, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: 'signing-secret-1234', VIGIL_SLACK_PORT: '0' }, ROOT, 120_000), /Prometheus at (http:\/\/[^\s;)]+)/],
     ['vigil slack (socket)', startCliProcess(['slack', '--metrics-port', '0'], { ...env, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, VIGIL_SLACK_TRANSPORT: 'socket' }, ROOT, 120_000), /Prometheus \/metrics at (\S+)/],
   ];
   children.push(...started.map(([, child]) => child));
