@@ -35,9 +35,14 @@ const servers = new WeakMap<Context, Promise<MetricsServer>>();
 export function serveProcessMetrics(ctx: Context, out: Writable, flag: string | undefined): Promise<MetricsServer> {
   const existing = servers.get(ctx);
   if (existing) return existing;
+  let port: number | undefined;
+  try {
+    port = parseMetricsPort('--metrics-port', flag) ?? ctx.config.metricsPort;
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const started = (async () => {
     await watchProcessMetrics(ctx);
-    const port = parseMetricsPort('--metrics-port', flag) ?? ctx.config.metricsPort;
     const server = await startMetricsServer({ port, host: ctx.config.bind });
     if (server.defaultPortTaken) print(out, `metrics: port ${server.defaultPortTaken} is taken by another process; serving on a free port instead (set --metrics-port or ${ENV.VIGIL_METRICS_PORT} to fix one)`);
     print(out, `metrics: Prometheus /metrics at ${server.url}`);
