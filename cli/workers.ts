@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
 import { VigilError } from '../core/errors.js';
+import { observeJobs } from '../core/job-metrics.js';
 import { QUEUES, type QueueName } from '../core/queues.js';
 import { queueAdder, startOutboxRelay } from '../core/relay.js';
 import { bullmqSchedulers, watchSchedulers } from '../reconciler/schedulers.js';
@@ -73,6 +74,7 @@ export function parseQueues(list: string | undefined): QueueName[] {
  */
 export async function runWorkers(ctx: Context, queues: QueueName[], signal: AbortSignal): Promise<void> {
   const workers = await Promise.all(queues.map((q) => WORKERS[q]!(ctx)));
+  for (const worker of workers) observeJobs(worker);
   const pool = (await ctx.db()).pool;
   const relay = startOutboxRelay({ pool, add: queueAdder((name) => ctx.queue(name)), log: ctx.log });
   const watchClient = queues.includes(QUEUES.reconcile) ? (await ctx.redis()).client() : undefined;

@@ -56,6 +56,12 @@ export interface Config {
   revocation: RevocationConfig;
   /** Session tokens and the A/B edge (edge/). */
   edge: EdgeConfig;
+  /**
+   * Where a worker process (vigil worker, vigil up, vigil slack over Socket Mode) serves Prometheus
+   * /metrics (VIGIL_METRICS_PORT; the interface is VIGIL_BIND). Undefined: DEFAULT_METRICS_PORT,
+   * or a free port when another process of the machine holds that one; a port set is kept or refused.
+   */
+  metricsPort: number | undefined;
   /** The read-only web view (web/) and who may sign in to it. */
   web: WebConfig;
 }
@@ -90,6 +96,19 @@ export interface WebConfig {
   };
   /** Signs the sign-in cookie (VIGIL_WEB_SESSION_KEY), a secret; undefined: a random key per process (a restart signs everyone out). */
   sessionKey: string | undefined;
+}
+
+/** The metrics port when none is set: the one OpenTelemetry's Prometheus exporter uses. */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/** A metrics port from --metrics-port or VIGIL_METRICS_PORT; `name` says which, for the error. */
+export function parseMetricsPort(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65535) {
+    throw new VigilError('METRICS_PORT_INVALID', `${name}=${value} is not a port number (0-65535; 0 picks a free port)`);
+  }
+  return port;
 }
 
 export interface RevocationConfig {
@@ -235,6 +254,7 @@ export const ENV = {
   VIGIL_WEB_PROXY_HEADER: 'VIGIL_WEB_PROXY_HEADER',
   VIGIL_WEB_PROXY_ADDRESS: 'VIGIL_WEB_PROXY_ADDRESS',
   VIGIL_WEB_SESSION_KEY: 'VIGIL_WEB_SESSION_KEY',
+  VIGIL_METRICS_PORT: 'VIGIL_METRICS_PORT',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -394,6 +414,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     takedown: parseTakedownChannels(env, cwd, home),
     revocation: parseRevocation(env, cwd),
     edge: parseEdge(env),
+    metricsPort: parseMetricsPort(ENV.VIGIL_METRICS_PORT, nonEmpty(env[ENV.VIGIL_METRICS_PORT])),
     web: parseWeb(env),
   };
 }

@@ -113,6 +113,9 @@ export const ERROR_CODES = {
   REPORT_RENDER_FAILED: { code: 'VIGIL-E0723', cause: 'The report\'s PDF could not be made: Chromium (which prints the report\'s HTML) is missing or failed.', fix: 'Install Debian\'s chromium (apt-get install -y chromium) or point VIGIL_MONITOR_CHROMIUM at a Chromium binary, then run the report again.' },
   REPORT_OUT_INVALID: { code: 'VIGIL-E0724', cause: 'The --out given to a report cannot be written: its folder does not exist or is not writable, or it names a folder where a file is wanted (or a file where a folder is wanted).', fix: 'Give --out a file in an existing, writable folder for vigil report usage, and an existing or creatable folder for vigil report creator.' },
   REPORT_MAIL_FAILED: { code: 'VIGIL-E0725', cause: 'The mail server refused or dropped the creator report (VIGIL_SMTP_URL); the report files were written all the same.', fix: 'Read the server\'s answer in the message (5xx: the address or the message was refused; otherwise the server could not be reached), correct it, and send again with --send.' },
+  // 074x: metrics and packaging
+  METRICS_LISTEN_FAILED: { code: 'VIGIL-E0740', cause: 'A process could not serve its Prometheus /metrics on the port asked for (--metrics-port or VIGIL_METRICS_PORT): the port is in use or the address is not one of this machine.', fix: 'Give each process on a machine a port of its own (e.g. vigil worker --metrics-port 9465; 0 picks a free one and prints it), stop what holds the port, or set VIGIL_BIND to an address this machine has.' },
+  METRICS_PORT_INVALID: { code: 'VIGIL-E0741', cause: 'The metrics port given (--metrics-port or VIGIL_METRICS_PORT) is not a port number.', fix: 'Give a port from 0 to 65535 (0 picks a free one and prints it), e.g. --metrics-port 9464.' },
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;

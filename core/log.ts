@@ -8,6 +8,31 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+/**
+ * The ids a log line carries so a person can follow one finding from crawl to takedown, named the
+ * same in every part (grep or a log query on one of them finds the whole path):
+ * a monitoring round (`roundId`, with its `monitoringJobId` and `contentId`) records findings
+ * (`findingId`); a takedown compose pass names each notice (`noticeId`) with its `findingIds`; the
+ * notice's delivery and each re-check carry `noticeId` or `findingId` again. BullMQ work carries
+ * `queue` and `jobId` (the queue job's id), so a job's lines are found from its failure.
+ */
+export interface TraceIds {
+  roundId?: string;
+  monitoringJobId?: string;
+  contentId?: string;
+  findingId?: number;
+  findingIds?: readonly number[];
+  noticeId?: number;
+  queue?: string;
+  /** The BullMQ job's id (not a MonitoringJob's: that is monitoringJobId). */
+  jobId?: string;
+}
+
+/** A child logger whose every line carries these ids; the one way ids are added, so their names stay one set. */
+export function traced(log: Logger, ids: TraceIds): Logger {
+  return log.child(ids);
+}
+
 /** Where log lines go and how they look. */
 export interface LogOutput {
   format: LogFormat;

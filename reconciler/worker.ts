@@ -42,7 +42,7 @@ export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, c
       await beginReconcileRun(epochs, config.queuePrefix, catalog);
       const checkout = await openCheckout(catalog, config.home);
       const head = await checkout.fetch();
-      const log = deps.log.child({ job: job.id, repo, branch, head });
+      const log = deps.log.child({ queue: QUEUES.reconcile, jobId: job.id, repo, branch, head });
       if (pushedCommit && pushedCommit !== head) log.info({ pushedCommit }, 'the push named another commit; applying the branch head');
       const outcome = await reconcileCommit({ ...deps, log }, catalog, checkout, trigger, head);
       return {
@@ -54,7 +54,7 @@ export function startReconcileWorker(deps: ReconcileDeps, redis: RedisService, c
     }),
     { connection: bullConnection(redis), prefix: config.queuePrefix, concurrency: 1 },
   );
-  worker.on('failed', (job, error) => deps.log.error({ job: job?.id, err: error }, 'reconcile job failed'));
+  worker.on('failed', (job, error) => deps.log.error({ queue: QUEUES.reconcile, jobId: job?.id, err: error }, 'reconcile job failed'));
   worker.on('closed', () => epochs.disconnect());
   return worker;
 }

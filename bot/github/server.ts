@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { VigilError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
+import { serveMetrics } from '../../core/metrics.js';
 import { vigilGitHubApp, type GitHubAppDeps } from './app.js';
 import { MAX_WEBHOOK_BODY_BYTES, readCappedBody } from './body.js';
 import { webhookLogger } from './redacted-log.js';
@@ -85,6 +86,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   });
   const middleware = await createNodeMiddleware(vigilGitHubApp(options), { probot, webhooksPath: WEBHOOK_PATH });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (await serveMetrics(req, res)) return;
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;

@@ -1,6 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import { VigilError } from '../../core/errors.js';
 import { missingSlackSettings } from '../../core/config.js';
+import { serveMetrics } from '../../core/metrics.js';
 import { redactedMessage } from '../../core/redact.js';
 import { findingActions } from './actions.js';
 import { boltLogger } from './bolt-logger.js';
@@ -59,7 +61,9 @@ export async function startSlackApp(deps: AppDeps, host: string, features: reado
   if (config.transport === 'socket') {
     receiver = new SocketModeReceiver({ appToken: config.appToken!, logger, installerOptions: { clientOptions } });
   } else {
-    http = new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: SLACK_EVENTS_PATH, logger, processBeforeResponse: false });
+    // Prometheus scrapes the bot's own port; /metrics carries no signature, so Bolt's check is not asked.
+    const metrics = { path: '/metrics', method: 'GET', handler: (req: IncomingMessage, res: ServerResponse) => void serveMetrics(req, res) };
+    http = new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: SLACK_EVENTS_PATH, logger, processBeforeResponse: false, customRoutes: [metrics] });
     receiver = http;
   }
   const identity = await botIdentity(config);

@@ -3,6 +3,7 @@ import type { Queue, Worker } from 'bullmq';
 import type pg from 'pg';
 import { ENV, type Config, type SlackConfig } from '../../core/config.js';
 import { VigilError } from '../../core/errors.js';
+import { observeJobs } from '../../core/job-metrics.js';
 import type { Logger } from '../../core/log.js';
 import type { Revoker } from '../../core/revocation.js';
 import type { RedisService } from '../../core/redis.js';
@@ -81,6 +82,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   }
   const deps: SlackDeps = { ...base, client: handle.app.client };
   const worker = options.worker === false ? undefined : startSlackWorker(deps, options.redis, options.queuePrefix);
+  if (worker) observeJobs(worker);
   // Finding cards: posted and kept up to date from the records, by one poster across processes.
   const poster: Poster = startPoster({ pool: options.pool, config: options.config, log: deps.log, ...(options.posterPollMs === undefined ? {} : { pollMs: options.posterPollMs }) });
   return {

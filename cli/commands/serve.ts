@@ -5,6 +5,7 @@ import { startGitHubServer } from '../../bot/github/server.js';
 import { parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
+import { watchProcessMetrics } from '../metrics.js';
 
 export const usage = `vigil serve [--port N] [--host ADDR]
   Run the GitHub App webhook server for one catalog repository (${ENV.VIGIL_CATALOG_REPO}, owner/name or
@@ -13,7 +14,8 @@ export const usage = `vigil serve [--port N] [--host ADDR]
   branch, a reconcile of the branch head. Deliveries from any other repository do nothing.
   Needs ${ENV.GITHUB_APP_ID}, ${ENV.GITHUB_PRIVATE_KEY}, ${ENV.GITHUB_WEBHOOK_SECRET}; ${ENV.GITHUB_API_URL} for
   GitHub Enterprise; ${ENV.VIGIL_CATALOG_PATH} (default catalog). Listens on --port (default ${ENV.PORT}
-  or 3000) and --host (default ${ENV.VIGIL_BIND} or 127.0.0.1: loopback, behind a proxy) until Ctrl-C or SIGTERM.`;
+  or 3000) and --host (default ${ENV.VIGIL_BIND} or 127.0.0.1: loopback, behind a proxy) until Ctrl-C or SIGTERM.
+  The same port serves Prometheus /metrics and /healthz.`;
 
 function portOf(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -49,6 +51,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const db = await ctx.db();
   const reconcileQueue = await ctx.queue(QUEUES.reconcile);
   const redis = (await ctx.redis()).client();
+  await watchProcessMetrics(ctx);
   const server = await startGitHubServer({
     port,
     host: values.host ?? ctx.config.bind,
@@ -69,7 +72,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     throw error;
   });
   const branch = github.catalogBranch ?? 'its default branch';
-  print(io.stdout, `vigil serve: GitHub webhooks at ${server.webhookUrl} (following ${catalogRepo.setting}, ${branch}, catalog ${github.catalogPath}/, database ${db.where})`);
+  print(io.stdout, `vigil serve: GitHub webhooks at ${server.webhookUrl} (Prometheus at ${server.url}/metrics; following ${catalogRepo.setting}, ${branch}, catalog ${github.catalogPath}/, database ${db.where})`);
   await aborted(io.signal);
   await server.close();
   redis.disconnect();

@@ -7,9 +7,10 @@ import { startSlackBot } from '../../bot/slack/run.js';
 import { parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
+import { METRICS_PORT_USAGE, serveProcessMetrics, watchProcessMetrics } from '../metrics.js';
 import { openRevoker } from '../revoker.js';
 
-export const usage = `vigil slack [--host ADDR] [--no-worker]
+export const usage = `vigil slack [--host ADDR] [--no-worker] [--metrics-port N]
   Run the Slack bot: finding cards with Take down / Ignore / Detect buttons, traced-session cards with
   a Revoke button (vigil detect --package, when the Policy does not revoke automatically), threads per round, the
   /vigil slash command, and the worker that does what people ask. Needs ${ENV.SLACK_BOT_TOKEN}; the HTTP
@@ -17,10 +18,11 @@ export const usage = `vigil slack [--host ADDR] [--no-worker]
   --host (default ${ENV.VIGIL_BIND} or 127.0.0.1); Socket Mode (${ENV.VIGIL_SLACK_TRANSPORT}=socket) needs ${ENV.SLACK_APP_TOKEN}
   instead and opens no port. ${ENV.SLACK_API_URL} points at another Web API (a proxy, a test). Runs until
   Ctrl-C or SIGTERM. vigil up runs it too when Slack is configured. --no-worker leaves what people ask
-  for (the slack-queue jobs) to vigil worker --queues slack in another process, so this one only acks.`;
+  for (the slack-queue jobs) to vigil worker --queues slack in another process, so this one only acks.
+  Prometheus /metrics: on the HTTP transport's own port; over Socket Mode, ${METRICS_PORT_USAGE}.`;
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
-export const options = { host: { type: 'string' }, 'no-worker': { type: 'boolean', default: false } } as const;
+export const options = { host: { type: 'string' }, 'no-worker': { type: 'boolean', default: false }, 'metrics-port': { type: 'string' } } as const;
 
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values } = parse('slack', argv, options, 0);
@@ -28,6 +30,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const missing = missingSlackSettings(slack);
   if (missing.length > 0) throw new VigilError('SLACK_NOT_CONFIGURED', `vigil slack: the Slack bot (${slack.transport} transport) is not configured: set ${missing.join(', ')}`);
   const db = await ctx.db();
+  await watchProcessMetrics(ctx);
   // The Revoke button on traced-session cards revokes as vigil revoke does; what a mirror missed is pushed again here too.
   const revocations = await openRevoker(ctx);
   const relay = revocations.revoker.mirrors.length > 0 ? revocations.startRelay() : undefined;
@@ -44,8 +47,10 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     throw error;
   }
   print(io.stdout, bot.url
-    ? `vigil slack: Slack requests at ${bot.url} (database ${db.where})`
+    ? `vigil slack: Slack requests at ${bot.url} (Prometheus at ${new URL('/metrics', bot.url).href}; database ${db.where})`
     : `vigil slack: connected to Slack over Socket Mode (database ${db.where})`);
+  // Socket Mode opens no port of its own: a small one for Prometheus (shared with vigil up's workers).
+  if (!bot.url) await serveProcessMetrics(ctx, io.stdout, values['metrics-port']);
   await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
   await bot.close();
   await relay?.stop();

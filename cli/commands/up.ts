@@ -2,9 +2,10 @@ import { parse } from '../args.js';
 import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { print, type CliIo } from '../io.js';
+import { METRICS_PORT_USAGE, serveProcessMetrics } from '../metrics.js';
 import { parseQueues, runWorkers } from '../workers.js';
 import * as applyCommand from './apply.js';
-import { ENV, missingSlackSettings, slackRequested } from '../../core/config.js';
+import { ENV, missingSlackSettings, parseMetricsPort, slackRequested } from '../../core/config.js';
 import * as serveCommand from './serve.js';
 import * as slackCommand from './slack.js';
 import * as statusCommand from './status.js';
@@ -12,7 +13,7 @@ import * as webCommand from './web.js';
 import { isVigilError } from '../../core/errors.js';
 import { createGate } from '../../web/auth/gate.js';
 
-export const usage = `vigil up [DIR] [--once] [--resync 5m]
+export const usage = `vigil up [DIR] [--once] [--resync 5m] [--metrics-port N]
   Vigil's main job on one machine: apply the catalog in DIR (default ./catalog), then run every
   worker until Ctrl-C, re-applying DIR every --resync period (a reservation starts on its date,
   drift is repaired). Without DATABASE_URL it uses an embedded PostgreSQL under VIGIL_HOME
@@ -21,7 +22,7 @@ export const usage = `vigil up [DIR] [--once] [--resync 5m]
   configured (GITHUB_APP_ID, ...), it also serves its webhooks as vigil serve does; with Slack configured
   (SLACK_BOT_TOKEN, ...), it runs the Slack bot as vigil slack does, and says at start what is missing;
   with a web sign-in chosen (VIGIL_WEB_AUTH), it serves the web view as vigil web does and prints its address.
-  --once stops after the apply.`;
+  --once stops after the apply. While it runs, ${METRICS_PORT_USAGE}.`;
 
 /** Re-applies the catalog on a timer until `signal` aborts; level-triggered, so repeats are harmless. */
 async function resyncLoop(argv: string[], io: CliIo, ctx: Context, everyMs: number): Promise<void> {
@@ -66,11 +67,12 @@ function webPlan(ctx: Context): { run: boolean; line: string } {
 }
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
-export const options = { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' } } as const;
+export const options = { once: { type: 'boolean', default: false }, resync: { type: 'string', default: '5m' }, 'metrics-port': { type: 'string' } } as const;
 
 export async function run(argv: string[], io: CliIo, ctx: Context): Promise<number> {
   const { values, positionals } = parse('up', argv, options);
   const resyncMs = parseDuration('--resync', values.resync);
+  parseMetricsPort('--metrics-port', values['metrics-port']); // a wrong port is told before the apply, not after
   const db = await ctx.db();
   const redis = await ctx.redis();
   const slack = slackPlan(ctx);
@@ -81,6 +83,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   print(io.stdout, '');
   await statusCommand.run([], io, ctx);
   if (values.once) return 0;
+  await serveProcessMetrics(ctx, io.stdout, values['metrics-port']);
   print(io.stdout, `\nRunning workers, re-applying every ${values.resync}; Ctrl-C stops.`);
   const github = ctx.config.github.appId ? [serveCommand.run([], io, ctx)] : [];
   const bot = slack.run ? [slackCommand.run([], io, ctx)] : [];

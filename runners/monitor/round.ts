@@ -3,7 +3,8 @@ import type pg from 'pg';
 import { initialStatuses, recordFinding, recordSuspect } from '../../core/db/findings.js';
 import { discoveredSites, hostProfiles, recordDiscoveredSite, saveHostProfile } from '../../core/db/sites.js';
 import type { CatalogDocument, ContentSpec, MonitoringJobSpec } from '../../core/catalog/types.js';
-import type { Logger } from '../../core/log.js';
+import { traced, type Logger } from '../../core/log.js';
+import { roundFindings, roundSuspects } from '../../core/metrics.js';
 import { redact, redactedMessage } from '../../core/redact.js';
 import { faviconHash } from './favicon.js';
 import type { Fetcher } from './fetch.js';
@@ -125,9 +126,12 @@ export function newRoundId(actor: string, at = new Date()): string {
   return `${actor}-${at.toISOString()}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function runRound(input: RoundInput): Promise<RoundResult> {
-  const actor = input.actor ?? 'monitor';
-  const roundId = input.roundId ?? newRoundId(actor);
+export async function runRound(given: RoundInput): Promise<RoundResult> {
+  const actor = given.actor ?? 'monitor';
+  const roundId = given.roundId ?? newRoundId(actor);
+  // Every line of the round carries its id (and the job's and content's): the start of a finding's trail.
+  const input: RoundInput = { ...given, ...(given.log ? { log: traced(given.log, { roundId, contentId: given.contentId, ...(given.job ? { monitoringJobId: given.job.id } : {}) }) } : {}) };
+  input.log?.info({ sources: sourcesOf(input).length }, 'monitoring round started');
   const keywords = deriveKeywords(input.contentId, input.content, { officialServices: officialServiceNames(input.sites), ...(input.otherTitles ? { otherTitles: input.otherTitles } : {}) });
   const siteDocs = [...input.sites];
   const base = siteDirectory(siteDocs);
@@ -241,6 +245,7 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
       }, { actor, reason: byMetadata ? `confirmed by torrent metadata on ${page.url}` : `confirmed on ${page.url} (distance ${verdict.distance.toFixed(3)})` });
       f.id = finding.id;
       f.created = created;
+      input.log?.info({ findingId: finding.id, url: redact(page.url), created, confirmedBy: f.confirmedBy, takedownStatus: finding.takedownStatus }, created ? 'finding recorded' : 'finding seen again');
     }
     result.findings.push(f);
     return f;
@@ -282,6 +287,7 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
     return { suspect, ...(verdict.verdict === 'unavailable' ? { leader: { page, score, evidencePhase1 } } : {}) };
   });
   for (const o of outcomes) {
+    roundSuspects.inc({ verdict: o.suspect.verdict });
     result.suspects.push(o.suspect);
     if (o.leader) leaders.push(o.leader);
   }
@@ -295,6 +301,10 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
       if (site?.type === 'piracy') await saveHostProfile(input.db, p, site.id);
     }
   }
+  const created = result.findings.filter((f) => f.created).length;
+  roundFindings.observe({ kind: 'all' }, result.findings.length);
+  roundFindings.observe({ kind: 'new' }, created);
+  input.log?.info({ pages: result.pages, suspects: result.suspects.length, findings: result.findings.length, newFindings: created, findingIds: result.findings.flatMap((f) => (f.id === undefined ? [] : [f.id])) }, 'monitoring round finished');
   return result;
 }
 

@@ -4,7 +4,7 @@ import { bullConnection, classified } from '../../core/bullmq.js';
 import { startMonitoring } from '../../core/db/monitoring-jobs.js';
 import { VigilError } from '../../core/errors.js';
 import type { Config } from '../../core/config.js';
-import type { Logger } from '../../core/log.js';
+import { traced, type Logger } from '../../core/log.js';
 import { QUEUES, type MonitorPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import type { MonitoringJobStatus } from '../../core/status.js';
@@ -126,14 +126,14 @@ export function startMonitorWorker(deps: MonitorDeps, redis: RedisService): Work
     QUEUES.monitor,
     classified(async (job: Job<MonitorPayload>) => {
       const jobId = monitoringJobIdOf(job.data);
-      const log = deps.log.child({ queueJob: job.id, monitoringJob: jobId });
+      const log = traced(deps.log, { queue: QUEUES.monitor, ...(job.id ? { jobId: job.id } : {}), monitoringJobId: jobId });
       const result = await runMonitorJob({ ...deps, log }, jobId);
-      log.info(result, 'monitoring round finished');
+      log.info(result, 'monitor job finished');
       return result;
     }),
     // Rounds are network-bound, and phase 2 runs ffmpeg: two at a time per worker process.
     { connection: bullConnection(redis), prefix: deps.config.queuePrefix, concurrency: 2 },
   );
-  worker.on('failed', (job, error) => deps.log.error({ queueJob: job?.id, attempt: job?.attemptsMade, err: error }, 'monitoring round failed'));
+  worker.on('failed', (job, error) => deps.log.error({ queue: QUEUES.monitor, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'monitoring round failed'));
   return worker;
 }

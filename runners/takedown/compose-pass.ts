@@ -133,7 +133,7 @@ async function composeLocked(deps: ComposeDeps): Promise<ComposeResult> {
     sender = noticeSender(policy);
   } catch (error) {
     const why = `takedown refused: ${whyOf(error)}`;
-    log.error({ findings: ids, err: error }, why);
+    log.error({ findingIds: ids, err: error }, why);
     result.failed = findings.map((f) => ({ id: f.id, why }));
     await failFindingsWithoutNotice(pool, result.failed);
     return result;
@@ -170,7 +170,8 @@ async function composeLocked(deps: ComposeDeps): Promise<ComposeResult> {
   result.notices = written.created.map((n) => n.id);
   result.skipped = written.skipped;
   await failFindingsWithoutNotice(pool, result.failed);
-  for (const f of result.failed) log.error({ finding: f.id, why: f.why }, 'no takedown notice can be sent for the finding; it is Failed');
+  for (const n of written.created) log.info({ noticeId: n.id, findingIds: n.findingIds, to: n.contact, channel: n.channel }, 'takedown notice composed');
+  for (const f of result.failed) log.error({ findingId: f.id, why: f.why }, 'no takedown notice can be sent for the finding; it is Failed');
   log.info({ findings: result.findings, notices: result.notices.length, failed: result.failed.length, skipped: result.skipped.length }, 'takedown notices composed');
   return result;
 }

@@ -81,7 +81,7 @@ function resultOf(r: RecheckResult, next: AfterCheck): RecheckJobResult {
 
 export async function runRecheckJob(deps: RecheckJobDeps, payload: RecheckPayload): Promise<RecheckJobResult> {
   const { findingId, check } = payload;
-  const log = deps.log.child({ finding: findingId, check, ...(payload.round === undefined ? {} : { round: payload.round }) });
+  const log = deps.log.child({ findingId, check, ...(payload.round === undefined ? {} : { round: payload.round }) });
   // What the check needs to know first, read side by side (separate connections): one wait, not three.
   const [finding, round, policy] = await Promise.all([findingById(deps.pool, findingId), takedownRound(deps.pool, findingId), appliedPolicy(deps.pool)]);
   if (!finding) {

@@ -7,8 +7,8 @@ import { findingsByIds } from '../../core/db/findings.js';
 import { claimNotice, recordNoticeOutcome, type NoticeOutcome, type NoticeRecord, type ReceiptInput } from '../../core/db/notices.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { VigilError } from '../../core/errors.js';
-import type { Logger } from '../../core/log.js';
-import { QUEUES, type NoticePayload } from '../../core/queues.js';
+import { traced, type Logger } from '../../core/log.js';
+import { QUEUES, type NoticePayload, type TakedownPayload, type TakedownRequestPayload } from '../../core/queues.js';
 import type { RedisService } from '../../core/redis.js';
 import { createNoticeChannels, deliverNotice, type DeliveryReceipt, type NoticeChannels } from './channels/index.js';
 import { runComposePass, type ComposeResult } from './compose-pass.js';
@@ -85,7 +85,7 @@ export async function runNoticeJob(deps: Pick<TakedownWorkerDeps, 'pool' | 'log'
   const claim = await claimNotice(deps.pool, payload.noticeId);
   if (!claim.claimed) return { status: 'skipped', reason: `notice ${payload.noticeId} is ${claim.status}` };
   const { notice, recovered } = claim;
-  const log = deps.log.child({ notice: notice.id, attempt: notice.attempts, findings: notice.findingIds });
+  const log = traced(deps.log, { noticeId: notice.id, findingIds: notice.findingIds }).child({ attempt: notice.attempts });
   if (recovered) log.warn('notice taken up again after a worker stopped while sending it; it may reach its contact twice (same Message-ID)');
   const channel = deps.channels.byName(notice.channel);
   // The Policy and the listed findings, read side by side (two connections, one wait).
@@ -127,6 +127,13 @@ function noticePayloadOf(data: unknown): NoticePayload {
   return { noticeId: id };
 }
 
+/** The findings a 'finding' or 'request' job names, for its log line only (the compose pass reads the records). */
+function findingIdsOf(data: unknown): number[] {
+  const d = data as Partial<TakedownPayload & TakedownRequestPayload> | null;
+  if (typeof d?.findingId === 'number') return [d.findingId];
+  return Array.isArray(d?.findingIds) ? d.findingIds.filter((id) => typeof id === 'number') : [];
+}
+
 const POLICY_READ_EVERY_MS = 1000;
 
 export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, TakedownJobResult> {
@@ -144,10 +151,11 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
     return batchPolicy.waitSeconds;
   };
   const handle = async (job: Job<unknown, TakedownJobResult>, token?: string): Promise<TakedownJobResult> => {
-    const log = deps.log.child({ queueJob: job.id, name: job.name });
+    const log = traced(deps.log, { queue: QUEUES.takedown, ...(job.id ? { jobId: job.id } : {}) }).child({ name: job.name });
     switch (job.name) {
       case 'finding':
       case 'request': {
+        const findingIds = findingIdsOf(job.data);
         const waitSeconds = await batchWaitSeconds();
         const next = composeJobFor(now(), waitSeconds, String(job.id));
         // A bulk request brings a thousand 'finding' jobs in one window: the window's pass is added once per process
@@ -156,6 +164,7 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
           await deps.queue.add('compose', {}, { jobId: next.jobId, ...(next.delayMs > 0 ? { delay: next.delayMs } : {}) });
           if (waitSeconds > 0) scheduledCompose = next.jobId;
         }
+        log.info({ findingIds, composeJob: next.jobId, delayMs: next.delayMs }, 'takedown requested; compose pass scheduled');
         return { status: 'scheduled', composeJob: next.jobId, delayMs: next.delayMs };
       }
       case 'compose':
@@ -193,7 +202,7 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
       maxStalledCount: 5,
     },
   );
-  worker.on('failed', (job, error) => deps.log.error({ queueJob: job?.id, name: job?.name, attempt: job?.attemptsMade, err: error }, 'takedown job failed'));
+  worker.on('failed', (job, error) => deps.log.error({ queue: QUEUES.takedown, jobId: job?.id, name: job?.name, attempt: job?.attemptsMade, err: error }, 'takedown job failed'));
   const close = worker.close.bind(worker);
   worker.close = async (force = false) => {
     // A forced close stops a re-check's fetch; a graceful one lets running jobs finish.

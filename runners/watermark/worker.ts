@@ -111,7 +111,7 @@ function startWorker<P, R>(queue: WatermarkQueue, deps: WatermarkWorkerDeps, wor
     // Media jobs are long: lock renewal keeps them ours; one at a time by default (ffmpeg uses the cores).
     { connection: bullConnection(deps.redis), prefix: deps.config.queuePrefix, concurrency: deps.concurrency ?? 1, lockDuration: 60_000 },
   );
-  worker.on('failed', (job, error) => deps.log.error({ queue, job: job?.id, err: error }, `${queue} job failed`));
+  worker.on('failed', (job, error) => deps.log.error({ queue, jobId: job?.id, err: error }, `${queue} job failed`));
   const close = worker.close.bind(worker);
   // On a forced close (worker.close(true)) running jobs are aborted; on a graceful one they finish.
   worker.close = async (force = false) => {
@@ -130,7 +130,7 @@ export function startEmbedWorker(deps: WatermarkWorkerDeps): Worker<EmbedPayload
   // go when a job next writes to their folder.
   void removeDeadRunLeftovers([], deps.log).catch(() => undefined);
   return startWorker<EmbedPayload, EmbedJobResult>(QUEUES.embed, deps, async (job, signal) => {
-    const log = deps.log.child({ queue: QUEUES.embed, job: job.id });
+    const log = deps.log.child({ queue: QUEUES.embed, jobId: job.id });
     if (!deps.pool) throw new Error('the embed worker needs the database');
     const summary = await runEmbedCommand(
       { job: job.data.job, input: job.data.input, recipients: job.data.recipients, ids: job.data.ids, outDir: job.data.outDir, output: job.data.output, unallocatedLab: job.data.unallocatedLab, preset: job.data.preset },
@@ -146,7 +146,7 @@ export function startEmbedWorker(deps: WatermarkWorkerDeps): Worker<EmbedPayload
 
 export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPayload, DetectJobResult> {
   return startWorker<DetectJobPayload, DetectJobResult>(QUEUES.detect, deps, async (job, signal) => {
-    const log = deps.log.child({ queue: QUEUES.detect, job: job.id });
+    const log = deps.log.child({ queue: QUEUES.detect, jobId: job.id });
     if (job.name === 'url' || 'requestId' in job.data) {
       if (!deps.pool) throw new Error('detection on a link needs the database');
       const { requestId } = job.data as Partial<LinkDetectionPayload>;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Queue, Worker } from 'bullmq';
 import { openQueue } from '../../../core/bullmq.js';
 import { recordFinding, findingById } from '../../../core/db/findings.js';
-import { silentLogger } from '../../../core/log.js';
+import { silentLogger, type Logger } from '../../../core/log.js';
 import { QUEUES, type QueueName } from '../../../core/queues.js';
 import { queueAdder, startOutboxRelay, type OutboxRelay } from '../../../core/relay.js';
 import type { TakedownStatus } from '../../../core/status.js';
@@ -39,20 +39,20 @@ export interface Harness {
 
 export const REGISTRY = 'rdap.registry.test';
 
-export function startHarness(services: TestServices, rdap: FakeRdap, smtpUrl: string | undefined, resolver: NameResolver, crawler = services.config.crawler): Harness {
+export function startHarness(services: TestServices, rdap: FakeRdap, smtpUrl: string | undefined, resolver: NameResolver, crawler = services.config.crawler, log: Logger = silentLogger): Harness {
   const queues = new Map<QueueName, Queue>();
   const queueOf = (name: QueueName): Promise<Queue> => {
     const q = queues.get(name) ?? openQueue(name, services.redis, services.config.queuePrefix);
     queues.set(name, q);
     return Promise.resolve(q);
   };
-  const relay = startOutboxRelay({ pool: services.db.pool, add: queueAdder(queueOf), log: silentLogger, intervalMs: 100 });
+  const relay = startOutboxRelay({ pool: services.db.pool, add: queueAdder(queueOf), log, intervalMs: 100 });
   const takedown = { smtpUrl, lumenUrl: undefined, lumenToken: undefined, delistingDir: mkdtempSync(path.join(tmpdir(), 'vigil-delisting-')) };
   const bootstrap = bootstrapFrom([{ source: 'test', json: bootstrapJson([[['example'], [rdap.base(REGISTRY)]]]) }]);
   const fetcher = createFetcher({ resolve: rdap.resolve(), refuse: (a) => a !== '127.0.0.1' && isBlockedAddress(a) });
   const worker = startTakedownWorker({
     pool: services.db.pool, redis: services.redis, queue: openQueue(QUEUES.takedown, services.redis, services.config.queuePrefix),
-    config: { ...services.config, crawler, takedown }, log: silentLogger, contacts: { rdap: { fetcher, bootstrap }, resolver },
+    config: { ...services.config, crawler, takedown }, log, contacts: { rdap: { fetcher, bootstrap }, resolver },
     channels: createNoticeChannels(takedown, { delisting: false }),
   });
   return {
