@@ -50,8 +50,17 @@ export type NoticeJobResult =
 export type TakedownJobResult = { status: 'scheduled'; composeJob: string; delayMs: number } | ComposeResult | NoticeJobResult | RecheckJobResult;
 
 /**
- * The compose job for the batch window `at` falls in: runs once the window is over (plus a second for
- * clocks that differ), so every request made in the window is committed before its pass reads. With
+ * Margin after a batch window before its pass runs, for the clocks of worker processes that differ.
+ * Within one process none is needed: a 'request' job is handled after its findings committed, at a
+ * time inside the window, so a pass that starts after the window ends reads them whether or not its
+ * job was added again. Across processes a skew under this margin (NTP keeps hosts within a few ms) is
+ * covered; a second, as before, only delayed every notice by a second.
+ */
+export const COMPOSE_MARGIN_MS = 250;
+
+/**
+ * The compose job for the batch window `at` falls in: runs once the window is over (plus
+ * COMPOSE_MARGIN_MS), so every request made in the window is committed before its pass reads. With
  * no wait, each request gets a pass of its own (`trigger`, its job id): a shared id could be dropped
  * by BullMQ as a duplicate of a pass that already read the database.
  */
@@ -59,7 +68,7 @@ export function composeJobFor(at: Date, waitSeconds: number, trigger: string): {
   if (waitSeconds <= 0) return { jobId: `compose-after-${trigger}`, delayMs: 0 };
   const windowMs = waitSeconds * 1000;
   const window = Math.floor(at.getTime() / windowMs);
-  const delayMs = (window + 1) * windowMs - at.getTime() + 1000;
+  const delayMs = (window + 1) * windowMs - at.getTime() + COMPOSE_MARGIN_MS;
   return { jobId: `compose-${windowMs}-${window}`, delayMs };
 }
 
