@@ -9,8 +9,10 @@
  *   requested the way automatic takedown after a monitoring round and "take down all" request them:
  *   actOnFindings in batches of BENCH_TAKEDOWN_BATCH (500), BENCH_TAKEDOWN_WRITERS (2) batches in
  *   flight → the outbox relay (addBulk) → the real takedown worker (compose per batch window, one
- *   notice per contact, notices sent BENCH_TAKEDOWN_CONCURRENCY at a time) → a real in-process SMTP
- *   server → receipts, In Progress. URLs/s from the first request to the last finding In Progress
+ *   notice per contact, notices sent BENCH_TAKEDOWN_CONCURRENCY at a time) → a real SMTP server →
+ *   receipts, In Progress. As in production, the worker (with its relay and pool: takedown-worker.ts)
+ *   and the SMTP server (takedown-mail.ts, which counts the mails and URLs it received) are processes
+ *   of their own; this one makes the requests and watches the database. URLs/s from the first request to the last finding In Progress
  *   (the batch window, BENCH_TAKEDOWN_WAIT_SECONDS = 1, plus its second of grace, is inside it).
  * - single click: BENCH_TAKEDOWN_SINGLE (500) other findings, each by actOnFinding (a Slack click),
  *   8 at a time, after the automatic run is over; the same path to In Progress, timed the same way.
@@ -21,6 +23,7 @@
  * - the load average (os.loadavg) before and after, so a reader can judge a figure from a shared machine.
  * Exits 1 when a goal is missed.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -34,19 +37,12 @@ import { openDatabase } from '../core/db/database.js';
 import { actOnFinding, actOnFindings } from '../core/db/finding-actions.js';
 import { recordFinding } from '../core/db/findings.js';
 import { silentLogger } from '../core/log.js';
-import { QUEUES, type QueueName } from '../core/queues.js';
+import { QUEUES } from '../core/queues.js';
 import { openRedis } from '../core/redis.js';
-import { queueAdder, startOutboxRelay } from '../core/relay.js';
 import { hostOf, normalizeUrl } from '../core/url.js';
 import { apply } from '../reconciler/apply.js';
 import { desiredState } from '../reconciler/desired.js';
-import { createFetcher } from '../runners/monitor/fetch.js';
-import { createNoticeChannels } from '../runners/takedown/channels/index.js';
-import { bootstrapFrom } from '../runners/takedown/rdap-bootstrap.js';
-import { startTakedownWorker } from '../runners/takedown/worker.js';
-import { startMailServer } from '../test/runners/takedown/channels/mail-server.js';
 import { createScratchDatabase } from './scratch-database.js';
-import type { Queue } from 'bullmq';
 
 const FINDINGS = Number(process.env.BENCH_TAKEDOWN_FINDINGS ?? 20000);
 const SINGLE = Number(process.env.BENCH_TAKEDOWN_SINGLE ?? 500);
@@ -76,17 +72,34 @@ await new Promise<void>((r) => pages.listen(0, '127.0.0.1', () => r()));
 const port = (pages.address() as AddressInfo).port;
 const resolve = Array.from({ length: HOSTS }, (_, i) => `${site(i)}:${port}:127.0.0.1`);
 
-const config = loadConfig({
+const configEnv = {
   DATABASE_URL: scratch.url, REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', VIGIL_QUEUE_PREFIX: `bench-takedown-${run}`,
   VIGIL_HOME: mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-takedown-')), VIGIL_LOG_LEVEL: 'silent',
   VIGIL_CRAWL_ALLOW_PRIVATE: '1', VIGIL_CRAWL_RESOLVE: resolve.join(','),
-});
+};
+const config = loadConfig(configEnv);
 const db = await openDatabase(config, silentLogger);
 const redis = await openRedis(config, silentLogger);
-const mail = await startMailServer({ user: 'vigil', pass: 'bench' });
 const pool = db.pool;
-// The worker's own pool, as `vigil worker` runs in a process of its own: requests and worker do not wait on each other's connections.
-const workerDb = await openDatabase(config, silentLogger);
+
+/** A process of the bench's own (a .ts file beside this one), and its messages. */
+function child(file: string, env: Record<string, string>): { process: ChildProcess; next: <T>(has: (m: T) => boolean) => Promise<T> } {
+  const proc = fork(path.join(import.meta.dirname, file), [], { env: { ...process.env, ...env }, execArgv: ['--import', 'tsx'] });
+  const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`bench:takedown: ${file} exited (${code})`))));
+  exited.catch(() => undefined);
+  return {
+    process: proc,
+    next: <T>(has: (m: T) => boolean) => Promise.race([exited, new Promise<T>((done) => {
+      const on = (m: T): void => { if (has(m)) { proc.off('message', on); done(m); } };
+      proc.on('message', on);
+    })]),
+  };
+}
+
+// The SMTP server and the worker (with its relay and its own pool) in processes of their own, as in production: the
+// two cores share the requests, the worker, the mail server, PostgreSQL and Redis as a deployment would.
+const mail = child('takedown-mail.ts', {});
+const { url: smtpUrl } = await mail.next<{ url?: string }>((m) => m.url !== undefined);
 
 const docs = [
   `apiVersion: vigil/v1\nkind: Content\nmetadata:\n  id: moonlit-harbor\nspec:\n  type: film\n  title: Moonlit Harbor\n  releaseDate: 2026-01-01\n`,
@@ -125,20 +138,12 @@ await inParallel(FINDINGS + SINGLE, CLICKS, async (i) => {
   ids[i] = finding.id;
 });
 
-const queues = new Map<QueueName, Queue>();
-const queueOf = (name: QueueName): Promise<Queue> => {
-  const q = queues.get(name) ?? openQueue(name, redis, config.queuePrefix);
-  queues.set(name, q);
-  return Promise.resolve(q);
-};
-const relay = startOutboxRelay({ pool: workerDb.pool, add: queueAdder(queueOf), log: silentLogger, intervalMs: 100 });
-const takedown = { smtpUrl: mail.url(), lumenUrl: undefined, lumenToken: undefined, delistingDir: config.takedown.delistingDir };
+// The queue as seen from here: for the trace and to promote the re-checks; the worker process serves it.
 const takedownQueue = openQueue(QUEUES.takedown, redis, config.queuePrefix);
-const worker = startTakedownWorker({
-  pool: workerDb.pool, redis, queue: takedownQueue, config: { ...config, takedown }, log: silentLogger, concurrency: CONCURRENCY,
-  contacts: { rdap: { fetcher: createFetcher(), bootstrap: bootstrapFrom([]) }, resolver: () => Promise.reject(new Error('no DNS in the bench')) },
-  channels: createNoticeChannels(takedown, { delisting: false }),
+const worker = child('takedown-worker.ts', {
+  BENCH_TAKEDOWN_ENV: JSON.stringify(configEnv), BENCH_TAKEDOWN_SMTP_URL: smtpUrl!, BENCH_TAKEDOWN_CONCURRENCY: String(CONCURRENCY),
 });
+await worker.next<{ ready?: boolean }>((m) => m.ready === true);
 
 const sentSoFar = (): Promise<number> => count(`select count(*) n from findings where takedown_status in ('In Progress', 'Failed')`);
 
@@ -173,8 +178,10 @@ const clickSeconds = seconds(clickStart);
 const ALL = FINDINGS + SINGLE;
 const inProgress = await count(`select count(*) n from findings where takedown_status = 'In Progress'`);
 const sentNotices = await count(`select count(*) n from notices where status = 'sent'`);
-// Each finding's URL once across all mails (text and HTML parts both list it; quoted-printable soft breaks undone).
-const mailedUrls = new Set(mail.received.flatMap((m) => m.raw.replace(/=\r?\n/g, '').match(/moonlit-harbor-\d+/g) ?? [])).size;
+// What the SMTP server received: mails, and each finding's URL once across them.
+const mailReport = mail.next<{ mails?: number; urls?: number }>((m) => m.mails !== undefined);
+mail.process.send({ report: true });
+const { mails: mailsReceived, urls: mailedUrls } = await mailReport;
 const receipts = await count(`select count(*) n from notice_receipts where outcome = 'sent'`).catch(() => Number.NaN);
 // Every finding has its request and its In Progress on the audit log, one row each.
 const auditRows = await count(`select count(*) n from audit_log where object_kind = 'Finding' and action = 'takedown-status' and details->>'to' in ('Takedown requested', 'In Progress')`);
@@ -188,9 +195,9 @@ const checkSeconds = seconds(checkStart);
 const completed = await count(`select count(*) n from findings where takedown_status = 'Complete'`);
 
 if (trace) clearInterval(trace);
-await worker.close();
-await relay.stop();
-for (const q of queues.values()) await q.close();
+const workerStopped = worker.next<{ stopped?: boolean }>((m) => m.stopped === true);
+worker.process.send({ stop: true });
+await workerStopped;
 await takedownQueue.close();
 
 // Baseline: plain one-row INSERTs of finding-sized rows, one notice-sized row per notice.
@@ -208,14 +215,13 @@ await inParallel(bulkNotices, CLICKS, () => pool.query('insert into bench_plain_
   [sampleNotice?.contact ?? '', sampleNotice?.subject ?? '', sampleNotice?.text ?? '', JSON.stringify(sampleNotice?.urls ?? [])]));
 const baseSeconds = seconds(baseStart);
 
-await mail.close();
+mail.process.send({ exit: true });
 pages.closeAllConnections();
 await new Promise<void>((r) => pages.close(() => r()));
 const keys = await redis.client().keys(`${config.queuePrefix}:*`);
 if (keys.length > 0) await redis.client().del(...keys);
 redis.client().disconnect();
 await redis.stop();
-await workerDb.close();
 await db.close();
 await scratch.drop();
 
@@ -234,7 +240,7 @@ const lines = [
   row('findings In Progress (sent and recorded), both runs', String(inProgress), String(ALL), inProgress === ALL),
   row('URLs in the mails the SMTP server received', String(mailedUrls), String(ALL), mailedUrls === ALL),
   row('audit rows Takedown requested + In Progress (two per finding)', String(auditRows), String(2 * ALL), auditRows === 2 * ALL),
-  row('notices sent / mails received / sent receipts', `${sentNotices} / ${mail.received.length} / ${receipts}`, ''),
+  row('notices sent / mails received / sent receipts', `${sentNotices} / ${mailsReceived} / ${receipts}`, ''),
   row(`automatic: requests made (actOnFindings, ${BATCH} a batch, ${WRITERS} at a time)`, `${requestedSeconds.toFixed(2)} s`, ''),
   row('automatic: requests/s (actOnFindings alone)', (FINDINGS / requestedSeconds).toFixed(0), ''),
   row('automatic: first request → last In Progress (incl. batch window)', `${takedownSeconds.toFixed(2)} s`, ''),

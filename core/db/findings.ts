@@ -257,6 +257,45 @@ export async function changeFindingStatuses(tx: Pick<PoolClient, 'query'>, ids: 
   return changed;
 }
 
+export interface TakedownMoved {
+  id: number;
+  /** The times the finding has reached the new status, this move included (its audit rows say so). */
+  arrivals: number;
+}
+
+/**
+ * The takedown-status move a notice's outcome makes (Takedown requested → In Progress for every
+ * finding it lists) in ONE statement, with what changeFindingStatuses does for each finding moved:
+ * the rows locked in id order (so it waits for, never deadlocks with, a bulk action), only those
+ * still at `from` moved, the version bumped, one audit row each (from/to plus `details`), their
+ * Slack cards marked. A notice is a hot path (hundreds of findings a second): reading the findings
+ * back whole, as changeFindingStatuses does, costs more than the move itself.
+ */
+export async function moveTakedownStatuses(tx: Pick<PoolClient, 'query'>, ids: readonly number[], move: { from: TakedownStatus; to: TakedownStatus }, by: Change,
+  details: Record<string, unknown> = {}): Promise<TakedownMoved[]> {
+  for (const status of [move.from, move.to]) {
+    if (!TAKEDOWN_STATUSES.includes(status)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(status)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
+  }
+  if (ids.length === 0 || move.from === move.to) return [];
+  const { rows } = await tx.query<{ id: string; arrivals: number }>(
+    `with locked as materialized (select id, takedown_status from findings where id = any($1::bigint[]) order by id for update),
+     moved as (
+       update findings f set takedown_status = $3, version = f.version + 1 from locked
+       where f.id = locked.id and locked.takedown_status = $2 returning f.id),
+     audit as (
+       insert into audit_log (actor, action, object_kind, object_id, commit, reason, details)
+       select $4, 'takedown-status', 'Finding', m.id::text, null, $5, $6::jsonb || jsonb_build_object('from', $2::text, 'to', $3::text)
+       from moved m order by m.id),
+     card as (
+       update chat_cards c set dirty = true, updated_at = now() from moved m where c.finding_id = m.id and c.state <> 'skipped' returning c.summary_id),
+     summary as (update chat_summaries s set revision = s.revision + 1, updated_at = now() where s.id in (select summary_id from card))
+     select m.id, 1 + (select count(*)::int from audit_log a where a.object_kind = 'Finding' and a.object_id = m.id::text
+       and a.action = 'takedown-status' and a.details->>'to' = $3) as arrivals
+     from moved m order by m.id`,
+    [[...new Set(ids)], move.from, move.to, by.actor, by.reason, JSON.stringify(details)]);
+  return rows.map((r) => ({ id: Number(r.id), arrivals: r.arrivals }));
+}
+
 /** Sets a finding's takedown status and audits the change (from → to) in one transaction. */
 export async function setTakedownStatus(pool: pg.Pool, id: number, status: TakedownStatus, by: Change): Promise<{ from: TakedownStatus; to: TakedownStatus }> {
   const { before, after } = await inTransaction(pool, (tx) => changeFindingStatus(tx, id, { takedown: status }, by));

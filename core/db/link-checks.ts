@@ -101,16 +101,6 @@ function toLinkCheck(r: LinkCheckRow): LinkCheck {
   };
 }
 
-/** takedownRound for many findings in one grouped query. */
-export async function takedownRounds(db: Pick<PoolClient, 'query'>, findingIds: readonly number[]): Promise<Map<number, number>> {
-  if (findingIds.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; n: number }>(
-    `select object_id as id, count(*)::int as n from audit_log where object_kind = 'Finding' and object_id = any($1::text[]) and action = 'takedown-status' and details->>'to' = 'In Progress' group by object_id`,
-    [findingIds.map(String)]);
-  const counts = new Map(rows.map((r) => [Number(r.id), r.n]));
-  return new Map(findingIds.map((id) => [id, Math.max(1, counts.get(id) ?? 0)]));
-}
-
 /** Which takedown of the finding is under way: the times it went In Progress (at least 1). */
 export async function takedownRound(db: Pick<PoolClient, 'query'>, findingId: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(

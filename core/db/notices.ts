@@ -1,9 +1,7 @@
 import type pg from 'pg';
-import type { PoolClient } from 'pg';
 import { formNoticeJob, noticeJob, recheckJob } from '../queues.js';
 import { appendAudit } from './audit.js';
-import { changeFindingStatuses, lockFindings } from './findings.js';
-import { takedownRounds } from './link-checks.js';
+import { changeFindingStatuses, lockFindings, moveTakedownStatuses } from './findings.js';
 import { writeOutbox } from './outbox.js';
 import { inTransaction } from './transaction.js';
 
@@ -152,8 +150,15 @@ export async function createNotices(pool: pg.Pool, notices: readonly NewNotice[]
   });
 }
 
+/** What a channel needs of each finding a notice lists (the batch channels name each URL's work). */
+export interface NoticeFindingRef {
+  id: number;
+  url: string;
+  contentId: string;
+}
+
 export type NoticeClaim =
-  | { claimed: true; notice: NoticeRecord; recovered: boolean }
+  | { claimed: true; notice: NoticeRecord; recovered: boolean; findings: NoticeFindingRef[] }
   | { claimed: false; status: NoticeStatus | 'unknown' };
 
 /**
@@ -162,15 +167,18 @@ export type NoticeClaim =
  * A notice sent or failed already is not taken (the job ran again after its outcome committed).
  */
 export async function claimNotice(pool: pg.Pool, id: number, actor = 'takedown'): Promise<NoticeClaim> {
-  // One statement (one round trip, atomic on its own): lock, claim, the recovered audit row when it is one, and the claimed notice as it now is.
-  const { rows } = await pool.query<{ was: NoticeStatus; notice: NoticeRow | null }>(
+  // One statement (one round trip, atomic on its own): lock, claim, the recovered audit row when it is one, the claimed notice as it now is
+  // and what the channels need of its findings.
+  const { rows } = await pool.query<{ was: NoticeStatus; notice: (NoticeRow & { findings: NoticeFindingRef[] }) | null }>(
     `with cur as (select id, status from notices where id = $1 for update),
      claimed as (
        update notices n set status = 'sending', attempts = n.attempts + 1, recovered = n.recovered or cur.status = 'sending'
        from cur where n.id = cur.id and cur.status in ('queued', 'sending')
        returning n.id, n.notice_key, n.contact, n.channel, n.language, n.dir, n.subject, n.text, n.html, n.urls, n.works, n.sender, n.part_index, n.part_total,
          n.status, n.attempts, n.recovered, n.created_at, n.sent_at,
-         coalesce((select array_agg(f.finding_id order by f.finding_id) from notice_findings f where f.notice_id = n.id), '{}') as finding_ids),
+         coalesce((select array_agg(f.finding_id order by f.finding_id) from notice_findings f where f.notice_id = n.id), '{}') as finding_ids,
+         coalesce((select jsonb_agg(jsonb_build_object('id', f.id, 'url', f.url, 'contentId', f.content_id) order by f.id)
+           from notice_findings nf join findings f on f.id = nf.finding_id where nf.notice_id = n.id), '[]') as findings),
      audit as (
        insert into audit_log (actor, action, object_kind, object_id, commit, reason, details)
        select $2, 'notice-recovered', 'Notice', cur.id::text, null, 'a worker stopped while sending it; it is sent again and may reach its contact twice (same Message-ID)', '{}'::jsonb
@@ -182,7 +190,7 @@ export async function claimNotice(pool: pg.Pool, id: number, actor = 'takedown')
   const n = row.notice;
   // Through JSON: timestamps come back as strings, bigint ids as numbers.
   const notice = toRecord({ ...n, created_at: new Date(n.created_at), sent_at: n.sent_at === null ? null : new Date(n.sent_at) });
-  return { claimed: true, notice, recovered: row.was === 'sending' };
+  return { claimed: true, notice, recovered: row.was === 'sending', findings: n.findings };
 }
 
 /** One channel's answer, as the worker hands it over. */
@@ -202,13 +210,12 @@ export interface OutcomeRules {
   now: Date;
 }
 
-async function insertReceipts(tx: Pick<PoolClient, 'query'>, id: number, attempt: number, receipts: readonly ReceiptInput[]): Promise<void> {
-  for (const r of receipts) {
-    await tx.query(
-      `insert into notice_receipts (notice_id, attempt, channel, outcome, external_id, reason, retryable, details, at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, attempt, r.channel, r.outcome, r.outcome === 'sent' ? r.externalId : null, r.outcome === 'failed' ? r.reason : null,
-        r.outcome === 'failed' ? r.retryable : null, JSON.stringify(r.outcome === 'sent' ? r.details : r.code ? { code: r.code } : {}), r.at]);
-  }
+/** The receipts as rows of the statement that writes them, in the order given (their ids follow it). */
+function receiptRows(receipts: readonly ReceiptInput[]): string {
+  return JSON.stringify(receipts.map((r, ord) => ({
+    ord, channel: r.channel, outcome: r.outcome, external_id: r.outcome === 'sent' ? r.externalId : null, reason: r.outcome === 'failed' ? r.reason : null,
+    retryable: r.outcome === 'failed' ? r.retryable : null, details: r.outcome === 'sent' ? r.details : r.code ? { code: r.code } : {}, at: r.at,
+  })));
 }
 
 /**
@@ -216,32 +223,38 @@ async function insertReceipts(tx: Pick<PoolClient, 'query'>, id: number, attempt
  * notice's findings still 'Takedown requested' go In Progress and each owes its first re-check
  * `firstAfterMinutes` later. Retry: back to queued. Failed for good: findings still waiting (and
  * listed in no other notice that went or may go) go Failed with the reason on their audit row.
+ * A sent notice, the worker's hot path, is three statements: the notice with its receipts, its
+ * findings moved (moveTakedownStatuses), their re-checks owed.
  */
 export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: readonly ReceiptInput[], outcome: NoticeOutcome, rules: OutcomeRules, actor = 'takedown'): Promise<void> {
   await inTransaction(pool, async (tx) => {
-    // The notice's new status, written and read back with the findings it lists in one statement (which locks it).
+    // The notice's new status and its receipts written, and the notice read back with the findings it lists, in one statement (which locks it).
     const status = outcome.status === 'retry' ? 'queued' : outcome.status;
     const { rows } = await tx.query<{ attempts: number; contact: string; channel: string; finding_ids: string[] }>(
-      `update notices set status = $2, sent_at = case when $2 = 'sent' then $3::timestamptz else sent_at end where id = $1
-       returning attempts, contact, channel, array(select finding_id from notice_findings where notice_id = $1 order by finding_id) as finding_ids`,
-      [id, status, rules.now]);
+      `with n as (
+         update notices set status = $2, sent_at = case when $2 = 'sent' then $3::timestamptz else sent_at end where id = $1
+         returning id, attempts, contact, channel),
+       receipts as (
+         insert into notice_receipts (notice_id, attempt, channel, outcome, external_id, reason, retryable, details, at)
+         select n.id, n.attempts, r.channel, r.outcome, r.external_id, r.reason, r.retryable, r.details, r.at
+         from n, jsonb_to_recordset($4::jsonb) as r(ord int, channel text, outcome text, external_id text, reason text, retryable boolean, details jsonb, at timestamptz)
+         order by r.ord)
+       select n.attempts, n.contact, n.channel, array(select finding_id from notice_findings where notice_id = n.id order by finding_id) as finding_ids from n`,
+      [id, status, rules.now, receiptRows(receipts)]);
     const notice = rows[0];
     if (!notice) throw new Error(`no notice ${id}`);
-    await insertReceipts(tx, id, notice.attempts, receipts);
     const findingIds = notice.finding_ids.map(Number);
     if (outcome.status === 'retry') return;
-    // Every finding of the notice locked in one statement (id order), then changed in one.
-    const locked = await lockFindings(tx, findingIds);
     if (outcome.status === 'sent') {
-      // A form notice went nowhere yet: a person pastes it from Slack, so its post is owed with the outcome.
-      if (notice.channel === 'form') await writeOutbox(tx, [formNoticeJob(id)]);
       const firstAt = new Date(rules.now.getTime() + rules.firstAfterMinutes * 60_000);
-      const requested = locked.filter((f) => f.takedownStatus === 'Takedown requested');
-      await changeFindingStatuses(tx, requested.map((f) => f.id), { takedown: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id }, requested);
-      const rounds = await takedownRounds(tx, requested.map((f) => f.id));
-      await writeOutbox(tx, requested.map((f) => recheckJob(f.id, 1, firstAt, rounds.get(f.id) ?? 1)));
+      // Only findings still 'Takedown requested' move (one a person stopped meanwhile stays as it is); a re-check round is the times it went In Progress.
+      const moved = await moveTakedownStatuses(tx, findingIds, { from: 'Takedown requested', to: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id });
+      // A form notice went nowhere yet: a person pastes it from Slack, so its post is owed with the outcome.
+      await writeOutbox(tx, [...(notice.channel === 'form' ? [formNoticeJob(id)] : []), ...moved.map((f) => recheckJob(f.id, 1, firstAt, f.arrivals))]);
       return;
     }
+    // Every finding of the notice locked in one statement (id order) before deciding which fail.
+    await lockFindings(tx, findingIds);
     // A finding listed in another notice that went or may go is not Failed by this one.
     const { rows: failing } = await tx.query<{ id: string }>(
       `select f.id from findings f where f.id = any($1::bigint[]) and f.takedown_status = 'Takedown requested'

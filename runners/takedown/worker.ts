@@ -1,9 +1,8 @@
 import { DelayedError, Worker, type Job, type Queue } from 'bullmq';
 import type pg from 'pg';
 import { bullConnection, jobError } from '../../core/bullmq.js';
-import { takedownSettings } from '../../core/catalog/takedown-policy.js';
+import { takedownSettings, type TakedownSettings } from '../../core/catalog/takedown-policy.js';
 import type { Config } from '../../core/config.js';
-import { findingsByIds } from '../../core/db/findings.js';
 import { claimNotice, recordNoticeOutcome, type NoticeOutcome, type NoticeRecord, type ReceiptInput } from '../../core/db/notices.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { VigilError } from '../../core/errors.js';
@@ -51,8 +50,17 @@ export type NoticeJobResult =
 export type TakedownJobResult = { status: 'scheduled'; composeJob: string; delayMs: number } | ComposeResult | NoticeJobResult | RecheckJobResult;
 
 /**
- * The compose job for the batch window `at` falls in: runs once the window is over (plus a second for
- * clocks that differ), so every request made in the window is committed before its pass reads. With
+ * Margin after a batch window before its pass runs, for the clocks of worker processes that differ.
+ * Within one process none is needed: a 'request' job is handled after its findings committed, at a
+ * time inside the window, so a pass that starts after the window ends reads them whether or not its
+ * job was added again. Across processes a skew under this margin (NTP keeps hosts within a few ms) is
+ * covered; a second, as before, only delayed every notice by a second.
+ */
+export const COMPOSE_MARGIN_MS = 250;
+
+/**
+ * The compose job for the batch window `at` falls in: runs once the window is over (plus
+ * COMPOSE_MARGIN_MS), so every request made in the window is committed before its pass reads. With
  * no wait, each request gets a pass of its own (`trigger`, its job id): a shared id could be dropped
  * by BullMQ as a duplicate of a pass that already read the database.
  */
@@ -60,7 +68,7 @@ export function composeJobFor(at: Date, waitSeconds: number, trigger: string): {
   if (waitSeconds <= 0) return { jobId: `compose-after-${trigger}`, delayMs: 0 };
   const windowMs = waitSeconds * 1000;
   const window = Math.floor(at.getTime() / windowMs);
-  const delayMs = (window + 1) * windowMs - at.getTime() + 1000;
+  const delayMs = (window + 1) * windowMs - at.getTime() + COMPOSE_MARGIN_MS;
   return { jobId: `compose-${windowMs}-${window}`, delayMs };
 }
 
@@ -79,24 +87,30 @@ function receiptInput(r: DeliveryReceipt, now: Date): ReceiptInput {
   return { outcome: 'failed', channel: r.channel, at: now, reason: r.reason, retryable: r.retryable, ...(r.code ? { code: r.code } : {}) };
 }
 
+export interface NoticeJobDeps extends Pick<TakedownWorkerDeps, 'pool' | 'log' | 'now'> {
+  channels: NoticeChannels;
+  /** The applied Policy's takedown settings; the worker reads them at most once a second. Default: read for this job. */
+  settings?: () => Promise<TakedownSettings>;
+}
+
 /** One try of one notice; 'retry' tells the caller to run the job again after `retryInMs`. */
-export async function runNoticeJob(deps: Pick<TakedownWorkerDeps, 'pool' | 'log' | 'now'> & { channels: NoticeChannels }, payload: NoticePayload): Promise<NoticeJobResult> {
+export async function runNoticeJob(deps: NoticeJobDeps, payload: NoticePayload): Promise<NoticeJobResult> {
   const now = deps.now ?? (() => new Date());
-  const claim = await claimNotice(deps.pool, payload.noticeId);
+  // The claim brings the notice and what the channels need of its findings; the Policy is read beside it.
+  const [claim, settings] = await Promise.all([
+    claimNotice(deps.pool, payload.noticeId),
+    deps.settings ? deps.settings() : appliedPolicy(deps.pool).then(takedownSettings),
+  ]);
   if (!claim.claimed) return { status: 'skipped', reason: `notice ${payload.noticeId} is ${claim.status}` };
   const { notice, recovered } = claim;
   const log = traced(deps.log, { noticeId: notice.id, findingIds: notice.findingIds }).child({ attempt: notice.attempts });
   if (recovered) log.warn('notice taken up again after a worker stopped while sending it; it may reach its contact twice (same Message-ID)');
   const channel = deps.channels.byName(notice.channel);
-  // The Policy and the listed findings, read side by side (two connections, one wait).
-  const [policy, listed] = await Promise.all([appliedPolicy(deps.pool), channel ? findingsByIds(deps.pool, notice.findingIds) : Promise.resolve([])]);
-  const settings = takedownSettings(policy);
   let receipts: ReceiptInput[];
   if (!channel) {
     receipts = [{ outcome: 'failed', channel: notice.channel, at: now(), reason: `the ${notice.channel} channel is not configured in this worker`, retryable: false, code: 'CHANNEL_NOT_CONFIGURED' }];
   } else {
-    const findings = listed.map((f) => ({ id: f.id, url: f.url, contentId: f.contentId }));
-    const delivered = await deliverNotice(noticeOf(notice), channel, deps.channels.alongside, { sender: notice.sender, log, findings, now });
+    const delivered = await deliverNotice(noticeOf(notice), channel, deps.channels.alongside, { sender: notice.sender, log, findings: claim.findings, now });
     receipts = delivered.map((r) => receiptInput(r, now()));
   }
   const first = receipts[0]!;
@@ -142,13 +156,16 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
   const recheckDeps = recheckJobDeps(deps.config, deps.pool, deps.log, closing.signal);
   const now = deps.now ?? (() => new Date());
   let scheduledCompose: string | undefined;
-  let batchPolicy: { waitSeconds: number; readAt: number } | undefined;
-  // The Policy's batch window, read at most once a second: a burst of 'finding' jobs is not a burst of Policy reads.
-  const batchWaitSeconds = async (): Promise<number> => {
-    if (batchPolicy === undefined || Date.now() - batchPolicy.readAt > POLICY_READ_EVERY_MS) {
-      batchPolicy = { waitSeconds: takedownSettings(await appliedPolicy(deps.pool)).batch.waitSeconds, readAt: Date.now() };
+  let policyRead: { settings: Promise<TakedownSettings>; at: number } | undefined;
+  // The Policy's takedown settings, read at most once a second: a burst of 'finding' jobs or of notices is not a burst of Policy reads.
+  const settings = (): Promise<TakedownSettings> => {
+    if (policyRead === undefined || Date.now() - policyRead.at > POLICY_READ_EVERY_MS) {
+      const read = appliedPolicy(deps.pool).then(takedownSettings);
+      // A failed read is not kept: the next job reads again.
+      read.catch(() => { if (policyRead?.settings === read) policyRead = undefined; });
+      policyRead = { settings: read, at: Date.now() };
     }
-    return batchPolicy.waitSeconds;
+    return policyRead.settings;
   };
   const handle = async (job: Job<unknown, TakedownJobResult>, token?: string): Promise<TakedownJobResult> => {
     const log = traced(deps.log, { queue: QUEUES.takedown, ...(job.id ? { jobId: job.id } : {}) }).child({ name: job.name });
@@ -156,7 +173,7 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
       case 'finding':
       case 'request': {
         const findingIds = findingIdsOf(job.data);
-        const waitSeconds = await batchWaitSeconds();
+        const waitSeconds = (await settings()).batch.waitSeconds;
         const next = composeJobFor(now(), waitSeconds, String(job.id));
         // A bulk request brings a thousand 'finding' jobs in one window: the window's pass is added once per process
         // (it runs after the window, so it reads every one of them); BullMQ's id dedupes it across processes.
@@ -170,7 +187,7 @@ export function startTakedownWorker(deps: TakedownWorkerDeps): Worker<unknown, T
       case 'compose':
         return runComposePass({ pool: deps.pool, log, contacts: deps.contacts, channels, now });
       case 'notice': {
-        const result = await runNoticeJob({ pool: deps.pool, log, channels, now }, noticePayloadOf(job.data));
+        const result = await runNoticeJob({ pool: deps.pool, log, channels, now, settings }, noticePayloadOf(job.data));
         if (result.status === 'retry') {
           // The Policy's backoff, not the queue's: the job waits as a delayed job and runs again.
           await job.moveToDelayed(Date.now() + (result.retryInMs ?? 0), token);

@@ -55,6 +55,13 @@ export function noticeMessageId(notice: Notice, senderAddress: string): string {
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 /**
+ * Languages whose notices are mostly non-Latin text: base64 is the shorter encoding. The others are
+ * mostly ASCII: quoted-printable. Said up front, so nodemailer does not scan every part of every
+ * notice (tens of kilobytes each) character by character to choose.
+ */
+const BASE64_LANGUAGES: ReadonlySet<string> = new Set(['ko', 'ja', 'ar']);
+
+/**
  * Whether the password may only travel after STARTTLS: over smtp:// to anything but this machine,
  * a server that offers no STARTTLS (or a stripper in between) must not get the login in clear.
  */
@@ -109,6 +116,7 @@ export function createSmtpChannel(options: SmtpChannelOptions): NoticeChannel & 
         html: notice.html,
         messageId,
         headers: { 'Content-Language': notice.language },
+        textEncoding: BASE64_LANGUAGES.has(notice.language) ? 'base64' : 'quoted-printable',
         // The envelope as checked, not whatever a header parser makes of the display names.
         envelope: { from, to: [to] },
         disableFileAccess: true,

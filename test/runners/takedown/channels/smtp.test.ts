@@ -78,6 +78,15 @@ describe('the SMTP channel', () => {
     expect(headersOf(mail.received[0]?.raw ?? '').get('content-language')).toBe('ko');
   });
 
+  it('encodes a Korean notice\'s parts in base64 and an English one\'s in quoted-printable', async () => {
+    const mail = await server();
+    const smtp = channel(mail.url());
+    await smtp.send(notice('abuse@tvleak.kr', ['https://tvleak.kr/v/2']), ctx);
+    await smtp.send(notice(), ctx);
+    const encodings = mail.received.map((m) => [...new Set(m.raw.match(/^Content-Transfer-Encoding: .*$/gim) ?? [])]);
+    expect(encodings).toEqual([['Content-Transfer-Encoding: base64'], ['Content-Transfer-Encoding: quoted-printable']]);
+  });
+
   it('reports a 550 as a final failure with the server text', async () => {
     const mail = await server(() => ({ code: 550, message: '5.1.1 <abuse@leaks.example.com>: mailbox unavailable' }));
     const receipt = await channel(mail.url()).send(notice(), ctx);
