@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { runEmbedPipeline } from '../runners/media/pipeline.js';
 import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
-import { GEOMETRY_ATTACKS, x264 } from './watermark-attacks.js';
+import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, x264 } from './watermark-attacks.js';
 
 const exec = promisify(execFile);
 const arg = (name: string): string | undefined => {
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     if (!(await fs.stat(out).then(() => true, () => false))) await runEmbedPipeline({ info, video, ext: '.mp4', key, preset: 'veryfast', targets: [{ output: out, payload: id }] });
   }
   const wanted = arg('case')?.split(',').map((s) => s.toLowerCase());
-  const cases = [{ name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] }, ...GEOMETRY_ATTACKS]
+  const cases = [{ name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] }, ...REENCODE_ATTACKS, ...GEOMETRY_ATTACKS]
     .filter((c) => !wanted || wanted.some((w) => c.name.toLowerCase().includes(w)));
   const head = '| exact | wrong | null found | pilotZ min / median | result() CPU ms |';
   console.log(`| case ${before ? head.replace(/\| (\w)/g, '| before: $1') : ''}${head}`);
