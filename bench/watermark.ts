@@ -1,17 +1,19 @@
 /**
  * npm run bench:watermark — the forensic watermark through the real media pipeline.
  *
- * Builds a natural-looking source (three scenes: zooming fractal, blurred cellular life, drifting
- * gradients, all with film-grain noise), embeds several recipients' IDs in one fan-out run, attacks
- * 30-second windows from random offsets, detects with the production detector, and prints:
- * exact-ID success per attack, false IDs over unmarked / wrong-key trials (videos and stills),
+ * Builds a source of natural footage (photographs from Debian's mate-backgrounds, panned and cut:
+ * bench/natural-source.ts; BENCH_SOURCE=synthetic for the earlier fractal / cellular life /
+ * gradient scenes), embeds several recipients' IDs in one fan-out run, attacks 30-second windows
+ * from random offsets, detects with the production detector, and prints: exact-ID success per
+ * attack with the per-clip margin (pilotZ of each trial against the largest pilotZ of the null
+ * trials) and the detection time per clip, false IDs over unmarked / wrong-key trials (videos and stills),
  * PSNR/SSIM, kernel fps at 1080p, and end-to-end embed time over a plain ffmpeg transcode with the
  * same encoder settings.
  *
  * Size by environment (defaults finish in about ten minutes on two cores):
  *   BENCH_IDS=4 BENCH_OFFSETS=1 BENCH_NULL_TRIALS=1000 BENCH_JPEG_TRIALS=12 BENCH_SOURCE_SECONDS=40
  *   BENCH_WIDTH=1280 BENCH_HEIGHT=720 BENCH_FPS=24 BENCH_PRESET=veryfast BENCH_JOBS=2
- *   BENCH_ATTACKS=name,name (exact attack names, or parts of names: see selectAttacks)
+ *   BENCH_ATTACKS=name,name or --case name,name (exact attack names, or parts of names: see selectAttacks)
  *   BENCH_RATIO_PRESETS=medium (presets timed besides BENCH_PRESET) BENCH_RATIO_RUNS=3
  */
 import { execFile, spawn } from 'node:child_process';
@@ -28,6 +30,8 @@ import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
 import { detectInVideo, detectLeak } from '../runners/watermark/detect.js';
 import { embedForRecipients } from '../runners/watermark/embed.js';
 import { watermarkKey } from '../runners/watermark/keys.js';
+import { makeNaturalSource, naturalPhotos } from './natural-source.js';
+import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, x264, x265, type Attack } from './watermark-attacks.js';
 
 const exec = promisify(execFile);
 const env = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -73,6 +77,15 @@ async function pool<T, R>(items: T[], jobs: number, fn: (item: T, i: number) => 
 }
 
 async function makeSource(dir: string): Promise<string> {
+  if (process.env.BENCH_SOURCE !== 'synthetic') {
+    const photos = await naturalPhotos();
+    if (photos.length > 0) {
+      const out = path.join(dir, 'source.mp4');
+      await makeNaturalSource(out, photos, { seconds: SOURCE_SECONDS, width: W, height: H, fps: FPS });
+      return out;
+    }
+    console.error('no photographs installed (apt-get install mate-backgrounds): using the synthetic scenes');
+  }
   const seg = (SOURCE_SECONDS / 3).toFixed(3);
   const s = `${W}x${H}`;
   const out = path.join(dir, 'source.mp4');
@@ -88,16 +101,6 @@ async function makeSource(dir: string): Promise<string> {
   return out;
 }
 
-interface Attack {
-  name: string;
-  /** ffmpeg args between the input and the output file (filters + codec). */
-  args: string[];
-  ext?: string;
-}
-
-const x264 = (rate: string): string[] => ['-c:v', 'libx264', '-preset', 'veryfast', '-b:v', rate, '-maxrate', rate, '-bufsize', rate, '-pix_fmt', 'yuv420p'];
-const x265 = (rate: string): string[] => ['-c:v', 'libx265', '-preset', 'ultrafast', '-b:v', rate, '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p'];
-
 const ATTACKS: Attack[] = [
   { name: '30 s clip, no re-encode', args: ['-c:v', 'copy'] },
   { name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] },
@@ -111,12 +114,19 @@ const ATTACKS: Attack[] = [
   { name: 'brightness/contrast/gamma + H.264 480p 1 Mbps', args: ['-vf', 'eq=brightness=0.06:contrast=1.2:gamma=1.15,scale=-2:480', ...x264('1M')] },
   { name: 'noise σ≈4 + H.264 480p 1 Mbps', args: ['-vf', 'noise=alls=10:allf=t,scale=-2:480', ...x264('1M')] },
   { name: 'blur σ=1.5 + H.264 480p 1 Mbps', args: ['-vf', 'gblur=sigma=1.5,scale=-2:480', ...x264('1M')] },
+  ...REENCODE_ATTACKS,
+  ...GEOMETRY_ATTACKS.map((a) => ({ ...a, name: `${a.name} + H.264 480p 1 Mbps` })),
 ];
 
 /**
  * BENCH_ATTACKS=name,name: an entry picks the attack of exactly that name (any case), or, when no
  * name is equal, every attack whose name contains it ("480p" picks all 480p ones).
  */
+function caseArgument(): string | undefined {
+  const i = process.argv.indexOf('--case');
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
 function selectAttacks(list: string | undefined): Attack[] {
   if (!list) return ATTACKS;
   const picked = new Set<Attack>();
@@ -144,7 +154,7 @@ async function psnrSsim(a: string[], b: string[]): Promise<{ psnr: number; ssim:
 }
 
 /** Null trials on decoded frames, straight through the native detector, in worker threads. */
-async function nullTrials(unmarked: Buffer, marked: Buffer, width: number, height: number, trials: number): Promise<{ trials: number; falseIds: number; minPfa: number }> {
+async function nullTrials(unmarked: Buffer, marked: Buffer, width: number, height: number, trials: number): Promise<{ trials: number; falseIds: number; minPfa: number; maxZ: number }> {
   const shared = (b: Buffer): Uint8Array => {
     const s = new Uint8Array(new SharedArrayBuffer(b.length));
     s.set(b);
@@ -159,7 +169,7 @@ async function nullTrials(unmarked: Buffer, marked: Buffer, width: number, heigh
     const { sets, width, height, trials, window } = workerData;
     const frame = width * height;
     const buf = new Uint8Array(frame);
-    let falseIds = 0, minPfa = 1;
+    let falseIds = 0, minPfa = 1, maxZ = 0;
     for (let t = 0; t < trials; t++) {
       // Even trials: unmarked content, any key. Odd trials: marked content, a wrong key.
       const data = sets[t % 2];
@@ -171,16 +181,17 @@ async function nullTrials(unmarked: Buffer, marked: Buffer, width: number, heigh
       const r = det.result();
       if (r.found) falseIds++;
       minPfa = Math.min(minPfa, r.falseAlarmProbability);
+      maxZ = Math.max(maxZ, r.pilotZ);
     }
-    parentPort.postMessage({ falseIds, minPfa });`;
+    parentPort.postMessage({ falseIds, minPfa, maxZ });`;
   const threads = Math.max(1, Math.min(JOBS, os.availableParallelism()));
   const per = Math.ceil(trials / threads);
-  const results = await Promise.all(Array.from({ length: threads }, (_, i) => new Promise<{ falseIds: number; minPfa: number }>((resolve, reject) => {
+  const results = await Promise.all(Array.from({ length: threads }, (_, i) => new Promise<{ falseIds: number; minPfa: number; maxZ: number }>((resolve, reject) => {
     const w = new Worker(code, { eval: true, workerData: { addon, sets, width, height, trials: Math.min(per, trials - i * per), window: 48 } });
     w.once('message', resolve);
     w.once('error', reject);
   })));
-  return { trials, falseIds: results.reduce((s, r) => s + r.falseIds, 0), minPfa: Math.min(...results.map((r) => r.minPfa)) };
+  return { trials, falseIds: results.reduce((s, r) => s + r.falseIds, 0), minPfa: Math.min(...results.map((r) => r.minPfa)), maxZ: Math.max(...results.map((r) => r.maxZ)) };
 }
 
 function decodeGray(file: string, vf: string, width: number, height: number, frames: number): Promise<Buffer> {
@@ -198,7 +209,7 @@ function pct(ok: number, n: number): string {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const attacks = selectAttacks(process.env.BENCH_ATTACKS); // before any work: a typo stops the bench at once
+  const attacks = selectAttacks(caseArgument() ?? process.env.BENCH_ATTACKS); // before any work: a typo stops the bench at once
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-bench-wm-'));
   const log = (msg: string): void => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
   try {
@@ -276,14 +287,16 @@ async function main(): Promise<void> {
       const out = path.join(dir, `attack-${i}.${t.attack.args.includes('copy') ? 'mkv' : 'mp4'}`);
       await ffmpeg(['-loglevel', 'error', '-ss', offset.toFixed(3), '-i', t.file, '-t', String(WINDOW), '-an', ...t.attack.args, out]);
       // A trial that fails counts as a miss and is reported, rather than ending the whole run.
+      const td = Date.now();
       const r = await detectInVideo({ leak: out, keys: [watermarkKey(KEY, 'bench')] }).catch((error: Error) => {
         log(`attack "${t.attack.name}" trial ${i}: detection failed: ${error.message}`);
         return undefined;
       });
+      const detectMs = Date.now() - td;
       await fs.rm(out, { force: true });
       if (++done % 10 === 0) log(`attacks ${done}/${tasks.length}`);
-      if (!r) return { attack: t.attack.name, exact: false, wrong: false, pfa: 1 };
-      return { attack: t.attack.name, exact: r.found && r.watermarkId === t.id, wrong: r.found && r.watermarkId !== t.id, pfa: r.falseAlarmProbability };
+      if (!r) return { attack: t.attack.name, exact: false, wrong: false, pfa: 1, pilotZ: 0, detectMs };
+      return { attack: t.attack.name, exact: r.found && r.watermarkId === t.id, wrong: r.found && r.watermarkId !== t.id, pfa: r.falseAlarmProbability, pilotZ: r.native.pilotZ, detectMs };
     });
 
     // Single JPEG q50 screenshots with the original; each also read with a wrong key, and the same
@@ -320,22 +333,30 @@ async function main(): Promise<void> {
     // The issue's targets; every row says whether this run met its own.
     const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
     const rate = (hits: number, n: number): number => (n === 0 ? 0 : hits / n);
-    const attackTarget = (name: string): number | undefined =>
-      name === 'H.264 480p 1 Mbps' ? 0.99 : name === 'H.264 360p 500 kbps' ? 0.95 : undefined;
-    const rows: [string, string, string, string][] = [];
+    const attackTarget = (a: Attack): number | undefined =>
+      a.target ?? (a.name === 'H.264 480p 1 Mbps' ? 0.99 : a.name === 'H.264 360p 500 kbps' ? 0.95 : undefined);
+    // Margin: each clip's pilotZ over the largest pilotZ any null trial reached (a found ID also
+    // needs its MAC; a thin margin shows here before clips start to fail).
+    const margin = (zs: number[]): string => {
+      const s = [...zs].sort((x, y) => x - y);
+      return s.length === 0 ? '-' : `${s[0]!.toFixed(1)} / ${median(s).toFixed(1)} (min − null max ${(s[0]! - nulls.maxZ).toFixed(1)})`;
+    };
+    const rows: string[][] = [];
     for (const a of attacks) {
       const rs = results.filter((r) => r.attack === a.name);
       const exact = rs.filter((r) => r.exact).length;
-      const target = attackTarget(a.name);
+      const target = attackTarget(a);
       rows.push([`${a.name} (30 s)`, `${pct(exact, rs.length)}${rs.some((r) => r.wrong) ? `  WRONG IDs: ${rs.filter((r) => r.wrong).length}` : ''}`,
+        margin(rs.map((r) => r.pilotZ)), rs.length ? `${(median(rs.map((r) => r.detectMs)) / 1000).toFixed(1)} s` : '-',
         target === undefined ? '' : `≥ ${target * 100} %`, target === undefined ? '' : verdict(rate(exact, rs.length) >= target)]);
     }
     const stillHits = stills.filter((s) => s.exact).length;
     rows.push(['single JPEG q50 still + original', `${pct(stillHits, stills.length)}${stills.some((s) => s.wrong) ? `  WRONG IDs: ${stills.filter((s) => s.wrong).length}` : ''}`,
-      '≥ 95 %', verdict(rate(stillHits, stills.length) >= 0.95)]);
+      '', '', '≥ 95 %', verdict(rate(stillHits, stills.length) >= 0.95)]);
     const wrongAll = results.filter((r) => r.wrong).length + stills.filter((s) => s.wrong).length;
     console.log(`\nVigil watermark bench — source ${W}x${H}@${FPS}, ${SOURCE_SECONDS} s, ${IDS} IDs, ${OFFSETS} random 30 s windows per ID and attack, preset ${PRESET}\n`);
-    console.log('| attack | exact ID | target | result |\n| --- | --- | --- | --- |');
+    console.log(`source: ${process.env.BENCH_SOURCE === 'synthetic' || (await naturalPhotos()).length === 0 ? 'synthetic scenes' : 'natural footage (photographs, panned and cut)'}; margin = per-clip pilotZ min / median, and the smallest clip's pilotZ less the largest of ${nulls.trials} null trials (${nulls.maxZ.toFixed(1)})\n`);
+    console.log('| attack | exact ID | pilotZ margin | detect time per clip (median, incl. decode) | target | result |\n| --- | --- | --- | --- | --- | --- |');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
     console.log(`\n| measure | value | target | result |\n| --- | --- | --- | --- |`);
     console.log(`| false IDs, unmarked or wrong key (48 frames at 480p each) | ${nulls.falseIds} of ${nulls.trials} (smallest false-alarm estimate ${nulls.minPfa.toExponential(1)}) | 0 | ${verdict(nulls.falseIds === 0)} |`);

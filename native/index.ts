@@ -48,8 +48,18 @@ export interface DetectionResult {
   /** Tile period found, in input pixels (nominal: height / 2 for an unscaled, uncropped frame). */
   periodX: number;
   periodY: number;
-  /** Number of scale hypotheses searched. */
+  /** Number of period hypotheses searched (blind: each in 4 orientations). */
   hypotheses: number;
+  /** The tile was found mirrored left-right / top-bottom (blind reader; false otherwise). */
+  mirroredX?: boolean;
+  mirroredY?: boolean;
+  /** Blind reader: the rotation hypothesis (degrees) the mark was found at. */
+  rotation?: number;
+  /**
+   * Blind reader: the picture the search used, in input pixels: the frame less the letterbox and
+   * pillarbox bands it found (rows/columns that never carried picture).
+   */
+  activeArea?: { x: number; y: number; width: number; height: number };
 }
 
 export interface Embedder {

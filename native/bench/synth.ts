@@ -389,3 +389,41 @@ export function makeTitle(seed: number, width: number, height: number, opts: { s
     return { data: scene.frame((sec - k * shotSeconds) * 10), width, height };
   };
 }
+
+/** Top-bottom mirror. */
+export function flipVertical(p: Plane8): Plane8 {
+  const out = new Uint8Array(p.data.length);
+  for (let y = 0; y < p.height; y++) out.set(p.data.subarray((p.height - 1 - y) * p.width, (p.height - y) * p.width), y * p.width);
+  return { data: out, width: p.width, height: p.height };
+}
+
+/** `p` placed at (x, y) on a w x h canvas of one level (bands of any size, off-centre too). */
+export function pad(p: Plane8, w: number, h: number, x: number, y: number, level = 16): Plane8 {
+  const out = new Uint8Array(w * h).fill(level);
+  for (let r = 0; r < p.height; r++) out.set(p.data.subarray(r * p.width, (r + 1) * p.width), (r + y) * w + x);
+  return { data: out, width: w, height: h };
+}
+
+/** Rotated by `deg` degrees about the centre (bilinear), corners black, same size. */
+export function rotate(p: Plane8, deg: number): Plane8 {
+  const t = (deg * Math.PI) / 180;
+  const c = Math.cos(t);
+  const s = Math.sin(t);
+  const cx = (p.width - 1) / 2;
+  const cy = (p.height - 1) / 2;
+  const out = new Uint8Array(p.data.length);
+  for (let y = 0; y < p.height; y++)
+    for (let x = 0; x < p.width; x++) {
+      const sx = c * (x - cx) - s * (y - cy) + cx;
+      const sy = s * (x - cx) + c * (y - cy) + cy;
+      if (sx < 0 || sy < 0 || sx > p.width - 1 || sy > p.height - 1) continue;
+      const x0 = Math.min(p.width - 2, Math.floor(sx));
+      const y0 = Math.min(p.height - 2, Math.floor(sy));
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const i = y0 * p.width + x0;
+      const d = p.data;
+      out[y * p.width + x] = Math.round((1 - fy) * ((1 - fx) * d[i]! + fx * d[i + 1]!) + fy * ((1 - fx) * d[i + p.width]! + fx * d[i + p.width + 1]!));
+    }
+  return { data: out, width: p.width, height: p.height };
+}

@@ -56,6 +56,15 @@ Napi::Object resultObject(const Napi::Env& env, const vigil::DetectResult& r) {
   o.Set("periodX", r.periodX);
   o.Set("periodY", r.periodY);
   o.Set("hypotheses", r.hypotheses);
+  o.Set("mirroredX", r.mirroredX);
+  o.Set("mirroredY", r.mirroredY);
+  o.Set("rotation", r.rotation);
+  Napi::Object area = Napi::Object::New(env);
+  area.Set("x", r.activeX);
+  area.Set("y", r.activeY);
+  area.Set("width", r.activeWidth);
+  area.Set("height", r.activeHeight);
+  o.Set("activeArea", area);
   return o;
 }
 

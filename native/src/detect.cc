@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <cstring>
 #include <stdexcept>
 
@@ -12,13 +11,29 @@
 namespace vigil {
 
 namespace {
-using cpx = std::complex<float>;
 
-// Search ranges: tile period relative to the nominal (half the input height)
-// covers letterboxing (content shrunk to 55 %) up to 26 % crop-and-rescale;
-// horizontal/vertical period ratio covers anisotropic rescales.
-constexpr double kRyMin = 0.55, kRyMax = 1.35, kRyStep = 1.02;
-constexpr double kAMin = 0.75, kAMax = 1.35, kAStep = 1.015;
+// Search ranges, relative to the active picture (bands left out). Vertical: the
+// tile spans 2/ny of the active height, ny from 1.14 (a 40 % crop rescaled, with
+// room) to 2.5 (the picture inside a band that was not found); horizontal: the
+// period ratio px/py (the content's own aspect change, sx/sy) from 0.48 to 2.08,
+// so stretches and squeezes of either axis by up to 2x are found.
+// Steps are uniform in periods per picture (nx, ny), not in log period: a period
+// error e shifts the fold's phase by n*e periods across the picture, so wide
+// periods (few repeats) need coarse steps and narrow ones fine steps.
+constexpr double kNyMin = 2.0 / 1.75, kNyMax = 2.0 / 0.8, kNyStep = 0.045;
+constexpr double kAMin = 0.48, kAMax = 2.08, kNxStep = 0.07;
+constexpr int kRefine = 3;  // refinement: +-3 sixths of a coarse step per axis
+constexpr size_t kRecheck = 12;  // distinct coarse peaks re-read at full resolution
+// Rotation: the fold is axis-aligned and tolerates about +-2 degrees; the
+// residual is also searched rotated back by +-3.5 degrees, so up to ~5 is found.
+constexpr double kAngles[] = {0.0, 3.5, -3.5};
+constexpr int kNumAngles = 3;
+constexpr double kAngleRefine = 1.2;
+// Bands: a working row/column carries picture in a frame when its samples spread
+// by more than kBandStd levels or its mean moves by more than kBandDrift from
+// the first frame; it is picture when it does so in >= 1/20 of the frames.
+constexpr float kBandStd = 1.5f, kBandDrift = 3.0f;
+constexpr int kBandEdge = 2;  // working lines dropped next to a band (high-pass ringing)
 constexpr float kClipSigmas = 3.0f;
 constexpr int kBoxRadius = 2;   // high-pass: minus the 5x5 mean at working res (cell = 4 px)
 constexpr double kSegmentZ = 3.0;
@@ -28,6 +43,23 @@ constexpr float kVarFloor = 2.0f;  // levels: floor of the local deviation
 constexpr size_t kCandidates = 5;
 
 double normalTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+// The w x h plane rotated by deg degrees about its centre (bilinear; 0 outside).
+void rotatePlane(const std::vector<float>& in, int w, int h, double deg, std::vector<float>& out) {
+  if (deg == 0.0) { out = in; return; }
+  const double t = deg * M_PI / 180.0, c = std::cos(t), s = std::sin(t);
+  const double cx = 0.5 * (w - 1), cy = 0.5 * (h - 1);
+  out.assign(in.size(), 0.f);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      double sx = c * (x - cx) + s * (y - cy) + cx, sy = -s * (x - cx) + c * (y - cy) + cy;
+      if (sx < 0 || sy < 0 || sx > w - 1 || sy > h - 1) continue;
+      int x0 = std::min(w - 2, static_cast<int>(sx)), y0 = std::min(h - 2, static_cast<int>(sy));
+      float fx = static_cast<float>(sx - x0), fy = static_cast<float>(sy - y0);
+      const float* p = &in[static_cast<size_t>(y0) * w + x0];
+      out[static_cast<size_t>(y) * w + x] = (1 - fy) * ((1 - fx) * p[0] + fx * p[1]) + fy * ((1 - fx) * p[w] + fx * p[w + 1]);
+    }
+}
 }  // namespace
 
 void boxBlur(const std::vector<float>& in, std::vector<float>& out, std::vector<float>& tmp, int w, int h, int r) {
@@ -83,19 +115,26 @@ Detector::Detector(const uint8_t key[32], int width, int height, int bitDepth) :
   rowSum_.assign(static_cast<size_t>(width), 0);
   down_.assign(invCount_.size(), 0.f);
   acc_.assign(invCount_.size(), 0.0);
-  // pilot template at fold resolution (4 bins per cell), conj FFT
-  std::vector<float> pilot(tk_.pilot, tk_.pilot + kTileCells), tmpl;
-  renderPattern(pilot, kBins, kBins, static_cast<double>(kBins) / kCells, 1.f, tmpl);
+  makeTemplates(coarse_);
+  makeTemplates(fine_);
+  rowAct_.assign(static_cast<size_t>(hw_), 0);
+  colAct_.assign(static_cast<size_t>(ww_), 0);
+}
+
+// The pilot template at the grid's resolution, mean removed, conj FFT, in each orientation.
+void Detector::makeTemplates(Grid& g) const {
+  std::vector<float> pilot(tk_.pilot, tk_.pilot + kTileCells), tmpl, t;
+  renderPattern(pilot, g.bins, g.bins, static_cast<double>(g.bins) / kCells, 1.f, tmpl);
   double mean = 0;
   for (float v : tmpl) mean += v;
   mean /= static_cast<double>(tmpl.size());
-  std::vector<cpx> f(static_cast<size_t>(kBins) * kBins);
-  for (size_t i = 0; i < f.size(); ++i) f[i] = cpx(static_cast<float>(tmpl[i] - mean), 0.f);
-  fft2d(f.data(), kBins, false);
-  templFft_.resize(f.size() * 2);
-  for (size_t i = 0; i < f.size(); ++i) {
-    templFft_[2 * i] = f[i].real();
-    templFft_[2 * i + 1] = -f[i].imag();
+  for (float& v : tmpl) v -= static_cast<float>(mean);
+  for (int o = 0; o < 4; ++o) {
+    orient(tmpl, o, g.bins, t);
+    g.tRe[o] = t;
+    g.tIm[o].assign(t.size(), 0.f);
+    g.fft.transform(g.tRe[o].data(), g.tIm[o].data(), false);
+    for (float& v : g.tIm[o]) v = -v;
   }
 }
 
@@ -106,6 +145,61 @@ void Detector::reset() {
   segs_.clear();
   segFrames_.clear();
   segLen_ = 1;
+  std::fill(rowAct_.begin(), rowAct_.end(), 0);
+  std::fill(colAct_.begin(), colAct_.end(), 0);
+  rowMean0_.clear();
+  colMean0_.clear();
+}
+
+// Which working rows/columns carry picture in this frame (down_, 8-bit levels).
+void Detector::noteActive() {
+  std::vector<double> cs(static_cast<size_t>(ww_), 0.0), cq(static_cast<size_t>(ww_), 0.0);
+  std::vector<float> rm(static_cast<size_t>(hw_)), cm(static_cast<size_t>(ww_));
+  std::vector<float> rsd(static_cast<size_t>(hw_)), csd(static_cast<size_t>(ww_));
+  for (int y = 0; y < hw_; ++y) {
+    const float* d = &down_[static_cast<size_t>(y) * ww_];
+    double s = 0, q = 0;
+    for (int x = 0; x < ww_; ++x) {
+      s += d[x];
+      q += static_cast<double>(d[x]) * d[x];
+      cs[static_cast<size_t>(x)] += d[x];
+      cq[static_cast<size_t>(x)] += static_cast<double>(d[x]) * d[x];
+    }
+    double m = s / ww_;
+    rm[static_cast<size_t>(y)] = static_cast<float>(m);
+    rsd[static_cast<size_t>(y)] = static_cast<float>(std::sqrt(std::max(0.0, q / ww_ - m * m)));
+  }
+  for (int x = 0; x < ww_; ++x) {
+    double m = cs[static_cast<size_t>(x)] / hw_;
+    cm[static_cast<size_t>(x)] = static_cast<float>(m);
+    csd[static_cast<size_t>(x)] = static_cast<float>(std::sqrt(std::max(0.0, cq[static_cast<size_t>(x)] / hw_ - m * m)));
+  }
+  if (rowMean0_.empty()) { rowMean0_ = rm; colMean0_ = cm; }
+  for (size_t y = 0; y < rm.size(); ++y)
+    if (rsd[y] > kBandStd || std::fabs(rm[y] - rowMean0_[y]) > kBandDrift) rowAct_[y]++;
+  for (size_t x = 0; x < cm.size(); ++x)
+    if (csd[x] > kBandStd || std::fabs(cm[x] - colMean0_[x]) > kBandDrift) colAct_[x]++;
+}
+
+// The active picture: from the first to the last row (column) that carried
+// picture; a side where a band was found loses kBandEdge more lines. An axis
+// that would keep under 30 % is kept whole (a dark clip is not all band).
+Detector::Area Detector::activeArea() const {
+  const int need = std::max(1, frames_ / 20);
+  auto span = [need](const std::vector<int>& act, int n, int* a, int* len) {
+    int lo = 0, hi = n - 1;
+    while (lo < n && act[static_cast<size_t>(lo)] < need) ++lo;
+    while (hi >= 0 && act[static_cast<size_t>(hi)] < need) --hi;
+    if (lo > 0) lo += kBandEdge;
+    if (hi < n - 1) hi -= kBandEdge;
+    if (hi - lo + 1 < (3 * n) / 10) { lo = 0; hi = n - 1; }
+    *a = lo;
+    *len = hi - lo + 1;
+  };
+  Area a;
+  span(rowAct_, hw_, &a.y0, &a.h);
+  span(colAct_, ww_, &a.x0, &a.w);
+  return a;
 }
 
 template <typename T>
@@ -129,6 +223,7 @@ void Detector::downsample(const T* plane, int stride, float scale) {
 }
 
 void Detector::addResidual() {
+  noteActive();
   std::vector<float> blur;
   boxBlur(down_, blur, tmp_, ww_, hw_, kBoxRadius);
   res_.resize(down_.size());
@@ -198,85 +293,140 @@ void Detector::accumulateFloat(const float* plane, int stride) {
   addResidual();
 }
 
-void Detector::fold(const float* r, double px, double py, std::vector<float>& folded) const {
-  thread_local std::vector<int> bx, by;
-  thread_local std::vector<float> cnt;
-  bx.resize(static_cast<size_t>(ww_));
-  by.resize(static_cast<size_t>(hw_));
-  for (int x = 0; x < ww_; ++x) {
-    double u = (x + 0.5) / px;
-    bx[static_cast<size_t>(x)] = static_cast<int>((u - std::floor(u)) * kBins) & (kBins - 1);
-  }
-  for (int y = 0; y < hw_; ++y) {
+void Detector::foldRows(const float* r, int w, int h, double py, int n, std::vector<float>& rows, float* rowCount) const {
+  rows.assign(static_cast<size_t>(n) * w, 0.f);
+  for (int b = 0; b < n; ++b) rowCount[b] = 0.f;
+  for (int y = 0; y < h; ++y) {
     double u = (y + 0.5) / py;
-    by[static_cast<size_t>(y)] = (static_cast<int>((u - std::floor(u)) * kBins) & (kBins - 1)) * kBins;
+    int b = static_cast<int>((u - std::floor(u)) * n) & (n - 1);
+    const float* row = r + static_cast<size_t>(y) * w;
+    float* o = &rows[static_cast<size_t>(b) * w];
+    for (int x = 0; x < w; ++x) o[x] += row[x];
+    rowCount[b] += 1.f;
   }
-  folded.assign(static_cast<size_t>(kBins) * kBins, 0.f);
-  cnt.assign(folded.size(), 0.f);
-  for (int y = 0; y < hw_; ++y) {
-    const float* row = r + static_cast<size_t>(y) * ww_;
-    float* f = &folded[static_cast<size_t>(by[static_cast<size_t>(y)])];
-    float* c = &cnt[static_cast<size_t>(by[static_cast<size_t>(y)])];
-    for (int x = 0; x < ww_; ++x) {
-      int b = bx[static_cast<size_t>(x)];
-      f[b] += row[x];
-      c[b] += 1.f;
-    }
-  }
-  double mean = 0;
-  int n = 0;
-  for (size_t i = 0; i < folded.size(); ++i)
-    if (cnt[i] > 0) { folded[i] /= cnt[i]; mean += folded[i]; ++n; }
-  if (n) mean /= n;
-  for (size_t i = 0; i < folded.size(); ++i) folded[i] = cnt[i] > 0 ? folded[i] - static_cast<float>(mean) : 0.f;
-  // Double-centre the folded tile: whole rows/columns (letterbox bar edges,
-  // horizontal lines) carry no pilot information but bias the search.
-  float rowm[kBins], colm[kBins];
-  for (int i = 0; i < kBins; ++i) rowm[i] = colm[i] = 0.f;
-  for (int y = 0; y < kBins; ++y)
-    for (int x = 0; x < kBins; ++x) {
-      rowm[y] += folded[static_cast<size_t>(y) * kBins + x];
-      colm[x] += folded[static_cast<size_t>(y) * kBins + x];
-    }
-  for (int y = 0; y < kBins; ++y)
-    for (int x = 0; x < kBins; ++x) folded[static_cast<size_t>(y) * kBins + x] -= (rowm[y] + colm[x]) / kBins;
 }
 
-Detector::Hyp Detector::evalHyp(const float* r, double px, double py, std::vector<float>* foldedOut) const {
-  thread_local std::vector<float> folded;
-  thread_local std::vector<cpx> f;
-  fold(r, px, py, folded);
-  f.resize(folded.size());
-  for (size_t i = 0; i < folded.size(); ++i) f[i] = cpx(folded[i], 0.f);
-  fft2d(f.data(), kBins, false);
-  for (size_t i = 0; i < f.size(); ++i) f[i] *= cpx(templFft_[2 * i], templFft_[2 * i + 1]);
-  fft2d(f.data(), kBins, true);
-  double ss = 0, best = -1e30;
-  int bi = 0;
-  for (size_t i = 0; i < f.size(); ++i) {
-    double v = f[i].real();
-    ss += v * v;
-    if (v > best) { best = v; bi = static_cast<int>(i); }
+void Detector::foldCols(const std::vector<float>& rows, const float* rowCount, int w, double px, int n, std::vector<float>& folded) const {
+  thread_local std::vector<int> bx;
+  float colCount[kBins] = {};
+  bx.resize(static_cast<size_t>(w));
+  for (int x = 0; x < w; ++x) {
+    double u = (x + 0.5) / px;
+    int b = static_cast<int>((u - std::floor(u)) * n) & (n - 1);
+    bx[static_cast<size_t>(x)] = b;
+    colCount[b] += 1.f;
   }
-  Hyp h;
-  h.px = px;
-  h.py = py;
-  h.oy = bi / kBins;
-  h.ox = bi % kBins;
-  // null spread of the correlation map, leaving out the main lobe (+-kLobe bins)
-  double sw = 0;
-  int nw = 0;
-  for (int dy = -kLobe; dy <= kLobe; ++dy)
-    for (int dx = -kLobe; dx <= kLobe; ++dx) {
-      double v = f[static_cast<size_t>(((h.oy + dy) & (kBins - 1)) * kBins + ((h.ox + dx) & (kBins - 1)))].real();
-      sw += v * v;
-      ++nw;
+  folded.assign(static_cast<size_t>(n) * n, 0.f);
+  for (int y = 0; y < n; ++y) {
+    if (rowCount[y] <= 0) continue;
+    const float* row = &rows[static_cast<size_t>(y) * w];
+    float* f = &folded[static_cast<size_t>(y) * n];
+    for (int x = 0; x < w; ++x) f[bx[static_cast<size_t>(x)]] += row[x];
+  }
+  // every bin's count is rows-in-bin x columns-in-bin: the fold is over a rectangle
+  double mean = 0;
+  int filled = 0;
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) {
+      float c = rowCount[y] * colCount[x];
+      float& f = folded[static_cast<size_t>(y) * n + x];
+      if (c > 0) { f /= c; mean += f; ++filled; }
     }
-  double rms = std::sqrt(std::max(0.0, ss - sw) / static_cast<double>(f.size() - static_cast<size_t>(nw)));
-  h.peak = best;
-  h.z = rms > 0 ? best / rms : 0;
-  if (foldedOut) *foldedOut = folded;
-  return h;
+  if (filled) mean /= filled;
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) {
+      float& f = folded[static_cast<size_t>(y) * n + x];
+      f = rowCount[y] * colCount[x] > 0 ? f - static_cast<float>(mean) : 0.f;
+    }
+  // Double-centre the folded tile: whole rows/columns (band edges, horizontal
+  // lines) carry no pilot information but bias the search.
+  float rowm[kBins], colm[kBins];
+  for (int i = 0; i < n; ++i) rowm[i] = colm[i] = 0.f;
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) {
+      rowm[y] += folded[static_cast<size_t>(y) * n + x];
+      colm[x] += folded[static_cast<size_t>(y) * n + x];
+    }
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x) folded[static_cast<size_t>(y) * n + x] -= (rowm[y] + colm[x]) / n;
+}
+
+void Detector::fold(const float* r, int w, int h, double px, double py, std::vector<float>& folded) const {
+  thread_local std::vector<float> rows;
+  float rowCount[kBins];
+  foldRows(r, w, h, py, kBins, rows, rowCount);
+  foldCols(rows, rowCount, w, px, kBins, folded);
+}
+
+void Detector::orient(const std::vector<float>& folded, int o, int n, std::vector<float>& out) {
+  out.resize(folded.size());
+  for (int y = 0; y < n; ++y) {
+    int sy = (o & 2) ? n - 1 - y : y;
+    for (int x = 0; x < n; ++x) {
+      int sx = (o & 1) ? n - 1 - x : x;
+      out[static_cast<size_t>(y) * n + x] = folded[static_cast<size_t>(sy) * n + sx];
+    }
+  }
+}
+
+// Cyclic correlation with the pilot template by FFT. Two orientations share one
+// inverse transform: each correlation is real, so one goes in the real part and
+// the other in the imaginary part.
+Detector::Hyp Detector::correlate(const std::vector<float>& folded, int orientMask, const Grid& g) const {
+  const int n = g.bins;
+  const size_t N = static_cast<size_t>(n) * n;
+  thread_local std::vector<float> fr, fi, cr, ci;
+  fr.assign(folded.begin(), folded.end());
+  fi.assign(N, 0.f);
+  g.fft.transform(fr.data(), fi.data(), false);
+  Hyp best;
+  best.peak = -1e30;
+  int list[4], nl = 0;
+  for (int o = 0; o < 4; ++o)
+    if (orientMask & (1 << o)) list[nl++] = o;
+  for (int k = 0; k < nl; k += 2) {
+    const int oa = list[k], ob = k + 1 < nl ? list[k + 1] : -1;
+    cr.resize(N);
+    ci.resize(N);
+    for (size_t i = 0; i < N; ++i) {
+      // P = F * conj(T) (the templates are stored conjugated)
+      float ar = fr[i] * g.tRe[oa][i] - fi[i] * g.tIm[oa][i], ai = fr[i] * g.tIm[oa][i] + fi[i] * g.tRe[oa][i];
+      float br = 0.f, bi = 0.f;
+      if (ob >= 0) { br = fr[i] * g.tRe[ob][i] - fi[i] * g.tIm[ob][i]; bi = fr[i] * g.tIm[ob][i] + fi[i] * g.tRe[ob][i]; }
+      cr[i] = ar - bi;  // A + iB
+      ci[i] = ai + br;
+    }
+    g.fft.transform(cr.data(), ci.data(), true);
+    for (int part = 0; part < (ob >= 0 ? 2 : 1); ++part) {
+      const std::vector<float>& m = part == 0 ? cr : ci;
+      double ss = 0, top = -1e30;
+      int bi = 0;
+      for (size_t i = 0; i < N; ++i) {
+        double v = m[i];
+        ss += v * v;
+        if (v > top) { top = v; bi = static_cast<int>(i); }
+      }
+      if (top <= best.peak) continue;
+      Hyp h;
+      h.oy = bi / n;
+      h.ox = bi % n;
+      h.orient = part == 0 ? oa : ob;
+      // null spread of the correlation map, leaving out the main lobe (+-g.lobe bins)
+      double sw = 0;
+      int nw = 0;
+      for (int dy = -g.lobe; dy <= g.lobe; ++dy)
+        for (int dx = -g.lobe; dx <= g.lobe; ++dx) {
+          double v = m[static_cast<size_t>(((h.oy + dy) & (n - 1)) * n + ((h.ox + dx) & (n - 1)))];
+          sw += v * v;
+          ++nw;
+        }
+      double rms = std::sqrt(std::max(0.0, ss - sw) / static_cast<double>(N - static_cast<size_t>(nw)));
+      h.peak = top;
+      h.z = rms > 0 ? top / rms : 0;
+      best = h;
+    }
+  }
+  return best;
 }
 
 void Detector::cellSoft(const std::vector<float>& folded, int ox, int oy, float* soft) const {
@@ -319,50 +469,120 @@ DetectResult Detector::result() const {
   DetectResult out;
   out.framesUsed = frames_;
   if (frames_ == 0 || wsum_ <= 0) return out;
-  std::vector<float> r(acc_.size());
-  for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(acc_[i] / wsum_);
-  const double py0 = hw_ / kTilesPerHeight;
+  // the active picture, copied out of the accumulated residual
+  const Area area = activeArea();
+  const int aw = area.w, ah = area.h;
+  std::vector<float> r(static_cast<size_t>(aw) * ah);
+  for (int y = 0; y < ah; ++y)
+    for (int x = 0; x < aw; ++x)
+      r[static_cast<size_t>(y) * aw + x] = static_cast<float>(acc_[static_cast<size_t>(y + area.y0) * ww_ + (x + area.x0)] / wsum_);
+  const double wx = static_cast<double>(w_) / ww_, wy = static_cast<double>(h_) / hw_;
+  out.activeX = static_cast<int>(std::lround(area.x0 * wx));
+  out.activeY = static_cast<int>(std::lround(area.y0 * wy));
+  out.activeWidth = static_cast<int>(std::lround(aw * wx));
+  out.activeHeight = static_cast<int>(std::lround(ah * wy));
+
+  std::vector<float> rot[kNumAngles];
+  for (int k = 0; k < kNumAngles; ++k) rotatePlane(r, aw, ah, kAngles[k], rot[k]);
+
+  // Coarse search at 2 bins per cell: for each rotation and vertical period (ny
+  // repeats over the active height), horizontal periods with px/py in
+  // [kAMin, kAMax], all 4 orientations.
   std::vector<Hyp> coarse;
-  for (double ry = kRyMin; ry <= kRyMax * 1.0001; ry *= kRyStep)
-    for (double a = kAMin; a <= kAMax * 1.0001; a *= kAStep) coarse.push_back(evalHyp(r.data(), py0 * ry * a, py0 * ry, nullptr));
+  std::vector<float> rows, folded, oriented;
+  float rowCount[kBins];
+  for (int k = 0; k < kNumAngles; ++k)
+    for (double ny = kNyMin; ny <= kNyMax + 1e-9; ny += kNyStep) {
+      const double py = ah / ny;
+      foldRows(rot[k].data(), aw, ah, py, coarse_.bins, rows, rowCount);
+      const double nxLo = aw / (py * kAMax), nxHi = aw / (py * kAMin);
+      for (double nx = nxLo; nx <= nxHi + 1e-9; nx += kNxStep) {
+        const double px = aw / nx;
+        foldCols(rows, rowCount, aw, px, coarse_.bins, folded);
+        Hyp h = correlate(folded, 0xF, coarse_);
+        h.px = px;
+        h.py = py;
+        h.angle = k;
+        coarse.push_back(h);
+      }
+    }
   int nh = static_cast<int>(coarse.size());
   std::sort(coarse.begin(), coarse.end(), [](const Hyp& x, const Hyp& y) { return x.peak > y.peak; });
-  // keep up to 3 distinct candidates, refine each on a finer grid
-  std::vector<Hyp> cands;
-  for (const Hyp& h : coarse) {
-    bool near = false;
-    for (const Hyp& c : cands)
-      if (std::fabs(std::log(h.px / c.px)) < 0.03 && std::fabs(std::log(h.py / c.py)) < 0.05) near = true;
-    if (!near) cands.push_back(h);
-    if (cands.size() >= kCandidates) break;
+  auto distinct = [&](const std::vector<Hyp>& from, size_t most) {
+    std::vector<Hyp> keep;
+    for (const Hyp& h : from) {
+      bool near = false;
+      for (const Hyp& c : keep)
+        if (c.orient == h.orient && c.angle == h.angle && std::fabs(aw / h.px - aw / c.px) < 2 * kNxStep && std::fabs(ah / h.py - ah / c.py) < 2 * kNyStep) near = true;
+      if (!near) keep.push_back(h);
+      if (keep.size() >= most) break;
+    }
+    return keep;
+  };
+  // the best distinct coarse peaks, read again at 4 bins per cell in their orientation
+  std::vector<Hyp> recheck = distinct(coarse, kRecheck);
+  for (Hyp& c : recheck) {
+    fold(rot[c.angle].data(), aw, ah, c.px, c.py, folded);
+    Hyp h = correlate(folded, 1 << c.orient, fine_);
+    h.px = c.px;
+    h.py = c.py;
+    h.angle = c.angle;
+    c = h;
+    ++nh;
   }
-  for (Hyp& c : cands) {
+  std::sort(recheck.begin(), recheck.end(), [](const Hyp& x, const Hyp& y) { return x.peak > y.peak; });
+  std::vector<Hyp> cands = distinct(recheck, kCandidates);
+  // Refine each candidate: period on a grid of sixths of a coarse step, then the
+  // rotation by +-kAngleRefine around its coarse angle (with a small period grid).
+  std::vector<double> angleOf;   // degrees per rotated plane in rot (grows as refinement adds some)
+  for (int k = 0; k < kNumAngles; ++k) angleOf.push_back(kAngles[k]);
+  std::vector<std::vector<float>> extra;
+  auto plane = [&](int k) -> const std::vector<float>& { return k < kNumAngles ? rot[k] : extra[static_cast<size_t>(k - kNumAngles)]; };
+  auto refine = [&](Hyp c, int k, int span) {
     Hyp best = c;
-    for (int i = -3; i <= 3; ++i)
-      for (int j = -3; j <= 3; ++j) {
-        double py = c.py * std::pow(kRyStep, i / 6.0);
-        double px = c.px * std::pow(kAStep, j / 6.0) * std::pow(kRyStep, i / 6.0);
-        Hyp h = evalHyp(r.data(), px, py, nullptr);
+    best.peak = -1e30;
+    for (int i = -span; i <= span; ++i) {
+      const double py = ah / (ah / c.py + i * kNyStep / 6.0);
+      foldRows(plane(k).data(), aw, ah, py, fine_.bins, rows, rowCount);
+      for (int j = -span; j <= span; ++j) {
+        const double px = aw / (aw / c.px + j * kNxStep / 6.0);
+        foldCols(rows, rowCount, aw, px, fine_.bins, folded);
+        Hyp h = correlate(folded, 1 << c.orient, fine_);
+        h.px = px;
+        h.py = py;
+        h.angle = k;
         ++nh;
         if (h.peak > best.peak) best = h;
       }
+    }
+    return best;
+  };
+  for (Hyp& c : cands) {
+    Hyp best = refine(c, c.angle, kRefine);
+    for (double d : {-kAngleRefine, kAngleRefine}) {
+      extra.emplace_back();
+      rotatePlane(r, aw, ah, angleOf[static_cast<size_t>(c.angle)] + d, extra.back());
+      angleOf.push_back(angleOf[static_cast<size_t>(c.angle)] + d);
+      Hyp h = refine(best, static_cast<int>(angleOf.size()) - 1, 1);
+      if (h.peak > best.peak) best = h;
+    }
     c = best;
   }
   std::sort(cands.begin(), cands.end(), [](const Hyp& x, const Hyp& y) { return x.peak > y.peak; });
   out.hypotheses = nh;
-  const double nEff = static_cast<double>(nh) * kBins * kBins;
+  const double nEff = 4.0 * nh * kBins * kBins;  // periods and rotations x orientations x offsets
   double pPilot = std::min(1.0, nEff * normalTail(cands.empty() ? 0 : cands[0].z));
   out.pilotZ = cands.empty() ? 0 : cands[0].z;
   out.falseAlarmProbability = pPilot;
-  const double wx = static_cast<double>(w_) / ww_, wy = static_cast<double>(h_) / hw_;
   if (!cands.empty()) { out.periodX = cands[0].px * wx; out.periodY = cands[0].py * wy; }
-  int attempts = 0;
   for (const Hyp& c : cands) {
-    std::vector<float> folded;
-    evalHyp(r.data(), c.px, c.py, &folded);
+    // un-mirror the folded tile, then find its offset against the plain template
+    std::vector<float> f0, f;
+    fold(plane(c.angle).data(), aw, ah, c.px, c.py, f0);
+    orient(f0, c.orient, kBins, f);
+    const Hyp at = correlate(f, 1, fine_);
     float soft[kTileCells];
-    cellSoft(folded, c.ox, c.oy, soft);
-    ++attempts;
+    cellSoft(f, at.ox, at.oy, soft);
     uint32_t id = 0;
     if (!decodePayload(key_, codedSoft(tk_, soft), &id)) continue;
     std::vector<float> v = tileValues(tk_, encodePayload(key_, id));
@@ -372,21 +592,27 @@ DetectResult Detector::result() const {
     out.dataZ = fitZ(soft, v);
     out.periodX = c.px * wx;
     out.periodY = c.py * wy;
+    out.mirroredX = (c.orient & 1) != 0;
+    out.mirroredY = (c.orient & 2) != 0;
+    out.rotation = angleOf[static_cast<size_t>(c.angle)];
     double pP = std::min(1.0, nEff * normalTail(c.z));
     out.falseAlarmProbability = pP * std::ldexp(1.0, -kMacBits) * static_cast<double>(kCandidates);
     // frames with mark: per time segment correlation at the found alignment
     int marked = 0;
+    std::vector<float> seg(r.size()), segRot, fs0, fs;
     for (size_t s = 0; s < segs_.size(); ++s) {
-      std::vector<float> fs;
-      fold(segs_[s].data(), c.px, c.py, fs);
+      for (int y = 0; y < ah; ++y)
+        for (int x = 0; x < aw; ++x) seg[static_cast<size_t>(y) * aw + x] = segs_[s][static_cast<size_t>(y + area.y0) * ww_ + (x + area.x0)];
+      rotatePlane(seg, aw, ah, angleOf[static_cast<size_t>(c.angle)], segRot);
+      fold(segRot.data(), aw, ah, c.px, c.py, fs0);
+      orient(fs0, c.orient, kBins, fs);
       float ss[kTileCells];
-      cellSoft(fs, c.ox, c.oy, ss);
+      cellSoft(fs, at.ox, at.oy, ss);
       if (fitZ(ss, v) >= kSegmentZ) marked += segFrames_[s];
     }
     out.framesWithMark = marked;
     break;
   }
-  (void)attempts;
   out.confidence = 1.0 - out.falseAlarmProbability;
   return out;
 }

@@ -1,12 +1,15 @@
 // Blind detector. accumulate() downsamples each frame to a working raster
 // (128 lines), high-passes it, clips outliers and adds it (weighted by
-// 1/noise) to a running residual. result() searches tile period (x, y) and
-// cyclic offset with the pilot, then decodes the payload at the best
+// 1/noise) to a running residual, and notes which rows and columns ever carry
+// picture (the rest are letterbox/pillarbox bands). result() searches, over the
+// active picture only, tile period (x and y independently), mirroring (both
+// axes) and cyclic offset with the pilot, then decodes the payload at the best
 // alignment. Frames need no sync: every frame carries the same tile.
 #pragma once
 #include <cstdint>
 #include <vector>
 
+#include "fft.h"
 #include "pattern.h"
 
 namespace vigil {
@@ -21,7 +24,11 @@ struct DetectResult {
   int framesUsed = 0;
   int framesWithMark = 0;
   double periodX = 0.0, periodY = 0.0;  // tile period found, in input pixels
-  int hypotheses = 0;
+  int hypotheses = 0;                 // period hypotheses (each tried in the 4 orientations)
+  bool mirroredX = false, mirroredY = false;  // the tile was found mirrored left-right / top-bottom
+  double rotation = 0.0;              // degrees the residual was turned back by where it was found
+  // the active picture the search used (bands of constant rows/columns left out), input pixels
+  int activeX = 0, activeY = 0, activeWidth = 0, activeHeight = 0;
 };
 
 constexpr int kWorkLines = 128;
@@ -50,9 +57,31 @@ class Detector {
     double z = 0;
     double peak = 0;
     int ox = 0, oy = 0;
+    int orient = 0;  // bit 0: mirrored left-right, bit 1: top-bottom
+    int angle = 0;   // index into the rotation hypotheses
   };
-  Hyp evalHyp(const float* r, double px, double py, std::vector<float>* foldedOut) const;
-  void fold(const float* r, double px, double py, std::vector<float>& folded) const;
+  struct Area {
+    int x0 = 0, y0 = 0, w = 0, h = 0;
+  };
+  void noteActive();
+  Area activeArea() const;
+  // A fold resolution: n x n bins per tile, the pilot template's conj FFT in each
+  // orientation (0 plain, 1 mirrored in x, 2 in y, 3 both), the main lobe's half-width.
+  struct Grid {
+    explicit Grid(int n) : bins(n), fft(n), lobe(n / 16) {}
+    int bins;
+    Fft2d fft;
+    int lobe;
+    std::vector<float> tRe[4], tIm[4];
+  };
+  void makeTemplates(Grid& g) const;
+  // Fold rows by period py into n row bins (sum over rows, per column), then columns by px.
+  void foldRows(const float* r, int w, int h, double py, int n, std::vector<float>& rows, float* rowCount) const;
+  void foldCols(const std::vector<float>& rows, const float* rowCount, int w, double px, int n, std::vector<float>& folded) const;
+  void fold(const float* r, int w, int h, double px, double py, std::vector<float>& folded) const;  // kBins
+  // Pilot correlation of a folded tile in the orientations of orientMask; the best one.
+  Hyp correlate(const std::vector<float>& folded, int orientMask, const Grid& g) const;
+  static void orient(const std::vector<float>& folded, int o, int n, std::vector<float>& out);
   void cellSoft(const std::vector<float>& folded, int ox, int oy, float* soft) const;
 
   uint8_t key_[32];
@@ -69,7 +98,10 @@ class Detector {
   std::vector<std::vector<float>> segs_;
   std::vector<int> segFrames_;
   int segLen_ = 1;
-  std::vector<float> templFft_;  // conj FFT of pilot template, interleaved re/im, kBins*kBins
+  Grid coarse_{kBins / 2}, fine_{kBins};  // search at 2 bins per cell, read at 4
+  // letterbox/pillarbox: per working row/column, frames in which it carried picture
+  std::vector<int> rowAct_, colAct_;
+  std::vector<float> rowMean0_, colMean0_;
 };
 
 // Shared by the blind and non-blind readers.

@@ -1,32 +1,65 @@
 #pragma once
 #include <cmath>
-#include <complex>
+#include <vector>
 
 namespace vigil {
-// In-place radix-2 FFT of length n (power of two), stride s between elements.
-inline void fft1d(std::complex<float>* a, int n, int s, bool inverse) {
-  for (int i = 1, j = 0; i < n; ++i) {
-    int bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i * s], a[j * s]);
-  }
-  for (int len = 2; len <= n; len <<= 1) {
-    double ang = 2 * M_PI / len * (inverse ? 1 : -1);
-    std::complex<float> wl(static_cast<float>(std::cos(ang)), static_cast<float>(std::sin(ang)));
-    for (int i = 0; i < n; i += len) {
-      std::complex<float> w(1.f, 0.f);
-      for (int j = 0; j < len / 2; ++j) {
-        std::complex<float> u = a[(i + j) * s], v = a[(i + j + len / 2) * s] * w;
-        a[(i + j) * s] = u + v;
-        a[(i + j + len / 2) * s] = u - v;
-        w *= wl;
-      }
+
+// Tiny radix-2 2-D FFT of an n x n plane in split format (re[], im[]), with the twiddles and the
+// bit-reversal order computed once per size. The detector runs thousands of 64x64 transforms per
+// result(); std::complex<float> multiplication (with its NaN/Inf checks) and twiddles rebuilt by
+// repeated multiplication made them twice as slow.
+class Fft2d {
+ public:
+  explicit Fft2d(int n) : n_(n), rev_(static_cast<size_t>(n)), cos_(static_cast<size_t>(n / 2)), sin_(static_cast<size_t>(n / 2)) {
+    int bits = 0;
+    while ((1 << bits) < n) ++bits;
+    for (int i = 0; i < n; ++i) {
+      int r = 0;
+      for (int b = 0; b < bits; ++b)
+        if (i & (1 << b)) r |= 1 << (bits - 1 - b);
+      rev_[static_cast<size_t>(i)] = r;
+    }
+    for (int k = 0; k < n / 2; ++k) {
+      cos_[static_cast<size_t>(k)] = static_cast<float>(std::cos(2 * M_PI * k / n));
+      sin_[static_cast<size_t>(k)] = static_cast<float>(std::sin(2 * M_PI * k / n));
     }
   }
-}
-inline void fft2d(std::complex<float>* a, int n, bool inverse) {
-  for (int r = 0; r < n; ++r) fft1d(a + r * n, n, 1, inverse);
-  for (int c = 0; c < n; ++c) fft1d(a + c, n, n, inverse);
-}
+  int size() const { return n_; }
+
+  // In place; the inverse is not scaled by 1/n^2 (only peak positions and ratios are used).
+  void transform(float* re, float* im, bool inverse) const {
+    for (int r = 0; r < n_; ++r) line(re + r * n_, im + r * n_, 1, inverse);
+    for (int c = 0; c < n_; ++c) line(re + c, im + c, n_, inverse);
+  }
+
+ private:
+  void line(float* re, float* im, int s, bool inverse) const {
+    const int n = n_;
+    for (int i = 0; i < n; ++i) {
+      int j = rev_[static_cast<size_t>(i)];
+      if (i < j) {
+        std::swap(re[i * s], re[j * s]);
+        std::swap(im[i * s], im[j * s]);
+      }
+    }
+    const float sign = inverse ? 1.f : -1.f;
+    for (int len = 2; len <= n; len <<= 1) {
+      const int half = len / 2, step = n / len;
+      for (int i = 0; i < n; i += len)
+        for (int j = 0; j < half; ++j) {
+          const float wr = cos_[static_cast<size_t>(j * step)], wi = sign * sin_[static_cast<size_t>(j * step)];
+          const int a = (i + j) * s, b = (i + j + half) * s;
+          const float vr = re[b] * wr - im[b] * wi, vi = re[b] * wi + im[b] * wr;
+          re[b] = re[a] - vr;
+          im[b] = im[a] - vi;
+          re[a] += vr;
+          im[a] += vi;
+        }
+    }
+  }
+  int n_;
+  std::vector<int> rev_;
+  std::vector<float> cos_, sin_;
+};
+
 }  // namespace vigil

@@ -182,10 +182,10 @@ describe('native watermark kernel', () => {
   });
 
   it('reads one noisy still against its original where a blind search over the difference cannot', () => {
-    // Low-frequency noise (blurred, σ ≈ 30 before the blur) plus quantization: what a second
+    // Low-frequency noise (blurred, σ ≈ 34 before the blur) plus quantization: what a second
     // encode and a JPEG leave on a grainy frame, the kind of still the aligned reader exists for.
     const lowFrequencyNoise = (p: Plane8, seed: number): Plane8 => {
-      const field = blur(addNoise({ data: new Uint8Array(p.data.length).fill(128), width: p.width, height: p.height }, 30, seed), 2);
+      const field = blur(addNoise({ data: new Uint8Array(p.data.length).fill(128), width: p.width, height: p.height }, 34, seed), 2);
       return { ...p, data: p.data.map((v, i) => Math.max(0, Math.min(255, v + field.data[i]! - 128))) };
     };
     let blindHits = 0;
