@@ -7,7 +7,7 @@ import { sessionById, type StreamingSession } from '../../core/db/sessions.js';
 import { ERROR_CODES, VigilError } from '../../core/errors.js';
 import { sessionRevokeJobId, type SessionCardPayload, type SessionRevokePayload } from '../../core/queues.js';
 import { redactedMessage } from '../../core/redact.js';
-import { applyRevocation, type PushOutcome } from '../../core/revocation.js';
+import { applyRevocation, revokeCommandLine, type PushOutcome } from '../../core/revocation.js';
 import { ACTION_IDS } from './action-ids.js';
 import { when, who } from './actions.js';
 import { authorize } from './approvers.js';
@@ -159,7 +159,7 @@ export async function processSessionRevoke(job: Job, deps: SlackDeps): Promise<S
     await answer(`${approval.why} Session ${p.sessionId} is not revoked. (${ERROR_CODES.ACTION_NOT_ALLOWED.code})`);
     return 'not-allowed';
   }
-  if (!deps.revoker) throw new VigilError('SLACK_REVOKE_UNAVAILABLE', `the Revoke of session ${p.sessionId} cannot be made by this process; vigil revoke ${p.sessionId} makes it`);
+  if (!deps.revoker) throw new VigilError('SLACK_REVOKE_UNAVAILABLE', `the Revoke of session ${p.sessionId} cannot be made by this process; ${revokeCommandLine([p.sessionId])} makes it`);
   const session = await sessionById(deps.pool, p.sessionId);
   if (!session) {
     await answer(`Session ${p.sessionId} is not in this database, so nothing was revoked. (${ERROR_CODES.SESSION_UNKNOWN.code})`);
