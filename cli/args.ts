@@ -20,11 +20,12 @@ export function parse<O extends Options>(command: string, argv: string[], option
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional.*$/s, '');
-    // Node names only the first letter of '-abc'; the whole argument, and where a value like it goes, is what helps.
+    // Node names only the first letter of '-abc': a value like that (a session id) wants the whole argument and where it goes.
+    // '--colour' is far likelier a mistyped option than a value: Node's words say it.
     const unknown = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(argv, options) : undefined;
-    throw new VigilError('USAGE', unknown
+    throw new VigilError('USAGE', unknown && !unknown.startsWith('--')
       ? `vigil ${command}: unknown option ${JSON.stringify(unknown)}; a value that starts with '-' (such as a session id) goes after --, as in: vigil ${command} … -- ${unknown}`
-      : `vigil ${command}: ${message}`);
+      : `vigil ${command}: ${message}${unknown ? `; a value that starts with '-' goes after --, as in: vigil ${command} … -- ${unknown}` : ''}`);
   }
   if (parsed.positionals.length > maxPositionals) {
     throw new VigilError('USAGE', `vigil ${command}: unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`);
