@@ -1,5 +1,6 @@
 import { isVigilError, type VigilError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { optionArgs } from './args.js';
 import { Context } from './context.js';
 import { print, type CliIo } from './io.js';
 import { packageVersion } from './version.js';
@@ -98,7 +99,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     print(io.stderr, `vigil: unknown command ${JSON.stringify(name)}`);
     return help(io, name) && 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) return help(io, name);
+  // After `--` a '-h' is a value (a session id may be '-h…'), not a request for help.
+  const flags = optionArgs(rest);
+  if (flags.includes('--help') || flags.includes('-h')) return help(io, name);
   let ctx: Context | undefined;
   try {
     ctx = new Context(io);

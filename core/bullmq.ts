@@ -46,6 +46,7 @@ export function openQueue(name: QueueName, redis: RedisService, prefix: string):
  */
 const PASSING_FAULTS: ReadonlySet<ErrorName> = new Set<ErrorName>([
   'DATABASE_UNAVAILABLE', 'REDIS_UNAVAILABLE', 'GIT_FAILED', 'GITHUB_UNAVAILABLE', 'FETCH_FAILED', 'INTERRUPTED',
+  'SESSION_CARD_LOOKUP_FAILED', 'SESSION_CARD_BUSY',
 ]);
 
 /**

@@ -71,6 +71,16 @@ export interface RevocationResult {
 }
 
 /**
+ * The `vigil revoke` command line for these sessions, wherever Vigil prints one (vigil detect, a
+ * Slack answer): a session id is random base64url, so about one in 64 starts with '-', which the
+ * command would read as an option; the ids then follow the POSIX end-of-options `--`. Session ids
+ * hold only letters, digits, '-' and '_', so no shell quoting is needed.
+ */
+export function revokeCommandLine(ids: readonly string[]): string {
+  return `vigil revoke ${ids.some((id) => id.startsWith('-')) ? '-- ' : ''}${ids.join(' ')}`;
+}
+
+/**
  * Makes one add or remove: on Vigil's lists first (a refusal there changes nothing anywhere), then
  * the record (sessions revoked or unrevoked, pushes owed) in one transaction, then the pushes tried.
  */

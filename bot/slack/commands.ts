@@ -31,11 +31,13 @@ export function statusText(s: StatusSummary): string {
   const runs = s.reconciliations.length === 0 ? '  (none)' : s.reconciliations.map((r) => `• #${r.id} ${r.finished_at.toISOString().replace(/\.\d+Z$/, 'Z')} \`${(r.commit ?? '-').slice(0, 12)}\` ${r.result} · ${r.changes} change(s)`).join('\n');
   const byTakedown = Object.entries(s.openFindings.byTakedown).map(([status, n]) => `${n} ${status}`).join(', ');
   const byDetection = Object.entries(s.openFindings.byDetection).map(([status, n]) => `${n} ${status}`).join(', ');
+  const pushes = s.revocationPushes.length === 0 ? '  (none)' : s.revocationPushes.map((p) => `• ${escapeMrkdwn(p.target)}: ${p.pending} owed since ${p.oldest.toISOString().replace(/\.\d+Z$/, 'Z')}, next try ${p.nextAttemptAt.toISOString().replace(/\.\d+Z$/, 'Z')}${p.lastError ? ` — ${escapeMrkdwn(p.lastError)}` : ''}`).join('\n');
   return [
     `*Monitoring jobs*\n${jobs}`,
     `*Recipients*: ${s.recipients.active} active, ${s.recipients.retired} retired`,
     `*Last reconciliations*\n${runs}`,
     `*Open findings*: ${s.openFindings.total}${byTakedown ? `\n• takedown: ${byTakedown}\n• detection: ${byDetection}` : ''}`,
+    `*Revocation pushes owed to CDN mirrors*\n${pushes}`,
   ].join('\n\n');
 }
 

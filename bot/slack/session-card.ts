@@ -3,11 +3,15 @@ import type { Job } from 'bullmq';
 import { revocationSettings } from '../../core/catalog/revocation-policy.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { auditRevokeRefusal, lastSessionRevocation } from '../../core/db/revocations.js';
+import { knownChannelId } from '../../core/db/chat-cards.js';
+import {
+  beginSessionCard, lockSessionCard, markSessionCardPosted, noteSessionCardError, SESSION_CARD_EVENT_TYPE, sessionCardChannelId, sessionCardKey,
+} from '../../core/db/session-cards.js';
 import { sessionById, type StreamingSession } from '../../core/db/sessions.js';
 import { ERROR_CODES, VigilError } from '../../core/errors.js';
 import { sessionRevokeJobId, type SessionCardPayload, type SessionRevokePayload } from '../../core/queues.js';
 import { redactedMessage } from '../../core/redact.js';
-import { applyRevocation, type PushOutcome } from '../../core/revocation.js';
+import { applyRevocation, revokeCommandLine, type PushOutcome } from '../../core/revocation.js';
 import { ACTION_IDS } from './action-ids.js';
 import { when, who } from './actions.js';
 import { authorize } from './approvers.js';
@@ -102,21 +106,90 @@ function sessionRevokePayload(data: unknown): SessionRevokePayload {
   return d as SessionRevokePayload;
 }
 
-/** The 'session-card' job: posts the card once per session and channel (a Redis mark keeps a retry from posting twice). */
-export async function processSessionCard(job: Job, deps: SlackDeps): Promise<{ posted: boolean; ts?: string }> {
+/** What a Slack call's failure says: Slack answered no (nothing was posted), or no answer came (it may have been). */
+function refusal(error: unknown): string | undefined {
+  const e = error as { code?: string; data?: { error?: string } };
+  return e.code === 'slack_webapi_platform_error' ? e.data?.error ?? 'unknown_error' : undefined;
+}
+
+/**
+ * Looks through the channel's history since the first try for the card carrying this session's
+ * key. Undefined: not there. Throws SESSION_CARD_LOOKUP_FAILED when Slack cannot be asked (retried:
+ * the card is never posted blind).
+ */
+async function findSessionCard(deps: SlackDeps, channel: string, sessionId: string, since: Date): Promise<string | undefined> {
+  const key = sessionCardKey(sessionId);
+  let cursor: string | undefined;
+  for (let page = 0; page < 20; page += 1) {
+    const res = await deps.client.conversations.history({
+      channel, oldest: String(Math.floor(since.getTime() / 1000) - 60), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}),
+    });
+    const hit = (res.messages ?? []).find((m) => m.metadata?.event_type === SESSION_CARD_EVENT_TYPE && (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key);
+    if (hit?.ts) return hit.ts;
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return undefined;
+  }
+  return undefined;
+}
+
+export type SessionCardResult = { posted: boolean; ts?: string; found?: true };
+
+/**
+ * The 'session-card' job: posts the card once per session and channel, kept in PostgreSQL
+ * (core/db/session-cards.ts): 'sending' before chat.postMessage, 'posted' with its ts after. A try
+ * that finds 'sending' left by an earlier one (which may have posted and died before saying so)
+ * first looks for the card in the channel by its metadata key, and records it if found.
+ * posted: false when the card was already on record; found: an earlier try had posted it.
+ */
+export async function processSessionCard(job: Job, deps: SlackDeps): Promise<SessionCardResult> {
   const p = sessionCardPayload(job.data);
   const session = await sessionById(deps.pool, p.sessionId);
   if (!session) throw new VigilError('SESSION_UNKNOWN', `a session-card job names session ${JSON.stringify(p.sessionId)}, which this database does not have`);
-  const mark = `${deps.keyPrefix}:slack:session-card:${p.sessionId}:${p.channel}`;
-  const posted = await deps.redis.get(mark);
-  if (posted) return { posted: false, ts: posted };
-  const last = session.revokedAt ? await lastSessionRevocation(deps.pool, session.id) : undefined;
-  const { durationSeconds } = revocationSettings(await appliedPolicy(deps.pool));
-  const { channel: _channel, ...card } = p;
-  const message = sessionCardMessage(session, card, last, durationSeconds);
-  const res = await deps.client.chat.postMessage({ channel: p.channel, ...message, unfurl_links: false });
-  await deps.redis.set(mark, res.ts ?? 'posted', 'EX', 30 * 86_400);
-  return { posted: true, ...(res.ts ? { ts: res.ts } : {}) };
+  const unlock = await lockSessionCard(deps.pool, p.sessionId, p.channel);
+  if (!unlock) throw new VigilError('SESSION_CARD_BUSY', `the Revoke card of session ${p.sessionId} in ${p.channel} is being posted by another try just now; this one is tried again`);
+  try {
+    const record = await beginSessionCard(deps.pool, p.sessionId, p.channel);
+    if (record.state === 'posted') return { posted: false, ...(record.ts ? { ts: record.ts } : {}) };
+    if (record.attempts > 1) {
+      // Slack reads history by channel id only: the one a card or summary there was answered with.
+      const target = (await sessionCardChannelId(deps.pool, p.channel)) ?? (await knownChannelId(deps.pool, p.channel)) ?? p.channel;
+      let ts: string | undefined;
+      try {
+        ts = await findSessionCard(deps, target, p.sessionId, record.createdAt);
+      } catch (error) {
+        const why = refusal(error);
+        if (!(why === 'channel_not_found' && target.startsWith('#'))) {
+          await noteSessionCardError(deps.pool, p.sessionId, p.channel, `looking for the card: ${redactedMessage(error)}`);
+          throw new VigilError('SESSION_CARD_LOOKUP_FAILED', `the Revoke card of session ${p.sessionId} may be in ${p.channel} already (an earlier try stopped before recording it), and Slack could not be asked (conversations.history: ${why ?? redactedMessage(error)}); it is not posted again until Slack can be asked`, { cause: error });
+        }
+        // No card or summary was ever posted there, so no id to read it by: a second card is the lesser harm than none.
+        deps.log.warn({ sessionId: p.sessionId, channel: p.channel }, 'cannot look for an interrupted session card in a channel known only by name; posting it again');
+      }
+      if (ts) {
+        await markSessionCardPosted(deps.pool, p.sessionId, p.channel, { ts, ...(target.startsWith('#') ? {} : { channelId: target }) });
+        return { posted: true, ts, found: true };
+      }
+    }
+    const last = session.revokedAt ? await lastSessionRevocation(deps.pool, session.id) : undefined;
+    const { durationSeconds } = revocationSettings(await appliedPolicy(deps.pool));
+    const { channel: _channel, ...card } = p;
+    const message = sessionCardMessage(session, card, last, durationSeconds);
+    let res;
+    try {
+      res = await deps.client.chat.postMessage({
+        channel: p.channel, ...message, unfurl_links: false,
+        metadata: { event_type: SESSION_CARD_EVENT_TYPE, event_payload: { key: sessionCardKey(p.sessionId) } },
+      });
+    } catch (error) {
+      await noteSessionCardError(deps.pool, p.sessionId, p.channel, redactedMessage(error));
+      throw error;
+    }
+    if (!res.ts) throw new VigilError('SLACK_API_FAILED', `chat.postMessage of the Revoke card of session ${p.sessionId} in ${p.channel} answered without a ts`);
+    await markSessionCardPosted(deps.pool, p.sessionId, p.channel, { ts: res.ts, ...(res.channel ? { channelId: res.channel } : {}) });
+    return { posted: true, ts: res.ts };
+  } finally {
+    await unlock();
+  }
 }
 
 export const sessionRevokeFeature: SlackFeature = (app, deps) => {
@@ -159,7 +232,7 @@ export async function processSessionRevoke(job: Job, deps: SlackDeps): Promise<S
     await answer(`${approval.why} Session ${p.sessionId} is not revoked. (${ERROR_CODES.ACTION_NOT_ALLOWED.code})`);
     return 'not-allowed';
   }
-  if (!deps.revoker) throw new VigilError('SLACK_REVOKE_UNAVAILABLE', `the Revoke of session ${p.sessionId} cannot be made by this process; vigil revoke ${p.sessionId} makes it`);
+  if (!deps.revoker) throw new VigilError('SLACK_REVOKE_UNAVAILABLE', `the Revoke of session ${p.sessionId} cannot be made by this process; ${revokeCommandLine([p.sessionId])} makes it`);
   const session = await sessionById(deps.pool, p.sessionId);
   if (!session) {
     await answer(`Session ${p.sessionId} is not in this database, so nothing was revoked. (${ERROR_CODES.SESSION_UNKNOWN.code})`);

@@ -5,7 +5,7 @@ import { appliedPolicy } from '../../core/db/policy.js';
 import { offerSessionRevocation } from '../../core/db/session-leaks.js';
 import { sessionByWatermarkId, type StreamingSession } from '../../core/db/sessions.js';
 import { queueAdder } from '../../core/relay.js';
-import { applyRevocation } from '../../core/revocation.js';
+import { applyRevocation, revokeCommandLine } from '../../core/revocation.js';
 import { VigilError } from '../../core/errors.js';
 import { detectRestream, MAX_RECORDING_SECONDS, type RestreamResult } from '../../runners/package/detect-restream.js';
 import { runDetectCommand, type DetectOutcome } from '../../runners/watermark/detect.js';
@@ -190,10 +190,10 @@ async function respondToTrace(session: StreamingSession, result: RestreamResult,
     } catch (error) {
       ctx.log.warn({ err: (error as Error).message }, 'the Revoke card waits in the outbox for a worker to relay it');
     }
-    print(io.stdout, `  a card with a Revoke button goes to ${response.channel} in Slack for a revoke approver (the Policy's revocation.automatic is false); or: vigil revoke ${session.id}`);
+    print(io.stdout, `  a card with a Revoke button goes to ${response.channel} in Slack for a revoke approver (the Policy's revocation.automatic is false); or: ${revokeCommandLine([session.id])}`);
     return true;
   }
-  print(io.stdout, `  to cut it off: vigil revoke ${session.id} (or set the Policy's revocation.automatic, or channels.alerts for a Revoke button in Slack)`);
+  print(io.stdout, `  to cut it off: ${revokeCommandLine([session.id])} (or set the Policy's revocation.automatic, or channels.alerts for a Revoke button in Slack)`);
   return true;
 }
 

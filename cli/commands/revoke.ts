@@ -19,7 +19,9 @@ export const usage = `vigil revoke SESSION_ID… [--duration 2h] [--list N] [--r
   push is owed: tried again with backoff (by the next vigil revoke, vigil revocation serve, vigil edge)
   until Akamai takes it; vigil revocations lists what is owed. Sessions vigil session start issued
   are put on record as revoked (or, with --remove, as no longer revoked), audited once.
-  --remove unrevokes the sessions instead (everywhere the same way).`;
+  --remove unrevokes the sessions instead (everywhere the same way). A session id that starts with '-'
+  goes after the end of the options, --, as in: vigil revoke --duration 2h -- -x3Fq… (vigil detect and
+  Slack print the command so).`;
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
 export const options = { duration: { type: 'string' }, list: { type: 'string' }, remove: { type: 'boolean', default: false } } as const;

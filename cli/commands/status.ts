@@ -4,7 +4,8 @@ import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
 
 export const usage = `vigil status [--format text|json]
-  Show monitoring jobs with their status, recipients, the last reconciliations and the open findings.`;
+  Show monitoring jobs with their status, recipients, the last reconciliations, the open findings and the
+  revocation pushes each CDN mirror (Akamai) still owes (vigil revocations lists each one).`;
 
 /** Every option this command accepts; `vigil help` must name each (test/cli/help.test.ts). */
 export const options = formatOption;
@@ -16,7 +17,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   const summary = await statusSummary(db.pool);
   const { jobs, reconciliations: runs } = summary;
   if (format === 'json') {
-    print(io.stdout, JSON.stringify({ database: db.where, jobs: jobs, recipients: summary.recipients, reconciliations: runs, openFindings: summary.openFindings }, null, 2));
+    print(io.stdout, JSON.stringify({ database: db.where, jobs: jobs, recipients: summary.recipients, reconciliations: runs, openFindings: summary.openFindings, revocationPushes: summary.revocationPushes }, null, 2));
     return 0;
   }
   print(io.stdout, `Database: ${db.where}`);
@@ -30,5 +31,10 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
   if (runs.length === 0) print(io.stdout, '  (none)');
   const open = Object.entries(summary.openFindings.byTakedown).map(([status, n]) => `${n} ${status}`).join(', ');
   print(io.stdout, `\nOpen findings: ${summary.openFindings.total}${open ? ` (${open})` : ''}`);
+  print(io.stdout, '\nRevocation pushes owed to CDN mirrors:');
+  for (const p of summary.revocationPushes) {
+    print(io.stdout, `  ${p.target}: ${p.pending} owed since ${p.oldest.toISOString()}, next try ${p.nextAttemptAt.toISOString()}${p.lastError ? `: ${p.lastError}` : ''}`);
+  }
+  if (summary.revocationPushes.length === 0) print(io.stdout, '  (none)');
   return 0;
 }

@@ -5,6 +5,7 @@ import { openRevocationView } from '../../edge/revocation-view.js';
 import { runCli, startCli } from '../support/cli.js';
 import { startFakeAkamai, type FakeAkamai } from '../support/fake-akamai.js';
 import { startSession } from '../../core/db/sessions.js';
+import { revokeCommandLine } from '../../core/revocation.js';
 import { openTestServices, TEST_REDIS_URL, type TestServices } from '../support/services.js';
 
 const CREDS = { clientToken: 'akab-ct-cli', clientSecret: 'Y2xpLXNlY3JldC12YWx1ZQ==', accessToken: 'akab-at-cli' };
@@ -124,12 +125,39 @@ describe('vigil revoke, vigil revocations, vigil revocation serve', () => {
   });
   it('puts the revocation of a session it issued on record, audited once', async () => {
     const session = await startSession(services.db.pool, { viewer: 'acct-42', package: 'film', ttlMs: 3_600_000 }, { actor: 'test', reason: 'fixture' });
-    const first = await runCli(['revoke', session.id], env, '/tmp');
+    // A random session id starts with '-' one time in 64: after --, it is an id whatever it starts with.
+    const first = await runCli(['revoke', '--', session.id], env, '/tmp');
     expect(first.stdout).toContain(`${session.id}: session of acct-42 (watermark ID ${session.watermarkId})\n`);
-    const again = await runCli(['revoke', session.id], env, '/tmp');
+    const again = await runCli(['revoke', '--', session.id], env, '/tmp');
     expect(again.stdout).toContain('already on record as revoked');
     const { rows } = await services.db.pool.query<{ revoked: boolean; audits: string }>(
       `select revoked_at is not null as revoked, (select count(*) from audit_log where action = 'session-revoked' and object_id = $1) as audits from streaming_sessions where id = $1`, [session.id]);
     expect(rows[0]).toEqual({ revoked: true, audits: 1 });
+  });
+
+  it('revokes a session whose id starts with \'-\' after --, reads -h there as an id, and says where such an id goes without it', async () => {
+    const issued = await startSession(services.db.pool, { viewer: 'acct-dash', package: 'film', ttlMs: 3_600_000 }, { actor: 'test', reason: 'fixture' });
+    // The id a random draw gives one time in 64, made certain: the session's row takes it.
+    const id = `-d${issued.id.slice(2)}`;
+    await services.db.pool.query('update streaming_sessions set id = $2 where id = $1', [issued.id, id]);
+    const bare = await runCli(['revoke', id], env, '/tmp');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain(`vigil revoke: unknown option "${id}"; a value that starts with '-' (such as a session id) goes after --, as in: vigil revoke … -- ${id}`);
+    const run = await runCli(['revoke', '--duration', '1h', '--', id, '-h'], env, '/tmp');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^revoked 2 session\\(s\\) for 3600 s in revocation list 1: \\d+ of 50000 in use\n`));
+    expect(run.stdout).toContain(`  ${id}: session of acct-dash (watermark ID ${issued.watermarkId})\n  -h: not a session vigil session start issued; revoked at the edge only\n`);
+    expect((await services.db.pool.query<{ revoked: boolean }>('select revoked_at is not null as revoked from streaming_sessions where id = $1', [id])).rows[0]).toEqual({ revoked: true });
+    // Before -- a -h still asks for help.
+    const help = await runCli(['revoke', '-h'], env, '/tmp');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^vigil revoke SESSION_ID/);
+  });
+
+  it('prints a revoke command line that works whatever the session id starts with', () => {
+    expect(revokeCommandLine(['Ab3_x'])).toBe('vigil revoke Ab3_x');
+    expect(revokeCommandLine(['-Ab3'])).toBe('vigil revoke -- -Ab3');
+    expect(revokeCommandLine(['Ab3', '--x'])).toBe('vigil revoke -- Ab3 --x');
   });
 });

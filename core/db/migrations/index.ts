@@ -17,6 +17,7 @@ import { migration as abPackages } from './0016-ab-packages.js';
 import { migration as revocationPushes } from './0018-revocation-pushes.js';
 import { migration as webFindingsIndexes } from './0019-web-findings-indexes.js';
 import { migration as monitoringJobHistory } from './0020-monitoring-job-history.js';
+import { migration as sessionCards } from './0021-session-cards.js';
 
 export type { Migration };
 
@@ -26,4 +27,4 @@ export type { Migration };
  */
 
 
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes, webFindingsIndexes, monitoringJobHistory];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes, webFindingsIndexes, monitoringJobHistory, sessionCards];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFinding, initialStatuses, type FindingInput } from '../../../core/db/findings.js';
 import { detectionRequestById, requestLinkDetection, setDetectionRequestStatus } from '../../../core/db/detection-requests.js';
 import { drainOutbox, outboxRows } from '../../../core/db/outbox.js';
+import { recordRevocation } from '../../../core/db/revocations.js';
 import { suspectById } from '../../../core/db/review.js';
 import { findingActionJobId, type FindingActionPayload } from '../../../core/queues.js';
 import { hostOf, normalizeUrl } from '../../../core/url.js';
@@ -92,6 +93,12 @@ describe('/vigil', () => {
     expect(body!.text).toContain('`orchard-watch` orchard · premium · *Monitoring*');
     expect(body!.text).toContain('*Open findings*: 13');
     expect(body!.text).toContain('13 Available');
+    expect(body!.text).toContain('*Revocation pushes owed to CDN mirrors*\n  (none)');
+    // A revocation Akamai has not taken yet: the same summary as vigil status shows it.
+    await recordRevocation(bot.services.db.pool, { op: 'add', listId: 1, items: [{ id: 'sess-owed-1', durationSeconds: 3600 }] }, ['akamai'], { actor: 'test', reason: 'owed push' });
+    const again = await command('status');
+    const [owed] = await answers(again.responseUrl);
+    expect(owed!.text).toMatch(/\*Revocation pushes owed to CDN mirrors\*\n• akamai: 1 owed since \S+Z, next try \S+Z/);
   });
 
   it('lists findings with the CLI filters a page at a time, and Next page runs the same query on', async () => {

@@ -1,8 +1,9 @@
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueue } from '../../../core/bullmq.js';
 import { loadConfig } from '../../../core/config.js';
 import { drainOutbox } from '../../../core/db/outbox.js';
+import { sessionCardOf } from '../../../core/db/session-cards.js';
 import { offerSessionRevocation } from '../../../core/db/session-leaks.js';
 import { sessionById, startSession, type StreamingSession } from '../../../core/db/sessions.js';
 import { silentLogger } from '../../../core/log.js';
@@ -12,7 +13,7 @@ import { ACTION_IDS } from '../../../bot/slack/action-ids.js';
 import { startSlackApp, type SlackAppHandle } from '../../../bot/slack/app.js';
 import type { SlackDeps } from '../../../bot/slack/deps.js';
 import { startSlackWorker } from '../../../bot/slack/jobs.js';
-import { encodeSessionButton, sessionRevokeFeature } from '../../../bot/slack/session-card.js';
+import { encodeSessionButton, processSessionCard, sessionRevokeFeature } from '../../../bot/slack/session-card.js';
 import { revocationStore, type RevocationStore } from '../../../edge/revocation-store.js';
 import { applyCatalog } from '../../support/applied-catalog.js';
 import { startFakeSlack, BOT_TOKEN, type FakeSlack } from '../../support/fake-slack.js';
@@ -155,5 +156,37 @@ describe('the Revoke button on a traced-session card, over signed HTTP requests'
     while (fake.responses.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(fake.responses.at(-1)!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^That button was not made by Vigil/) });
     expect(await deps.queue.count()).toBe(jobs);
+  });
+
+  it('keeps the once-only record in PostgreSQL: a crash between the post and the record, then a lost Redis, still give one card', async () => {
+    const session = await startSession(services.db.pool, { viewer: 'acct-crash', package: 'film', ttlMs: 3_600_000 }, { actor: 'test', reason: 'fixture' });
+    const card = { ...facts(session), channel: '#vigil-alerts' };
+    const job = { data: card } as Job;
+    const cardsOf = () => fake.accepted('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks).includes(session.id));
+    // The process dies after Slack took the card and before the record says so: here the database refuses that write.
+    await services.db.pool.query(`create function refuse_posted() returns trigger language plpgsql as $$ begin raise exception 'killed before the record'; end $$;
+      create trigger refuse_posted before update on session_cards for each row when (new.state = 'posted') execute function refuse_posted()`);
+    await expect(processSessionCard(job, deps)).rejects.toThrow(/killed before the record/);
+    expect(cardsOf()).toHaveLength(1);
+    expect(await sessionCardOf(services.db.pool, session.id, '#vigil-alerts')).toMatchObject({ state: 'sending', attempts: 1 });
+    await services.db.pool.query('drop trigger refuse_posted on session_cards; drop function refuse_posted()');
+    // Slack cannot be asked: the retry does not post blind.
+    const historyBefore = fake.calls.filter((c) => c.method === 'conversations.history').length;
+    fake.failNext('conversations.history', { status: 200, error: 'internal_error' });
+    await expect(processSessionCard(job, deps)).rejects.toMatchObject({ code: 'VIGIL-E0641' });
+    expect(cardsOf()).toHaveLength(1);
+    // Slack answers: the retry finds the card by its metadata key and records it, posting nothing.
+    const posted = cardsOf()[0]!;
+    const first = fake.messages('#vigil-alerts').find((m) => JSON.stringify(m.blocks).includes(session.id))!;
+    expect(posted.args.metadata).toEqual({ event_type: 'vigil_session_card', event_payload: { key: `session-card:${session.id}` } });
+    expect(await processSessionCard(job, deps)).toEqual({ posted: true, ts: first.ts, found: true });
+    expect(fake.calls.filter((c) => c.method === 'conversations.history').length).toBe(historyBefore + 2);
+    expect(cardsOf()).toHaveLength(1);
+    expect(await sessionCardOf(services.db.pool, session.id, '#vigil-alerts')).toMatchObject({ state: 'posted', ts: first.ts, attempts: 3 });
+    // Redis loses everything of this bot: the record is not there, so the next try still posts nothing.
+    const keys = await deps.redis.keys(`${services.config.queuePrefix}:slack:*`);
+    if (keys.length > 0) await deps.redis.del(...keys);
+    expect(await processSessionCard(job, deps)).toEqual({ posted: false, ts: first.ts });
+    expect(cardsOf()).toHaveLength(1);
   });
 });
