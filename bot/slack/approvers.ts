@@ -1,9 +1,9 @@
-import { webApi } from '@slack/bolt';
 import type { PolicySpec } from '../../core/catalog/types.js';
 import { appliedPolicy } from '../../core/db/policy.js';
 import { redactedMessage } from '../../core/redact.js';
 import type { FindingAction } from '../../core/queues.js';
 import type { SlackDeps } from './deps.js';
+import { purposeClient } from './purpose-clients.js';
 
 /** What a person may be allowed to do: an action on a finding, deciding a suspect in the review queue, or revoking a traced streaming session. */
 export type ApproverRole = FindingAction | 'review' | 'revoke';
@@ -67,22 +67,6 @@ export const GROUP_CACHE_SECONDS = 300;
 /** Lookups under way in this process, by cache key: fifty clicks at once make one Slack call per group. */
 const inFlight = new Map<string, Promise<readonly string[] | undefined>>();
 
-/**
- * A Web API client for member lookups that gives up within seconds: a person is waiting on the
- * answer, and the bot's own client would keep retrying a failing Slack for half an hour.
- */
-const lookupClients = new WeakMap<SlackDeps['config'], webApi.WebClient>();
-function lookupClient(deps: SlackDeps): webApi.WebClient {
-  let client = lookupClients.get(deps.config);
-  if (!client) {
-    client = new webApi.WebClient(deps.config.botToken, {
-      slackApiUrl: deps.config.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1000 }, rejectRateLimitedCalls: true, timeout: 5000,
-    });
-    lookupClients.set(deps.config, client);
-  }
-  return client;
-}
-
 async function readGroup(deps: SlackDeps, group: string, key: string): Promise<readonly string[] | undefined> {
   try {
     const cached = await deps.redis.get(key);
@@ -91,7 +75,7 @@ async function readGroup(deps: SlackDeps, group: string, key: string): Promise<r
     deps.log.warn({ group, err: { message: redactedMessage(error) } }, 'slack user-group cache unreadable; asking Slack');
   }
   try {
-    const answer = await lookupClient(deps).usergroups.users.list({ usergroup: group });
+    const answer = await purposeClient(deps, 'lookup').usergroups.users.list({ usergroup: group });
     const users = answer.users ?? [];
     await deps.redis.set(key, JSON.stringify(users), 'EX', GROUP_CACHE_SECONDS).catch(() => undefined);
     return users;

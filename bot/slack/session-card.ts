@@ -17,6 +17,7 @@ import { when, who } from './actions.js';
 import { authorize } from './approvers.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { postResponse } from './ephemeral.js';
+import { purposeClient } from './purpose-clients.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 
 /**
@@ -176,7 +177,7 @@ export async function processSessionCard(job: Job, deps: SlackDeps): Promise<Ses
     const message = sessionCardMessage(session, card, last, durationSeconds);
     let res;
     try {
-      res = await deps.client.chat.postMessage({
+      res = await purposeClient(deps, 'single-try').chat.postMessage({
         channel: p.channel, ...message, unfurl_links: false,
         metadata: { event_type: SESSION_CARD_EVENT_TYPE, event_payload: { key: sessionCardKey(p.sessionId) } },
       });
