@@ -69,8 +69,9 @@ export function warpToPackage(rec: ArrayLike<number>, size: GraySize, g: Geometr
       const rx = ((cos * px - sin * py) / g.sx + aspectHalf) * h - 0.5;
       const ry = ((sin * px + cos * py) / g.sy + 0.5) * h - 0.5;
       const i = y * w + x;
-      if (rx < margin - 0.5 || ry < margin - 0.5 || rx > w - 0.5 - margin || ry > h - 0.5 - margin
-        || x < margin || y < margin || x >= w - margin || y >= h - margin) {
+      // (1e-9: rounding must not drop a pixel that sits exactly on the margin.)
+      if (rx < margin - 0.5 - 1e-9 || ry < margin - 0.5 - 1e-9 || rx > w - 0.5 - margin + 1e-9 || ry > h - 0.5 - margin + 1e-9
+        || x + 0.5 < margin || y + 0.5 < margin || x + 0.5 > w - margin || y + 0.5 > h - margin) {
         out[i] = 0;
         mask[i] = 0;
         continue;
