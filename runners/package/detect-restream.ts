@@ -3,8 +3,11 @@
  * segment are at hand, so nothing is searched blind:
  *
  * 1. Align: fingerprints of the recording (2 per second) against the package's reference
- *    fingerprints of variant A give the offset to ~0.5 s (native/fingerprint.ts); tiny thumbnails
- *    of every recorded frame against those of A around that offset make it frame-accurate.
+ *    fingerprints of variant A give a coarse offset (native/fingerprint.ts, crop-tolerant).
+ *    Register (registration.ts): small copies of every recorded and A frame give the crop and turn
+ *    of the recorded picture and its timing (offset and rate), so a cropped, turned, sped-up or
+ *    slowed copy is compared like with like; each segment's recorded mean is warped onto the
+ *    packaged raster and read over the pixels it shows.
  * 2. Read each segment the recording covers: with r, a, b the means of the recorded, A and B
  *    frames over the segment's span (all scaled to one working size), e = r − (a + b)/2 and
  *    d = a − b, the host cancels and ⟨e, d⟩ is +½‖d‖² for A, −½‖d‖² for B, times whatever the
