@@ -128,7 +128,7 @@ export function shrunkSize(size: GraySize, f: number): GraySize {
 }
 
 /** Mean NCC of the recorded planes, warped by g, against the packaged planes they pair with. */
-export function geometryScore(pairs: readonly { rec: ArrayLike<number>; ref: ArrayLike<number> }[], size: GraySize, g: Geometry): number {
+function geometryScore(pairs: readonly { rec: ArrayLike<number>; ref: ArrayLike<number> }[], size: GraySize, g: Geometry): number {
   const warped = new Float64Array(size.width * size.height);
   const mask = new Uint8Array(size.width * size.height);
   let s = 0;
