@@ -125,7 +125,7 @@ export function describeRestream(r: RestreamResult): string[] {
     lines.push(`No session watermark ID found in ${r.recording} (${where}).`);
     lines.push(`reason: ${r.reason ?? 'unknown'}`);
   }
-  lines.push(`${r.secondsAnalysed.toFixed(1)} s of recording analysed${r.offsetSeconds !== undefined ? `; it starts ${r.offsetSeconds.toFixed(2)} s into the title` : ''}; ${r.segments.length} marked segments read in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+  lines.push(`${r.secondsAnalysed.toFixed(1)} s of recording analysed${r.offsetSeconds !== undefined ? `; it starts ${r.offsetSeconds.toFixed(2)} s into the title` : ''}${r.rate !== undefined && Math.abs(r.rate - 1) >= 0.005 ? ` and plays at ${(r.rate * 100).toFixed(1)} % speed` : ''}${r.geometry && (r.geometry.sx < 0.995 || r.geometry.sy < 0.995) ? `; it shows ${(r.geometry.sx * 100).toFixed(0)} × ${(r.geometry.sy * 100).toFixed(0)} % of the picture` : ''}${r.geometry && Math.abs(r.geometry.angle) >= 0.005 ? `, turned ${((r.geometry.angle * 180) / Math.PI).toFixed(1)}°` : ''}; ${r.segments.length} marked segments read in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   for (const s of r.segments) lines.push(`  ${s.uri}  position ${s.position}  ${s.variant === 0 ? 'A' : 'B'}  z ${s.z.toFixed(1)}  confidence ${fmtPct(s.confidence)}`);
   return lines;
 }

@@ -3,8 +3,11 @@
  * segment are at hand, so nothing is searched blind:
  *
  * 1. Align: fingerprints of the recording (2 per second) against the package's reference
- *    fingerprints of variant A give the offset to ~0.5 s (native/fingerprint.ts); tiny thumbnails
- *    of every recorded frame against those of A around that offset make it frame-accurate.
+ *    fingerprints of variant A give a coarse offset (native/fingerprint.ts, crop-tolerant).
+ *    Register (registration.ts): small copies of every recorded and A frame give the crop and turn
+ *    of the recorded picture and its timing (offset and rate), so a cropped, turned, sped-up or
+ *    slowed copy is compared like with like; each segment's recorded mean is warped onto the
+ *    packaged raster and read over the pixels it shows.
  * 2. Read each segment the recording covers: with r, a, b the means of the recorded, A and B
  *    frames over the segment's span (all scaled to one working size), e = r − (a + b)/2 and
  *    d = a − b, the host cancels and ⟨e, d⟩ is +½‖d‖² for A, −½‖d‖² for B, times whatever the
@@ -26,19 +29,35 @@ import { probeMedia } from '../media/probe.js';
 import { decodeGray, type GraySize } from './gray-frames.js';
 import type { VigilPackageManifest } from './package.js';
 import { readReference, REFERENCE_FPS } from './reference.js';
+import { estimateGeometry, estimateTiming, identityGeometry, isIdentity, refineGeometry, shrink, temporalDetail, shrunkSize, warpToPackage, type FrameRun, type Geometry, type Timing } from './registration.js';
 
 /** The issue's budget: a re-stream is identified from at most this much recording. */
 export const MAX_RECORDING_SECONDS = 300;
 /** |z| of a clear segment reading, and the share of segments that must be clear for an ID to stand. */
 export const CLEAR_Z = 2;
 export const MIN_CLEAR_SHARE = 0.5;
-const THUMB = { width: 32, height: 18 };
 /**
  * How far from the fingerprint offset the frame-accurate search looks. Fingerprints can settle a
  * second or two off on slowly changing footage (a zoom, a pan: neighbouring frames look alike at
- * 2 per second), which the thumbnails of every frame over the whole recording do not confuse.
+ * 2 per second), which the small copies of every frame over the whole recording do not confuse.
  */
 const FINE_RADIUS_SECONDS = 3;
+/** The fastest recording searched (12 % fast); the slowest is as far the other way. */
+export const MAX_RATE = 1.12;
+/** Registration works on copies this many times smaller each way than the working raster (timing on half that again). */
+const GEOMETRY_SHRINK = 4;
+/** Frame pairs the coarse geometry is judged on, rounds of timing-then-geometry, segment means the fine geometry uses. */
+const GEOMETRY_PAIRS = 16;
+const REGISTRATION_ROUNDS = 3;
+const FINE_GEOMETRY_SEGMENTS = 4;
+/** The small-raster descent starts half a grid step, a quarter scale step and a third of an angle step around the grid's answer. */
+const COARSE_GEOMETRY_STEPS = { centre: 0.0125, scale: 0.0125, angle: (0.5 * Math.PI) / 180 };
+/**
+ * The fine search starts half a pixel, a quarter percent of scale and a tenth of a degree around the
+ * coarse answer, on a few segment means: it adds ~1 to the median |z| of a cropped copy (19 → 20) at
+ * a cost that grows with every mean it warps.
+ */
+const FINE_GEOMETRY_STEPS = (size: GraySize): { centre: number; scale: number; angle: number } => ({ centre: 0.5 / size.height, scale: 0.0025, angle: (0.1 * Math.PI) / 180 });
 
 export interface SegmentReading {
   index: number;
@@ -63,8 +82,12 @@ export interface RestreamResult {
   contentId?: string;
   recording: string;
   packageDir: string;
-  /** Reference time − recording time, seconds, when aligned. */
+  /** Packaged time at recorded time 0, seconds, when aligned. */
   offsetSeconds?: number;
+  /** Packaged seconds per recorded second (1.05: the recording plays 5 % fast), when aligned. */
+  rate?: number;
+  /** Where the recorded picture sits in the packaged one (registration.ts), when aligned. */
+  geometry?: Geometry;
   alignment?: Pick<SequenceMatch, 'matched' | 'votes' | 'coverage' | 'matchedFrames' | 'comparableFrames'>;
   segments: SegmentReading[];
   secondsAnalysed: number;
@@ -114,54 +137,6 @@ export async function loadPackage(dir: string): Promise<LoadedPackage> {
   return { dir, manifest, starts };
 }
 
-/** Mean of a plane over blocks: a THUMB-sized, zero-mean, unit-variance signature of the picture. */
-function thumbnail(plane: Buffer, size: GraySize): Float32Array {
-  const out = new Float32Array(THUMB.width * THUMB.height);
-  const bw = Math.floor(size.width / THUMB.width);
-  const bh = Math.floor(size.height / THUMB.height);
-  for (let ty = 0; ty < THUMB.height; ty++) {
-    for (let tx = 0; tx < THUMB.width; tx++) {
-      let sum = 0;
-      for (let y = ty * bh; y < (ty + 1) * bh; y++) for (let x = tx * bw, row = y * size.width; x < (tx + 1) * bw; x++) sum += plane[row + x]!;
-      out[ty * THUMB.width + tx] = sum / (bw * bh);
-    }
-  }
-  let mean = 0;
-  for (const v of out) mean += v;
-  mean /= out.length;
-  let ss = 0;
-  for (let i = 0; i < out.length; i++) { out[i] = out[i]! - mean; ss += out[i]! * out[i]!; }
-  const sd = Math.sqrt(ss / out.length);
-  if (sd > 0.5) for (let i = 0; i < out.length; i++) out[i] = out[i]! / sd;
-  else out.fill(0);
-  return out;
-}
-
-/** The offset (reference − recording, s) within ±`radius` of `coarse` where the recorded thumbnails best match A's. */
-export function refineOffset(recorded: readonly Float32Array[], recFps: number, reference: readonly Float32Array[], refStart: number, refFps: number, coarse: number, radius: number): number {
-  const step = 1 / (2 * refFps);
-  let best = coarse;
-  let bestScore = -Infinity;
-  for (let delta = coarse - radius; delta <= coarse + radius + 1e-9; delta += step) {
-    let score = 0;
-    let n = 0;
-    for (let j = 0; j < recorded.length; j++) {
-      const k = Math.round((j / recFps + delta - refStart) * refFps);
-      const ref = reference[k];
-      if (!ref) continue;
-      const rec = recorded[j]!;
-      let dot = 0;
-      for (let i = 0; i < rec.length; i++) dot += rec[i]! * ref[i]!;
-      score += dot;
-      n++;
-    }
-    if (n < recorded.length / 4) continue;
-    score /= n;
-    if (score > bestScore) { bestScore = score; best = delta; }
-  }
-  return best;
-}
-
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
@@ -187,17 +162,32 @@ function confidenceOf(z: number): number {
   return erf;
 }
 
-/** One segment's A/B reading from the three mean pictures. */
-export function readSegment(r: Float64Array, a: Float64Array, b: Float64Array, size: GraySize): { score: number; z: number } {
+/**
+ * One segment's A/B reading from the three mean pictures, over the pixels `mask` marks (all when
+ * none): a cropped or turned recording shows only part of the packaged picture.
+ */
+export function readSegment(r: Float64Array, a: Float64Array, b: Float64Array, size: GraySize, mask?: Uint8Array): { score: number; z: number } {
   const n = r.length;
   const e = new Float64Array(n);
   const d = new Float64Array(n);
   let em = 0;
   let dm = 0;
-  for (let i = 0; i < n; i++) { e[i] = r[i]! - (a[i]! + b[i]!) / 2; d[i] = a[i]! - b[i]!; em += e[i]!; dm += d[i]!; }
-  em /= n; dm /= n;
-  for (let i = 0; i < n; i++) { e[i] = e[i]! - em; d[i] = d[i]! - dm; }
-  const dd = dot(d, d);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    d[i] = a[i]! - b[i]!;
+    if (mask && !mask[i]) continue;
+    e[i] = r[i]! - (a[i]! + b[i]!) / 2; em += e[i]!; dm += d[i]!; m++;
+  }
+  if (m === 0) return { score: 0, z: 0 };
+  em /= m; dm /= m;
+  // e stays 0 outside the mask, so every product below counts only the pixels the recording shows.
+  let dd = 0;
+  for (let i = 0; i < n; i++) {
+    d[i] = d[i]! - dm;
+    if (mask && !mask[i]) continue;
+    e[i] = e[i]! - em;
+    dd += d[i]! * d[i]!;
+  }
   if (dd === 0) return { score: 0, z: 0 };
   const signal = dot(e, d);
   // Shifts of a few mark cells (a cell is H/32 of the picture) in both directions: the null.
@@ -226,6 +216,7 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     throw unreadable(dir, `${manifest.reference}: ${(error as Error).message}`);
   });
   const size = reference.size;
+  const small = shrunkSize(size, GEOMETRY_SHRINK);
   const recFps = info.video.frameRate.num / info.video.frameRate.den;
   const refFps = manifest.frameRate.num / manifest.frameRate.den;
   const base: RestreamResult = {
@@ -235,12 +226,12 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
   const done = (r: Partial<RestreamResult>): RestreamResult => ({ ...base, ...r, elapsedMs: Date.now() - started });
   const expected = Math.max(1, Math.min(info.duration, maxSeconds) * recFps);
 
-  // Pass 1: fingerprints (2 per second) and a thumbnail of every frame of the recording.
+  // Pass 1: fingerprints (2 per second) and a small copy of every frame of the recording.
   const candidate: TimedFingerprint[] = [];
-  const recThumbs: Float32Array[] = [];
+  const recSmall: Uint8Array[] = [];
   let nextPrint = 0;
   const recFrames = await decodeGray({ file: recording, maxSeconds }, { size, fps: recFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, time, index) => {
-    recThumbs.push(thumbnail(plane, size));
+    recSmall.push(shrink(plane, size, GEOMETRY_SHRINK));
     if (time + 1e-6 >= nextPrint) {
       candidate.push({ time, fingerprint: frameFingerprint(plane, size.width, size.height) });
       nextPrint += 1 / REFERENCE_FPS;
@@ -258,20 +249,22 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     return done({ secondsAnalysed, alignment, reason: `the recording does not match the packaged title (${match.votes} fingerprint votes, coverage ${(match.coverage * 100).toFixed(0)} %): it is not a copy of this package, or too altered to align` });
   }
 
-  // The segments the recording covers (by the coarse offset, with the fine search's slack each side).
-  const recStart = match.offset;
-  const recEnd = match.offset + secondsAnalysed;
+  // The segments the recording can cover: the fingerprint offset holds somewhere along the recording,
+  // so at its start the offset may be off by the largest rate error over its length, plus the slack.
+  const radius = FINE_RADIUS_SECONDS + (MAX_RATE - 1) * secondsAnalysed;
+  const recStart = match.offset - radius;
+  const recEnd = match.offset + radius + MAX_RATE * secondsAnalysed;
   const span = manifest.segments.map((s, i) => ({ s, i, start: pkg.starts[i]!, end: pkg.starts[i]! + s.durationSeconds }))
-    .filter((x) => x.end > recStart - FINE_RADIUS_SECONDS && x.start < recEnd + FINE_RADIUS_SECONDS);
+    .filter((x) => x.end > recStart && x.start < recEnd);
   if (span.length === 0) return done({ secondsAnalysed, alignment, offsetSeconds: match.offset, reason: 'the recording aligns outside the packaged segments' });
   const first = span[0]!;
   const last = span[span.length - 1]!;
 
-  // Pass 2: A and B over that span, summed per segment (every frame), with A's thumbnails for the fine offset.
+  // Pass 2: A and B over that span, summed per segment (every frame), with a small copy of A's frames for registration.
   const pixels = size.width * size.height;
   const sums = { A: span.map(() => new Float32Array(pixels)), B: span.map(() => new Float32Array(pixels)) };
   const counts = { A: span.map(() => 0), B: span.map(() => 0) };
-  const refThumbs: Float32Array[] = [];
+  const refSmall: Uint8Array[] = [];
   const segmentOf = (t: number): number => {
     const abs = first.start + t;
     for (let k = 0; k < span.length; k++) if (abs < span[k]!.end - 1e-9) return k;
@@ -286,7 +279,7 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
   await Promise.all((['A', 'B'] as const).map(async (v) => {
     const files = [path.join(dir, manifest.init), ...span.map((x) => variantFile(dir, x.s, v === 'A' ? 0 : 1))];
     await decodeGray({ files }, { size, fps: refFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, t) => {
-      if (v === 'A') refThumbs.push(thumbnail(plane, size));
+      if (v === 'A') refSmall.push(shrink(plane, size, GEOMETRY_SHRINK));
       const k = segmentOf(t);
       if (!inside(k, t)) return;
       const sum = sums[v][k]!;
@@ -297,14 +290,23 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     });
     req.onProgress?.({ fraction: v === 'A' ? 0.5 : 0.65, frames: recFrames });
   }));
-  const offset = refineOffset(recThumbs, recFps, refThumbs, first.start, refFps, match.offset, FINE_RADIUS_SECONDS);
-  req.log?.debug({ coarse: match.offset, fine: offset }, 'fine offset');
 
-  // Pass 3: the recording, summed per segment at the fine offset.
+  // Registration on the small copies: where the recorded picture sits in the packaged one, and its timing.
+  const reg = register(
+    { size: small, fps: recFps, start: 0, frames: recSmall },
+    { size: small, fps: refFps, start: first.start, frames: refSmall },
+    match.offset, radius,
+  );
+  recSmall.length = 0;
+  refSmall.length = 0;
+  req.log?.debug({ coarse: match.offset, timing: reg.timing, geometry: reg.geometry }, 'recording registered');
+  const { timing } = reg;
+
+  // Pass 3: the recording, summed per segment as recorded (warping is linear: the sums are warped once, below).
   const recSums = span.map(() => new Float32Array(pixels));
   const recCounts = span.map(() => 0);
   await decodeGray({ file: recording, maxSeconds }, { size, fps: recFps, ...(req.signal ? { signal: req.signal } : {}) }, (plane, time, index) => {
-    const t = time + offset - first.start;
+    const t = timing.offset + timing.rate * time - first.start;
     if (t < 0 || first.start + t >= last.end) return;
     const k = segmentOf(t);
     if (!inside(k, t)) return;
@@ -314,19 +316,30 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     if (index % 50 === 0) req.onProgress?.({ fraction: 0.65 + 0.35 * Math.min(1, index / expected), frames: index });
   });
 
-  const readings: SegmentReading[] = [];
-  span.forEach((x, k) => {
-    if (x.s.position < 0) return;
-    // Only segments the recording covers for most of their length: a partly recorded one averages less.
+  // Only segments the recording covers for most of their length: a partly recorded one averages less.
+  // Sums are whole numbers well below 2^24, exact in float32 (half the memory of a 5-minute span).
+  const mean = (s: Float32Array, n: number): Float64Array => Float64Array.from(s, (v) => v / n);
+  const covered = span.map((x, k) => ({ x, k })).filter(({ x, k }) => {
     const full = counts.A[k]!;
-    if (full === 0 || counts.B[k] !== full || recCounts[k]! < 0.6 * full * (recFps / refFps)) return;
-    // Sums are whole numbers well below 2^24, exact in float32 (half the memory of a 5-minute span).
-    const mean = (s: Float32Array, n: number): Float64Array => Float64Array.from(s, (v) => v / n);
-    const { score, z } = readSegment(mean(recSums[k]!, recCounts[k]!), mean(sums.A[k]!, full), mean(sums.B[k]!, full), size);
-    readings.push({ index: x.i, uri: x.s.uri, position: x.s.position, variant: score > 0 ? 0 : 1, score, z, confidence: confidenceOf(z), frames: recCounts[k]! });
+    return x.s.position >= 0 && full > 0 && counts.B[k] === full && recCounts[k]! >= 0.6 * full * (recFps / refFps) / timing.rate;
+  }).map(({ x, k }) => {
+    const a = mean(sums.A[k]!, counts.A[k]!);
+    const b = mean(sums.B[k]!, counts.A[k]!);
+    return { x, k, r: mean(recSums[k]!, recCounts[k]!), a, b, host: a.map((v, i) => (v + b[i]!) / 2) };
   });
+  // The crop and turn once more on the segment means at the working size, where the mark is read.
+  const geometry = covered.length === 0 || isIdentity(reg.geometry, size) ? reg.geometry
+    : refineGeometry(evenly(covered, FINE_GEOMETRY_SEGMENTS).map((c) => ({ rec: c.r, ref: c.host })), size, reg.geometry, FINE_GEOMETRY_STEPS(size)).geometry;
+  const warped = new Float64Array(pixels);
+  const mask = new Uint8Array(pixels);
+  const readings: SegmentReading[] = [];
+  for (const { x, k, r, a, b } of covered) {
+    warpToPackage(r, size, geometry, warped, mask);
+    const { score, z } = readSegment(warped, a, b, size, mask);
+    readings.push({ index: x.i, uri: x.s.uri, position: x.s.position, variant: score > 0 ? 0 : 1, score, z, confidence: confidenceOf(z), frames: recCounts[k]! });
+  }
   req.onProgress?.({ fraction: 1, frames: recFrames });
-  const common = { secondsAnalysed, alignment, offsetSeconds: offset, segments: readings };
+  const common = { secondsAnalysed, alignment, offsetSeconds: timing.offset, rate: timing.rate, geometry, segments: readings };
   const observed: ObservedSegment[] = readings.map((r) => ({ position: r.position, variant: r.variant, weight: Math.max(1e-3, Math.abs(r.z)) }));
   const decoded = decodePattern(observed);
   if (!decoded.found) {
@@ -340,6 +353,41 @@ export async function detectRestream(req: RestreamRequest): Promise<RestreamResu
     return done({ ...common, unknownBits: decoded.unknownBits, reason: `only ${clear} of ${readings.length} segments read clearly (|z| ≥ ${CLEAR_Z}); a pattern that checks from such weak readings may be chance, so no ID is named` });
   }
   return done({ ...common, found: true, watermarkId: decoded.watermarkId, unknownBits: decoded.unknownBits });
+}
+
+/** At most n items, evenly spread over the list. */
+function evenly<T>(items: readonly T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  return Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / (n - 1))]!);
+}
+
+/**
+ * Timing and geometry in turn, each estimated with the other held: the first timing assumes the
+ * whole picture (a crop still correlates at the timing raster), the geometry then comes from frames
+ * paired by that timing, and the timing again from frames warped by that geometry.
+ */
+function register(rec: FrameRun, ref: FrameRun, coarseOffset: number, radius: number): { timing: Timing; geometry: Geometry } {
+  const tiny = (run: FrameRun): FrameRun => temporalDetail({ ...run, size: shrunkSize(run.size, 2), frames: run.frames.map((f) => shrink(f, run.size, 2)) });
+  const recTiny = tiny(rec);
+  const refTiny = tiny(ref);
+  let geometry = identityGeometry(rec.size);
+  let timing: Timing = { offset: coarseOffset, rate: 1 };
+  for (let round = 0; round < REGISTRATION_ROUNDS; round++) {
+    timing = estimateTiming(recTiny, refTiny, geometry, { around: coarseOffset, radius, rates: [2 - MAX_RATE, MAX_RATE] }).timing;
+    const paired = evenly(rec.frames.map((f, j) => ({ rec: f, k: Math.round((timing.offset + timing.rate * (rec.start + j / rec.fps) - ref.start) * ref.fps) }))
+      .filter((p) => p.k >= 0 && p.k < ref.frames.length), GEOMETRY_PAIRS);
+    const pairs = paired.map((p) => ({ rec: p.rec, ref: ref.frames[p.k]! }));
+    // The whole grid once, on planes half the size again (a quarter of the work); later rounds only
+    // move what the better timing moves.
+    const start = round === 0
+      ? estimateGeometry(paired.map((p) => ({ rec: shrink(p.rec, rec.size, 2), ref: shrink(ref.frames[p.k]!, ref.size, 2) })), shrunkSize(rec.size, 2)).geometry
+      : geometry;
+    const next = refineGeometry(pairs, rec.size, start, COARSE_GEOMETRY_STEPS).geometry;
+    const moved = Math.abs(next.cx - geometry.cx) + Math.abs(next.cy - geometry.cy) + Math.abs(next.sx - geometry.sx) + Math.abs(next.sy - geometry.sy) + Math.abs(next.angle - geometry.angle);
+    geometry = next;
+    if (moved < 1 / rec.size.height) return { timing, geometry };
+  }
+  return { timing: estimateTiming(recTiny, refTiny, geometry, { around: coarseOffset, radius, rates: [2 - MAX_RATE, MAX_RATE] }).timing, geometry };
 }
 
 export type { PackagedSegment };
