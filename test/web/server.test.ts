@@ -153,10 +153,25 @@ describe('the other pages', () => {
     expect((await get(dev, '/detections')).status).toBe(200);
   });
 
-  it('serves Prometheus metrics, and refuses to change anything', async () => {
-    const metrics = await get(dev, '/metrics');
-    expect(metrics.status).toBe(200);
-    expect(metrics.text).toContain('vigil_process_');
+  it('answers /healthz with "ok" alone to anyone, keeps /metrics off the web port behind sign-in, and refuses to change anything', async () => {
+    const proxied = await start({ auth: 'proxy', proxy: { header: 'x-forwarded-user', address: '10.1.2.3' } });
+    try {
+      // Nobody is signed in here (the proxy is elsewhere): the probe is answered, and says nothing of the records.
+      const health = await get(proxied, '/healthz');
+      expect(health.status).toBe(200);
+      expect(health.text).toBe('ok\n');
+      const metrics = await get(proxied, '/metrics');
+      expect(metrics.status).toBe(401);
+      expect(metrics.text).toContain('VIGIL-E0708');
+      expect(metrics.text).not.toMatch(/vigil_(findings|notices|process)_/);
+    } finally {
+      await proxied.close();
+    }
+    // Signed in, /metrics is still not here: it says where Prometheus reads it.
+    const signedIn = await get(dev, '/metrics');
+    expect(signedIn.status).toBe(404);
+    expect(signedIn.text).toContain('served on the metrics port');
+    expect(signedIn.text).not.toMatch(/vigil_(findings|notices|process)_/);
     const post = await fetch(`${dev.url}/findings`, { method: 'POST' });
     expect(post.status).toBe(405);
   });
