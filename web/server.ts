@@ -14,6 +14,7 @@ import { jobsPage } from './pages/jobs.js';
 import { reviewPage } from './pages/review.js';
 import { sessionsPage } from './pages/sessions.js';
 import { trendsPage } from './pages/trends.js';
+import { slackPermalinks } from './slack-permalink.js';
 
 /**
  * The read-only web view: plain node:http, every page rendered on the server from the records, no
@@ -85,6 +86,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const gate: Gate = createGate(o.config.web, { host: o.host, port: address.port }, o.log);
   const places: Places = {
     catalogRepo: o.config.github.catalogRepo, githubApiUrl: o.config.github.apiUrl, catalogPath: o.config.github.catalogPath, catalogBranch: o.config.github.catalogBranch,
+    slackLink: slackPermalinks(o.config.slack, o.log),
   };
 
   const send = (res: ServerResponse, status: number, body: string, started: bigint, extra: Record<string, string> = {}): void => {

@@ -3,10 +3,11 @@ import type { Config, WebConfig } from '../../core/config.js';
 import { parseCatalogRepo } from '../../core/catalog-repo.js';
 import { markCardPosted, markSummaryPosted } from '../../core/db/chat-cards.js';
 import { isVigilError } from '../../core/errors.js';
-import { silentLogger } from '../../core/log.js';
+import { createLogger, silentLogger } from '../../core/log.js';
 import { createGate } from '../../web/auth/gate.js';
 import { startWebServer, type WebServer } from '../../web/server.js';
 import { startFakeOidc, type FakeOidc } from '../support/fake-oidc.js';
+import { BOT_TOKEN, startFakeSlack } from '../support/fake-slack.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 import { seedWebView, type SeededWeb } from '../support/web-view.js';
 
@@ -113,6 +114,40 @@ describe('finding detail', () => {
       expect(text).toContain(`href="https://github.com/studio/catalog/blob/main/catalog/${content[0]!.source_file}#L${content[0]!.source_line}"`);
     } finally {
       await withRepo.close();
+    }
+  });
+
+  it("links the card by Slack's own permalink (chat.getPermalink), asked once, and by the hand-built form, logged, when Slack refuses", async () => {
+    // The card was marked posted by the test before this one.
+    const slack = await startFakeSlack();
+    const lines: string[] = [];
+    const log = createLogger('warn', 'vigil', { format: 'json', write: (l) => lines.push(l) });
+    const base = configWith({ auth: 'dev' });
+    const config = { ...base, slack: { ...base.slack, botToken: BOT_TOKEN, apiUrl: slack.apiUrl } };
+    const web = await startWebServer({ pool: services.db.pool, log, host: '127.0.0.1', port: 0, config });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const { text } = await get(web, `/findings/${seeded.detailId}`);
+        expect(text).toContain('href="https://vigil-test.slack.com/archives/C0FINDINGS/p1764676801000200"');
+      }
+      expect(slack.accepted('chat.getPermalink').map((c) => c.args)).toEqual([{ channel: 'C0FINDINGS', message_ts: '1764676801.000200' }]);
+      expect(lines).toEqual([]);
+    } finally {
+      await web.close();
+    }
+    slack.failNext('chat.getPermalink', { status: 200, error: 'message_not_found' });
+    const refused = await startWebServer({ pool: services.db.pool, log, host: '127.0.0.1', port: 0, config });
+    try {
+      const { status, text } = await get(refused, `/findings/${seeded.detailId}`);
+      expect(status).toBe(200);
+      expect(text).toContain('href="https://slack.com/archives/C0FINDINGS/p1764676801000200?thread_ts=1764676800.000100&amp;cid=C0FINDINGS"');
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'web-slack-permalink-failed');
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ channel: 'C0FINDINGS', ts: '1764676801.000200', error: expect.stringContaining('message_not_found') });
+      expect(lines.join('\n')).not.toContain(BOT_TOKEN);
+    } finally {
+      await refused.close();
+      await slack.close();
     }
   });
 
