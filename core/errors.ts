@@ -118,6 +118,7 @@ export const ERROR_CODES = {
   // 074x: metrics and packaging
   METRICS_LISTEN_FAILED: { code: 'VIGIL-E0740', cause: 'A process could not serve its Prometheus /metrics on the port asked for (--metrics-port or VIGIL_METRICS_PORT): the port is in use or the address is not one of this machine.', fix: 'Give each process on a machine a port of its own (e.g. vigil worker --metrics-port 9465; 0 picks a free one and prints it), stop what holds the port, or set VIGIL_BIND to an address this machine has.' },
   METRICS_PORT_INVALID: { code: 'VIGIL-E0741', cause: 'The metrics port given (--metrics-port or VIGIL_METRICS_PORT) is not a port number.', fix: 'Give a port from 0 to 65535 (0 picks a free one and prints it), e.g. --metrics-port 9464.' },
+  WEB_UP_NOT_LOOPBACK: { code: 'VIGIL-E0742', cause: 'vigil up would serve the web view without sign-in (VIGIL_WEB_AUTH unset, which means development mode, or dev) on VIGIL_BIND, an address other than loopback, where others could read the records.', fix: 'Choose a sign-in (VIGIL_WEB_AUTH=oidc with VIGIL_OIDC_ISSUER and VIGIL_OIDC_CLIENT_ID, or proxy with VIGIL_WEB_PROXY_HEADER and VIGIL_WEB_PROXY_ADDRESS), set VIGIL_BIND=127.0.0.1, or run vigil up --no-web (and vigil web elsewhere with a sign-in).' },
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;

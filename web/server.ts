@@ -4,7 +4,6 @@ import type pg from 'pg';
 import type { Config } from '../core/config.js';
 import { VigilError, isVigilError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { serveMetrics } from '../core/metrics.js';
 import { createGate, type Gate } from './auth/gate.js';
 import { html, layout, type Html } from './html.js';
 import { detectionsPage } from './pages/detections.js';
@@ -15,12 +14,14 @@ import { jobsPage } from './pages/jobs.js';
 import { reviewPage } from './pages/review.js';
 import { sessionsPage } from './pages/sessions.js';
 import { trendsPage } from './pages/trends.js';
+import { slackPermalinks } from './slack-permalink.js';
 
 /**
  * The read-only web view: plain node:http, every page rendered on the server from the records, no
- * script. Every page needs a signed-in person (auth/gate.ts); /metrics and /healthz carry no record
- * and are served to the scraper without one. Each answer says its server time (Server-Timing), which
- * `npm run bench:web` reads.
+ * script. Every page needs a signed-in person (auth/gate.ts); only /healthz, which says "ok" and
+ * nothing else, is answered without one. Prometheus /metrics is not served here, where people sign
+ * in, but on the process's metrics port (cli/metrics.ts), as every other process serves it. Each
+ * answer says its server time (Server-Timing), which `npm run bench:web` reads.
  */
 
 export interface WebServerOptions {
@@ -66,6 +67,7 @@ async function pageFor(url: URL, pool: pg.Pool, places: Places): Promise<Page> {
     case '/review': return { title: 'Review queue', body: await reviewPage(pool) };
     case '/detections': return { title: 'Detection results', body: await detectionsPage(pool) };
     case '/sessions': return { title: 'Sessions revoked', body: await sessionsPage(pool) };
+    case '/metrics': throw new VigilError('WEB_NOT_FOUND', 'Prometheus /metrics is served on the metrics port vigil web prints at start (--metrics-port, VIGIL_METRICS_PORT), not on the web port');
     default: throw new VigilError('WEB_NOT_FOUND', `there is no page at ${url.pathname}`);
   }
 }
@@ -84,6 +86,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const gate: Gate = createGate(o.config.web, { host: o.host, port: address.port }, o.log);
   const places: Places = {
     catalogRepo: o.config.github.catalogRepo, githubApiUrl: o.config.github.apiUrl, catalogPath: o.config.github.catalogPath, catalogBranch: o.config.github.catalogBranch,
+    slackLink: slackPermalinks(o.config.slack, o.log),
   };
 
   const send = (res: ServerResponse, status: number, body: string, started: bigint, extra: Record<string, string> = {}): void => {
@@ -101,11 +104,11 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://web.invalid');
     if (url.pathname === '/healthz') {
+      // For a load balancer or an orchestrator's probe: the process answers, and nothing of the records.
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok\n');
       return;
     }
-    if (await serveMetrics(req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       // Read-only: actions stay in Slack and in git.
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });

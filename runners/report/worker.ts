@@ -43,9 +43,14 @@ export interface ReportDeps {
   chromium?: string;
 }
 
-/** When the scheduler meant the job to run: its creation plus its delay (a retry keeps both), so a late run reports the right period. */
-export function dueAt(job: Pick<Job, 'timestamp' | 'opts'>): Date {
-  return new Date(job.timestamp + (job.opts.delay ?? 0));
+/**
+ * The moment whose period before it a job reports: when the scheduler meant it to run (its creation
+ * plus its delay; a retry keeps both), so a late run reports the right period; but never later than
+ * `now`: a job run early (promoted, "run now") keeps its delay in its options, and would otherwise
+ * send, once and for good, the report of a period that has not ended.
+ */
+export function dueAt(job: Pick<Job, 'timestamp' | 'opts'>, now = new Date()): Date {
+  return new Date(Math.min(job.timestamp + (job.opts.delay ?? 0), now.getTime()));
 }
 
 export type UsagePostResult = { posted: false; why: string } | { posted: true; channel: string; ts: string | undefined };

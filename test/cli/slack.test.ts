@@ -82,12 +82,17 @@ describe('vigil slack', () => {
     expect((await bot.done).code).toBe(0);
   });
 
-  it('connects over Socket Mode with an app token and opens no port', async () => {
+  it('connects over Socket Mode with an app token, listening for no Slack request, only on its metrics port', async () => {
     const stop = new AbortController();
     const env = { ...services.env, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, VIGIL_SLACK_TRANSPORT: 'socket', SLACK_API_URL: fake.apiUrl };
-    const run = startCli(['slack'], env, process.cwd(), stop.signal);
+    const run = startCli(['slack', '--metrics-port', '0'], env, process.cwd(), stop.signal);
     await fake.socket.connected(15_000);
     await expect.poll(() => run.stdout(), { timeout: 15_000 }).toMatch(/connected to Slack over Socket Mode/);
+    await expect.poll(() => run.stdout(), { timeout: 15_000 }).toMatch(/metrics: Prometheus \/metrics at http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(run.stdout()).not.toContain('Slack requests at');
+    const metrics = await fetch(/metrics at (\S+)/.exec(run.stdout())![1]!);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('vigil_process_');
     stop.abort();
     expect((await run.done).code).toBe(0);
   });

@@ -46,7 +46,8 @@ function listening(service: Service): number[] {
     case 'up': case 'worker': return [metricsPort];
     case 'serve': return [Number(flag(command, '--port') ?? config.port)];
     case 'slack': return config.slack.transport === 'http' ? [config.slack.port] : [metricsPort];
-    case 'edge': case 'web': return [Number(flag(command, '--port'))];
+    case 'web': return [Number(flag(command, '--port')), metricsPort];
+    case 'edge': return [Number(flag(command, '--port'))];
     default: throw new Error(`no listening ports known for vigil ${command[0]}`);
   }
 }

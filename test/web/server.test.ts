@@ -3,10 +3,11 @@ import type { Config, WebConfig } from '../../core/config.js';
 import { parseCatalogRepo } from '../../core/catalog-repo.js';
 import { markCardPosted, markSummaryPosted } from '../../core/db/chat-cards.js';
 import { isVigilError } from '../../core/errors.js';
-import { silentLogger } from '../../core/log.js';
+import { createLogger, silentLogger } from '../../core/log.js';
 import { createGate } from '../../web/auth/gate.js';
 import { startWebServer, type WebServer } from '../../web/server.js';
 import { startFakeOidc, type FakeOidc } from '../support/fake-oidc.js';
+import { BOT_TOKEN, startFakeSlack } from '../support/fake-slack.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 import { seedWebView, type SeededWeb } from '../support/web-view.js';
 
@@ -116,6 +117,40 @@ describe('finding detail', () => {
     }
   });
 
+  it("links the card by Slack's own permalink (chat.getPermalink), asked once, and by the hand-built form, logged, when Slack refuses", async () => {
+    // The card was marked posted by the test before this one.
+    const slack = await startFakeSlack();
+    const lines: string[] = [];
+    const log = createLogger('warn', 'vigil', { format: 'json', write: (l) => lines.push(l) });
+    const base = configWith({ auth: 'dev' });
+    const config = { ...base, slack: { ...base.slack, botToken: BOT_TOKEN, apiUrl: slack.apiUrl } };
+    const web = await startWebServer({ pool: services.db.pool, log, host: '127.0.0.1', port: 0, config });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const { text } = await get(web, `/findings/${seeded.detailId}`);
+        expect(text).toContain('href="https://vigil-test.slack.com/archives/C0FINDINGS/p1764676801000200"');
+      }
+      expect(slack.accepted('chat.getPermalink').map((c) => c.args)).toEqual([{ channel: 'C0FINDINGS', message_ts: '1764676801.000200' }]);
+      expect(lines).toEqual([]);
+    } finally {
+      await web.close();
+    }
+    slack.failNext('chat.getPermalink', { status: 200, error: 'message_not_found' });
+    const refused = await startWebServer({ pool: services.db.pool, log, host: '127.0.0.1', port: 0, config });
+    try {
+      const { status, text } = await get(refused, `/findings/${seeded.detailId}`);
+      expect(status).toBe(200);
+      expect(text).toContain('href="https://slack.com/archives/C0FINDINGS/p1764676801000200?thread_ts=1764676800.000100&amp;cid=C0FINDINGS"');
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'web-slack-permalink-failed');
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ channel: 'C0FINDINGS', ts: '1764676801.000200', error: expect.stringContaining('message_not_found') });
+      expect(lines.join('\n')).not.toContain(BOT_TOKEN);
+    } finally {
+      await refused.close();
+      await slack.close();
+    }
+  });
+
   it('answers 404 for a finding that does not exist', async () => {
     const { status, text } = await get(dev, '/findings/999999');
     expect(status).toBe(404);
@@ -153,10 +188,25 @@ describe('the other pages', () => {
     expect((await get(dev, '/detections')).status).toBe(200);
   });
 
-  it('serves Prometheus metrics, and refuses to change anything', async () => {
-    const metrics = await get(dev, '/metrics');
-    expect(metrics.status).toBe(200);
-    expect(metrics.text).toContain('vigil_process_');
+  it('answers /healthz with "ok" alone to anyone, keeps /metrics off the web port behind sign-in, and refuses to change anything', async () => {
+    const proxied = await start({ auth: 'proxy', proxy: { header: 'x-forwarded-user', address: '10.1.2.3' } });
+    try {
+      // Nobody is signed in here (the proxy is elsewhere): the probe is answered, and says nothing of the records.
+      const health = await get(proxied, '/healthz');
+      expect(health.status).toBe(200);
+      expect(health.text).toBe('ok\n');
+      const metrics = await get(proxied, '/metrics');
+      expect(metrics.status).toBe(401);
+      expect(metrics.text).toContain('VIGIL-E0708');
+      expect(metrics.text).not.toMatch(/vigil_(findings|notices|process)_/);
+    } finally {
+      await proxied.close();
+    }
+    // Signed in, /metrics is still not here: it says where Prometheus reads it.
+    const signedIn = await get(dev, '/metrics');
+    expect(signedIn.status).toBe(404);
+    expect(signedIn.text).toContain('served on the metrics port');
+    expect(signedIn.text).not.toMatch(/vigil_(findings|notices|process)_/);
     const post = await fetch(`${dev.url}/findings`, { method: 'POST' });
     expect(post.status).toBe(405);
   });

@@ -2,6 +2,7 @@ import type { CatalogRepo } from '../../core/catalog-repo.js';
 import { webOrigin } from '../../core/catalog-repo.js';
 import { html, outLink, when, type Html } from '../html.js';
 import { findingDetail, type FindingDetail, type Queryable } from '../records.js';
+import type { SlackPermalinks } from '../slack-permalink.js';
 
 /**
  * One finding and its evidence, what `vigil evidence` packs: the page as fetched, the detection
@@ -15,12 +16,8 @@ export interface Places {
   githubApiUrl: string;
   catalogPath: string;
   catalogBranch: string | undefined;
-}
-
-/** The Slack message of the card: a reply in its round's thread. */
-export function slackPermalink(card: NonNullable<FindingDetail['slackCard']>): string {
-  const base = `https://slack.com/archives/${encodeURIComponent(card.channelId)}/p${card.ts.replace('.', '')}`;
-  return card.threadTs ? `${base}?thread_ts=${encodeURIComponent(card.threadTs)}&cid=${encodeURIComponent(card.channelId)}` : base;
+  /** The link to a finding's Slack card (slack-permalink.ts). */
+  slackLink: SlackPermalinks;
 }
 
 /** The title's file in the catalog repository, at the commit that applied it, or undefined when the repository is not a GitHub one. */
@@ -40,6 +37,7 @@ export async function findingPage(db: Queryable, id: number, places: Places): Pr
   const f = d.finding;
   const catalogUrl = d.contentSource ? catalogFileUrl(places, d.contentSource) : undefined;
   const detection = f.evidence.detection;
+  const slackLink = d.slackCard ? await places.slackLink(d.slackCard) : undefined;
   return {
     title: `Finding #${f.id}`,
     body: html`<section id="summary"><table>
@@ -49,7 +47,7 @@ export async function findingPage(db: Queryable, id: number, places: Places): Pr
 <tr><th>Site</th><td>${f.siteId ?? '–'} ${f.family ? `(family ${f.family})` : ''} · host ${f.host}</td></tr>
 <tr><th>Statuses</th><td>takedown <strong id="takedown">${f.takedownStatus}</strong> · detection <strong id="detection">${f.detectionStatus}</strong></td></tr>
 <tr><th>Seen</th><td>first ${when(f.firstSeen)} · last ${when(f.lastSeen)} · ${f.rounds} round(s) · source ${f.source} · score ${f.score.toFixed(2)}${f.matchDistance === null ? '' : ` · match distance ${f.matchDistance.toFixed(3)}`}</td></tr>
-<tr><th>Act</th><td>${d.slackCard ? outLink(slackPermalink(d.slackCard), 'the finding\'s card in Slack') : 'no Slack card posted'} · evidence pack: <code>vigil evidence ${f.id}</code></td></tr>
+<tr><th>Act</th><td>${slackLink ? outLink(slackLink, 'the finding\'s card in Slack') : 'no Slack card posted'} · evidence pack: <code>vigil evidence ${f.id}</code></td></tr>
 </table></section>
 <section id="page"><h2>Page as fetched</h2>${d.page ? html`<p>${d.page.method} ${outLink(d.page.requestedUrl)} → HTTP ${d.page.status} ${d.page.statusText} at ${when(d.page.fetchedAt)}${d.page.finalUrl !== d.page.requestedUrl ? html` (answered by ${outLink(d.page.finalUrl)})` : ''}, ${d.page.bodyBytes} bytes${d.page.truncated ? ' (kept truncated)' : ''}${d.page.remoteAddress ? `, from ${d.page.remoteAddress}` : ''}</p>
 ${d.page.redirects.length ? html`<ul>${d.page.redirects.map((r) => html`<li>${r.status}: ${r.from} → ${r.to}</li>`)}</ul>` : ''}
