@@ -15,6 +15,7 @@
  *   own random offset) BENCH_NULL_TRIALS=1000 BENCH_JPEG_TRIALS=12 BENCH_SOURCE_SECONDS=40
  *   BENCH_WIDTH=1280 BENCH_HEIGHT=720 BENCH_FPS=24 BENCH_PRESET=veryfast BENCH_JOBS=2
  *   BENCH_ATTACKS=name,name or --case name,name (exact attack names, or parts of names: see selectAttacks)
+ *   BENCH_OUT=.vigil/bench/watermark (the viewing stills: flat.png, dark.png)
  *   BENCH_RATIO_PRESETS=medium (presets timed besides BENCH_PRESET) BENCH_RATIO_RUNS=3
  */
 import { execFile, spawn } from 'node:child_process';
@@ -33,6 +34,7 @@ import { embedForRecipients } from '../runners/watermark/embed.js';
 import { watermarkKey } from '../runners/watermark/keys.js';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
 import { makeOverlayAssets, overlayAssetPaths } from './overlay-assets.js';
+import { flattestFrame, writeViewingStills } from './viewing-stills.js';
 import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, TIME_ATTACKS, overlayAttacks, x264, x265, type Attack, type OverlayAssets } from './watermark-attacks.js';
 
 const exec = promisify(execFile);
@@ -50,6 +52,7 @@ const PRESET = (process.env.BENCH_PRESET ?? 'veryfast') as Preset;
 const RATIO_PRESETS = [...new Set([PRESET, ...(process.env.BENCH_RATIO_PRESETS ?? 'medium').split(',').filter(Boolean)])] as Preset[];
 const RATIO_RUNS = env('BENCH_RATIO_RUNS', 3);
 const WINDOW = 30;
+const OUT_DIR = path.resolve(process.env.BENCH_OUT ?? '.vigil/bench/watermark');
 const KEY = randomBytes(32);
 
 async function ffmpeg(args: string[]): Promise<string> {
@@ -272,6 +275,7 @@ async function main(): Promise<void> {
     const markOnly = await psnrSsim(rawIn('mark.gray'), rawIn('src.gray'));
     const delivered = await psnrSsim(['-i', summary.outputs[0]!.output], ['-i', source]);
     const plainQ = await psnrSsim(['-i', path.join(dir, `plain-${PRESET}.mp4`)], ['-i', source]);
+    const viewing = await writeViewingStills(OUT_DIR, new Uint8Array(flattestFrame(raw, W, H, FPS)), W, H, KEY, ids[0]!);
     log('quality measured');
 
     // Kernel speed at 1080p on one core.
@@ -375,6 +379,7 @@ async function main(): Promise<void> {
       console.log(`| time to read one still against the ${SOURCE_SECONDS} s original (median / max, ${JOBS} jobs) | ${(median(ms) / 1000).toFixed(1)} s / ${(Math.max(...ms) / 1000).toFixed(1)} s | | |`);
     }
     console.log(`| luma PSNR / SSIM, mark alone (raw frames) | ${markOnly.psnr.toFixed(2)} dB / ${markOnly.ssim.toFixed(4)} | ≥ 42 dB / ≥ 0.99 | ${verdict(markOnly.psnr >= 42 && markOnly.ssim >= 0.99)} |`);
+    console.log(`| viewing check, 4x zoom, original / marked / difference x16 (flat and dark scenes) | ${viewing.join(', ')} | no visible tiling | look |`);
     console.log(`| luma PSNR / SSIM, delivered file vs source | ${delivered.psnr.toFixed(2)} dB / ${delivered.ssim.toFixed(4)} (plain transcode: ${plainQ.psnr.toFixed(2)} dB / ${plainQ.ssim.toFixed(4)}) | | |`);
     console.log(`| embed kernel, 1080p 8-bit, one core | ${kernelFps.toFixed(0)} fps | ≥ 200 fps | ${verdict(kernelFps >= 200)} |`);
     for (const r of ratios) {
