@@ -47,3 +47,64 @@ export const GEOMETRY_ATTACKS: Attack[] = [
   { name: 'rotate 5°', args: ['-vf', 'rotate=5*PI/180,scale=-2:480', ...x264('1M')], target: 0.95 },
   { name: 'rotate 3°, mirror horizontal, letterbox', args: ['-vf', 'rotate=-3*PI/180,hflip,scale=854:400,pad=854:480:0:40', ...x264('1M')], target: 0.95 },
 ];
+
+/** A filter graph on the clip's video ([0:v] in, [v] out), then H.264 480p 1 Mbps. */
+const graph = (g: string): string[] => ['-filter_complex', `[0:v]${g},scale=-2:480[v]`, '-map', '[v]', ...x264('1M')];
+
+/**
+ * Issue 14 item 2: time changes, each followed by H.264 480p 1 Mbps (target 95 %). The output keeps
+ * the clip's frame rate (mp4 is constant-rate), so new timestamps turn into dropped or repeated frames.
+ */
+export const TIME_ATTACKS: Attack[] = [
+  { name: 'speed ×1.1', args: ['-vf', 'setpts=PTS/1.1,scale=-2:480', ...x264('1M')], target: 0.95 },
+  { name: 'speed ×0.9', args: ['-vf', 'setpts=PTS/0.9,scale=-2:480', ...x264('1M')], target: 0.95 },
+  { name: 'drop every 6th frame', args: graph(String.raw`select='not(eq(mod(n\,6)\,5))',setpts=N/FRAME_RATE/TB`), target: 0.95 },
+  { name: 'drop 20 % of frames at random', args: graph(String.raw`select='gte(random(1)\,0.2)',setpts=N/FRAME_RATE/TB`), target: 0.95 },
+  // timestamps jittered by up to ±0.45 frame (still monotonic), then resampled: runs of drops and repeats
+  { name: 'jittered timing: frames dropped and repeated', args: graph(String.raw`setpts='(N+0.45*sin(N*1.7))/FRAME_RATE/TB',fps=source_fps`), target: 0.95 },
+  // five pieces of unequal length, assembled in the order 4 2 5 1 3
+  {
+    name: 'five pieces reassembled in another order',
+    args: ['-filter_complex', [
+      '[0:v]split=5[a0][a1][a2][a3][a4]',
+      ...[[0, 4], [4, 11], [11, 17], [17, 25], [25, 30]].map(([s, e], i) => `[a${i}]trim=start=${s}:end=${e},setpts=PTS-STARTPTS[p${i}]`),
+      '[p3][p1][p4][p0][p2]concat=n=5:v=1:a=0,scale=-2:480[v]',
+    ].join(';'), '-map', '[v]', ...x264('1M')],
+    target: 0.95,
+  },
+];
+
+/** Files the overlay attacks draw on the picture; made by the bench (see makeOverlayAssets). */
+export interface OverlayAssets {
+  /** an SRT file of two-line subtitles changing every few seconds */
+  subtitles: string;
+  /** a channel logo, PNG with alpha */
+  logo: string;
+  /** another clip (another title) for picture-in-picture, at least 30 s */
+  pip: string;
+}
+
+/** Issue 14 item 3: overlays, each followed by H.264 480p 1 Mbps (target 95 %). */
+export function overlayAttacks(a: OverlayAssets): Attack[] {
+  const font = 'DejaVu Sans';
+  return [
+    {
+      name: 'burned-in subtitles',
+      args: ['-vf', `subtitles=${a.subtitles}:force_style='FontName=${font},FontSize=26,Bold=1,Outline=2,Shadow=1,MarginV=28',scale=-2:480`, ...x264('1M')],
+      target: 0.95,
+    },
+    // a single-frame movie source: overlay repeats its last frame, so the logo stays on
+    {
+      name: 'channel logo',
+      args: ['-filter_complex', `movie=${a.logo}[logo];[0:v][logo]overlay=W-w-W/30:H/20,scale=-2:480[v]`, '-map', '[v]', ...x264('1M')],
+      target: 0.95,
+    },
+    // the other clip at half the width and height (25 % of the picture; the clip is the source's
+    // size), with a white frame, bottom right
+    {
+      name: 'picture-in-picture covering 25 %',
+      args: ['-filter_complex', `movie=${a.pip}:loop=0,setpts=N/FRAME_RATE/TB,scale=iw/2:ih/2,drawbox=c=white:t=4[pip];[0:v][pip]overlay=W-w:H-h:shortest=1,scale=-2:480[v]`, '-map', '[v]', ...x264('1M')],
+      target: 0.95,
+    },
+  ];
+}

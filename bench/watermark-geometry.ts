@@ -1,5 +1,5 @@
 /**
- * Geometry trials for the blind detector on natural footage (bench/natural-source.ts), quick enough
+ * Geometry, time and overlay trials for the blind detector on natural footage (bench/natural-source.ts), quick enough
  * to run while changing native/src/detect.cc (npm run bench:watermark-geometry --):
  *   node --import tsx bench/watermark-geometry.ts [--case NAME[,NAME]] [--ids N] [--keep DIR] [--before ADDON]
  * Builds (or reuses, with --keep) a 40 s 1280x720 source from photographs, embeds N random IDs,
@@ -18,7 +18,8 @@ import { createRequire } from 'node:module';
 import { runEmbedPipeline } from '../runners/media/pipeline.js';
 import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
-import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, x264 } from './watermark-attacks.js';
+import { makeOverlayAssets, overlayAssetPaths } from './overlay-assets.js';
+import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, TIME_ATTACKS, overlayAttacks, x264 } from './watermark-attacks.js';
 
 const exec = promisify(execFile);
 const arg = (name: string): string | undefined => {
@@ -94,8 +95,12 @@ async function main(): Promise<void> {
     if (!(await fs.stat(out).then(() => true, () => false))) await runEmbedPipeline({ info, video, ext: '.mp4', key, preset: 'veryfast', targets: [{ output: out, payload: id }] });
   }
   const wanted = arg('case')?.split(',').map((s) => s.toLowerCase());
-  const cases = [{ name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] }, ...REENCODE_ATTACKS, ...GEOMETRY_ATTACKS]
+  const assets = overlayAssetPaths(dir);
+  const cases = [{ name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] }, ...REENCODE_ATTACKS, ...GEOMETRY_ATTACKS, ...TIME_ATTACKS, ...overlayAttacks(assets)]
     .filter((c) => !wanted || wanted.some((w) => c.name.toLowerCase().includes(w)));
+  if (cases.some((c) => c.args.some((a) => a.includes(dir))) && !(await fs.stat(assets.pip).then(() => true, () => false))) {
+    await makeOverlayAssets(assets, { seconds: 32, width: 1280, height: 720, fps: 24 });
+  }
   const head = '| exact | wrong | null found | pilotZ min / median | result() CPU ms |';
   console.log(`| case ${before ? head.replace(/\| (\w)/g, '| before: $1') : ''}${head}`);
   console.log(`|${' --- |'.repeat(before ? 11 : 6)}`);

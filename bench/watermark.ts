@@ -11,9 +11,11 @@
  * same encoder settings.
  *
  * Size by environment (defaults finish in about ten minutes on two cores):
- *   BENCH_IDS=4 BENCH_OFFSETS=1 BENCH_NULL_TRIALS=1000 BENCH_JPEG_TRIALS=12 BENCH_SOURCE_SECONDS=40
+ *   BENCH_IDS=4 BENCH_TRIALS=8 (or --trials N: trials per attack, over the IDs in turn, each at its
+ *   own random offset) BENCH_NULL_TRIALS=1000 BENCH_JPEG_TRIALS=12 BENCH_SOURCE_SECONDS=40
  *   BENCH_WIDTH=1280 BENCH_HEIGHT=720 BENCH_FPS=24 BENCH_PRESET=veryfast BENCH_JOBS=2
  *   BENCH_ATTACKS=name,name or --case name,name (exact attack names, or parts of names: see selectAttacks)
+ *   BENCH_OUT=.vigil/bench/watermark (the viewing stills: flat.png, dark.png)
  *   BENCH_RATIO_PRESETS=medium (presets timed besides BENCH_PRESET) BENCH_RATIO_RUNS=3
  */
 import { execFile, spawn } from 'node:child_process';
@@ -31,12 +33,14 @@ import { detectInVideo, detectLeak } from '../runners/watermark/detect.js';
 import { embedForRecipients } from '../runners/watermark/embed.js';
 import { watermarkKey } from '../runners/watermark/keys.js';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
-import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, x264, x265, type Attack } from './watermark-attacks.js';
+import { makeOverlayAssets, overlayAssetPaths } from './overlay-assets.js';
+import { flattestFrame, writeViewingStills } from './viewing-stills.js';
+import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, TIME_ATTACKS, overlayAttacks, x264, x265, type Attack, type OverlayAssets } from './watermark-attacks.js';
 
 const exec = promisify(execFile);
 const env = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
 const IDS = env('BENCH_IDS', 4);
-const OFFSETS = env('BENCH_OFFSETS', 1);
+const TRIALS = Number(argument('trials') ?? env('BENCH_TRIALS', 8));
 const NULL_TRIALS = env('BENCH_NULL_TRIALS', 1000);
 const JPEG_TRIALS = env('BENCH_JPEG_TRIALS', 12);
 const SOURCE_SECONDS = env('BENCH_SOURCE_SECONDS', 40);
@@ -48,6 +52,7 @@ const PRESET = (process.env.BENCH_PRESET ?? 'veryfast') as Preset;
 const RATIO_PRESETS = [...new Set([PRESET, ...(process.env.BENCH_RATIO_PRESETS ?? 'medium').split(',').filter(Boolean)])] as Preset[];
 const RATIO_RUNS = env('BENCH_RATIO_RUNS', 3);
 const WINDOW = 30;
+const OUT_DIR = path.resolve(process.env.BENCH_OUT ?? '.vigil/bench/watermark');
 const KEY = randomBytes(32);
 
 async function ffmpeg(args: string[]): Promise<string> {
@@ -101,7 +106,7 @@ async function makeSource(dir: string): Promise<string> {
   return out;
 }
 
-const ATTACKS: Attack[] = [
+const allAttacks = (assets: OverlayAssets): Attack[] => [
   { name: '30 s clip, no re-encode', args: ['-c:v', 'copy'] },
   { name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] },
   { name: 'H.264 360p 500 kbps', args: ['-vf', 'scale=-2:360', ...x264('500k')] },
@@ -115,19 +120,19 @@ const ATTACKS: Attack[] = [
   { name: 'noise σ≈4 + H.264 480p 1 Mbps', args: ['-vf', 'noise=alls=10:allf=t,scale=-2:480', ...x264('1M')] },
   { name: 'blur σ=1.5 + H.264 480p 1 Mbps', args: ['-vf', 'gblur=sigma=1.5,scale=-2:480', ...x264('1M')] },
   ...REENCODE_ATTACKS,
-  ...GEOMETRY_ATTACKS.map((a) => ({ ...a, name: `${a.name} + H.264 480p 1 Mbps` })),
+  ...[...GEOMETRY_ATTACKS, ...TIME_ATTACKS, ...overlayAttacks(assets)].map((a) => ({ ...a, name: `${a.name} + H.264 480p 1 Mbps` })),
 ];
 
 /**
  * BENCH_ATTACKS=name,name: an entry picks the attack of exactly that name (any case), or, when no
  * name is equal, every attack whose name contains it ("480p" picks all 480p ones).
  */
-function caseArgument(): string | undefined {
-  const i = process.argv.indexOf('--case');
+function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
-function selectAttacks(list: string | undefined): Attack[] {
+function selectAttacks(ATTACKS: Attack[], list: string | undefined): Attack[] {
   if (!list) return ATTACKS;
   const picked = new Set<Attack>();
   for (const entry of list.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)) {
@@ -209,12 +214,16 @@ function pct(ok: number, n: number): string {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const attacks = selectAttacks(caseArgument() ?? process.env.BENCH_ATTACKS); // before any work: a typo stops the bench at once
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-bench-wm-'));
+  const assets = overlayAssetPaths(dir);
+  // before any work: a typo stops the bench at once
+  const attacks = selectAttacks(allAttacks(assets), argument('case') ?? process.env.BENCH_ATTACKS);
   const log = (msg: string): void => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
   try {
-    log(`source ${W}x${H}@${FPS} ${SOURCE_SECONDS} s; ${IDS} IDs x ${OFFSETS} offsets per attack; ${NULL_TRIALS} null trials; ${JPEG_TRIALS} JPEG stills; preset ${PRESET}`);
+    log(`source ${W}x${H}@${FPS} ${SOURCE_SECONDS} s; ${TRIALS} trials per attack over ${IDS} IDs; ${NULL_TRIALS} null trials; ${JPEG_TRIALS} JPEG stills; preset ${PRESET}`);
+    if (!Number.isInteger(TRIALS) || TRIALS < 1) throw new Error(`--trials / BENCH_TRIALS must be a whole number ≥ 1, not ${TRIALS}`);
     const source = await makeSource(dir);
+    if (attacks.some((a) => a.args.some((x) => x.includes(dir)))) await makeOverlayAssets(assets, { seconds: WINDOW + 2, width: W, height: H, fps: FPS });
     const info = await probeMedia(source);
     const video = checkEmbeddable(info, { minDuration: 0 });
 
@@ -266,6 +275,7 @@ async function main(): Promise<void> {
     const markOnly = await psnrSsim(rawIn('mark.gray'), rawIn('src.gray'));
     const delivered = await psnrSsim(['-i', summary.outputs[0]!.output], ['-i', source]);
     const plainQ = await psnrSsim(['-i', path.join(dir, `plain-${PRESET}.mp4`)], ['-i', source]);
+    const viewing = await writeViewingStills(OUT_DIR, new Uint8Array(flattestFrame(raw, W, H, FPS)), W, H, KEY, ids[0]!);
     log('quality measured');
 
     // Kernel speed at 1080p on one core.
@@ -280,7 +290,8 @@ async function main(): Promise<void> {
     log(`kernel ${kernelFps.toFixed(0)} fps at 1080p`);
 
     // Attacks.
-    const tasks = attacks.flatMap((a) => summary.outputs.flatMap((o) => Array.from({ length: OFFSETS }, () => ({ attack: a, file: o.output, id: o.recipient.watermarkId }))));
+    const tasks = attacks.flatMap((a) => Array.from({ length: TRIALS }, (_, i) => summary.outputs[i % summary.outputs.length]!)
+      .map((o) => ({ attack: a, file: o.output, id: o.recipient.watermarkId })));
     let done = 0;
     const results = await pool(tasks, JOBS, async (t, i) => {
       const offset = rand(Math.max(0, info.duration - WINDOW - 0.5));
@@ -354,7 +365,7 @@ async function main(): Promise<void> {
     rows.push(['single JPEG q50 still + original', `${pct(stillHits, stills.length)}${stills.some((s) => s.wrong) ? `  WRONG IDs: ${stills.filter((s) => s.wrong).length}` : ''}`,
       '', '', '≥ 95 %', verdict(rate(stillHits, stills.length) >= 0.95)]);
     const wrongAll = results.filter((r) => r.wrong).length + stills.filter((s) => s.wrong).length;
-    console.log(`\nVigil watermark bench — source ${W}x${H}@${FPS}, ${SOURCE_SECONDS} s, ${IDS} IDs, ${OFFSETS} random 30 s windows per ID and attack, preset ${PRESET}\n`);
+    console.log(`\nVigil watermark bench — source ${W}x${H}@${FPS}, ${SOURCE_SECONDS} s, ${TRIALS} trials per attack over ${IDS} IDs, each a 30 s window at a random offset, preset ${PRESET}\n`);
     console.log(`source: ${process.env.BENCH_SOURCE === 'synthetic' || (await naturalPhotos()).length === 0 ? 'synthetic scenes' : 'natural footage (photographs, panned and cut)'}; margin = per-clip pilotZ min / median, and the smallest clip's pilotZ less the largest of ${nulls.trials} null trials (${nulls.maxZ.toFixed(1)})\n`);
     console.log('| attack | exact ID | pilotZ margin | detect time per clip (median, incl. decode) | target | result |\n| --- | --- | --- | --- | --- | --- |');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
@@ -368,6 +379,7 @@ async function main(): Promise<void> {
       console.log(`| time to read one still against the ${SOURCE_SECONDS} s original (median / max, ${JOBS} jobs) | ${(median(ms) / 1000).toFixed(1)} s / ${(Math.max(...ms) / 1000).toFixed(1)} s | | |`);
     }
     console.log(`| luma PSNR / SSIM, mark alone (raw frames) | ${markOnly.psnr.toFixed(2)} dB / ${markOnly.ssim.toFixed(4)} | ≥ 42 dB / ≥ 0.99 | ${verdict(markOnly.psnr >= 42 && markOnly.ssim >= 0.99)} |`);
+    console.log(`| viewing check, 4x zoom, original / marked / difference x16 (flat and dark scenes) | ${viewing.join(', ')} | no visible tiling | look |`);
     console.log(`| luma PSNR / SSIM, delivered file vs source | ${delivered.psnr.toFixed(2)} dB / ${delivered.ssim.toFixed(4)} (plain transcode: ${plainQ.psnr.toFixed(2)} dB / ${plainQ.ssim.toFixed(4)}) | | |`);
     console.log(`| embed kernel, 1080p 8-bit, one core | ${kernelFps.toFixed(0)} fps | ≥ 200 fps | ${verdict(kernelFps >= 200)} |`);
     for (const r of ratios) {

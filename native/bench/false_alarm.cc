@@ -1,9 +1,15 @@
-// False-ID trials on the DSP core alone (no Node), for many-core machines:
+// Null trials through the blind detector's real decision path (Detector::result(): search, decode,
+// MAC check), on the DSP core alone (no Node), so many-core machines can run many:
 //   g++ -O3 -std=c++17 -pthread -Isrc src/{ecc,pattern,embed,detect,register}.cc bench/false_alarm.cc -o /tmp/fa
-//   /tmp/fa [trials=1000] [threads=1]
-// Half the trials are unmarked frames read with a random key, half are frames
-// marked with one random key and read with another.
+//   /tmp/fa TRIALS THREADS [FRAMES.gray WIDTH HEIGHT [WINDOW=48]]
+// FA_MAX_SECONDS=S: start no trial after S seconds (the run stays bounded; `trials=` says how many ran).
+// Even trials read unmarked frames with a random key; odd trials read frames marked (strength 2,
+// a random ID) with one random key through another. Any ID found is a false ID (unmarked) or a
+// wrong ID (wrong key). With a raw 8-bit luma file (e.g. natural footage from
+// `npm run bench:watermark-null`) each trial reads WINDOW frames from a random start; without one,
+// six synthetic frames (a sum of sinusoids with grain). Prints one line of key=value pairs.
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +22,9 @@
 
 using namespace vigil;
 
-static void makeFrame(uint64_t seed, int t, int w, int h, std::vector<uint8_t>& out) {
+namespace {
+
+void makeFrame(uint64_t seed, int t, int w, int h, std::vector<uint8_t>& out) {
   uint64_t s = seed;
   float ph[12], fx[12], fy[12], amp[12];
   for (int k = 0; k < 12; ++k) {
@@ -36,37 +44,72 @@ static void makeFrame(uint64_t seed, int t, int w, int h, std::vector<uint8_t>& 
     }
 }
 
+std::vector<uint8_t> readAll(const char* file) {
+  std::vector<uint8_t> data;
+  FILE* f = std::fopen(file, "rb");
+  if (!f) { std::perror(file); std::exit(2); }
+  uint8_t buf[1 << 16];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) data.insert(data.end(), buf, buf + n);
+  std::fclose(f);
+  return data;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  int trials = argc > 1 ? atoi(argv[1]) : 1000, threads = argc > 2 ? atoi(argv[2]) : 1;
-  std::atomic<int> next{0}, falseIds{0};
-  std::vector<double> zs(static_cast<size_t>(trials));
-  std::vector<double> pfa(static_cast<size_t>(trials));
+  if (argc != 3 && argc != 6 && argc != 7) {
+    std::fprintf(stderr, "usage: %s TRIALS THREADS [FRAMES.gray WIDTH HEIGHT [WINDOW=48]]\n", argv[0]);
+    return 2;
+  }
+  const int trials = std::atoi(argv[1]), threads = std::max(1, std::atoi(argv[2]));
+  const bool natural = argc >= 6;
+  const int w = natural ? std::atoi(argv[4]) : 480, h = natural ? std::atoi(argv[5]) : 270;
+  const int window = argc == 7 ? std::atoi(argv[6]) : natural ? 48 : 6;
+  const std::vector<uint8_t> frames = natural ? readAll(argv[3]) : std::vector<uint8_t>();
+  const size_t frameBytes = static_cast<size_t>(w) * h;
+  const int available = natural ? static_cast<int>(frames.size() / frameBytes) : 0;
+  if (natural && available < window) { std::fprintf(stderr, "%s holds %d frames of %dx%d, fewer than the window (%d)\n", argv[3], available, w, h, window); return 2; }
+
+  const char* maxEnv = std::getenv("FA_MAX_SECONDS");
+  const double maxSeconds = maxEnv ? std::atof(maxEnv) : 1e30;
+  std::atomic<int> next{0}, done{0}, doneMarked{0}, falseIds{0}, wrongIds{0};
+  std::vector<double> zs(static_cast<size_t>(trials), 0.0), pfa(static_cast<size_t>(trials), 1.0);
+  const auto t0 = std::chrono::steady_clock::now();
   auto work = [&]() {
-    const int w = 480, h = 270;
-    std::vector<uint8_t> f;
+    std::vector<uint8_t> f(frameBytes);
     for (int i; (i = next++) < trials;) {
+      if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > maxSeconds) break;
       uint64_t s = 0xABCDEFull + static_cast<uint64_t>(i) * 7919;
       uint8_t key[32], other[32];
       for (int k = 0; k < 32; ++k) { key[k] = static_cast<uint8_t>(splitmix64(s)); other[k] = static_cast<uint8_t>(splitmix64(s)); }
+      const bool marked = i % 2 == 1;
+      const uint32_t id = static_cast<uint32_t>(splitmix64(s)) | 1u;
       Detector det(key, w, h, 8);
-      bool marked = i % 2 == 1;
-      Embedder emb(other, w, h, 8, static_cast<uint32_t>(i * 2654435761u) | 1u, 2.0f);
-      for (int t = 0; t < 6; ++t) {
-        makeFrame(s, t * 4, w, h, f);
+      Embedder emb(other, w, h, 8, id, 2.0f);
+      const int start = natural ? static_cast<int>(splitmix64(s) % static_cast<uint64_t>(available - window + 1)) : 0;
+      for (int t = 0; t < window; ++t) {
+        if (natural) std::copy_n(frames.begin() + static_cast<std::ptrdiff_t>((start + t) * frameBytes), frameBytes, f.begin());
+        else makeFrame(s, t * 4, w, h, f);
         if (marked) emb.embed8(f.data(), w);
         det.accumulate8(f.data(), w);
       }
       DetectResult r = det.result();
-      if (r.found) falseIds++;
+      if (r.found) (marked ? wrongIds : falseIds)++;
       zs[static_cast<size_t>(i)] = r.pilotZ;
       pfa[static_cast<size_t>(i)] = r.falseAlarmProbability;
+      done++;
+      if (marked) doneMarked++;
     }
   };
   std::vector<std::thread> pool;
   for (int k = 0; k < threads; ++k) pool.emplace_back(work);
   for (auto& t : pool) t.join();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double zmax = 0, zsum = 0, pmin = 1;
   for (int i = 0; i < trials; ++i) { zmax = std::max(zmax, zs[static_cast<size_t>(i)]); zsum += zs[static_cast<size_t>(i)]; pmin = std::min(pmin, pfa[static_cast<size_t>(i)]); }
-  std::printf("trials=%d falseIDs=%d pilotZ mean=%.2f max=%.2f min reported pfa=%.3g\n", trials, falseIds.load(), zsum / trials, zmax, pmin);
+  const int n = done.load(), nMarked = doneMarked.load();
+  std::printf("trials=%d unmarked=%d wrongKey=%d falseIDs=%d wrongIDs=%d pilotZmean=%.2f pilotZmax=%.2f minPfa=%.3g frames=%s window=%d seconds=%.1f threads=%d\n",
+              n, n - nMarked, nMarked, falseIds.load(), wrongIds.load(), n ? zsum / n : 0.0, zmax, pmin,
+              natural ? "natural" : "synthetic", window, secs, threads);
   return 0;
 }
