@@ -5,6 +5,7 @@
       "sources": [
         "src/ecc.cc",
         "src/pattern.cc",
+        "src/codeword.cc",
         "src/embed.cc",
         "src/detect.cc",
         "src/register.cc",

@@ -60,6 +60,24 @@ export interface DetectionResult {
    * pillarbox bands it found (rows/columns that never carried picture).
    */
   activeArea?: { x: number; y: number; width: number; height: number };
+  /**
+   * Blind reader: the tile's cell soft values (256, cell order, pilot included) at each candidate
+   * alignment read, best pilot first; when found, the last is the one the payload decoded at.
+   * What informed (ledger) accusation scores recipients' codewords against.
+   */
+  alignments?: DetectionAlignment[];
+}
+
+export interface DetectionAlignment {
+  /** The pilot's peak at this alignment, in sigmas. */
+  pilotZ: number;
+  cells: Float32Array;
+}
+
+/** The chips a tile cell carries: the key's pilot, and each ID's data chips (256 per ID, in the order given). */
+export interface TileChips {
+  pilot: Float32Array;
+  data: Float32Array;
 }
 
 export interface Embedder {
@@ -128,6 +146,7 @@ interface NativeModule {
   FrameRelay: new (options: FrameRelayOptions) => FrameRelay;
   Detector: new (options: DetectorOptions) => Detector;
   detectWithOriginal(options: DetectWithOriginalOptions): DetectionResult;
+  tileChips(key: Buffer | Uint8Array, ids: number[]): TileChips;
   version(): string;
 }
 
@@ -156,6 +175,12 @@ export function createDetector(options: DetectorOptions): Detector {
 export function detectWithOriginal(options: DetectWithOriginalOptions): DetectionResult {
   checkKey(options.key);
   return native().detectWithOriginal(options);
+}
+
+/** The pilot chips of `key` and the data chips each of `ids` is embedded with (see native/src/codeword.h). */
+export function tileChips(key: Buffer | Uint8Array, ids: readonly number[]): TileChips {
+  checkKey(key);
+  return native().tileChips(key, [...ids]);
 }
 
 export function version(): string {

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "codeword.h"
 #include "detect.h"
 #include "embed.h"
 #include "fingerprint.h"
@@ -65,6 +66,38 @@ Napi::Object resultObject(const Napi::Env& env, const vigil::DetectResult& r) {
   area.Set("width", r.activeWidth);
   area.Set("height", r.activeHeight);
   o.Set("activeArea", area);
+  Napi::Array alignments = Napi::Array::New(env, r.alignmentSoft.size());
+  for (size_t i = 0; i < r.alignmentSoft.size(); ++i) {
+    Napi::Object a = Napi::Object::New(env);
+    a.Set("pilotZ", r.alignmentZ[i]);
+    Napi::Float32Array cells = Napi::Float32Array::New(env, r.alignmentSoft[i].size());
+    std::memcpy(cells.Data(), r.alignmentSoft[i].data(), r.alignmentSoft[i].size() * sizeof(float));
+    a.Set("cells", cells);
+    alignments.Set(static_cast<uint32_t>(i), a);
+  }
+  o.Set("alignments", alignments);
+  return o;
+}
+
+// tileChips(key, ids): { pilot: Float32Array(256), data: Float32Array(256 * ids.length) } (see codeword.h).
+Napi::Value TileChips(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint8_t* key = keyBytes(env, info[0]);
+  if (info.Length() < 2 || !info[1].IsArray()) throw Napi::TypeError::New(env, "ids must be an array of watermark IDs");
+  Napi::Array ids = info[1].As<Napi::Array>();
+  Napi::Float32Array pilot = Napi::Float32Array::New(env, vigil::kTileCells);
+  vigil::pilotChips(key, pilot.Data());
+  Napi::Float32Array data = Napi::Float32Array::New(env, static_cast<size_t>(vigil::kTileCells) * ids.Length());
+  for (uint32_t i = 0; i < ids.Length(); ++i) {
+    Napi::Value v = ids.Get(i);
+    double p = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(p >= 1 && p <= 4294967295.0) || p != static_cast<double>(static_cast<uint32_t>(p)))
+      throw Napi::RangeError::New(env, "watermark IDs must be integers in 1..2^32-1");
+    vigil::dataChips(key, static_cast<uint32_t>(p), data.Data() + static_cast<size_t>(i) * vigil::kTileCells);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pilot", pilot);
+  o.Set("data", data);
   return o;
 }
 
@@ -407,6 +440,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("FrameRelay", FrameRelayWrap::Init(env));
   exports.Set("Detector", DetectorWrap::Init(env));
   exports.Set("detectWithOriginal", Napi::Function::New(env, DetectWithOriginal));
+  exports.Set("tileChips", Napi::Function::New(env, TileChips));
   exports.Set("fingerprint", Napi::Function::New(env, Fingerprint));
   exports.Set("fingerprintDistance", Napi::Function::New(env, FingerprintDistance));
   exports.Set("matchSequences", Napi::Function::New(env, MatchSequences));

@@ -583,6 +583,8 @@ DetectResult Detector::result() const {
     const Hyp at = correlate(f, 1, fine_);
     float soft[kTileCells];
     cellSoft(f, at.ox, at.oy, soft);
+    out.alignmentSoft.emplace_back(soft, soft + kTileCells);
+    out.alignmentZ.push_back(c.z);
     uint32_t id = 0;
     if (!decodePayload(key_, codedSoft(tk_, soft), &id)) continue;
     std::vector<float> v = tileValues(tk_, encodePayload(key_, id));

@@ -29,6 +29,12 @@ struct DetectResult {
   double rotation = 0.0;              // degrees the residual was turned back by where it was found
   // the active picture the search used (bands of constant rows/columns left out), input pixels
   int activeX = 0, activeY = 0, activeWidth = 0, activeHeight = 0;
+  // Informed (ledger) scoring: the cell soft values (kTileCells, tile cell order, pilot included)
+  // at each candidate alignment that was read, best pilot first; when found, the last one is the
+  // alignment the payload decoded at. A mixture of copies may decode to nothing, or to an ID
+  // nobody has, where these still carry every colluder's codeword.
+  std::vector<std::vector<float>> alignmentSoft;
+  std::vector<double> alignmentZ;
 };
 
 constexpr int kWorkLines = 128;

@@ -1,0 +1,269 @@
+/**
+ * Collusion and estimation attacks on the forensic mark (issue 14 item 4), on natural footage
+ * (bench/natural-source.ts), each leak re-encoded H.264 480p 1 Mbps after the attack:
+ *   node --import tsx bench/watermark-collusion.ts [--trials N] [--case NAME[,NAME]] [--seconds S] [--keep DIR] [--max-minutes M]
+ * Cases: avg2 / avg3 (frame-by-frame average of 2 / 3 recipients' copies), alt2 / alt3 (alternating
+ * 2 s segments from 2 / 3 copies), est1 / est2 (one copy: the mean of all its frames, high-passed,
+ * is the pattern estimate, subtracted with gain 1 / 2), unmarked (the source itself: every ledger
+ * recipient innocent). Copies are made for 5 sequential IDs out of a ledger of 200 sequential IDs
+ * (sequential IDs share their leading payload bits: the worst case for telling them apart).
+ * Each trial cuts a --seconds window (default 30) at a random offset of the 40 s source.
+ * Per trial it prints what the blind decode named and what the ledger-aware accusation
+ * (runners/watermark/accusation.ts) named: colluder / nothing / innocent (the last must be 0), and
+ * for est*, whether the copy's ID is still read. --max-minutes bounds the run (default 40): no new
+ * trial starts after it.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { tileChips } from '../native/index.js';
+import { runEmbedPipeline } from '../runners/media/pipeline.js';
+import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
+import { accuse, scoredAlignments } from '../runners/watermark/accusation.js';
+import { detectInVideo } from '../runners/watermark/detect.js';
+import { makeNaturalSource, naturalPhotos } from './natural-source.js';
+import { x264 } from './watermark-attacks.js';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+
+const W = 854;
+const H = 480;
+const FPS = 24;
+const CLIP = Number(arg('seconds') ?? 30);
+const FRAME = (W * H * 3) / 2;
+const SEGMENT_FRAMES = 2 * FPS;
+const KEY = Buffer.from('6b'.repeat(32), 'hex');
+const LEDGER = Array.from({ length: 200 }, (_, i) => 5001 + i);
+const COPIES = LEDGER.slice(0, 5);
+
+type Kind = 'avg' | 'alt' | 'est' | 'unmarked';
+interface Case { name: string; kind: Kind; copies: number; gain?: number }
+const CASES: Case[] = [
+  { name: 'avg2', kind: 'avg', copies: 2 }, { name: 'avg3', kind: 'avg', copies: 3 },
+  { name: 'alt2', kind: 'alt', copies: 2 }, { name: 'alt3', kind: 'alt', copies: 3 },
+  { name: 'est1', kind: 'est', copies: 1, gain: 1 }, { name: 'est2', kind: 'est', copies: 1, gain: 2 },
+  { name: 'unmarked', kind: 'unmarked', copies: 0 },
+];
+
+/** Reads fixed-size frames from a stream, one at a time. */
+class FrameReader {
+  private chunks: Buffer[] = [];
+  private have = 0;
+  private ended = false;
+  private wake?: () => void;
+  constructor(stream: Readable) {
+    stream.on('data', (c: Buffer) => {
+      this.chunks.push(c);
+      this.have += c.length;
+      this.wake?.();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.wake?.();
+    });
+  }
+  async next(): Promise<Buffer | undefined> {
+    while (this.have < FRAME && !this.ended) await new Promise<void>((r) => (this.wake = r));
+    if (this.have < FRAME) return undefined;
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [all.subarray(FRAME)];
+    this.have -= FRAME;
+    return all.subarray(0, FRAME);
+  }
+}
+
+function decoder(file: string, offset: number, format = 'yuv420p'): ChildProcessByStdio<null, Readable, null> {
+  return spawn('ffmpeg', ['-v', 'error', '-nostdin', '-ss', offset.toFixed(3), '-i', file, '-t', String(CLIP), '-an',
+    '-vf', `scale=${W}:${H}:flags=bicubic`, '-pix_fmt', format, '-f', 'rawvideo', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function encoder(out: string): ChildProcessByStdio<Writable, null, null> {
+  return spawn('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${W}x${H}`, '-r', String(FPS), '-i', '-',
+    ...x264('1M'), out], { stdio: ['pipe', 'ignore', 'inherit'] });
+}
+
+const closed = (p: { on(e: 'close', f: (code: number | null) => void): unknown }, what: string): Promise<void> =>
+  new Promise((resolve, reject) => p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${what}: ffmpeg exit ${code}`)))));
+
+/** Frame-by-frame: combine(frames of each input, index) -> the frame written; all inputs in lockstep. */
+async function combine(inputs: string[], offset: number, out: string, each: (frames: Buffer[], i: number) => Buffer): Promise<void> {
+  const decs = inputs.map((f) => decoder(f, offset));
+  const readers = decs.map((d) => new FrameReader(d.stdout));
+  const enc = encoder(out);
+  const done = [...decs.map((d, i) => closed(d, `decode ${inputs[i]}`)), closed(enc, 'encode')];
+  for (let i = 0; ; i++) {
+    const frames = await Promise.all(readers.map((r) => r.next()));
+    if (frames.some((f) => f === undefined)) break;
+    const frame = each(frames as Buffer[], i);
+    if (!enc.stdin.write(frame)) await new Promise((r) => enc.stdin.once('drain', r));
+  }
+  enc.stdin.end();
+  await Promise.all(done);
+}
+
+/** The attacker's estimate of the static pattern: the mean luma of every frame of one copy, high-passed. */
+async function estimatePattern(file: string, offset: number): Promise<Float32Array> {
+  const dec = decoder(file, offset, 'gray');
+  const sum = new Float64Array(W * H);
+  let n = 0;
+  let carry = Buffer.alloc(0);
+  for await (const c of dec.stdout as AsyncIterable<Buffer>) {
+    carry = Buffer.concat([carry, c]);
+    while (carry.length >= W * H) {
+      for (let i = 0; i < W * H; i++) sum[i] = sum[i]! + carry[i]!;
+      carry = carry.subarray(W * H);
+      n++;
+    }
+  }
+  const mean = Float32Array.from(sum, (v) => v / n);
+  // minus a wide box mean (radius 12 px, a little less than a cell pair at 480p): what is left is
+  // the pattern plus whatever of the content did not average out
+  const blur = boxMean(mean, 12);
+  return mean.map((v, i) => v - blur[i]!);
+}
+
+function boxMean(p: Float32Array, r: number): Float32Array {
+  const tmp = new Float32Array(p.length);
+  const out = new Float32Array(p.length);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      let s = 0;
+      let c = 0;
+      for (let k = Math.max(0, x - r); k <= Math.min(W - 1, x + r); k++, c++) s += p[y * W + k]!;
+      tmp[y * W + x] = s / c;
+    }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      let s = 0;
+      let c = 0;
+      for (let k = Math.max(0, y - r); k <= Math.min(H - 1, y + r); k++, c++) s += tmp[k * W + x]!;
+      out[y * W + x] = s / c;
+    }
+  return out;
+}
+
+type Verdict = 'colluder' | 'nothing' | 'innocent';
+const verdict = (id: number | undefined, colluders: readonly number[]): Verdict => (id === undefined ? 'nothing' : colluders.includes(id) ? 'colluder' : 'innocent');
+
+interface Row { blind: Verdict; informed: Verdict; innocentT: number; colluderT: number; threshold: number; pilotZ: number; psnr?: number }
+
+function pick<T>(from: readonly T[], k: number): T[] {
+  const pool = [...from];
+  const out: T[] = [];
+  while (out.length < k) out.push(pool.splice(Math.floor(Math.random() * pool.length), 1)[0]!);
+  return out;
+}
+
+async function trial(c: Case, dir: string, source: string): Promise<Row & { colluders: number[]; blindId?: number; accused: number[] }> {
+  const offset = Math.random() * 9.5;
+  const colluders = pick(COPIES, c.copies);
+  const files = colluders.map((id) => path.join(dir, `marked-${id}.mp4`));
+  const leak = path.join(dir, 'leak.mp4');
+  let psnr: number | undefined;
+  if (c.kind === 'avg') {
+    await combine(files, offset, leak, (frames) => {
+      const out = Buffer.allocUnsafe(FRAME);
+      for (let i = 0; i < FRAME; i++) {
+        let s = 0;
+        for (const f of frames) s += f[i]!;
+        out[i] = Math.round(s / frames.length);
+      }
+      return out;
+    });
+  } else if (c.kind === 'alt') {
+    await combine(files, offset, leak, (frames, i) => frames[Math.floor(i / SEGMENT_FRAMES) % frames.length]!);
+  } else if (c.kind === 'est') {
+    const e = await estimatePattern(files[0]!, offset);
+    let se = 0;
+    let n = 0;
+    await combine(files, offset, leak, ([f]) => {
+      const out = Buffer.from(f!);
+      for (let i = 0; i < W * H; i++) {
+        const v = Math.min(255, Math.max(0, Math.round(out[i]! - c.gain! * e[i]!)));
+        se += (v - out[i]!) ** 2;
+        out[i] = v;
+      }
+      n += W * H;
+      return out;
+    });
+    psnr = 10 * Math.log10((255 * 255) / Math.max(1e-9, se / n));
+  } else {
+    await combine([source], offset, leak, ([f]) => f!);
+  }
+  const report = await detectInVideo({ leak, keys: [{ id: 'bench', key: KEY }] });
+  const chips = tileChips(KEY, LEDGER);
+  const acc = accuse({
+    alignments: scoredAlignments(report.native),
+    pilot: chips.pilot,
+    recipients: LEDGER.map((id, i) => ({ watermarkId: id, chips: chips.data.subarray(i * 256, (i + 1) * 256) })),
+  });
+  const blindId = report.found ? report.watermarkId : undefined;
+  const accused = acc.accused.map((a) => a.watermarkId);
+  const innocentT = Math.max(-Infinity, ...acc.tested.filter((t) => !colluders.includes(t.watermarkId)).map((t) => t.t));
+  const colluderT = Math.max(-Infinity, ...acc.tested.filter((t) => colluders.includes(t.watermarkId)).map((t) => t.t));
+  return {
+    colluders, ...(blindId !== undefined ? { blindId } : {}), accused, blind: verdict(blindId, colluders), informed: verdict(accused[0], colluders),
+    innocentT, colluderT, threshold: acc.threshold, pilotZ: report.native.pilotZ, ...(psnr !== undefined ? { psnr } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const trials = Number(arg('trials') ?? 8);
+  const deadline = Date.now() + Number(arg('max-minutes') ?? 40) * 60_000;
+  const wanted = arg('case')?.split(',');
+  const cases = CASES.filter((c) => !wanted || wanted.includes(c.name));
+  const dir = arg('keep') ?? (await fs.mkdtemp('/tmp/vigil-collusion-'));
+  await fs.mkdir(dir, { recursive: true });
+  const exists = (f: string): Promise<boolean> => fs.stat(f).then(() => true, () => false);
+  const source = path.join(dir, 'source.mp4');
+  if (!(await exists(source))) await makeNaturalSource(source, await naturalPhotos(), { seconds: 40, width: 1280, height: 720, fps: FPS });
+  const targets = [];
+  for (const id of COPIES) {
+    const output = path.join(dir, `marked-${id}.mp4`);
+    if (!(await exists(output))) targets.push({ output, payload: id });
+  }
+  if (targets.length > 0) {
+    const info = await probeMedia(source);
+    await runEmbedPipeline({ info, video: checkEmbeddable(info, { minDuration: 0 }), ext: '.mp4', key: KEY, preset: 'veryfast', targets });
+  }
+  console.log(`load ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}; ledger ${LEDGER.length} sequential IDs, copies for ${COPIES.join(', ')}`);
+  console.log('| case | trial | colluders | blind | informed (accused) | innocent t max / colluder t max / threshold | pilotZ | PSNR of the subtraction | s |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  // trials outer, cases inner: a run cut short by --max-minutes leaves every case the same count
+  const tallies = cases.map(() => ({ blind: { colluder: 0, nothing: 0, innocent: 0 }, informed: { colluder: 0, nothing: 0, innocent: 0 }, innocentT: -Infinity, minColluderT: Infinity, threshold: 0, n: 0 }));
+  for (let t = 0; t < trials && Date.now() < deadline; t++) {
+    for (const [k, c] of cases.entries()) {
+      const tally = tallies[k]!;
+      const t0 = Date.now();
+      const r = await trial(c, dir, source);
+      const secs = (Date.now() - t0) / 1000;
+      tally.blind[r.blind]++;
+      tally.informed[r.informed]++;
+      tally.innocentT = Math.max(tally.innocentT, r.innocentT);
+      tally.minColluderT = Math.min(tally.minColluderT, r.colluderT);
+      tally.threshold = r.threshold;
+      tally.n++;
+      console.log(`| ${c.name} | ${t + 1} | ${r.colluders.join('+') || '-'} | ${r.blind}${r.blindId !== undefined ? ` (${r.blindId})` : ''} | ${r.informed}${r.accused.length ? ` (${r.accused.join(', ')})` : ''} | ` +
+        `${r.innocentT.toFixed(1)} / ${Number.isFinite(r.colluderT) ? r.colluderT.toFixed(1) : '-'} / ${r.threshold.toFixed(2)} | ${r.pilotZ.toFixed(1)} | ${r.psnr !== undefined ? `${r.psnr.toFixed(1)} dB` : ''} | ${secs.toFixed(0)} |`);
+    }
+  }
+  const summary = cases.map((c, k) => {
+    const { blind: b, informed: i, ...x } = tallies[k]!;
+    return `| ${c.name} | ${x.n} | ${b.colluder} / ${b.nothing} / ${b.innocent} | ${i.colluder} / ${i.nothing} / ${i.innocent} | ${x.innocentT.toFixed(1)} | ` +
+      `${Number.isFinite(x.minColluderT) ? x.minColluderT.toFixed(1) : '-'} | ${x.threshold.toFixed(2)} |`;
+  });
+  console.log(`\nload ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}`);
+  console.log('| case | trials | blind: colluder / nothing / innocent | informed: colluder / nothing / innocent | innocent t max | colluder t min (of the best colluder) | threshold |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const s of summary) console.log(s);
+  if (!arg('keep')) await fs.rm(dir, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
