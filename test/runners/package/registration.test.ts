@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { estimateGeometry, estimateTiming, identityGeometry, maskedNcc, temporalDetail, warpToPackage, type FrameRun, type Geometry } from '../../../runners/package/registration.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 const SIZE = { width: 64, height: 36 };
 const ASPECT = SIZE.width / SIZE.height;
 
-/** A deterministic PRNG (mulberry32), so every run draws the same pictures. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A smooth picture as a function of position in height units: a sum of random waves. */
 function texture(seed: number): (x: number, y: number) => number {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const waves = Array.from({ length: 14 }, () => ({ fx: (rnd() - 0.5) * 40, fy: (rnd() - 0.5) * 40, phase: rnd() * 6.3, amp: 10 + rnd() * 20 }));
   return (x, y) => 128 + waves.reduce((s, w) => s + w.amp * Math.sin(w.fx * x + w.fy * y + w.phase), 0) / 3;
 }
@@ -94,7 +84,7 @@ describe('registration geometry', () => {
 describe('registration timing', () => {
   /** Frames unlike each other (grain) over a slow drift of brightness, at `fps`. */
   function title(frames: number, fps: number): FrameRun {
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     return {
       size: { width: 32, height: 18 }, fps, start: 0,
       frames: Array.from({ length: frames }, (_, k) => Uint8Array.from({ length: 32 * 18 }, () => 100 + k * 0.3 + rnd() * 60)),

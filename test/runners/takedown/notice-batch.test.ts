@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { batchNotices, DEFAULT_NOTICE_CAP, type ContactLinks } from '../../../runners/takedown/batch.js';
 import type { Notice, NoticeFinding } from '../../../runners/takedown/notice.js';
 import { contents, finding, policy, signedOn } from './notice-fixtures.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], next: () => number): T[] {
   const copy = [...items];
@@ -53,7 +43,7 @@ function bytesOf(notice: Notice): number {
 describe('batchNotices', () => {
   it('puts every finding, and every URL of a contact, in exactly one notice within the cap (random inputs)', () => {
     for (let seed = 1; seed <= 40; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const input = randomContacts(next);
       const cap = { maxUrls: 1 + Math.floor(next() * 120), maxBytes: 4_000 + Math.floor(next() * 120_000) };
       const notices = batchNotices(input, { policy: policy(), contents, date: signedOn, cap });

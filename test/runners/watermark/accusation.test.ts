@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { accuse, partialT, studentTail, studentThreshold, type LedgerCodeword } from '../../../runners/watermark/accusation.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 const CELLS = 256;
 
-/** A small seeded generator (mulberry32) so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const signs = (r: () => number): Float32Array => Float32Array.from({ length: CELLS }, () => (r() < 0.5 ? -1 : 1));
 const gauss = (r: () => number): number => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 
@@ -28,7 +18,7 @@ function ledger(r: () => number, n: number): LedgerCodeword[] {
 
 describe('informed accusation', () => {
   it('names the one recipient whose codeword a leak carries, and no other', () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     const pilot = signs(r);
     const recipients = ledger(r, 50);
     const cells = leak(r, pilot, [{ chips: recipients[7]!.chips as Float32Array, weight: 1 }], 1);
@@ -38,7 +28,7 @@ describe('informed accusation', () => {
   });
 
   it('names a colluder of an averaged copy, never the innocent whose codeword overlaps both', () => {
-    const r = rng(2);
+    const r = seededRandom(2);
     const pilot = signs(r);
     const recipients = ledger(r, 30);
     const A = recipients[3]!.chips as Float32Array;
@@ -57,7 +47,7 @@ describe('informed accusation', () => {
   });
 
   it('on unmarked cells accuses anyone at most as often as its bound allows', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     const pilot = signs(r);
     const recipients = ledger(r, 40);
     let anyone = 0;
@@ -72,7 +62,7 @@ describe('informed accusation', () => {
   });
 
   it('raises the threshold with the number of recipients and alignments (union bound)', () => {
-    const r = rng(4);
+    const r = seededRandom(4);
     const pilot = signs(r);
     const cells = Float32Array.from({ length: CELLS }, () => gauss(r));
     const small = accuse({ alignments: [{ pilotZ: 1, cells }], pilot, recipients: ledger(r, 10) });
@@ -85,10 +75,10 @@ describe('informed accusation', () => {
   });
 
   it('reports nothing to test for a detection without alignments or without a ledger', () => {
-    const pilot = signs(rng(5));
-    expect(accuse({ alignments: [], pilot, recipients: ledger(rng(6), 3) }).accused).toEqual([]);
+    const pilot = signs(seededRandom(5));
+    expect(accuse({ alignments: [], pilot, recipients: ledger(seededRandom(6), 3) }).accused).toEqual([]);
     expect(accuse({ alignments: [{ pilotZ: 9, cells: pilot }], pilot, recipients: [] }).tests).toBe(0);
-    expect(() => accuse({ alignments: [{ pilotZ: 9, cells: pilot.subarray(0, 100) }], pilot, recipients: ledger(rng(7), 3) })).toThrow(/100 cells/);
+    expect(() => accuse({ alignments: [{ pilotZ: 9, cells: pilot.subarray(0, 100) }], pilot, recipients: ledger(seededRandom(7), 3) })).toThrow(/100 cells/);
   });
 });
 
@@ -102,7 +92,7 @@ describe('Student t', () => {
   });
 
   it('gives the t of a regressor that the others explain as zero', () => {
-    const r = rng(8);
+    const r = seededRandom(8);
     const x = signs(r);
     const y = Float32Array.from(x, (v) => 2 * v + 0.1 * gauss(r));
     expect(partialT(y, [x], x)).toBe(0);
