@@ -12,6 +12,7 @@ import type { Logger } from '../../core/log.js';
 import { redactedMessage } from '../../core/redact.js';
 import { findingCard, resultReply, roundSummary, type SlackMessageBody } from './card.js';
 import { findingCardView } from './card-view.js';
+import { keyedSearchPage, messageWithKey, nextCursor, type KeyedWhere } from './keyed-messages.js';
 
 /**
  * Keeps Slack in step with the records (core/db/chat-cards.ts): posts each round's summary, then
@@ -151,21 +152,18 @@ export function startPoster(options: PosterOptions): Poster {
   }
 
   /** Looks through a thread (ts given) or the channel's history since `oldest` for the message carrying `key`. */
-  async function findMessage(channel: string, key: string, where: { threadTs: string } | { oldest: Date }): Promise<FoundMessage | undefined | LookupFailed> {
+  async function findMessage(channel: string, key: string, where: KeyedWhere): Promise<FoundMessage | undefined | LookupFailed> {
     let cursor: string | undefined;
     for (let page = 0; page < 50; page += 1) {
-      const args = 'threadTs' in where
-        ? { channel, ts: where.threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }
-        : { channel, oldest: String(Math.floor(where.oldest.getTime() / 1000) - 60), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
-      const outcome = await call('threadTs' in where ? 'conversations.replies' : 'conversations.history', args);
+      const { method, args } = keyedSearchPage(channel, where, cursor);
+      const outcome = await call(method, args);
       if (outcome.kind !== 'ok') {
         log.warn({ channel, key, error: outcome.error }, 'could not look in Slack for a message that may have been posted; trying again later');
         return { failed: outcome };
       }
-      const messages = Array.isArray(outcome.result.messages) ? outcome.result.messages as { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[] : [];
-      const hit = messages.find((m) => m.metadata?.event_type === CHAT_EVENT_TYPE && m.metadata.event_payload?.key === key);
-      if (hit?.ts) return { ts: hit.ts, payload: hit.metadata?.event_payload ?? {} };
-      cursor = (outcome.result.response_metadata as { next_cursor?: string } | undefined)?.next_cursor || undefined;
+      const hit = messageWithKey(outcome.result.messages, CHAT_EVENT_TYPE, key);
+      if (hit) return hit;
+      cursor = nextCursor(outcome.result);
       if (!cursor) return undefined;
     }
     return undefined;

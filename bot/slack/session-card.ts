@@ -17,6 +17,7 @@ import { when, who } from './actions.js';
 import { authorize } from './approvers.js';
 import type { SlackDeps, SlackFeature } from './deps.js';
 import { postResponse } from './ephemeral.js';
+import { keyedSearchPage, messageWithKey, nextCursor } from './keyed-messages.js';
 import { purposeClient } from './purpose-clients.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 
@@ -122,12 +123,11 @@ async function findSessionCard(deps: SlackDeps, channel: string, sessionId: stri
   const key = sessionCardKey(sessionId);
   let cursor: string | undefined;
   for (let page = 0; page < 20; page += 1) {
-    const res = await deps.client.conversations.history({
-      channel, oldest: String(Math.floor(since.getTime() / 1000) - 60), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}),
-    });
-    const hit = (res.messages ?? []).find((m) => m.metadata?.event_type === SESSION_CARD_EVENT_TYPE && (m.metadata.event_payload as { key?: unknown } | undefined)?.key === key);
-    if (hit?.ts) return hit.ts;
-    cursor = res.response_metadata?.next_cursor || undefined;
+    const { method, args } = keyedSearchPage(channel, { oldest: since }, cursor);
+    const res = await deps.client.apiCall(method, args);
+    const hit = messageWithKey((res as { messages?: unknown }).messages, SESSION_CARD_EVENT_TYPE, key);
+    if (hit) return hit.ts;
+    cursor = nextCursor(res);
     if (!cursor) return undefined;
   }
   return undefined;
