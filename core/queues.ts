@@ -175,29 +175,22 @@ export function formNoticeJob(noticeId: number): OutboxJob<NoticePayload> {
   return { queue: QUEUES.slack, name: 'form-notice', jobId: `form-notice-${noticeId}`, payload: { noticeId } };
 }
 
-/** The n-th re-check (1, 2, …) of a link whose notice went (a takedown-queue job named 'recheck'). */
+/**
+ * The n-th re-check (1, 2, …) of the links a sent notice lists (a takedown-queue job named 'recheck'):
+ * one job per notice and check, not per link. The job checks every finding of the notice still In
+ * Progress in the takedown the notice started, and owes check n + 1 for those still undecided.
+ */
 export interface RecheckPayload {
-  findingId: number;
+  noticeId: number;
   check: number;
-  /**
-   * Which takedown of the finding it checks (the n-th time it went In Progress), when known: a job
-   * left from an earlier takedown (before a Failed and a new request) is then recognized as stale.
-   * Absent: the finding's current takedown (runners/takedown/recheck-job.ts).
-   */
-  round?: number;
 }
 
 /**
- * One job per finding and re-check, owed at `runAt`: a re-check written twice is one job. A later
- * takedown round (round > 1) gets ids of its own, so BullMQ does not drop its checks as duplicates
- * of the first round's finished jobs.
+ * One job per notice and re-check, owed at `runAt`: a re-check written twice is one job. A notice is
+ * sent once, so its id also names the takedown round of each finding it moved to In Progress.
  */
-export function recheckJob(findingId: number, check: number, runAt: Date, round?: number): OutboxJob<RecheckPayload> {
-  const later = round !== undefined && round > 1;
-  return {
-    queue: QUEUES.takedown, name: 'recheck', jobId: later ? `recheck-${findingId}-r${round}-${check}` : `recheck-${findingId}-${check}`,
-    payload: { findingId, check, ...(round === undefined ? {} : { round }) }, runAt: runAt.toISOString(),
-  };
+export function recheckJob(noticeId: number, check: number, runAt: Date): OutboxJob<RecheckPayload> {
+  return { queue: QUEUES.takedown, name: 'recheck', jobId: `recheck-notice-${noticeId}-${check}`, payload: { noticeId, check }, runAt: runAt.toISOString() };
 }
 
 /** What a person may do to a finding from Slack: a card's button, or /vigil takedown|ignore|detect. */

@@ -312,6 +312,46 @@ export async function setDetectionStatus(pool: pg.Pool, id: number, status: Dete
   return { from: before.detectionStatus, to: after.detectionStatus };
 }
 
+/** One finding's takedown-status change with its own reason and audit details (a re-check's outcome: its link's evidence). */
+export interface TakedownChange {
+  id: number;
+  to: TakedownStatus;
+  reason: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Takedown-status changes that differ per finding in status, reason and details (the re-checks of a
+ * notice's links: Complete or Failed, each with what its check saw), in ONE statement doing for each
+ * what changeFindingStatuses does: the rows locked in id order, the change written, the version
+ * bumped when the status moved, one audit row each (details plus from/to), the moved findings' Slack
+ * cards marked. Results in id order; a finding that does not exist is absent.
+ */
+export async function changeTakedownStatusesEach(tx: Pick<PoolClient, 'query'>, changes: readonly TakedownChange[], actor: string): Promise<{ id: number; from: TakedownStatus; to: TakedownStatus }[]> {
+  for (const c of changes) {
+    if (!TAKEDOWN_STATUSES.includes(c.to)) throw new VigilError('USAGE', `unknown takedown status ${JSON.stringify(c.to)}; one of ${TAKEDOWN_STATUSES.join(', ')}`);
+  }
+  if (changes.length === 0) return [];
+  const { rows } = await tx.query<{ id: string; from_status: TakedownStatus; to_status: TakedownStatus }>(
+    `with c as (select * from jsonb_to_recordset($1::jsonb) as c(id bigint, "to" text, reason text, details jsonb)),
+     locked as materialized (select f.id, f.takedown_status from findings f where f.id in (select id from c) order by f.id for update),
+     moved as (
+       update findings f set takedown_status = c."to", version = f.version + case when locked.takedown_status <> c."to" then 1 else 0 end
+       from c join locked on locked.id = c.id where f.id = c.id
+       returning f.id, locked.takedown_status as from_status, c."to" as to_status, c.reason, c.details),
+     audit as (
+       insert into audit_log (actor, action, object_kind, object_id, commit, reason, details)
+       select $2, 'takedown-status', 'Finding', m.id::text, null, m.reason, coalesce(m.details, '{}'::jsonb) || jsonb_build_object('from', m.from_status, 'to', m.to_status)
+       from moved m order by m.id),
+     card as (
+       update chat_cards cc set dirty = true, updated_at = now() from moved m
+       where cc.finding_id = m.id and m.from_status <> m.to_status and cc.state <> 'skipped' returning cc.summary_id),
+     summary as (update chat_summaries s set revision = s.revision + 1, updated_at = now() where s.id in (select summary_id from card))
+     select m.id, m.from_status, m.to_status from moved m order by m.id`,
+    [JSON.stringify(changes.map((c) => ({ id: c.id, to: c.to, reason: c.reason, details: c.details }))), actor]);
+  return rows.map((r) => ({ id: Number(r.id), from: r.from_status, to: r.to_status }));
+}
+
 export interface SuspectInput extends SightingInput {
   reason: string;
   /** Premium monitoring puts unconfirmed suspects before people. */

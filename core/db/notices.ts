@@ -220,11 +220,11 @@ function receiptRows(receipts: readonly ReceiptInput[]): string {
 
 /**
  * Records one try of a notice: its receipts and, in the same transaction, its outcome. Sent: the
- * notice's findings still 'Takedown requested' go In Progress and each owes its first re-check
- * `firstAfterMinutes` later. Retry: back to queued. Failed for good: findings still waiting (and
+ * notice's findings still 'Takedown requested' go In Progress and the notice owes its first re-check
+ * (one job for all its links) `firstAfterMinutes` later. Retry: back to queued. Failed for good: findings still waiting (and
  * listed in no other notice that went or may go) go Failed with the reason on their audit row.
  * A sent notice, the worker's hot path, is three statements: the notice with its receipts, its
- * findings moved (moveTakedownStatuses), their re-checks owed.
+ * findings moved (moveTakedownStatuses), its re-check owed.
  */
 export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: readonly ReceiptInput[], outcome: NoticeOutcome, rules: OutcomeRules, actor = 'takedown'): Promise<void> {
   await inTransaction(pool, async (tx) => {
@@ -250,7 +250,7 @@ export async function recordNoticeOutcome(pool: pg.Pool, id: number, receipts: r
       // Only findings still 'Takedown requested' move (one a person stopped meanwhile stays as it is); a re-check round is the times it went In Progress.
       const moved = await moveTakedownStatuses(tx, findingIds, { from: 'Takedown requested', to: 'In Progress' }, { actor, reason: `notice ${id} sent to ${notice.contact} by ${notice.channel}` }, { notice: id });
       // A form notice went nowhere yet: a person pastes it from Slack, so its post is owed with the outcome.
-      await writeOutbox(tx, [...(notice.channel === 'form' ? [formNoticeJob(id)] : []), ...moved.map((f) => recheckJob(f.id, 1, firstAt, f.arrivals))]);
+      await writeOutbox(tx, [...(notice.channel === 'form' ? [formNoticeJob(id)] : []), ...(moved.length > 0 ? [recheckJob(id, 1, firstAt)] : [])]);
       return;
     }
     // Every finding of the notice locked in one statement (id order) before deciding which fail.

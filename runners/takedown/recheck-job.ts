@@ -2,10 +2,10 @@ import type pg from 'pg';
 import { takedownSettings } from '../../core/catalog/takedown-policy.js';
 import type { ContentSpec } from '../../core/catalog/types.js';
 import type { Config } from '../../core/config.js';
-import { VigilError } from '../../core/errors.js';
-import { findingById, type Finding } from '../../core/db/findings.js';
-import { linkCheckRecorded, recordLinkCheck, takedownRound, type AfterCheck, type ObservedCheck } from '../../core/db/link-checks.js';
+import { mapLimit } from '../../core/concurrency.js';
+import { noticeLinksToCheck, recordLinkChecks, type AfterCheck, type CheckToRecord, type LinkSkip, type NoticeLink, type ObservedCheck } from '../../core/db/link-checks.js';
 import { appliedPolicy } from '../../core/db/policy.js';
+import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { RecheckPayload } from '../../core/queues.js';
 import type { References } from '../monitor/confirm.js';
@@ -14,10 +14,17 @@ import { referencesFor } from '../monitor/references-store.js';
 import { recheckLink, type RecheckResult } from './recheck.js';
 
 /**
- * The takedown queue's 'recheck' job: after a notice went, is the link gone? Only a finding still
- * In Progress is checked; the check (recheck.ts, no record touched) runs outside any transaction,
- * then core/db/link-checks.ts records it and does what it leads to (Complete, Failed, or the next
- * re-check owed `everyMinutes` later) in one transaction.
+ * The takedown queue's 'recheck' job: after a notice went, are its links gone? One job per notice
+ * and check. Only the notice's findings still In Progress in the takedown it started are checked;
+ * the checks (recheck.ts, no record touched) run outside any transaction, `linkConcurrency` at a
+ * time (a notice's links are one contact's, mostly one host's: a bound keeps the re-check polite),
+ * then core/db/link-checks.ts records them all and does what each leads to (Complete, Failed, or
+ * the notice's next re-check owed `everyMinutes` later) in one transaction.
+ *
+ * A worker killed mid-check loses nothing: nothing is recorded until the checks are in, and the job
+ * run again checks only the links whose check is not recorded (the record is decided under the
+ * findings' locks, so a check is never counted twice). A link whose check threw is left unrecorded
+ * while the others are recorded, and the job fails so that BullMQ tries again for that link.
  */
 
 export interface RecheckJobDeps {
@@ -25,26 +32,39 @@ export interface RecheckJobDeps {
   log: Logger;
   /** The safe fetcher (SSRF rules, bounds). */
   fetch: Fetcher;
-  /** The reference fingerprints of the finding's content, when it has reference media. */
-  references(finding: Finding): Promise<References | undefined>;
+  /** The reference fingerprints of a content, when it has reference media (read once per content and job). */
+  references(contentId: string): Promise<References | undefined>;
   now?: () => Date;
   /** Bounds of the page fetch (recheck.ts defaults otherwise). */
   timeoutMs?: number;
   maxPageBytes?: number;
+  /** Links of one notice checked at once (default LINK_CONCURRENCY). */
+  linkConcurrency?: number;
+}
+
+/** A notice's links in flight at once: a notice goes to one contact, so they are mostly one host's. */
+export const LINK_CONCURRENCY = 8;
+
+export interface LinkRecheck {
+  findingId: number;
+  outcome: RecheckResult['verdict'];
+  why: string;
+  then: 'Complete' | 'Failed' | 'again';
+  reason: string;
 }
 
 export type RecheckJobResult =
   | { status: 'skipped'; reason: string }
-  | { status: 'checked'; outcome: RecheckResult['verdict']; why: string; then: 'Complete' | 'Failed' | 'again'; nextAt?: string; reason: string };
+  | { status: 'checked'; notice: number; check: number; links: LinkRecheck[]; skipped: { findingId: number; skip: LinkSkip | 'not-listed' }[]; nextAt?: string };
 
 /** The payload is checked once, here at the edge: a wrong one fails at once, without retries. */
 export function recheckPayloadOf(data: unknown): RecheckPayload {
   const p = data as Partial<RecheckPayload> | null;
   const whole = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
-  if (typeof p !== 'object' || p === null || !whole(p.findingId) || !whole(p.check) || (p.round !== undefined && !whole(p.round))) {
-    throw new VigilError('JOB_PAYLOAD_INVALID', `a recheck job needs { findingId: integer ≥ 1, check: integer ≥ 1, round?: integer ≥ 1 }, got ${JSON.stringify(data)?.slice(0, 200)}`);
+  if (typeof p !== 'object' || p === null || !whole(p.noticeId) || !whole(p.check)) {
+    throw new VigilError('JOB_PAYLOAD_INVALID', `a recheck job needs { noticeId: integer ≥ 1, check: integer ≥ 1 }, got ${JSON.stringify(data)?.slice(0, 200)}`);
   }
-  return { findingId: p.findingId, check: p.check, ...(p.round === undefined ? {} : { round: p.round }) };
+  return { noticeId: p.noticeId, check: p.check };
 }
 
 const short = (s: string, max = 300): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
@@ -74,53 +94,72 @@ function observed(r: RecheckResult): ObservedCheck {
   };
 }
 
-function resultOf(r: RecheckResult, next: AfterCheck): RecheckJobResult {
-  if (next.do === 'again') return { status: 'checked', outcome: r.verdict, why: r.why, then: 'again', nextAt: next.runAt.toISOString(), reason: reasonOf(r) };
-  return { status: 'checked', outcome: r.verdict, why: r.why, then: next.do === 'complete' ? 'Complete' : 'Failed', reason: next.reason };
+function linkResultOf(findingId: number, r: RecheckResult, next: AfterCheck): LinkRecheck {
+  if (next.do === 'again') return { findingId, outcome: r.verdict, why: r.why, then: 'again', reason: reasonOf(r) };
+  return { findingId, outcome: r.verdict, why: r.why, then: next.do === 'complete' ? 'Complete' : 'Failed', reason: next.reason };
 }
 
 export async function runRecheckJob(deps: RecheckJobDeps, payload: RecheckPayload): Promise<RecheckJobResult> {
-  const { findingId, check } = payload;
-  const log = deps.log.child({ findingId, check, ...(payload.round === undefined ? {} : { round: payload.round }) });
-  // What the check needs to know first, read side by side (separate connections): one wait, not three.
-  const [finding, round, policy] = await Promise.all([findingById(deps.pool, findingId), takedownRound(deps.pool, findingId), appliedPolicy(deps.pool)]);
-  if (!finding) {
-    log.warn('re-check of a finding that does not exist; nothing done');
-    return { status: 'skipped', reason: `no finding ${findingId}` };
-  }
-  if (finding.takedownStatus !== 'In Progress') {
-    log.info({ takedownStatus: finding.takedownStatus }, 're-check skipped: the finding is no longer In Progress');
-    return { status: 'skipped', reason: `the finding is ${finding.takedownStatus}, not In Progress` };
-  }
-  // A job run again after its commit (or one left from an earlier takedown) needs no fetch.
-  if (payload.round !== undefined && payload.round !== round) {
-    log.info({ currentRound: round }, 're-check skipped: it belongs to an earlier takedown of this finding');
-    return { status: 'skipped', reason: `re-check of takedown ${payload.round}; the finding is on takedown ${round}` };
-  }
-  if (await linkCheckRecorded(deps.pool, findingId, check, round)) {
-    log.info('re-check skipped: already recorded');
-    return { status: 'skipped', reason: `re-check ${check} is recorded already` };
+  const { noticeId, check } = payload;
+  const log = deps.log.child({ noticeId, check });
+  // The notice's links as this check sees them and the Policy, side by side: one wait, not two.
+  const [{ due, skipped }, policy] = await Promise.all([noticeLinksToCheck(deps.pool, noticeId, check), appliedPolicy(deps.pool)]);
+  for (const { link, skip } of skipped) log.debug({ findingId: link.findingId, skip, takedownStatus: link.takedownStatus }, 're-check of a link skipped');
+  if (due.length === 0) {
+    log.info({ skipped: skipped.length }, 're-check: no link of the notice is owed it');
+    return { status: 'skipped', reason: skipped.length === 0 ? `notice ${noticeId} lists no finding` : `no link of notice ${noticeId} is owed re-check ${check} (${summary(skipped.map((s) => s.skip))})` };
   }
   const settings = takedownSettings(policy);
   const matchDistance = policy.thresholds?.matchDistance;
-  const references = await deps.references(finding);
   const now = deps.now ?? (() => new Date());
-  const result = await recheckLink(finding, {
-    fetch: deps.fetch, now,
-    ...(references === undefined ? {} : { references }),
-    ...(matchDistance === undefined ? {} : { matchDistance }),
-    ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
-    ...(deps.maxPageBytes === undefined ? {} : { maxPageBytes: deps.maxPageBytes }),
+  // Each content's references read once for the notice, whatever the number of its links.
+  const references = new Map<string, Promise<References | undefined>>();
+  const referencesOf = (contentId: string): Promise<References | undefined> => {
+    if (!references.has(contentId)) references.set(contentId, deps.references(contentId));
+    return references.get(contentId)!;
+  };
+  const checkOne = async (link: NoticeLink): Promise<{ link: NoticeLink; result: RecheckResult; at: Date }> => {
+    const refs = await referencesOf(link.contentId);
+    const result = await recheckLink(link, {
+      fetch: deps.fetch, now,
+      ...(refs === undefined ? {} : { references: refs }),
+      ...(matchDistance === undefined ? {} : { matchDistance }),
+      ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+      ...(deps.maxPageBytes === undefined ? {} : { maxPageBytes: deps.maxPageBytes }),
+    });
+    return { link, result, at: now() };
+  };
+  // Every link runs: one link's failure does not stop the others' checks.
+  const settled = await mapLimit(due, deps.linkConcurrency ?? LINK_CONCURRENCY, async (link) => {
+    try { return { ok: true as const, value: await checkOne(link) }; } catch (error) { return { ok: false as const, error }; }
   });
-  const recorded = await recordLinkCheck(deps.pool, { findingId, n: check, round, at: now(), observed: observed(result) }, settings.recheck);
-  if (!recorded.recorded) {
-    // Someone acted on the finding (or another run recorded this check) while the page was fetched.
-    log.info({ skipped: recorded.skipped, takedownStatus: recorded.takedownStatus }, 're-check not recorded');
-    return { status: 'skipped', reason: recorded.skipped === 'not-in-progress' ? `the finding became ${recorded.takedownStatus} during the check` : recorded.skipped };
+  const done = settled.flatMap((s) => (s.ok ? [s.value] : []));
+  const byFinding = new Map(done.map((d) => [d.link.findingId, d]));
+  const checks: CheckToRecord[] = done.map((d) => ({ findingId: d.link.findingId, at: d.at, observed: observed(d.result) }));
+  const recorded = await recordLinkChecks(deps.pool, { noticeId, check, at: now(), checks }, settings.recheck);
+  const links = recorded.recorded.map((r) => linkResultOf(r.findingId, byFinding.get(r.findingId)!.result, r.next));
+  for (const l of links) log.info({ findingId: l.findingId, outcome: l.outcome, why: l.why, then: l.then, url: byFinding.get(l.findingId)!.link.url }, 'link re-checked');
+  // Someone acted on a finding (or another run recorded its check) while the link was fetched.
+  for (const s of recorded.skipped) log.info({ findingId: s.findingId, skip: s.skip, takedownStatus: s.takedownStatus }, 're-check not recorded');
+  const failed = settled.flatMap((s, i) => (s.ok ? [] : [{ findingId: due[i]!.findingId, error: s.error }]));
+  if (failed.length > 0) {
+    // The checks made are recorded; the job fails so that BullMQ runs it again for the rest only.
+    log.warn({ failed: failed.map((f) => f.findingId), recorded: links.length }, 're-check of some links threw; the job is tried again for them');
+    throw failed[0]!.error;
   }
-  const out = resultOf(result, recorded.next);
-  log.info({ outcome: out.status === 'checked' ? out.outcome : undefined, why: result.why, then: out.status === 'checked' ? out.then : undefined, url: finding.url }, 'link re-checked');
-  return out;
+  log.info({ checked: links.length, skipped: skipped.length + recorded.skipped.length, nextAt: recorded.nextAt?.toISOString() }, 'notice re-checked');
+  return {
+    status: 'checked', notice: noticeId, check, links,
+    skipped: [...skipped.map((s) => ({ findingId: s.link.findingId, skip: s.skip })), ...recorded.skipped.map((s) => ({ findingId: s.findingId, skip: s.skip }))],
+    ...(recorded.nextAt ? { nextAt: recorded.nextAt.toISOString() } : {}),
+  };
+}
+
+/** "3 not-in-progress, 1 already-recorded": why the links were skipped, for a person. */
+function summary(skips: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const s of skips) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
 }
 
 /** The applied Content of a finding (a retired one keeps its last spec). */
@@ -135,11 +174,11 @@ export function recheckJobDeps(config: Pick<Config, 'crawler' | 'mediaRoot'>, po
   return {
     pool, log,
     fetch: createFetcher({ allowPrivate: config.crawler.allowPrivate, resolve: parseResolve(config.crawler.resolve), ...(signal ? { signal } : {}) }),
-    async references(finding) {
-      const spec = await contentSpecOf(pool, finding.contentId);
+    async references(contentId) {
+      const spec = await contentSpecOf(pool, contentId);
       if (!spec?.referenceMedia?.length) return undefined;
-      const { references, missing } = await referencesFor(pool, finding.contentId, spec, config.mediaRoot);
-      if (missing.length > 0) log.warn({ content: finding.contentId, missing }, 'reference media not found; the re-check compares what is there');
+      const { references, missing } = await referencesFor(pool, contentId, spec, config.mediaRoot);
+      if (missing.length > 0) log.warn({ content: contentId, missing }, 'reference media not found; the re-check compares what is there');
       return references.video.length > 0 ? references : undefined;
     },
   };

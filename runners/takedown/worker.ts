@@ -24,7 +24,7 @@ import type { NoticeLanguage } from './templates/index.js';
  * - 'compose': the pass (compose-pass.ts) that writes the notices and their 'notice' jobs;
  * - 'notice': claim, deliver through the channels, record (core/db/notices.ts); a failure that can
  *   pass is tried again after the Policy's backoff, doubling, until its attempts are spent;
- * - 'recheck': is a taken-down link gone (recheck-job.ts)?
+ * - 'recheck': are a sent notice's links gone (recheck-job.ts, one job per notice and check)?
  */
 
 export interface TakedownWorkerDeps {

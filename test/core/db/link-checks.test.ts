@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterCheck, type LinkCheckOutcome } from '../../../core/db/link-checks.js';
+import { afterCheck, linkDue, type LinkCheckOutcome, type NoticeLink } from '../../../core/db/link-checks.js';
 
 const NOW = new Date('2026-03-01T23:50:00Z');
 const seq = (...outcomes: LinkCheckOutcome[]) => outcomes.map((outcome, i) => ({ outcome, reason: `${outcome} #${i + 1}` }));
@@ -24,5 +24,24 @@ describe('what a re-check leads to (the rule)', () => {
     expect(six).toMatchObject({ do: 'fail' });
     expect(six.do === 'fail' && six.reason).toMatch(/^no answer that tells in 6 re-checks in a row \(the limit is 6\): unknown #1; unknown #2; unknown #3; unknown #4; unknown #5$/);
     expect(afterCheck(seq('unknown', 'unknown', 'unknown', 'unknown', 'unknown'), { count: 2, everyMinutes: 10 }, NOW)).toMatchObject({ do: 'again', unknownInARow: 5 });
+  });
+});
+
+describe('which links of a notice its n-th re-check is owed (the rule)', () => {
+  const link = (over: Partial<NoticeLink>): NoticeLink => ({
+    findingId: 1, url: 'https://pirate.example/w/1', contentId: 'moonlit', evidence: {}, takedownStatus: 'In Progress', round: 1, current: true, earlier: [], lastCheck: 0, ...over,
+  });
+
+  it('owes the check to a link In Progress in the takedown the notice started, whose check is not recorded yet', () => {
+    expect(linkDue(link({}), 1)).toEqual({ due: true });
+    expect(linkDue(link({ round: 2, lastCheck: 2 }), 3)).toEqual({ due: true });
+  });
+
+  it('skips a link a person acted on, one the notice did not move, one taken down again since, and a check already recorded', () => {
+    expect(linkDue(link({ takedownStatus: 'Ignore' }), 1)).toEqual({ due: false, skip: 'not-in-progress' });
+    expect(linkDue(link({ round: null, current: false }), 1)).toEqual({ due: false, skip: 'not-moved-by-notice' });
+    expect(linkDue(link({ current: false }), 2)).toEqual({ due: false, skip: 'later-takedown' });
+    // The job run again after its commit: the check is there, so it is not counted twice.
+    expect(linkDue(link({ lastCheck: 2 }), 2)).toEqual({ due: false, skip: 'already-recorded' });
   });
 });

@@ -36,10 +36,10 @@ describe('the outbox', () => {
     const queue = openQueue(QUEUES.takedown, services.redis, services.config.queuePrefix);
     try {
       await drainOutbox(pool, queueAdder(async () => queue));
-      const delayed = await queue.getJob('recheck-7-1');
+      const delayed = await queue.getJob('recheck-notice-7-1');
       expect(delayed?.opts.delay).toBeGreaterThan(3_590_000);
       expect(await delayed?.getState()).toBe('delayed');
-      expect(await (await queue.getJob('recheck-8-1'))?.getState()).toBe('waiting');
+      expect(await (await queue.getJob('recheck-notice-8-1'))?.getState()).toBe('waiting');
     } finally {
       await queue.close();
     }
@@ -63,7 +63,7 @@ describe('the outbox', () => {
       expect(bulkCalls).toBe(1);
       expect(await outboxRows(pool, { unsentOnly: true })).toEqual([]);
       const waiting = await queue.getJobs(['waiting'], 0, 1000);
-      const ids = waiting.map((j) => j.id).filter((id) => /^recheck-1\d{3}-1$/.test(id ?? ''));
+      const ids = waiting.map((j) => j.id).filter((id) => /^recheck-notice-1\d{3}-1$/.test(id ?? ''));
       expect(ids).toHaveLength(250);
       expect(new Set(ids).size).toBe(250);
     } finally {
