@@ -7,10 +7,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
-import type { OverlayAssets } from './watermark-attacks.js';
+import { BOLD_FONT, type OverlayAssets } from './watermark-attacks.js';
 
 const exec = promisify(execFile);
-const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 
 const LINES = [
   'Where were you when the lights went out?', 'I was down by the river, waiting.',
@@ -40,7 +39,7 @@ export async function makeOverlayAssets(assets: OverlayAssets, opts: { seconds: 
   await fs.writeFile(subtitles, cues.join('\n'));
   // an opaque rounded-ish badge with white lettering: the high-contrast corner a broadcaster adds
   await exec('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=black@0.0:s=240x96,format=rgba',
-    '-vf', `drawbox=x=4:y=4:w=232:h=88:c=0x1050c0@0.85:t=fill,drawtext=fontfile=${FONT}:text='VTV 24':fontcolor=white:fontsize=52:borderw=2:bordercolor=black:x=(w-tw)/2:y=(h-th)/2`,
+    '-vf', `drawbox=x=4:y=4:w=232:h=88:c=0x1050c0@0.85:t=fill,drawtext=fontfile=${BOLD_FONT}:text='VTV 24':fontcolor=white:fontsize=52:borderw=2:bordercolor=black:x=(w-tw)/2:y=(h-th)/2`,
     '-frames:v', '1', logo]);
   // another title: the same photographs in the other order, panned differently
   const photos = (await naturalPhotos()).reverse();

@@ -19,7 +19,7 @@ import { runEmbedPipeline } from '../runners/media/pipeline.js';
 import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
 import { makeOverlayAssets, overlayAssetPaths } from './overlay-assets.js';
-import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, TIME_ATTACKS, overlayAttacks, x264 } from './watermark-attacks.js';
+import { GEOMETRY_ATTACKS, REENCODE_ATTACKS, TIME_ATTACKS, overlayAttacks, realWorldAttacks, x264 } from './watermark-attacks.js';
 
 const exec = promisify(execFile);
 const arg = (name: string): string | undefined => {
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   }
   const wanted = arg('case')?.split(',').map((s) => s.toLowerCase());
   const assets = overlayAssetPaths(dir);
-  const cases = [{ name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] }, ...REENCODE_ATTACKS, ...GEOMETRY_ATTACKS, ...TIME_ATTACKS, ...overlayAttacks(assets)]
+  const cases = [{ name: 'H.264 480p 1 Mbps', args: ['-vf', 'scale=-2:480', ...x264('1M')] }, ...REENCODE_ATTACKS, ...GEOMETRY_ATTACKS, ...TIME_ATTACKS, ...overlayAttacks(assets), ...realWorldAttacks(assets)]
     .filter((c) => !wanted || wanted.some((w) => c.name.toLowerCase().includes(w)));
   if (cases.some((c) => c.args.some((a) => a.includes(dir))) && !(await fs.stat(assets.pip).then(() => true, () => false))) {
     await makeOverlayAssets(assets, { seconds: 32, width: 1280, height: 720, fps: 24 });
