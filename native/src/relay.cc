@@ -16,7 +16,6 @@ namespace vigil {
 namespace {
 
 constexpr size_t kPage = 4096;
-constexpr int kPipeBytes = 1 << 20;  // the default pipe-max-size: fewer wake-ups per frame
 
 std::string sysError(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -35,6 +34,25 @@ struct Mapped {
   size_t size;
   uint8_t* data;
 };
+
+// Pipes that hold two whole frames: a pipe smaller than a frame makes the decoder, the relay and
+// the encoder wake each other several times per frame. Above pipe-max-size (1 MiB by default) a
+// size needs CAP_SYS_RESOURCE, so sizes are tried from the one wanted down to 1 MiB; best effort,
+// the pipe keeps its size when the kernel refuses all. Pages are taken only as a pipe fills.
+constexpr int kPipeBytesMin = 1 << 20;
+constexpr int kPipeBytesMax = 16 << 20;
+
+void growPipe(int fd, size_t frameBytes) {
+#ifdef F_SETPIPE_SZ
+  for (int bytes = kPipeBytesMax; bytes >= kPipeBytesMin; bytes >>= 1) {
+    if (bytes > kPipeBytesMin && static_cast<size_t>(bytes / 2) >= 2 * frameBytes) continue;  // half of it holds two frames
+    if (fcntl(fd, F_SETPIPE_SZ, bytes) >= 0) return;
+  }
+#else
+  (void)fd;
+  (void)frameBytes;
+#endif
+}
 
 void makeFifo(const std::string& path) {
   if (mkfifo(path.c_str(), 0600) != 0) throw RelayError(sysError("cannot create pipe " + path));
@@ -70,9 +88,7 @@ FrameRelay::FrameRelay(const std::string& dir, RelayLayout layout, std::vector<E
   // a child spawned later would inherit our ends and an encoder would never see end of input.
   sourceFd_ = open(sourcePath_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (sourceFd_ < 0) throw RelayError(sysError("cannot open " + sourcePath_));
-#ifdef F_SETPIPE_SZ
-  fcntl(sourceFd_, F_SETPIPE_SZ, kPipeBytes);
-#endif
+  growPipe(sourceFd_, layout_.frameBytes);
 }
 
 FrameRelay::~FrameRelay() {
@@ -125,9 +141,7 @@ void FrameRelay::openSinks() {
       pollfd w = {wake_[0], POLLIN, 0};
       poll(&w, 1, 5);
     }
-#ifdef F_SETPIPE_SZ
-    fcntl(sinkFds_.back(), F_SETPIPE_SZ, kPipeBytes);
-#endif
+    growPipe(sinkFds_.back(), layout_.frameBytes);
   }
 }
 

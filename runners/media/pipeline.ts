@@ -89,11 +89,16 @@ function decoderThreads(cores: number): number {
   return Math.max(1, Math.round(cores / 8));
 }
 
-/** The decoder: source video → raw planar frames written to the relay's source pipe. */
+/**
+ * The decoder: source video → raw planar frames written to the relay's source pipe. Unbuffered
+ * output (-avioflags direct): each frame goes into the pipe in one write from the muxer's packet,
+ * not copied again into ffmpeg's 32 KiB output buffer and written a piece at a time, each piece
+ * waking the relay.
+ */
 function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout, pipe: string): FfmpegRun {
   const command = newCommand().input(info.path);
   addInputOptions(command, ['-nostdin', '-threads', String(decoderThreads(os.availableParallelism()))]);
-  addOutputOptions(command.output(pipe), ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo']);
+  addOutputOptions(command.output(pipe), ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo', '-avioflags', 'direct']);
   return start(command, 'decoder');
 }
 
