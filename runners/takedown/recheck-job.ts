@@ -57,14 +57,31 @@ export type RecheckJobResult =
   | { status: 'skipped'; reason: string }
   | { status: 'checked'; notice: number; check: number; links: LinkRecheck[]; skipped: { findingId: number; skip: LinkSkip | 'not-listed' }[]; nextAt?: string };
 
+/**
+ * A re-check job from before one job per notice: { findingId, check, round? }, one per link. Such
+ * jobs may still wait in Redis when a worker of this version starts; each is read as the check of
+ * the latest notice that lists its finding, which checks the finding (and any link of that notice
+ * owed the same check, whose own old job then finds it recorded), so none is lost.
+ */
+export interface LegacyRecheckPayload { findingId: number; check: number }
+
 /** The payload is checked once, here at the edge: a wrong one fails at once, without retries. */
-export function recheckPayloadOf(data: unknown): RecheckPayload {
-  const p = data as Partial<RecheckPayload> | null;
+export function recheckPayloadOf(data: unknown): RecheckPayload | LegacyRecheckPayload {
+  const p = data as Partial<RecheckPayload & LegacyRecheckPayload> | null;
   const whole = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
-  if (typeof p !== 'object' || p === null || !whole(p.noticeId) || !whole(p.check)) {
-    throw new VigilError('JOB_PAYLOAD_INVALID', `a recheck job needs { noticeId: integer ≥ 1, check: integer ≥ 1 }, got ${JSON.stringify(data)?.slice(0, 200)}`);
+  if (typeof p === 'object' && p !== null && whole(p.check)) {
+    if (whole(p.noticeId)) return { noticeId: p.noticeId, check: p.check };
+    if (whole(p.findingId)) return { findingId: p.findingId, check: p.check };
   }
-  return { noticeId: p.noticeId, check: p.check };
+  throw new VigilError('JOB_PAYLOAD_INVALID', `a recheck job needs { noticeId: integer ≥ 1, check: integer ≥ 1 }, got ${JSON.stringify(data)?.slice(0, 200)}`);
+}
+
+/** The notice a legacy per-link job belongs to: the latest one listing its finding. */
+async function noticePayloadFor(db: Pick<pg.Pool, 'query'>, p: RecheckPayload | LegacyRecheckPayload): Promise<RecheckPayload | undefined> {
+  if ('noticeId' in p) return p;
+  const { rows } = await db.query<{ notice_id: string }>('select max(notice_id) as notice_id from notice_findings where finding_id = $1', [p.findingId]);
+  const noticeId = rows[0]?.notice_id;
+  return noticeId === null || noticeId === undefined ? undefined : { noticeId: Number(noticeId), check: p.check };
 }
 
 const short = (s: string, max = 300): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
@@ -99,7 +116,9 @@ function linkResultOf(findingId: number, r: RecheckResult, next: AfterCheck): Li
   return { findingId, outcome: r.verdict, why: r.why, then: next.do === 'complete' ? 'Complete' : 'Failed', reason: next.reason };
 }
 
-export async function runRecheckJob(deps: RecheckJobDeps, payload: RecheckPayload): Promise<RecheckJobResult> {
+export async function runRecheckJob(deps: RecheckJobDeps, job: RecheckPayload | LegacyRecheckPayload): Promise<RecheckJobResult> {
+  const payload = await noticePayloadFor(deps.pool, job);
+  if (!payload) return { status: 'skipped', reason: `finding ${(job as LegacyRecheckPayload).findingId} is listed in no notice` };
   const { noticeId, check } = payload;
   const log = deps.log.child({ noticeId, check });
   // The notice's links as this check sees them and the Policy, side by side: one wait, not two.

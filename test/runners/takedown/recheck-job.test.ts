@@ -97,6 +97,8 @@ async function inProgress(): Promise<{ id: number; page: string; video: string; 
 }
 
 const run = (noticeId: number, check: number) => runRecheckJob(deps, { noticeId, check });
+/** A job as it sits in the queue: its payload read the way the worker reads it. */
+const queued = (data: unknown) => runRecheckJob(deps, recheckPayloadOf(data));
 /** The one link of a notice's re-check job, as it was recorded. */
 async function runOne(noticeId: number, check: number): Promise<Record<string, unknown>> {
   const r = await run(noticeId, check);
@@ -246,8 +248,22 @@ describe('a re-check job moves an In Progress finding on', () => {
   it('refuses a payload that is not a reference to a notice and a check, at once', () => {
     expect(() => recheckPayloadOf({ noticeId: '7', check: 1 })).toThrow(/VIGIL-E0208|recheck job needs/);
     expect(() => recheckPayloadOf({ noticeId: 7, check: 0 })).toThrow(/recheck job needs/);
-    expect(() => recheckPayloadOf({ findingId: 7, check: 1 })).toThrow(/recheck job needs/);
+    expect(() => recheckPayloadOf({ findingId: 7 })).toThrow(/recheck job needs/);
     expect(recheckPayloadOf({ noticeId: 7, check: 2 })).toEqual({ noticeId: 7, check: 2 });
+    expect(recheckPayloadOf({ findingId: 7, check: 1, round: 1 })).toEqual({ findingId: 7, check: 1 });
+  });
+
+  it('runs a per-link job left in Redis by an earlier version as the check of the notice that lists its finding, once', async () => {
+    clock = new Date('2026-11-02T12:00:00Z');
+    const f = await inProgress();
+    pages.set(f.page, { status: 404 });
+    const legacy = await queued({ findingId: f.id, check: 1, round: 1 });
+    expect(legacy).toMatchObject({ status: 'checked', notice: f.notice, check: 1, links: [{ findingId: f.id, outcome: 'gone', then: 'Complete' }] });
+    expect(await status(f.id)).toBe('Complete');
+    // the notice's own job for the same check then finds the link recorded: no second check row
+    expect(await run(f.notice, 1)).toMatchObject({ status: 'skipped' });
+    expect((await linkChecksOf(services.db.pool, f.id)).map((c) => c.n)).toEqual([1]);
+    expect(await queued({ findingId: 999_999_999, check: 1 })).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/listed in no notice/) });
   });
 });
 
