@@ -17,10 +17,10 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { tileChips } from '../native/index.js';
 import { runEmbedPipeline } from '../runners/media/pipeline.js';
 import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
 import { accuse, scoredAlignments } from '../runners/watermark/accusation.js';
+import { keyCodewords } from '../runners/watermark/codewords.js';
 import { detectInVideo } from '../runners/watermark/detect.js';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
 import { x264 } from './watermark-attacks.js';
@@ -195,12 +195,7 @@ async function trial(c: Case, dir: string, source: string): Promise<Row & { coll
     await combine([source], offset, leak, ([f]) => f!);
   }
   const report = await detectInVideo({ leak, keys: [{ id: 'bench', key: KEY }] });
-  const chips = tileChips(KEY, LEDGER);
-  const acc = accuse({
-    alignments: scoredAlignments(report.native),
-    pilot: chips.pilot,
-    recipients: LEDGER.map((id, i) => ({ watermarkId: id, chips: chips.data.subarray(i * 256, (i + 1) * 256) })),
-  });
+  const acc = accuse({ alignments: scoredAlignments(report.native), ...keyCodewords(KEY, LEDGER) });
   const blindId = report.found ? report.watermarkId : undefined;
   const accused = acc.accused.map((a) => a.watermarkId);
   const innocentT = Math.max(-Infinity, ...acc.tested.filter((t) => !colluders.includes(t.watermarkId)).map((t) => t.t));

@@ -9,6 +9,7 @@ import { applyRevocation, revokeCommandLine } from '../../core/revocation.js';
 import { VigilError } from '../../core/errors.js';
 import { detectRestream, MAX_RECORDING_SECONDS, type RestreamResult } from '../../runners/package/detect-restream.js';
 import { runDetectCommand, type DetectOutcome } from '../../runners/watermark/detect.js';
+import { ledgerVerdict, type LedgerAccusation } from '../../runners/watermark/ledger-accusation.js';
 import { formatOf, formatOption, parse } from '../args.js';
 import type { Context } from '../context.js';
 import { print, type CliIo } from '../io.js';
@@ -36,6 +37,11 @@ vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:A
   A still image (PNG/JPEG) needs --original: the source video or image it was taken from.
   Every key is tried: the active one and those in VIGIL_WATERMARK_KEYRING_DIR (the keys the embed
   ledger names for this file first); the report names the key that matched.
+  When no payload decodes, or one decodes that the embed ledger does not name for this content
+  under its key (averaged copies can forge a valid-looking ID), the ledger test scores the mark
+  against every recipient the ledger records copies for (of this content when the leak's or the
+  original's file is in the ledger, else under the key): it reports "colluder named: X" or "no ID",
+  and names an innocent with a chance of at most 1e-6.
   The recipient and the copy are looked up in the database (DATABASE_URL, or the embedded one);
   if it cannot be reached, detect fails (VIGIL-E0201). --catalog DIR is an explicit offline mode:
   recipients from the catalog files in DIR, no database, and the output says so.
@@ -61,7 +67,7 @@ vigil detect URL [--queue] [--max-mb N] [--max-minutes N] [--resolve HOST:PORT:A
   otherwise a card with a Revoke button is posted to the Policy's channels.alerts (else channels.findings)
   in Slack for a revoke approver (spec.approvers.revoke), or, with no channel, the command is printed.
   Exit codes: ${DETECT_EXIT.attributed} mark found and attributed (to a recipient; with --package, to a session); ${DETECT_EXIT.noMark} no mark found; ${DETECT_EXIT.usage} usage error;
-  ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient (or session) on record.`;
+  ${DETECT_EXIT.error} any other error (key, media, database; for a URL: Error or Canceled); ${DETECT_EXIT.unattributed} mark found but its ID has no recipient (or session) on record, or a blind ID the ledger does not name was set aside and the ledger test named no one.`;
 
 /** Every error exits 2 or more: 1 means only "no mark". */
 export function exitCodeFor(error: VigilError): number {
@@ -79,18 +85,21 @@ export function describeOutcome(o: DetectOutcome): string[] {
     : `one still compared with the original${o.originalTime !== undefined ? ` (matched the frame at ${o.originalTime.toFixed(2)} s)` : ''}`;
   const offline = o.lookup.source === 'catalog' ? [`offline: recipients looked up in the catalog files at ${o.lookup.dir}, not in the database`] : [];
   const missing = o.missingKeyIds.length > 0 ? [`the embed ledger names key${o.missingKeyIds.length > 1 ? 's' : ''} ${o.missingKeyIds.join(', ')} for this file, not in the keyring (VIGIL_WATERMARK_KEYRING_DIR)`] : [];
+  const ledger = o.accusation ? ledgerLines(o.accusation, o.recipient?.name) : [];
   if (!o.found || o.watermarkId === undefined) {
+    if (o.accusation?.blindWatermarkId !== undefined) return [`No recipient named in ${o.leak}.`, ...ledger, evidence, ...missing, ...offline];
     lines.push(`No watermark found in ${o.leak}.`);
     lines.push(o.kind === 'video'
       ? `${o.framesUsed} frames analysed with ${o.keysTried} key${o.keysTried === 1 ? '' : 's'}; nothing decoded. The copy may be unmarked, marked with a key not in the keyring, or too damaged.`
       : `Nothing decoded from the still with ${o.keysTried} key${o.keysTried === 1 ? '' : 's'}. It may be unmarked, marked with a key not in the keyring, or not taken from this original.`);
-    return [...lines, ...missing, ...offline];
+    return [...lines, ...ledger, ...missing, ...offline];
   }
   const who = o.recipient
     ? `${o.recipient.name} (recipient ${o.recipient.recipientId}${o.recipient.retired ? ', retired' : ''}; from the ${o.recipient.source})`
     : o.copy && !o.copy.allocated ? 'an unallocated lab copy: no recipient answers for this ID' : 'no recipient on record for this ID';
   lines.push(`Watermark ID ${o.watermarkId}: ${who}`);
-  lines.push(`confidence ${o.confidence >= 0.999999 ? '>99.9999 %' : pct(o.confidence)} (false-alarm probability ${o.falseAlarmProbability.toExponential(1)}), key ${o.keyId}`);
+  if (o.attribution === 'ledger test') lines.push(...ledger);
+  else lines.push(`confidence ${o.confidence >= 0.999999 ? '>99.9999 %' : pct(o.confidence)} (false-alarm probability ${o.falseAlarmProbability.toExponential(1)}), key ${o.keyId}`);
   lines.push(evidence);
   if (o.copy) {
     const c = o.copy;
@@ -99,8 +108,16 @@ export function describeOutcome(o: DetectOutcome): string[] {
   return [...lines, ...missing, ...offline];
 }
 
+/** The ledger test's lines: why it ran (the blind ID it set aside) and its verdict. */
+function ledgerLines(a: LedgerAccusation, name: string | undefined): string[] {
+  const why = a.blindWatermarkId !== undefined
+    ? `the blind decoder read watermark ID ${a.blindWatermarkId}, which the embed ledger does not name for this content under its key: set aside (averaged copies can forge a valid-looking ID)`
+    : 'no valid payload decoded blind: the recipients the embed ledger names were tested against the mark';
+  return [why, ledgerVerdict(a, name)];
+}
+
 export function exitCodeOf(o: DetectOutcome): number {
-  if (!o.found) return DETECT_EXIT.noMark;
+  if (!o.found) return o.accusation?.blindWatermarkId !== undefined ? DETECT_EXIT.unattributed : DETECT_EXIT.noMark;
   return o.recipient ? DETECT_EXIT.attributed : DETECT_EXIT.unattributed;
 }
 
@@ -244,7 +261,7 @@ export async function run(argv: string[], io: CliIo, ctx: Context): Promise<numb
     progress.done();
   }
   if (format === 'json') {
-    const { native, ...rest } = outcome;
+    const { native, byKey: _cells, ...rest } = outcome;
     print(io.stdout, JSON.stringify({ ...rest, attributed: outcome.found && outcome.recipient !== undefined, pilotZ: native.pilotZ, dataZ: native.dataZ }, null, 2));
   } else {
     for (const line of describeOutcome(outcome)) print(io.stdout, line);

@@ -111,3 +111,14 @@ export async function ledgerEntriesForWatermark(db: Pick<Pool, 'query'>, waterma
   const { rows } = await db.query<LedgerRow>(`select ${COLUMNS} from embed_ledger where watermark_id = $1 order by id desc limit 100`, [watermarkId]);
   return rows.map(entryOf);
 }
+
+/**
+ * The watermark IDs of every copy made under `keyId`: of those made from one of `inputSha256s`
+ * (one content's copies) when given, else of every copy under the key.
+ */
+export async function ledgerIdsUnderKey(db: Pick<Pool, 'query'>, keyId: string, inputSha256s?: readonly string[]): Promise<number[]> {
+  const { rows } = await db.query<{ watermark_id: number }>(
+    `select distinct watermark_id from embed_ledger where key_id = $1 and ($2::text[] is null or input_sha256 = any($2)) order by watermark_id`,
+    [keyId, inputSha256s && inputSha256s.length > 0 ? inputSha256s : null]);
+  return rows.map((r) => Number(r.watermark_id));
+}

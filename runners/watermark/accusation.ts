@@ -6,18 +6,25 @@
  * ledger recipient's codeword is tested against the soft values instead, with a threshold set from
  * the null distribution, so the chance of naming any innocent is bounded.
  *
- * The test (per alignment the detector read, per tested candidate j): a least-squares fit of the 256
- * cell values on the key's pilot and the data chips of the other strongest candidates (the
- * "explaining set": whoever else may be in the mix), then the Student t of adding j's chips. IDs
- * that share payload bits (sequential IDs share their leading coded bits) are correlated: an
- * innocent whose codeword overlaps a colluder's scores high on its own, but not once the colluders
- * are in the fit. Under the null "j is not in the leak and every recipient that is, is in the
- * explaining set" the fit's residual is noise and t follows Student's t with n - p degrees of
- * freedom (cell noise taken as independent, roughly Gaussian: the detector clips the residual at
- * 3 sigma before folding), so P(any innocent accused) <= tests x P(T > threshold) with tests =
- * alignments x ledger recipients (a union bound over every candidate, tested or not, which also
- * covers the data-dependent choice of whom to test).
+ * Only the keyed bits are scored (keyed-bits.ts): the coded bits the payload's keyed check enters,
+ * on which any two distinct IDs agree by chance only. On the other bits IDs that share payload bits
+ * (sequential IDs share their leading ones) share chips, so an innocent whose codeword overlaps a
+ * colluder's would score with the colluder's signal, and no fit can take that out when the colluder
+ * is missing from the fit or from the ledger (what sank the first wiring of this test).
+ *
+ * The test (per alignment the detector read, per tested candidate j), on the keyed bits: a
+ * least-squares fit of the bit values on the key's pilot and the data chips of the other strongest
+ * candidates (the "explaining set": whoever else may be in the mix), then the Student t of adding
+ * j's chips. Under the null "j is not in the leak" j's chips agree with every other codeword, and
+ * so with the residual, by chance only: a colluder's signal that the fit leaves out is more noise
+ * in the residual, which the t's variance estimate includes. So t follows Student's t with n - p
+ * degrees of freedom (cell noise taken as independent, roughly Gaussian: the detector clips the
+ * residual at 3 sigma before folding), and P(any innocent accused) <= tests x P(T > threshold) with
+ * tests = alignments x ledger recipients (a union bound over every candidate, tested or not, which
+ * also covers the data-dependent choice of whom to test). test/runners/watermark/accusation.test.ts
+ * checks it by simulation with real codewords of sequential IDs, colluders in the ledger or not.
  */
+import { perBit, type KeyedBit } from './keyed-bits.js';
 
 /** The default bound on the chance that a detection names any innocent recipient. */
 export const DEFAULT_INNOCENT_BOUND = 1e-6;
@@ -45,6 +52,8 @@ export interface AccusationInput {
   alignments: readonly AlignmentSoft[];
   /** The key's pilot chips per cell (±1). */
   pilot: ArrayLike<number>;
+  /** The key's keyed bits (keyedBits): what is scored. */
+  bits: readonly KeyedBit[];
   /** Every recipient with a copy of this content under this key; distinct IDs. */
   recipients: readonly LedgerCodeword[];
   /** Bound on P(any innocent named) for this detection (default 1e-6). */
@@ -87,27 +96,30 @@ export function scoredAlignments<A>(result: { found: boolean; alignments?: reado
 export function accuse(input: AccusationInput): Accusation {
   const innocentBound = input.innocentBound ?? DEFAULT_INNOCENT_BOUND;
   if (!(innocentBound > 0 && innocentBound < 1)) throw new RangeError('innocentBound must be in (0, 1)');
-  const n = input.pilot.length;
+  const cells = input.pilot.length;
+  const n = input.bits.length;
   const tests = input.alignments.length * input.recipients.length;
   const out: Accusation = { accused: [], tested: [], threshold: Infinity, tests, innocentBound };
   if (tests === 0) return out;
   const explaining = Math.min(EXPLAINING_SET, input.recipients.length - 1);
   // the full model: pilot + explaining set + the tested candidate
   const df = n - (explaining + 2);
-  if (df < 8) throw new RangeError(`too few cells (${n}) for ${explaining + 2} regressors`);
+  if (df < 8) throw new RangeError(`too few keyed bits (${n}) for ${explaining + 2} regressors`);
   out.threshold = studentThreshold(innocentBound / tests, df);
   // joining the explaining set takes a Bonferroni 1 % over the ledger: noise seldom gets in
   const explainingZ = Math.max(MIN_EXPLAINING_Z, studentThreshold(0.01 / input.recipients.length, df));
+  const pilot = perBit(input.pilot, input.bits);
+  const recipients = input.recipients.map((r) => ({ watermarkId: r.watermarkId, chips: perBit(r.chips, input.bits) }));
   const best = new Map<number, AccusedRecipient>();
   input.alignments.forEach((al, ai) => {
-    if (al.cells.length !== n) throw new RangeError(`alignment ${ai} has ${al.cells.length} cells, the pilot ${n}`);
-    const y = Float64Array.from(al.cells);
-    const ranked = rankByCorrelation(y, input.pilot, input.recipients);
-    const E = explainingSet(y, input.pilot, input.recipients, explainingZ, explaining);
+    if (al.cells.length !== cells) throw new RangeError(`alignment ${ai} has ${al.cells.length} cells, the pilot ${cells}`);
+    const y = perBit(al.cells, input.bits);
+    const ranked = rankByCorrelation(y, pilot, recipients);
+    const E = explainingSet(y, pilot, recipients, explainingZ, explaining);
     for (const j of [...new Set([...ranked.slice(0, TESTED).map((k) => k.index), ...E])]) {
       const others = E.filter((k) => k !== j);
-      const t = partialT(y, [input.pilot, ...others.map((k) => input.recipients[k]!.chips)], input.recipients[j]!.chips);
-      const id = input.recipients[j]!.watermarkId;
+      const t = partialT(y, [pilot, ...others.map((k) => recipients[k]!.chips)], recipients[j]!.chips);
+      const id = recipients[j]!.watermarkId;
       const prev = best.get(id);
       if (!prev || t > prev.t) best.set(id, { watermarkId: id, t, alignment: ai, p: Math.min(1, tests * studentTail(Math.max(0, t), df)) });
     }

@@ -18,6 +18,7 @@ import { ledgerEntriesBySha256, ledgerEntriesForWatermark, type LedgerEntry } fr
 import type { DetectPayload } from '../../core/queues.js';
 import { sha256File } from '../media/sha256.js';
 import { loadKeyring, type WatermarkKey } from './keys.js';
+import { ledgerTest, type LedgerAccusation } from './ledger-accusation.js';
 import { lookupInCatalog, lookupInDatabase, type RecipientMatch } from './recipients.js';
 
 export interface DetectReport {
@@ -41,6 +42,8 @@ export interface DetectReport {
   /** How many keys were tried. */
   keysTried: number;
   native: DetectionResult;
+  /** Every key's result, in the order tried (what the ledger test scores when no key read a payload). */
+  byKey: { keyId: string; result: DetectionResult }[];
 }
 
 /** A key to try, by id; a `WatermarkKey` is one. */
@@ -121,7 +124,7 @@ function report(leak: string, kind: DetectReport['kind'], mode: DetectReport['mo
     leak, kind, mode, found: r.found, ...(r.found && r.payload !== undefined ? { watermarkId: r.payload } : {}),
     ...(keyId ? { keyId } : {}), keysTried: results.length,
     confidence: r.confidence, falseAlarmProbability: r.falseAlarmProbability, framesUsed: r.framesUsed, framesWithMark: r.framesWithMark,
-    markedFraction: r.framesUsed > 0 ? r.framesWithMark / r.framesUsed : 0, native: r, ...extra,
+    markedFraction: r.framesUsed > 0 ? r.framesWithMark / r.framesUsed : 0, native: r, byKey: results.map((result, i) => ({ keyId: keys[i]!.id, result })), ...extra,
   };
 }
 
@@ -297,6 +300,10 @@ export interface DetectOutcome extends DetectReport {
   missingKeyIds: string[];
   /** Where the recipient was looked up: the database, or (offline mode) a catalog folder. */
   lookup: { source: 'database' } | { source: 'catalog'; dir: string };
+  /** Who named the watermark ID: the blind decoder, or the ledger test (when found). */
+  attribution?: 'blind' | 'ledger test';
+  /** The ledger test, when it ran: no valid blind payload, or one the ledger does not name for this content. */
+  accusation?: LedgerAccusation;
 }
 
 async function withDatabase<T>(work: () => Promise<T>, doing: string): Promise<T> {
@@ -334,7 +341,7 @@ export async function runDetectCommand(cmd: DetectCommandInput, deps: DetectComm
     const report = await detectLeak({ leak, original, keys: keyring.keys, signal: deps.signal, onProgress: deps.onProgress, log: deps.log });
     // Lookups use whatever recipients parse, even if other documents have errors.
     const recipient = report.found && report.watermarkId !== undefined ? lookupInCatalog((await loadCatalogDir(dir)).catalog, report.watermarkId) : undefined;
-    return { ...report, ...(recipient ? { recipient } : {}), missingKeyIds: [], lookup: { source: 'catalog', dir } };
+    return { ...report, ...(recipient ? { recipient, attribution: 'blind' as const } : {}), missingKeyIds: [], lookup: { source: 'catalog', dir } };
   }
   if (!deps.pool) throw new VigilError('DATABASE_UNAVAILABLE', 'detection needs the database (the record of allocations and copies); none is configured here');
   const pool = await withDatabase(deps.pool, 'open the database');
@@ -344,10 +351,35 @@ export async function runDetectCommand(cmd: DetectCommandInput, deps: DetectComm
   if (missing.length > 0) deps.log?.warn({ missing }, 'the ledger names keys that are not in the keyring');
   const report = await detectLeak({ leak, original, keys, signal: deps.signal, onProgress: deps.onProgress, log: deps.log });
   const base = { ...report, missingKeyIds: missing, lookup: { source: 'database' as const } };
-  if (!report.found || report.watermarkId === undefined) return base;
-  const id = report.watermarkId;
-  const [recipient, copies] = await withDatabase(() => Promise.all([lookupInDatabase(pool, id), ledgerEntriesForWatermark(pool, id)]), `look up watermark ID ${id}`);
-  const exact = copies.find((c) => c.outputSha256 === hashes[0]);
-  const copy = exact ?? copies.find((c) => c.keyId === report.keyId);
-  return { ...base, ...(recipient ? { recipient } : {}), ...(copy ? { copy } : {}) };
+  // this content: the inputs the ledger's copies of the leak (or of its original) were made from
+  const inputs = [...new Set(candidates.map((c) => c.inputSha256))];
+  const attributed = async (id: number, keyId: string | undefined): Promise<{ recipient?: RecipientMatch; copy?: LedgerEntry; named: boolean }> => {
+    const [recipient, copies] = await withDatabase(() => Promise.all([lookupInDatabase(pool, id), ledgerEntriesForWatermark(pool, id)]), `look up watermark ID ${id}`);
+    const exact = copies.find((c) => c.outputSha256 === hashes[0]);
+    const copy = exact ?? copies.find((c) => c.keyId === keyId);
+    const named = copies.some((c) => c.keyId === keyId && (inputs.length === 0 || inputs.includes(c.inputSha256)));
+    return { ...(recipient ? { recipient } : {}), ...(copy ? { copy } : {}), named };
+  };
+  let blind: number | undefined;
+  if (report.found && report.watermarkId !== undefined) {
+    const found = await attributed(report.watermarkId, report.keyId);
+    // the blind decoder's answer comes first whenever it is valid and the ledger names it
+    if (found.named) return { ...base, attribution: 'blind', ...(found.recipient ? { recipient: found.recipient } : {}), ...(found.copy ? { copy: found.copy } : {}) };
+    blind = report.watermarkId;
+  }
+  const keyOf = new Map(keys.map((k) => [k.id, k]));
+  const results = report.byKey.filter((r) => (blind === undefined ? true : r.keyId === report.keyId)).map((r) => ({ key: keyOf.get(r.keyId)!, result: r.result }));
+  const accusation = await withDatabase(() => ledgerTest({
+    pool, results, inputSha256s: inputs, why: blind === undefined ? 'no valid blind payload' : 'blind ID not in the ledger', ...(blind !== undefined ? { blindWatermarkId: blind } : {}),
+  }), 'run the ledger test');
+  deps.log?.info({ leak, why: accusation.why, blindWatermarkId: blind, colluder: accusation.colluder?.watermarkId, recipientsTested: accusation.recipientsTested }, 'ledger test done');
+  // whatever the blind decoder read is set aside: only the ledger test's answer is reported
+  const { watermarkId: _set, keyId: _aside, ...unattributed } = base;
+  const colluder = accusation.colluder;
+  if (!colluder) return { ...unattributed, found: false, accusation };
+  const found = await attributed(colluder.watermarkId, colluder.keyId);
+  return {
+    ...unattributed, found: true, watermarkId: colluder.watermarkId, keyId: colluder.keyId, attribution: 'ledger test', accusation,
+    confidence: 1 - colluder.p, falseAlarmProbability: colluder.p, ...(found.recipient ? { recipient: found.recipient } : {}), ...(found.copy ? { copy: found.copy } : {}),
+  };
 }

@@ -15,6 +15,7 @@ import type { VideoMedia } from '../monitor/acquire.js';
 import { createFetcher, parseResolve } from '../monitor/fetch.js';
 import { runDetectCommand } from './detect.js';
 import { downloadLeak, type LeakLimits, type LeakSource } from './leak-download.js';
+import { ledgerVerdict, type LedgerAccusation } from './ledger-accusation.js';
 import type { RecipientMatch } from './recipients.js';
 import { RequirementNotMet, unmetRequirement, type Requirement } from './requirements.js';
 
@@ -93,6 +94,10 @@ export interface LeakDetection {
   markedFraction: number;
   framesUsed: number;
   seconds: number | null;
+  /** Who named the ID: the blind decoder, or the ledger test (null when none was named). */
+  attribution: 'blind' | 'ledger test' | null;
+  /** The ledger test, when it ran (no valid blind payload, or one the ledger does not name), with its verdict and bound. */
+  ledgerTest: (LedgerAccusation & { verdict: string }) | null;
   /** What was downloaded and from where. */
   download: LeakSource & { bytes: number };
   at: string;
@@ -133,7 +138,8 @@ export async function downloadAndDetect(deps: FindingDetectionDeps, url: string,
     return {
       found: outcome.found, watermarkId: outcome.watermarkId ?? null, recipient: outcome.recipient ?? null, keyId: outcome.keyId ?? null, ledgerId: outcome.copy?.id ?? null,
       confidence: outcome.confidence, falseAlarmProbability: outcome.falseAlarmProbability, pilotZ: outcome.native.pilotZ, markedFraction: outcome.markedFraction,
-      framesUsed: outcome.framesUsed, seconds: outcome.seconds ?? null, download: { ...leak.source, bytes: leak.bytes }, at: new Date().toISOString(),
+      framesUsed: outcome.framesUsed, seconds: outcome.seconds ?? null, attribution: outcome.attribution ?? null,
+      ledgerTest: outcome.accusation ? { ...outcome.accusation, verdict: ledgerVerdict(outcome.accusation, outcome.recipient?.name) } : null, download: { ...leak.source, bytes: leak.bytes }, at: new Date().toISOString(),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -169,6 +175,10 @@ export function detectionStop(error: unknown, signal: AbortSignal | undefined, l
 /** What a detection found, in a sentence for the audit log. */
 export function detectionReason(d: LeakDetection): string {
   const confidence = `confidence ${(d.confidence * 100).toFixed(d.confidence >= 0.999 ? 2 : 1)} %`;
+  if (d.ledgerTest) {
+    const aside = d.ledgerTest.blindWatermarkId !== undefined ? `blind watermark ID ${d.ledgerTest.blindWatermarkId} set aside (the ledger does not name it for this content); ` : '';
+    return `${aside}${d.ledgerTest.verdict}`;
+  }
   if (d.found) return `watermark ID ${d.watermarkId}${d.recipient ? ` (${d.recipient.name})` : ' (no recipient on record)'} found, ${confidence}`;
   return `no watermark found in ${d.framesUsed} frames (${confidence}; pilot ${d.pilotZ.toFixed(1)} σ, a mark reads from about 5 σ)`;
 }

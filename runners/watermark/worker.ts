@@ -28,7 +28,7 @@ export interface EmbedJobResult {
   elapsedMs: number;
 }
 
-export type DetectJobResult = Omit<DetectOutcome, 'native'> | FindingDetectionResult | UrlDetectionResult;
+export type DetectJobResult = Omit<DetectOutcome, 'native' | 'byKey'> | FindingDetectionResult | UrlDetectionResult;
 
 export interface WatermarkWorkerDeps {
   redis: RedisService;
@@ -169,7 +169,7 @@ export function startDetectWorker(deps: WatermarkWorkerDeps): Worker<DetectJobPa
       if (result.status === 'retry') throw new Error(`detection on finding ${findingId} did not complete: ${result.reason}`);
       return result;
     }
-    const { native: _native, ...outcome } = await runDetectCommand({ leak: job.data.leak, ...(job.data.original ? { original: job.data.original } : {}) }, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
+    const { native: _native, byKey: _cells, ...outcome } = await runDetectCommand({ leak: job.data.leak, ...(job.data.original ? { original: job.data.original } : {}) }, { env: deps.env, cwd: deps.cwd, pool: deps.pool, signal, log, onProgress: progressReporter(job) });
     return outcome;
   });
 }

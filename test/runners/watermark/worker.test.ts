@@ -61,6 +61,7 @@ describe('embed and detect workers', () => {
       const found = await d.waitUntilFinished(detect.events, 120_000);
       expect(found).toMatchObject({ found: true, watermarkId: 321, kind: 'video', copy: { watermarkId: 321, allocated: false } });
       expect(found.native).toBeUndefined();
+      expect(found.byKey).toBeUndefined();
     } finally {
       await embedWorker.close();
       await detectWorker.close();
