@@ -1,7 +1,7 @@
 /**
  * Collusion and estimation attacks on the forensic mark (issue 14 item 4), on natural footage
  * (bench/natural-source.ts), each leak re-encoded H.264 480p 1 Mbps after the attack:
- *   node --import tsx bench/watermark-collusion.ts [--trials N] [--case NAME[,NAME]] [--seconds S] [--keep DIR] [--max-minutes M]
+ *   node --import tsx bench/watermark-collusion.ts [--trials N] [--case NAME[,NAME]] [--seconds S] [--keep DIR] [--max-minutes M] [--versions 1,2]
  * Cases: avg2 / avg3 (frame-by-frame average of 2 / 3 recipients' copies), alt2 / alt3 (alternating
  * 2 s segments from 2 / 3 copies), est1 / est2 (one copy: the mean of all its frames, high-passed,
  * is the pattern estimate, subtracted with gain 1 / 2), unmarked (the source itself: every ledger
@@ -11,12 +11,14 @@
  * Per trial it prints what the blind decode named and what the ledger-aware accusation
  * (runners/watermark/accusation.ts) named: colluder / nothing / innocent (the last must be 0), and
  * for est*, whether the copy's ID is still read. --max-minutes bounds the run (default 40): no new
- * trial starts after it.
+ * trial starts after it. --versions (default 1,2): the forensic mark versions to make copies with
+ * (native/index.ts MarkVersion); every case runs on each, version 1 being the baseline.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { MarkVersion } from '../native/index.js';
 import { runEmbedPipeline } from '../runners/media/pipeline.js';
 import { checkEmbeddable, probeMedia } from '../runners/media/probe.js';
 import { accuse, scoredAlignments } from '../runners/watermark/accusation.js';
@@ -146,6 +148,8 @@ function boxMean(p: Float32Array, r: number): Float32Array {
   return out;
 }
 
+const copyFile = (dir: string, version: MarkVersion, id: number): string => path.join(dir, `marked-v${version}-${id}.mp4`);
+
 type Verdict = 'colluder' | 'nothing' | 'innocent';
 const verdict = (id: number | undefined, colluders: readonly number[]): Verdict => (id === undefined ? 'nothing' : colluders.includes(id) ? 'colluder' : 'innocent');
 
@@ -158,10 +162,10 @@ function pick<T>(from: readonly T[], k: number): T[] {
   return out;
 }
 
-async function trial(c: Case, dir: string, source: string): Promise<Row & { colluders: number[]; blindId?: number; accused: number[] }> {
+async function trial(c: Case, version: MarkVersion, dir: string, source: string): Promise<Row & { colluders: number[]; blindId?: number; accused: number[] }> {
   const offset = Math.random() * 9.5;
   const colluders = pick(COPIES, c.copies);
-  const files = colluders.map((id) => path.join(dir, `marked-${id}.mp4`));
+  const files = colluders.map((id) => copyFile(dir, version, id));
   const leak = path.join(dir, 'leak.mp4');
   let psnr: number | undefined;
   if (c.kind === 'avg') {
@@ -216,25 +220,29 @@ async function main(): Promise<void> {
   const exists = (f: string): Promise<boolean> => fs.stat(f).then(() => true, () => false);
   const source = path.join(dir, 'source.mp4');
   if (!(await exists(source))) await makeNaturalSource(source, await naturalPhotos(), { seconds: 40, width: 1280, height: 720, fps: FPS });
-  const targets = [];
-  for (const id of COPIES) {
-    const output = path.join(dir, `marked-${id}.mp4`);
-    if (!(await exists(output))) targets.push({ output, payload: id });
+  const versions = (arg('versions') ?? '1,2').split(',').map(Number).filter((v): v is MarkVersion => v === 1 || v === 2);
+  for (const markVersion of versions) {
+    const targets = [];
+    for (const id of COPIES) {
+      const output = copyFile(dir, markVersion, id);
+      if (!(await exists(output))) targets.push({ output, payload: id });
+    }
+    if (targets.length > 0) {
+      const info = await probeMedia(source);
+      await runEmbedPipeline({ info, video: checkEmbeddable(info, { minDuration: 0 }), ext: '.mp4', key: KEY, preset: 'veryfast', targets, markVersion });
+    }
   }
-  if (targets.length > 0) {
-    const info = await probeMedia(source);
-    await runEmbedPipeline({ info, video: checkEmbeddable(info, { minDuration: 0 }), ext: '.mp4', key: KEY, preset: 'veryfast', targets });
-  }
+  const runs = versions.flatMap((v) => cases.map((c) => ({ c, v, name: `${c.name} v${v}` })));
   console.log(`load ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}; ledger ${LEDGER.length} sequential IDs, copies for ${COPIES.join(', ')}`);
   console.log('| case | trial | colluders | blind | informed (accused) | innocent t max / colluder t max / threshold | pilotZ | PSNR of the subtraction | s |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   // trials outer, cases inner: a run cut short by --max-minutes leaves every case the same count
-  const tallies = cases.map(() => ({ blind: { colluder: 0, nothing: 0, innocent: 0 }, informed: { colluder: 0, nothing: 0, innocent: 0 }, innocentT: -Infinity, minColluderT: Infinity, threshold: 0, n: 0 }));
+  const tallies = runs.map(() => ({ blind: { colluder: 0, nothing: 0, innocent: 0 }, informed: { colluder: 0, nothing: 0, innocent: 0 }, innocentT: -Infinity, minColluderT: Infinity, threshold: 0, n: 0 }));
   for (let t = 0; t < trials && Date.now() < deadline; t++) {
-    for (const [k, c] of cases.entries()) {
+    for (const [k, { c, v, name }] of runs.entries()) {
       const tally = tallies[k]!;
       const t0 = Date.now();
-      const r = await trial(c, dir, source);
+      const r = await trial(c, v, dir, source);
       const secs = (Date.now() - t0) / 1000;
       tally.blind[r.blind]++;
       tally.informed[r.informed]++;
@@ -242,13 +250,13 @@ async function main(): Promise<void> {
       tally.minColluderT = Math.min(tally.minColluderT, r.colluderT);
       tally.threshold = r.threshold;
       tally.n++;
-      console.log(`| ${c.name} | ${t + 1} | ${r.colluders.join('+') || '-'} | ${r.blind}${r.blindId !== undefined ? ` (${r.blindId})` : ''} | ${r.informed}${r.accused.length ? ` (${r.accused.join(', ')})` : ''} | ` +
+      console.log(`| ${name} | ${t + 1} | ${r.colluders.join('+') || '-'} | ${r.blind}${r.blindId !== undefined ? ` (${r.blindId})` : ''} | ${r.informed}${r.accused.length ? ` (${r.accused.join(', ')})` : ''} | ` +
         `${r.innocentT.toFixed(1)} / ${Number.isFinite(r.colluderT) ? r.colluderT.toFixed(1) : '-'} / ${r.threshold.toFixed(2)} | ${r.pilotZ.toFixed(1)} | ${r.psnr !== undefined ? `${r.psnr.toFixed(1)} dB` : ''} | ${secs.toFixed(0)} |`);
     }
   }
-  const summary = cases.map((c, k) => {
+  const summary = runs.map(({ name }, k) => {
     const { blind: b, informed: i, ...x } = tallies[k]!;
-    return `| ${c.name} | ${x.n} | ${b.colluder} / ${b.nothing} / ${b.innocent} | ${i.colluder} / ${i.nothing} / ${i.innocent} | ${x.innocentT.toFixed(1)} | ` +
+    return `| ${name} | ${x.n} | ${b.colluder} / ${b.nothing} / ${b.innocent} | ${i.colluder} / ${i.nothing} / ${i.innocent} | ${x.innocentT.toFixed(1)} | ` +
       `${Number.isFinite(x.minColluderT) ? x.minColluderT.toFixed(1) : '-'} | ${x.threshold.toFixed(2)} |`;
   });
   console.log(`\nload ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}`);

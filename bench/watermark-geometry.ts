@@ -1,13 +1,14 @@
 /**
  * Geometry, time and overlay trials for the blind detector on natural footage (bench/natural-source.ts), quick enough
  * to run while changing native/src/detect.cc (npm run bench:watermark-geometry --):
- *   node --import tsx bench/watermark-geometry.ts [--case NAME[,NAME]] [--ids N] [--keep DIR] [--before ADDON]
+ *   node --import tsx bench/watermark-geometry.ts [--case NAME[,NAME]] [--ids N] [--keep DIR] [--before ADDON] [--mark-version 1|2]
  * Builds (or reuses, with --keep) a 40 s 1280x720 source from photographs, embeds N random IDs,
  * cuts a 30 s window at a random offset per trial, applies each attack with ffmpeg, decodes the
  * attacked luma as runners/watermark/detect.ts does (at most 540 lines) and prints per case: exact
  * IDs, wrong IDs, pilotZ (the margin: the decision threshold is a MAC-checked decode, pilotZ is how
  * far the pilot peak stands above the null), and the CPU time of the detector's result().
  * --before: the .node file of an earlier build, run on the same attacked clips for comparison.
+ * --mark-version (default 2, what new embeds write): the forensic mark version of the copies.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -85,14 +86,15 @@ async function main(): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   const key = Buffer.from('6b'.repeat(32), 'hex');
   const nIds = Number(arg('ids') ?? 3);
+  const markVersion = arg('mark-version') === '1' ? 1 : 2;
   const source = path.join(dir, 'source.mp4');
   if (!(await fs.stat(source).then(() => true, () => false))) await makeNaturalSource(source, await naturalPhotos(), { seconds: 40, width: 1280, height: 720, fps: 24 });
   const info = await probeMedia(source);
   const video = checkEmbeddable(info, { minDuration: 0 });
   const ids = Array.from({ length: nIds }, (_, i) => [0x1234567, 0x7eadbeef, 0x2468ace, 0x55aa33cc, 0x1badf00d][i % 5]! + Math.floor(i / 5));
   for (const id of ids) {
-    const out = path.join(dir, `marked-${id}.mp4`);
-    if (!(await fs.stat(out).then(() => true, () => false))) await runEmbedPipeline({ info, video, ext: '.mp4', key, preset: 'veryfast', targets: [{ output: out, payload: id }] });
+    const out = path.join(dir, `marked-v${markVersion}-${id}.mp4`);
+    if (!(await fs.stat(out).then(() => true, () => false))) await runEmbedPipeline({ info, video, ext: '.mp4', key, preset: 'veryfast', targets: [{ output: out, payload: id }], markVersion });
   }
   const wanted = arg('case')?.split(',').map((s) => s.toLowerCase());
   const assets = overlayAssetPaths(dir);
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     for (const id of ids) {
       const offset = (Math.random() * 9.5).toFixed(3);
       const att = path.join(dir, 'attack.mp4');
-      await exec('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-ss', offset, '-i', path.join(dir, `marked-${id}.mp4`), '-t', '30', '-an', ...c.args, att], { maxBuffer: 1 << 26 });
+      await exec('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-ss', offset, '-i', path.join(dir, `marked-v${markVersion}-${id}.mp4`), '-t', '30', '-an', ...c.args, att], { maxBuffer: 1 << 26 });
       const { frames, width, height } = await decode(att);
       if (before) run(before, frames, width, height, key, id, tb);
       run(after, frames, width, height, key, id, ta);

@@ -21,7 +21,15 @@ export interface EmbedderOptions {
   payload: number;
   /** Pattern amplitude in 8-bit levels before masking (default 3.0). */
   strength?: number;
+  /**
+   * 1 (default): the same tile in every frame. 2: the tile's sign changes every few seconds by a
+   * keyed sequence (frames counted from the first `embed` call), so averaging a copy's frames
+   * gives an attacker nothing to subtract. The detector reads both.
+   */
+  markVersion?: MarkVersion;
 }
+
+export type MarkVersion = 1 | 2;
 
 export interface DetectorOptions {
   key: Buffer | Uint8Array;
@@ -43,6 +51,8 @@ export interface DetectionResult {
   /** Correlation with the full expected pattern at the found alignment, in sigmas (0 if not found). */
   dataZ: number;
   framesUsed: number;
+  /** Read as a sign-changing (version 2) mark: the plain sum of frames held none. */
+  timeVarying?: boolean;
   /** Frames lying in time segments whose own evidence is >= 3 sigma (0 if not found). */
   framesWithMark: number;
   /** Tile period found, in input pixels (nominal: height / 2 for an unscaled, uncropped frame). */

@@ -8,6 +8,12 @@ import { inTransaction } from './transaction.js';
  * copy, carrying which ID and key" can always be answered, even after a key is rotated.
  */
 
+/**
+ * The forensic mark version a copy carries, as migration 0023 stores it (the kernel's own option,
+ * native/index.ts MarkVersion, has the same values; core may not import native).
+ */
+export type MarkVersion = 1 | 2;
+
 /** What is known about one finished copy; `recipient` is absent only for an unallocated lab copy. */
 export interface EmbeddedCopy {
   watermarkId: number;
@@ -18,6 +24,8 @@ export interface EmbeddedCopy {
   inputSha256: string;
   outputPath: string;
   outputSha256: string;
+  /** The forensic mark version the copy carries. */
+  markVersion: MarkVersion;
   /** The catalog EmbedJob (metadata.id) the copy was made for. */
   embedJobId?: string;
   /** The BullMQ job that made it. */
@@ -38,6 +46,7 @@ export interface LedgerEntry {
   inputSha256: string;
   outputPath: string;
   outputSha256: string;
+  markVersion: MarkVersion;
   embedJobId: string | null;
   queueJobId: string | null;
   catalogCommit: string | null;
@@ -46,18 +55,18 @@ export interface LedgerEntry {
 
 interface LedgerRow {
   id: number; at: Date; watermark_id: number; allocated: boolean; recipient_id: string | null; recipient_name: string | null;
-  key_id: string; input_path: string; input_sha256: string; output_path: string; output_sha256: string;
+  key_id: string; input_path: string; input_sha256: string; output_path: string; output_sha256: string; mark_version: MarkVersion;
   embed_job_id: string | null; queue_job_id: string | null; catalog_commit: string | null; actor: string;
 }
 
 const COLUMNS = `id, at, watermark_id, allocated, recipient_id, recipient_name, key_id, input_path, input_sha256,
-  output_path, output_sha256, embed_job_id, queue_job_id, catalog_commit, actor`;
+  output_path, output_sha256, mark_version, embed_job_id, queue_job_id, catalog_commit, actor`;
 
 function entryOf(r: LedgerRow): LedgerEntry {
   return {
     id: r.id, at: r.at, watermarkId: r.watermark_id, allocated: r.allocated, recipientId: r.recipient_id, recipientName: r.recipient_name,
     keyId: r.key_id, inputPath: r.input_path, inputSha256: r.input_sha256, outputPath: r.output_path, outputSha256: r.output_sha256,
-    embedJobId: r.embed_job_id, queueJobId: r.queue_job_id, catalogCommit: r.catalog_commit, actor: r.actor,
+    markVersion: r.mark_version, embedJobId: r.embed_job_id, queueJobId: r.queue_job_id, catalogCommit: r.catalog_commit, actor: r.actor,
   };
 }
 
@@ -68,17 +77,17 @@ export async function recordEmbeddedCopies(pool: Pool, actor: string, copies: re
     const rows = copies.map((c, n) => ({
       n, watermark_id: c.watermarkId, allocated: c.recipient !== undefined, recipient_id: c.recipient?.id ?? null, recipient_name: c.recipient?.name ?? null,
       key_id: c.keyId, key_fingerprint: c.keyFingerprint, input_path: c.inputPath, input_sha256: c.inputSha256,
-      output_path: c.outputPath, output_sha256: c.outputSha256, embed_job_id: c.embedJobId ?? null, queue_job_id: c.queueJobId ?? null,
+      output_path: c.outputPath, output_sha256: c.outputSha256, mark_version: c.markVersion, embed_job_id: c.embedJobId ?? null, queue_job_id: c.queueJobId ?? null,
       catalog_commit: c.catalogCommit ?? null,
     }));
     const inserted = await client.query<{ id: number }>(
       `insert into embed_ledger (watermark_id, allocated, recipient_id, recipient_name, key_id, key_fingerprint, input_path, input_sha256,
-                                 output_path, output_sha256, embed_job_id, queue_job_id, catalog_commit, actor)
+                                 output_path, output_sha256, mark_version, embed_job_id, queue_job_id, catalog_commit, actor)
        select r.watermark_id, r.allocated, r.recipient_id, r.recipient_name, r.key_id, r.key_fingerprint, r.input_path, r.input_sha256,
-              r.output_path, r.output_sha256, r.embed_job_id, r.queue_job_id, r.catalog_commit, $2
+              r.output_path, r.output_sha256, r.mark_version, r.embed_job_id, r.queue_job_id, r.catalog_commit, $2
        from jsonb_to_recordset($1::jsonb) as r(n int, watermark_id bigint, allocated boolean, recipient_id text, recipient_name text,
             key_id text, key_fingerprint text, input_path text, input_sha256 text, output_path text, output_sha256 text,
-            embed_job_id text, queue_job_id text, catalog_commit text)
+            mark_version smallint, embed_job_id text, queue_job_id text, catalog_commit text)
        order by r.n
        returning id`,
       [JSON.stringify(rows), actor],

@@ -54,6 +54,7 @@ Napi::Object resultObject(const Napi::Env& env, const vigil::DetectResult& r) {
   o.Set("dataZ", r.dataZ);
   o.Set("framesUsed", r.framesUsed);
   o.Set("framesWithMark", r.framesWithMark);
+  o.Set("timeVarying", r.timeVarying);
   o.Set("periodX", r.periodX);
   o.Set("periodY", r.periodY);
   o.Set("hypotheses", r.hypotheses);
@@ -132,8 +133,11 @@ class EmbedderWrap : public Napi::ObjectWrap<EmbedderWrap> {
     Napi::Value sv = o.Get("strength");
     if (sv.IsNumber()) strength = sv.As<Napi::Number>().FloatValue();
     if (!(strength > 0 && strength <= 32)) throw Napi::RangeError::New(env, "strength must be in (0, 32]");
+    int markVersion = vigil::kMarkVersionStatic;
+    Napi::Value mv = o.Get("markVersion");
+    if (mv.IsNumber()) markVersion = mv.As<Napi::Number>().Int32Value();
     try {
-      impl_ = std::make_unique<vigil::Embedder>(key, w, h, d, static_cast<uint32_t>(p), strength);
+      impl_ = std::make_unique<vigil::Embedder>(key, w, h, d, static_cast<uint32_t>(p), strength, markVersion);
     } catch (const std::exception& e) {
       throw Napi::RangeError::New(env, e.what());
     }

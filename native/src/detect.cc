@@ -41,6 +41,10 @@ constexpr int kLobe = 4;
 constexpr int kVarRadius = 4;    // local host power window (9x9)
 constexpr float kVarFloor = 2.0f;  // levels: floor of the local deviation
 constexpr size_t kCandidates = 5;
+// Version 2: frames per sign window (half a sign group: most windows hold one sign), and how many
+// distinct coarse alignments of the windowed search are each read with their own signs.
+constexpr int kSignWindowFrames = kSignGroupFrames / 2;
+constexpr size_t kSignedTries = 3;
 
 double normalTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
@@ -465,6 +469,17 @@ std::vector<float> codedSoft(const TileKey& tk, const float* soft) {
   return coded;
 }
 
+// The active picture of a w x h working plane (scaled by `scale`).
+std::vector<float> Detector::cropActive(const std::vector<float>& plane, const Area& area, double scale) const {
+  std::vector<float> r(static_cast<size_t>(area.w) * area.h);
+  for (int y = 0; y < area.h; ++y)
+    for (int x = 0; x < area.w; ++x)
+      r[static_cast<size_t>(y) * area.w + x] = static_cast<float>(plane[static_cast<size_t>(y + area.y0) * ww_ + (x + area.x0)] * scale);
+  return r;
+}
+
+static_assert(kNumAngles == 3, "Detector::kNumAngleHyps counts kAngles");
+
 DetectResult Detector::result() const {
   DetectResult out;
   out.framesUsed = frames_;
@@ -481,15 +496,66 @@ DetectResult Detector::result() const {
   out.activeY = static_cast<int>(std::lround(area.y0 * wy));
   out.activeWidth = static_cast<int>(std::lround(aw * wx));
   out.activeHeight = static_cast<int>(std::lround(ah * wy));
+  const DetectResult blank = out;
 
+  // Version 1 (and any copy whose frames mostly share one sign): the plain sum of all frames.
   std::vector<float> rot[kNumAngles];
   for (int k = 0; k < kNumAngles; ++k) rotatePlane(r, aw, ah, kAngles[k], rot[k]);
+  std::vector<Hyp> coarse = coarseStatic(rot, aw, ah);
+  int nh = static_cast<int>(coarse.size());
+  const std::vector<float> plus(segs_.size(), 1.f);
+  readCandidates(r, area, std::move(coarse), nh, plus, false, out);
+  if (out.found || segs_.empty()) {
+    out.confidence = 1.0 - out.falseAlarmProbability;
+    return out;
+  }
 
-  // Coarse search at 2 bins per cell: for each rotation and vertical period (ny
-  // repeats over the active height), horizontal periods with px/py in
-  // [kAMin, kAMax], all 4 orientations.
+  // Version 2: the tile's sign changes every kSignGroupFrames, so the plain sum may hold nothing
+  // (and does after the estimation attack). Windows of consecutive frames are searched together
+  // (sum over windows of each one's squared pilot correlation: blind to each window's sign); at
+  // the best coarse alignments each window's sign is read off its own correlation, and the
+  // sign-corrected sum goes through the version-1 stages.
+  std::vector<int> windowOf;
+  std::vector<std::vector<float>> windows = signWindows(area, windowOf);
+  std::vector<Hyp> signedCoarse = coarseSigned(windows, aw, ah);
+  int nh2 = nh + static_cast<int>(signedCoarse.size());
+  std::sort(signedCoarse.begin(), signedCoarse.end(), [](const Hyp& x, const Hyp& y) { return x.peak > y.peak; });
+  std::vector<Hyp> tries;
+  for (const Hyp& h : signedCoarse) {
+    bool near = false;
+    for (const Hyp& c : tries)
+      if (c.orient == h.orient && c.angle == h.angle && std::fabs(aw / h.px - aw / c.px) < 2 * kNxStep && std::fabs(ah / h.py - ah / c.py) < 2 * kNyStep) near = true;
+    if (!near) tries.push_back(h);
+    if (tries.size() >= kSignedTries) break;
+  }
+  for (const Hyp& c : tries) {
+    std::vector<float> rc(static_cast<size_t>(aw) * ah, 0.f);
+    for (size_t j = 0; j < windows.size(); ++j) {
+      const float sgn = (c.minus >> j) & 1u ? -1.f : 1.f;
+      for (size_t i = 0; i < rc.size(); ++i) rc[i] += sgn * windows[j][i];
+    }
+    for (float& v : rc) v /= static_cast<float>(wsum_);
+    std::vector<float> segSign(segs_.size());
+    for (size_t s = 0; s < segs_.size(); ++s) segSign[s] = (c.minus >> windowOf[s]) & 1u ? -1.f : 1.f;
+    DetectResult t = blank;
+    readCandidates(rc, area, {c}, nh2, segSign, true, t);
+    if (t.found) {
+      t.timeVarying = true;
+      t.confidence = 1.0 - t.falseAlarmProbability;
+      return t;
+    }
+  }
+  out.hypotheses = nh2;
+  out.confidence = 1.0 - out.falseAlarmProbability;
+  return out;
+}
+
+// Coarse search at 2 bins per cell: for each rotation and vertical period (ny
+// repeats over the active height), horizontal periods with px/py in
+// [kAMin, kAMax], all 4 orientations.
+std::vector<Detector::Hyp> Detector::coarseStatic(const std::vector<float> (&rot)[kNumAngleHyps], int aw, int ah) const {
   std::vector<Hyp> coarse;
-  std::vector<float> rows, folded, oriented;
+  std::vector<float> rows, folded;
   float rowCount[kBins];
   for (int k = 0; k < kNumAngles; ++k)
     for (double ny = kNyMin; ny <= kNyMax + 1e-9; ny += kNyStep) {
@@ -506,7 +572,132 @@ DetectResult Detector::result() const {
         coarse.push_back(h);
       }
     }
-  int nh = static_cast<int>(coarse.size());
+  return coarse;
+}
+
+// The version-2 windows: consecutive time segments summed until each holds kSignWindowFrames
+// (at most 64 windows; the last, if short, joins the one before), cropped to the active picture.
+std::vector<std::vector<float>> Detector::signWindows(const Area& area, std::vector<int>& windowOf) const {
+  const int want = std::max(kSignWindowFrames, (frames_ + 63) / 64);
+  std::vector<std::vector<float>> windows;
+  std::vector<int> counts;
+  windowOf.assign(segs_.size(), 0);
+  for (size_t s = 0; s < segs_.size(); ++s) {
+    if (windows.empty() || counts.back() >= want) {
+      windows.emplace_back(segs_[s].size(), 0.f);
+      counts.push_back(0);
+    }
+    std::vector<float>& w = windows.back();
+    for (size_t i = 0; i < w.size(); ++i) w[i] += segs_[s][i];
+    counts.back() += segFrames_[s];
+    windowOf[s] = static_cast<int>(windows.size()) - 1;
+  }
+  if (windows.size() > 1 && counts.back() < want / 2) {
+    std::vector<float>& prev = windows[windows.size() - 2];
+    for (size_t i = 0; i < prev.size(); ++i) prev[i] += windows.back()[i];
+    windows.pop_back();
+    for (int& w : windowOf) w = std::min(w, static_cast<int>(windows.size()) - 1);
+  }
+  for (std::vector<float>& w : windows) w = cropActive(w, area, 1.0);
+  return windows;
+}
+
+// The coarse grid of coarseStatic, each hypothesis scored by the sum over windows of the squared
+// pilot correlation (each window's map in units of its own rms), with the signs each window's
+// correlation has at the best offset.
+std::vector<Detector::Hyp> Detector::coarseSigned(const std::vector<std::vector<float>>& windows, int aw, int ah) const {
+  const size_t nw = windows.size();
+  std::vector<std::vector<float>> rot(nw), rows(nw);
+  std::vector<std::vector<float>> folded(nw);
+  std::vector<Hyp> coarse;
+  float rowCount[kBins];
+  for (int k = 0; k < kNumAngles; ++k) {
+    for (size_t j = 0; j < nw; ++j) rotatePlane(windows[j], aw, ah, kAngles[k], rot[j]);
+    for (double ny = kNyMin; ny <= kNyMax + 1e-9; ny += kNyStep) {
+      const double py = ah / ny;
+      for (size_t j = 0; j < nw; ++j) foldRows(rot[j].data(), aw, ah, py, coarse_.bins, rows[j], rowCount);
+      const double nxLo = aw / (py * kAMax), nxHi = aw / (py * kAMin);
+      for (double nx = nxLo; nx <= nxHi + 1e-9; nx += kNxStep) {
+        const double px = aw / nx;
+        for (size_t j = 0; j < nw; ++j) foldCols(rows[j], rowCount, aw, px, coarse_.bins, folded[j]);
+        Hyp h = correlateWindows(folded, coarse_);
+        h.px = px;
+        h.py = py;
+        h.angle = k;
+        coarse.push_back(h);
+      }
+    }
+  }
+  return coarse;
+}
+
+Detector::Hyp Detector::correlateWindows(const std::vector<std::vector<float>>& folded, const Grid& g) const {
+  const int n = g.bins;
+  const size_t N = static_cast<size_t>(n) * n;
+  thread_local std::vector<float> fr, fi, cr, ci, energy;
+  thread_local std::vector<std::vector<float>> maps;  // per window, 4 orientations x N
+  const size_t nw = folded.size();
+  maps.resize(nw);
+  energy.assign(4 * N, 0.f);
+  for (size_t j = 0; j < nw; ++j) {
+    fr.assign(folded[j].begin(), folded[j].end());
+    fi.assign(N, 0.f);
+    g.fft.transform(fr.data(), fi.data(), false);
+    maps[j].resize(4 * N);
+    for (int oa = 0; oa < 4; oa += 2) {
+      const int ob = oa + 1;
+      cr.resize(N);
+      ci.resize(N);
+      for (size_t i = 0; i < N; ++i) {
+        float ar = fr[i] * g.tRe[oa][i] - fi[i] * g.tIm[oa][i], ai = fr[i] * g.tIm[oa][i] + fi[i] * g.tRe[oa][i];
+        float br = fr[i] * g.tRe[ob][i] - fi[i] * g.tIm[ob][i], bi = fr[i] * g.tIm[ob][i] + fi[i] * g.tRe[ob][i];
+        cr[i] = ar - bi;
+        ci[i] = ai + br;
+      }
+      g.fft.transform(cr.data(), ci.data(), true);
+      for (int part = 0; part < 2; ++part) {
+        const std::vector<float>& m = part == 0 ? cr : ci;
+        double ss = 0;
+        for (size_t i = 0; i < N; ++i) ss += static_cast<double>(m[i]) * m[i];
+        const float inv = ss > 0 ? static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(N))) : 0.f;
+        float* dst = &maps[j][static_cast<size_t>(oa + part) * N];
+        float* e = &energy[static_cast<size_t>(oa + part) * N];
+        for (size_t i = 0; i < N; ++i) {
+          dst[i] = m[i] * inv;
+          e[i] += dst[i] * dst[i];
+        }
+      }
+    }
+  }
+  size_t best = 0;
+  for (size_t i = 1; i < energy.size(); ++i)
+    if (energy[i] > energy[best]) best = i;
+  Hyp h;
+  h.orient = static_cast<int>(best / N);
+  const int at = static_cast<int>(best % N);
+  h.oy = at / n;
+  h.ox = at % n;
+  h.peak = energy[best];
+  // chi-square with nw degrees of freedom under the null: its excess in standard deviations
+  h.z = (energy[best] - static_cast<double>(nw)) / std::sqrt(2.0 * static_cast<double>(nw));
+  for (size_t j = 0; j < nw; ++j)
+    if (maps[j][best] < 0) h.minus |= uint64_t{1} << j;
+  return h;
+}
+
+// From coarse hypotheses on the residual r (active picture) to a decoded payload: the best
+// distinct ones read again at 4 bins per cell, refined in period and rotation, decoded. segSign:
+// the sign each time segment's frames carry (for framesWithMark). signedRead: r was
+// sign-corrected by reading each window's sign off the data itself, which biases the pilot peak
+// upwards, so the false-alarm figure rests on the MAC alone.
+void Detector::readCandidates(const std::vector<float>& r, const Area& area, std::vector<Hyp> coarse, int nh,
+                              const std::vector<float>& segSign, bool signedRead, DetectResult& out) const {
+  const int aw = area.w, ah = area.h;
+  const double wx = static_cast<double>(w_) / ww_, wy = static_cast<double>(h_) / hw_;
+  std::vector<float> rot[kNumAngles];
+  for (int k = 0; k < kNumAngles; ++k) rotatePlane(r, aw, ah, kAngles[k], rot[k]);
+  std::vector<float> rows, folded;
+  float rowCount[kBins];
   std::sort(coarse.begin(), coarse.end(), [](const Hyp& x, const Hyp& y) { return x.peak > y.peak; });
   auto distinct = [&](const std::vector<Hyp>& from, size_t most) {
     std::vector<Hyp> keep;
@@ -597,14 +788,14 @@ DetectResult Detector::result() const {
     out.mirroredX = (c.orient & 1) != 0;
     out.mirroredY = (c.orient & 2) != 0;
     out.rotation = angleOf[static_cast<size_t>(c.angle)];
-    double pP = std::min(1.0, nEff * normalTail(c.z));
+    double pP = signedRead ? static_cast<double>(kSignedTries) : std::min(1.0, nEff * normalTail(c.z));
     out.falseAlarmProbability = pP * std::ldexp(1.0, -kMacBits) * static_cast<double>(kCandidates);
     // frames with mark: per time segment correlation at the found alignment
     int marked = 0;
     std::vector<float> seg(r.size()), segRot, fs0, fs;
     for (size_t s = 0; s < segs_.size(); ++s) {
       for (int y = 0; y < ah; ++y)
-        for (int x = 0; x < aw; ++x) seg[static_cast<size_t>(y) * aw + x] = segs_[s][static_cast<size_t>(y + area.y0) * ww_ + (x + area.x0)];
+        for (int x = 0; x < aw; ++x) seg[static_cast<size_t>(y) * aw + x] = segSign[s] * segs_[s][static_cast<size_t>(y + area.y0) * ww_ + (x + area.x0)];
       rotatePlane(seg, aw, ah, angleOf[static_cast<size_t>(c.angle)], segRot);
       fold(segRot.data(), aw, ah, c.px, c.py, fs0);
       orient(fs0, c.orient, kBins, fs);
@@ -615,8 +806,6 @@ DetectResult Detector::result() const {
     out.framesWithMark = marked;
     break;
   }
-  out.confidence = 1.0 - out.falseAlarmProbability;
-  return out;
 }
 
 }  // namespace vigil

@@ -22,6 +22,9 @@ struct DetectResult {
   double pilotZ = 0.0;                // pilot correlation peak, in sigmas
   double dataZ = 0.0;                 // correlation with the full expected tile (found only)
   int framesUsed = 0;
+  // Read as a version-2 (sign-changing) mark: the plain sum of frames held none, the windowed
+  // search found it (a version-1 copy is read by the plain sum first).
+  bool timeVarying = false;
   int framesWithMark = 0;
   double periodX = 0.0, periodY = 0.0;  // tile period found, in input pixels
   int hypotheses = 0;                 // period hypotheses (each tried in the 4 orientations)
@@ -65,6 +68,7 @@ class Detector {
     int ox = 0, oy = 0;
     int orient = 0;  // bit 0: mirrored left-right, bit 1: top-bottom
     int angle = 0;   // index into the rotation hypotheses
+    uint64_t minus = 0;  // version-2 search: bit j set when window j carries the negated tile
   };
   struct Area {
     int x0 = 0, y0 = 0, w = 0, h = 0;
@@ -81,6 +85,14 @@ class Detector {
     std::vector<float> tRe[4], tIm[4];
   };
   void makeTemplates(Grid& g) const;
+  static constexpr int kNumAngleHyps = 3;  // kAngles in detect.cc
+  std::vector<float> cropActive(const std::vector<float>& plane, const Area& area, double scale) const;
+  std::vector<Hyp> coarseStatic(const std::vector<float> (&rot)[kNumAngleHyps], int aw, int ah) const;
+  std::vector<std::vector<float>> signWindows(const Area& area, std::vector<int>& windowOf) const;
+  std::vector<Hyp> coarseSigned(const std::vector<std::vector<float>>& windows, int aw, int ah) const;
+  Hyp correlateWindows(const std::vector<std::vector<float>>& folded, const Grid& g) const;
+  void readCandidates(const std::vector<float>& r, const Area& area, std::vector<Hyp> coarse, int nh,
+                      const std::vector<float>& segSign, bool signedRead, DetectResult& out) const;
   // Fold rows by period py into n row bins (sum over rows, per column), then columns by px.
   void foldRows(const float* r, int w, int h, double py, int n, std::vector<float>& rows, float* rowCount) const;
   void foldCols(const std::vector<float>& rows, const float* rowCount, int w, double px, int n, std::vector<float>& folded) const;

@@ -27,11 +27,12 @@ std::pair<int, float> blockInterpolation(int i, int blocks) {
 }
 }  // namespace
 
-Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, uint32_t payload, float strength)
-    : w_(width), h_(height), depth_(bitDepth) {
+Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, uint32_t payload, float strength, int markVersion)
+    : w_(width), h_(height), depth_(bitDepth), version_(markVersion) {
   if (width < 32 || height < 32) throw std::invalid_argument("frame too small (min 32x32)");
   if (bitDepth != 8 && bitDepth != 10) throw std::invalid_argument("bitDepth must be 8 or 10");
   if (payload == 0) throw std::invalid_argument("payload must be 1..2^32-1");
+  if (markVersion != kMarkVersionStatic && markVersion != kMarkVersionSigned) throw std::invalid_argument("markVersion must be 1 or 2");
   TileKey tk = makeTileKey(key);
   std::vector<float> cells = tileValues(tk, encodePayload(key, payload));
   double cellPx = static_cast<double>(height) / (kTilesPerHeight * kCells);
@@ -39,6 +40,11 @@ Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, u
   SeparablePattern sp = makeSeparablePattern(cells, width, height, cellPx, gain);
   profiles_.resize(sp.profiles.size());
   for (size_t i = 0; i < sp.profiles.size(); ++i) profiles_[i] = static_cast<int16_t>(std::lround(sp.profiles[i] * kPatternOne));
+  if (version_ == kMarkVersionSigned) {
+    signSeed_ = signSeed(key);
+    negProfiles_.resize(profiles_.size());
+    for (size_t i = 0; i < profiles_.size(); ++i) negProfiles_[i] = static_cast<int16_t>(-profiles_[i]);
+  }
   rowC0_ = sp.rowC0;
   rowC1_ = sp.rowC1;
   rowW0_.resize(sp.rowW0.size());
@@ -175,14 +181,20 @@ void applyRow(T* __restrict row, int W, const int16_t* __restrict p0, const int1
 }
 }  // namespace
 
+const int16_t* Embedder::nextProfiles() {
+  const uint64_t f = frame_++;
+  if (version_ == kMarkVersionSigned && groupSign(signSeed_, f) < 0) return negProfiles_.data();
+  return profiles_.data();
+}
+
 template <typename T>
-void Embedder::apply(T* plane, int stride, int maxv) {
+void Embedder::apply(T* plane, int stride, int maxv, const int16_t* profiles) {
   const int W = w_;
   for (int y = 0; y < h_; ++y) {
     size_t i = static_cast<size_t>(y);
     int b = rowBlock_[i];
     int b1 = std::min(b + 1, bh_ - 1);
-    applyRow(plane + i * stride, W, &profiles_[static_cast<size_t>(rowC0_[i]) * W], &profiles_[static_cast<size_t>(rowC1_[i]) * W],
+    applyRow(plane + i * stride, W, profiles + static_cast<size_t>(rowC0_[i]) * W, profiles + static_cast<size_t>(rowC1_[i]) * W,
              rowW0_[i], rowW1_[i], &expanded16_[static_cast<size_t>(b) * W], &expanded16_[static_cast<size_t>(b1) * W], rowT_[i], maxv);
   }
 }
@@ -190,13 +202,13 @@ void Embedder::apply(T* plane, int stride, int maxv) {
 void Embedder::embed8(uint8_t* plane, int stride) {
   if (depth_ != 8) throw std::invalid_argument("embedder is 10-bit");
   computeMask(plane, stride, 1.f);
-  apply(plane, stride, 255);
+  apply(plane, stride, 255, nextProfiles());
 }
 
 void Embedder::embed16(uint16_t* plane, int stride) {
   if (depth_ != 10) throw std::invalid_argument("embedder is 8-bit");
   computeMask(plane, stride, 0.25f);
-  apply(plane, stride, 1023);
+  apply(plane, stride, 1023, nextProfiles());
 }
 
 }  // namespace vigil

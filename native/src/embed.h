@@ -15,18 +15,24 @@ constexpr float kDefaultStrength = 2.0f;
 
 class Embedder {
  public:
-  Embedder(const uint8_t key[32], int width, int height, int bitDepth, uint32_t payload, float strength);
+  // markVersion 1: the same tile in every frame; 2: the tile times groupSign(frame) (pattern.h),
+  // frames counted from the first embed call (the embedder sees every frame, in order).
+  Embedder(const uint8_t key[32], int width, int height, int bitDepth, uint32_t payload, float strength,
+           int markVersion = kMarkVersionStatic);
   void embed8(uint8_t* plane, int stride);
   void embed16(uint16_t* plane, int stride);
   int width() const { return w_; }
   int height() const { return h_; }
   int bitDepth() const { return depth_; }
+  int markVersion() const { return version_; }
 
  private:
   template <typename T>
   void computeMask(const T* plane, int stride, float scale);
   template <typename T>
-  void apply(T* plane, int stride, int maxv);
+  void apply(T* plane, int stride, int maxv, const int16_t* profiles);
+  // This frame's profiles (negated ones in a minus group of version 2); advances the frame count.
+  const int16_t* nextProfiles();
   static int16_t toQ15(float w) { return static_cast<int16_t>(std::lround(std::min(1.f, std::max(0.f, w)) * 32767.f)); }
 
   int w_, h_, depth_;
@@ -35,7 +41,10 @@ class Embedder {
   // strength (and x4 for 10-bit), and per row the two profiles and their Q15 weights.
   static constexpr float kPatternOne = 128.f;
   static constexpr float kMaskOne = 16384.f;
-  std::vector<int16_t> profiles_;
+  std::vector<int16_t> profiles_, negProfiles_;
+  int version_;
+  uint64_t signSeed_ = 0;
+  uint64_t frame_ = 0;
   std::vector<int> rowC0_, rowC1_;
   std::vector<int16_t> rowW0_, rowW1_;
   std::vector<float> bmask_;     // bw*bh block masks

@@ -28,6 +28,17 @@ TileKey makeTileKey(const uint8_t key[32]) {
   return tk;
 }
 
+uint64_t signSeed(const uint8_t key[32]) {
+  KeyedRng r(key, 0x5349474E53ull);  // "SIGNS"
+  return r.next();
+}
+
+int groupSign(uint64_t seed, uint64_t frame) {
+  const uint64_t group = frame / kSignGroupFrames;
+  const uint64_t first = mix64(seed ^ (group >> 1)) & 1u;
+  return (first ^ (group & 1u)) ? -1 : 1;
+}
+
 std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded) {
   std::vector<float> v(kTileCells);
   for (int i = 0; i < kTileCells; ++i) {

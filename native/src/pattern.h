@@ -24,6 +24,16 @@ struct TileKey {
 
 TileKey makeTileKey(const uint8_t key[32]);
 
+// Mark version 2 (issue 14 item 4): the tile is multiplied by a keyed sign that holds for
+// kSignGroupFrames frames. Averaging a copy's frames (the estimation attack) then gives about
+// nothing to subtract; the detector needs no sync: it finds each window's sign itself. The
+// sequence comes in pairs (+- or -+, keyed), so any stretch of whole pairs averages to exactly 0.
+// It depends on the key only: every recipient's copy flips at the same frames.
+constexpr int kMarkVersionStatic = 1, kMarkVersionSigned = 2;
+constexpr int kSignGroupFrames = 192;
+uint64_t signSeed(const uint8_t key[32]);
+int groupSign(uint64_t seed, uint64_t frame);
+
 // Cell values (pilot*ap + spread*data*ad) for a payload.
 std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded);
 

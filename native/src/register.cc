@@ -239,13 +239,16 @@ DetectResult readAligned(const uint8_t key[32], const std::vector<float>& diff, 
       acc[r1 + c1] += a1 * b1;
     }
   }
-  float soft[kTileCells];
-  for (int i = 0; i < kTileCells; ++i) soft[i] = static_cast<float>(acc[i]);
   TileKey tk = makeTileKey(key);
   double sp = 0, ss = 0;
   for (int i = 0; i < kTileCells; ++i) { sp += acc[i] * tk.pilot[i]; ss += acc[i] * acc[i]; }
-  out.pilotZ = ss > 0 ? sp / std::sqrt(ss) : 0;
-  const double pPilot = out.pilotZ > 0 ? std::min(1.0, std::exp(-0.5 * out.pilotZ * out.pilotZ)) : 1.0;
+  // A version-2 copy carries the tile or its negative, depending on the frame: read either
+  // polarity (counted twice in the false-alarm figure).
+  const double polarity = sp < 0 ? -1.0 : 1.0;
+  float soft[kTileCells];
+  for (int i = 0; i < kTileCells; ++i) soft[i] = static_cast<float>(polarity * acc[i]);
+  out.pilotZ = ss > 0 ? polarity * sp / std::sqrt(ss) : 0;
+  const double pPilot = out.pilotZ > 0 ? std::min(1.0, 2.0 * std::exp(-0.5 * out.pilotZ * out.pilotZ)) : 1.0;
   out.falseAlarmProbability = pPilot;
   // The list beyond the best path is searched only when the pilot already shows this key's mark
   // at this alignment, so unmarked content or a wrong key reaches it with probability

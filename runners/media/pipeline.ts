@@ -16,7 +16,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
-import { createEmbedder, createFrameRelay, type Embedder, type FrameRelay } from '../../native/index.js';
+import { createEmbedder, createFrameRelay, type Embedder, type FrameRelay, type MarkVersion } from '../../native/index.js';
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
@@ -45,6 +45,8 @@ export interface PipelineOptions {
   targets: EmbedTarget[];
   key: Buffer;
   strength?: number;
+  /** The forensic mark version to embed (native/index.ts; default 1): the caller records it in the ledger. */
+  markVersion?: MarkVersion;
   preset?: Preset;
   /** Visible watermark: a filter graph reading [0:v] and [2:v] (the image), writing [vout]. */
   overlay?: { image: string; filter: string };
@@ -132,7 +134,8 @@ export async function runEmbedPipeline(options: PipelineOptions): Promise<Pipeli
   const settings = encoderSettings(video, ext, { preset: options.preset });
   for (const dir of new Set(targets.map((t) => path.dirname(t.output)))) await checkWritableDir(dir);
   const embedders: (Embedder | null)[] = targets.map((t) =>
-    options.noEmbed ? null : createEmbedder({ key: options.key, width: layout.width, height: layout.height, bitDepth: layout.bitDepth, payload: t.payload, ...(options.strength ? { strength: options.strength } : {}) }));
+    options.noEmbed ? null : createEmbedder({ key: options.key, width: layout.width, height: layout.height, bitDepth: layout.bitDepth, payload: t.payload, ...(options.strength ? { strength: options.strength } : {}),
+      ...(options.markVersion ? { markVersion: options.markVersion } : {}) }));
   const temps = targets.map((t) => tempPathFor(t.output));
   const started = Date.now();
   const totalFrames = video.frames ?? Math.max(1, Math.round(options.info.duration * (video.frameRate.num / video.frameRate.den)));

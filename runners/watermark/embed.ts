@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { recordEmbeddedCopies, type EmbeddedCopy } from '../../core/db/embed-ledger.js';
+import type { MarkVersion } from '../../native/index.js';
 import { isVigilError, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { expandPattern } from '../../core/catalog/paths.js';
@@ -103,6 +104,13 @@ export async function imageSize(file: string): Promise<{ width: number; height: 
   }
 }
 
+/**
+ * The forensic mark version new copies carry, embedded and recorded in the ledger: 2, the tile's
+ * sign changing every few seconds (issue 14 item 4: averaging a copy's frames no longer yields the
+ * pattern). The detector reads both versions, so copies made before stay readable.
+ */
+export const MARK_VERSION: MarkVersion = 2;
+
 export interface EmbedRequest<R extends EmbedRecipient = EmbedRecipient> {
   input: string;
   recipients: R[];
@@ -179,7 +187,7 @@ export async function embedForRecipients<R extends EmbedRecipient>(req: EmbedReq
   for (let b = 0; b < batches; b++) {
     const batch = targets.slice(b * perBatch, (b + 1) * perBatch);
     const result = await runEmbedPipeline({
-      info, video, ext, targets: batch, key: req.key, strength: req.strength, preset: req.preset, overlay, signal: req.signal, log: req.log,
+      info, video, ext, targets: batch, key: req.key, strength: req.strength, markVersion: MARK_VERSION, preset: req.preset, overlay, signal: req.signal, log: req.log,
       onProgress: req.onProgress ? (p) => req.onProgress!({ ...p, fraction: (b + p.fraction) / batches, batch: b + 1, batches }) : undefined,
       ...(req.onCopiesDone ? { beforeRename: (files) => req.onCopiesDone!(batch.map((t, i) => ({ recipient: t.recipient, output: t.output, file: files[i]!.temp }))) } : {}),
     });
@@ -272,6 +280,7 @@ export async function runEmbedCommand(cmd: EmbedCommandInput, deps: EmbedCommand
           watermarkId: o.recipient.watermarkId,
           ...(o.recipient.allocated ? { recipient: { id: o.recipient.recipientId, name: o.recipient.name } } : {}),
           keyId: key.id, keyFingerprint: key.fingerprint, inputPath, inputSha256, outputPath: o.output, outputSha256: await sha256File(o.file, deps.signal),
+          markVersion: MARK_VERSION,
           ...(embedJobId ? { embedJobId } : {}), ...(deps.queueJobId ? { queueJobId: deps.queueJobId } : {}), ...(commit ? { catalogCommit: commit } : {}),
         });
       }

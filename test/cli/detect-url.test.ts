@@ -10,6 +10,7 @@ import { sha256File } from '../../runners/media/sha256.js';
 import { runCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
 import { KEY_HEX, makeLeakMedia, startLeakServer, WATERMARK_ID, type LeakMedia, type LeakServer } from '../runners/watermark/leak-fixtures.js';
+import { MARK_VERSION } from '../../runners/watermark/embed.js';
 
 /**
  * `vigil detect URL`: a detection request recorded as Slack's /vigil detect URL records one, run in
@@ -34,7 +35,7 @@ beforeAll(async () => {
   const fingerprint = keyFingerprint(Buffer.from(KEY_HEX, 'hex'));
   await recordEmbeddedCopies(services.db.pool, 'test', [{
     watermarkId: WATERMARK_ID, recipient: { id: 'northwind-vod', name: 'Northwind-VOD' }, keyId: fingerprint.slice(0, 16), keyFingerprint: fingerprint,
-    inputPath: 'src/original.mp4', inputSha256: await sha256File(path.join(dir, 'src', 'original.mp4')), outputPath: media.marked, outputSha256: await sha256File(media.marked),
+    inputPath: 'src/original.mp4', inputSha256: await sha256File(path.join(dir, 'src', 'original.mp4')), outputPath: media.marked, outputSha256: await sha256File(media.marked), markVersion: MARK_VERSION,
   }]);
   env = { ...services.env, VIGIL_WATERMARK_KEY: KEY_HEX, USER: 'alice' };
   net = ['--allow-private', ...server.resolveEntries(['leaks.example']).flatMap((r) => ['--resolve', r])];

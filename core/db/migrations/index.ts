@@ -18,6 +18,7 @@ import { migration as revocationPushes } from './0018-revocation-pushes.js';
 import { migration as webFindingsIndexes } from './0019-web-findings-indexes.js';
 import { migration as monitoringJobHistory } from './0020-monitoring-job-history.js';
 import { migration as sessionCards } from './0021-session-cards.js';
+import { migration as embedLedgerMarkVersion } from './0023-embed-ledger-mark-version.js';
 
 export type { Migration };
 
@@ -27,4 +28,4 @@ export type { Migration };
  */
 
 
-export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes, webFindingsIndexes, monitoringJobHistory, sessionCards];
+export const MIGRATIONS: readonly Migration[] = [catalog, findings, referenceFingerprints, embedLedger, outbox, chatCards, reports, abuseContacts, outboxDelay, notices, linkChecks, findingPages, detectionStatuses, streamingSessions, abPackages, revocationPushes, webFindingsIndexes, monitoringJobHistory, sessionCards, embedLedgerMarkVersion];

@@ -13,7 +13,7 @@ afterAll(async () => {
 const hex = (c: string, n = 64): string => c.repeat(n);
 const copy = (over: Partial<EmbeddedCopy>): EmbeddedCopy => ({
   watermarkId: 1001, recipient: { id: 'northwind-vod', name: 'Northwind-VOD' }, keyId: hex('a', 16), keyFingerprint: hex('a'),
-  inputPath: '/media/film.mov', inputSha256: hex('1'), outputPath: '/out/film.Northwind-VOD.1001.mov', outputSha256: hex('2'), ...over,
+  inputPath: '/media/film.mov', inputSha256: hex('1'), outputPath: '/out/film.Northwind-VOD.1001.mov', outputSha256: hex('2'), markVersion: 2, ...over,
 });
 
 describe('embed ledger', () => {
@@ -24,7 +24,7 @@ describe('embed ledger', () => {
     ]);
     expect(ids).toHaveLength(2);
     const byId = await ledgerEntriesForWatermark(services.db.pool, 1001);
-    expect(byId).toMatchObject([{ id: ids[0], allocated: true, recipientId: 'northwind-vod', keyId: hex('a', 16), embedJobId: 'screeners', catalogCommit: 'abc123', actor: 'cli:ops' }]);
+    expect(byId).toMatchObject([{ id: ids[0], allocated: true, recipientId: 'northwind-vod', keyId: hex('a', 16), markVersion: 2, embedJobId: 'screeners', catalogCommit: 'abc123', actor: 'cli:ops' }]);
     const lab = await ledgerEntriesBySha256(services.db.pool, [hex('3')]);
     expect(lab).toMatchObject([{ id: ids[1], allocated: false, recipientId: null, recipientName: null, watermarkId: 77 }]);
     expect((await ledgerEntriesBySha256(services.db.pool, [hex('1')])).map((e) => e.id).sort()).toEqual(ids); // by their original
@@ -41,6 +41,16 @@ describe('embed ledger', () => {
       await expect(services.db.pool.query(sql, sql.includes('$1') ? ['someone'] : [])).rejects.toThrow(/embed_ledger is append-only/);
     }
     expect((await services.db.pool.query('select count(*)::int as n from embed_ledger')).rows[0].n).toBeGreaterThan(0);
+  });
+
+  it('names the mark version of each copy: 1 for a row written without one (the copies made before migration 0023), and nothing else but 1 or 2', async () => {
+    await recordEmbeddedCopies(services.db.pool, 'worker', [copy({ watermarkId: 4242, markVersion: 1, outputSha256: hex('6') })]);
+    await services.db.pool.query(`insert into embed_ledger (watermark_id, allocated, key_id, key_fingerprint, input_path, input_sha256, output_path, output_sha256, actor)
+      values (4243, false, $1, $2, '/i', $2, '/o', $3, 'x')`, [hex('a', 16), hex('a'), hex('7')]);
+    expect((await ledgerEntriesForWatermark(services.db.pool, 4242)).map((e) => e.markVersion)).toEqual([1]);
+    expect((await ledgerEntriesForWatermark(services.db.pool, 4243)).map((e) => e.markVersion)).toEqual([1]);
+    await expect(services.db.pool.query(`insert into embed_ledger (watermark_id, allocated, key_id, key_fingerprint, input_path, input_sha256, output_path, output_sha256, actor, mark_version)
+      values (4244, false, $1, $2, '/i', $2, '/o', $2, 'x', 3)`, [hex('a', 16), hex('a')])).rejects.toThrow(/check constraint/);
   });
 
   it('never stores a key, and refuses a row that claims an allocation without a recipient', async () => {

@@ -6,6 +6,7 @@ import { keyCodewords } from '../../../runners/watermark/codewords.js';
 import { ledgerTest, ledgerVerdict } from '../../../runners/watermark/ledger-accusation.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { seededRandom } from '../../support/seeded-random.js';
+import { MARK_VERSION } from '../../../runners/watermark/embed.js';
 
 const KEY = Buffer.from('5e'.repeat(32), 'hex');
 // the ledger is append-only and shared by every run: a key and inputs of this run's own
@@ -28,7 +29,7 @@ beforeAll(async () => {
   services = await openTestServices();
   // 30 sequential IDs' copies of one input, 10 of another, all under one key
   const copy = (id: number, input: string): Parameters<typeof recordEmbeddedCopies>[2][number] => ({
-    watermarkId: id, keyId: KEY_ID, keyFingerprint: KEY_ID.repeat(4), inputPath: 'feature.mp4', inputSha256: input, outputPath: `out/${id}.mp4`, outputSha256: randomBytes(32).toString('hex'),
+    watermarkId: id, keyId: KEY_ID, keyFingerprint: KEY_ID.repeat(4), inputPath: 'feature.mp4', inputSha256: input, outputPath: `out/${id}.mp4`, outputSha256: randomBytes(32).toString('hex'), markVersion: MARK_VERSION,
   });
   await recordEmbeddedCopies(services.db.pool, 'test', [
     ...Array.from({ length: 30 }, (_, i) => copy(7001 + i, INPUT)), ...Array.from({ length: 10 }, (_, i) => copy(7101 + i, OTHER_INPUT)),
