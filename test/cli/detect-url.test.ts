@@ -4,13 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/log.js';
 import { startDetectWorker } from '../../runners/watermark/worker.js';
-import { keyFingerprint } from '../../runners/watermark/keys.js';
-import { recordEmbeddedCopies } from '../../core/db/embed-ledger.js';
-import { sha256File } from '../../runners/media/sha256.js';
 import { runCli } from '../support/cli.js';
 import { openTestServices, type TestServices } from '../support/services.js';
-import { KEY_HEX, makeLeakMedia, startLeakServer, WATERMARK_ID, type LeakMedia, type LeakServer } from '../runners/watermark/leak-fixtures.js';
-import { MARK_VERSION } from '../../runners/watermark/embed.js';
+import { KEY_HEX, makeLeakMedia, recordLeakCopy, startLeakServer, WATERMARK_ID, type LeakMedia, type LeakServer } from '../runners/watermark/leak-fixtures.js';
 
 /**
  * `vigil detect URL`: a detection request recorded as Slack's /vigil detect URL records one, run in
@@ -30,13 +26,7 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vigil-cli-detect-url-'));
   media = await makeLeakMedia(dir);
   server = await startLeakServer(dir);
-  await services.db.pool.query(`insert into watermark_allocations (watermark_id, recipient_id, recipient_name) values ($1, 'northwind-vod', 'Northwind-VOD')`, [WATERMARK_ID]);
-  // the copy is in the embed ledger, as every copy vigil embed makes is: detect names only IDs the ledger has under their key
-  const fingerprint = keyFingerprint(Buffer.from(KEY_HEX, 'hex'));
-  await recordEmbeddedCopies(services.db.pool, 'test', [{
-    watermarkId: WATERMARK_ID, recipient: { id: 'northwind-vod', name: 'Northwind-VOD' }, keyId: fingerprint.slice(0, 16), keyFingerprint: fingerprint,
-    inputPath: 'src/original.mp4', inputSha256: await sha256File(path.join(dir, 'src', 'original.mp4')), outputPath: media.marked, outputSha256: await sha256File(media.marked), markVersion: MARK_VERSION,
-  }]);
+  await recordLeakCopy(services.db.pool, media);
   env = { ...services.env, VIGIL_WATERMARK_KEY: KEY_HEX, USER: 'alice' };
   net = ['--allow-private', ...server.resolveEntries(['leaks.example']).flatMap((r) => ['--resolve', r])];
 }, 120_000);

@@ -3,7 +3,11 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { embedForRecipients } from '../../../runners/watermark/embed.js';
+import type pg from 'pg';
+import { recordEmbeddedCopies } from '../../../core/db/embed-ledger.js';
+import { sha256File } from '../../../runners/media/sha256.js';
+import { embedForRecipients, MARK_VERSION } from '../../../runners/watermark/embed.js';
+import { keyFingerprint } from '../../../runners/watermark/keys.js';
 import { ffmpeg, makeClip } from '../media/clips.js';
 
 /**
@@ -22,6 +26,19 @@ export interface LeakMedia {
   unmarked: string;
   short: string;
   audioOnly: string;
+}
+
+/**
+ * The marked copy's allocation and embed-ledger row, as vigil apply and vigil embed record them:
+ * detection names only IDs the ledger has a copy of under their key.
+ */
+export async function recordLeakCopy(pool: pg.Pool, media: LeakMedia): Promise<void> {
+  await pool.query(`insert into watermark_allocations (watermark_id, recipient_id, recipient_name) values ($1, 'northwind-vod', 'Northwind-VOD')`, [WATERMARK_ID]);
+  const fingerprint = keyFingerprint(Buffer.from(KEY_HEX, 'hex'));
+  await recordEmbeddedCopies(pool, 'test', [{
+    watermarkId: WATERMARK_ID, recipient: { id: 'northwind-vod', name: 'Northwind-VOD' }, keyId: fingerprint.slice(0, 16), keyFingerprint: fingerprint,
+    inputPath: 'src/original.mp4', inputSha256: await sha256File(path.join(media.root, 'src', 'original.mp4')), outputPath: media.marked, outputSha256: await sha256File(media.marked), markVersion: MARK_VERSION,
+  }]);
 }
 
 export async function makeLeakMedia(root: string): Promise<LeakMedia> {
