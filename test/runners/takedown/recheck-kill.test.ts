@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeFindingStatus, findingsByIds, recordFinding } from '../../../core/db/findings.js';
 import { linkChecksOf } from '../../../core/db/link-checks.js';
@@ -11,7 +9,7 @@ import { hostOf, normalizeUrl } from '../../../core/url.js';
 import { applyCatalog } from '../../support/applied-catalog.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { startFixtureServer, type FixtureServer } from '../monitor/fixture-web.js';
-import { FILM_CONTENT_YAML, waitFor } from './worker-harness.js';
+import { FILM_CONTENT_YAML, spawnTakedownWorker, waitFor } from './worker-harness.js';
 
 /**
  * A worker killed with -9 in the middle of a notice's re-check loses nothing and counts nothing
@@ -20,8 +18,6 @@ import { FILM_CONTENT_YAML, waitFor } from './worker-harness.js';
  * row and (for those still up) one next re-check owed.
  */
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const HOST = 'slow.pirate.example';
 const N = 12;
 
@@ -38,22 +34,7 @@ let services: TestServices;
 let web: FixtureServer;
 const children: ChildProcess[] = [];
 
-function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'test/support/takedown-worker.ts')], {
-    env: {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_OPTIONS: '', ...services.env,
-      VIGIL_CRAWL_ALLOW_PRIVATE: '1', VIGIL_CRAWL_RESOLVE: web.resolveEntries().join(','),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('ready')) resolve(child); });
-    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
-  });
-}
+const startWorker = (): Promise<ChildProcess> => spawnTakedownWorker(services, { VIGIL_CRAWL_ALLOW_PRIVATE: '1', VIGIL_CRAWL_RESOLVE: web.resolveEntries().join(',') }, children);
 
 beforeAll(async () => {
   services = await openTestServices();

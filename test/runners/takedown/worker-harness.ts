@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Queue, Worker } from 'bullmq';
 import { openQueue } from '../../../core/bullmq.js';
 import { recordFinding, findingById } from '../../../core/db/findings.js';
@@ -103,4 +105,26 @@ export async function waitForStatus(services: TestServices, ids: readonly number
     const all = await Promise.all(ids.map((id) => findingById(services.db.pool, id)));
     return all.every((f) => f?.takedownStatus === status) ? true : undefined;
   }, timeoutMs);
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
+/**
+ * A takedown worker in a process of its own (test/support/takedown-worker.ts), so that a test can
+ * kill it with -9; resolves once it says it is ready, rejects with its stderr if it exits first.
+ * The child is pushed onto `children` for the test's afterAll to kill.
+ */
+export function spawnTakedownWorker(services: TestServices, env: Record<string, string>, children: ChildProcess[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'test/support/takedown-worker.ts')], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_OPTIONS: '', ...services.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('ready')) resolve(child); });
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+  });
 }

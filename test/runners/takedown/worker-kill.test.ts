@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingById } from '../../../core/db/findings.js';
 import { listNotices } from '../../../core/db/notices.js';
 import { applyCatalog } from '../../support/applied-catalog.js';
 import { openTestServices, type TestServices } from '../../support/services.js';
 import { headersOf, startMailServer, type MailServer } from './channels/mail-server.js';
-import { FILM_CONTENT_YAML, requestedFinding, waitFor } from './worker-harness.js';
+import { FILM_CONTENT_YAML, requestedFinding, spawnTakedownWorker, waitFor } from './worker-harness.js';
 
 /**
  * Exactly once across a SIGKILL: a worker process sending a batch of many notices is killed with
@@ -17,8 +16,6 @@ import { FILM_CONTENT_YAML, requestedFinding, waitFor } from './worker-harness.j
  * notice the new worker flagged recovered (one that was in flight when the first died).
  */
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const N = 40;
 
 const CATALOG = [FILM_CONTENT_YAML, `apiVersion: vigil/v1
@@ -45,19 +42,7 @@ let services: TestServices;
 let mail: MailServer;
 const children: ChildProcess[] = [];
 
-function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'test/support/takedown-worker.ts')], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_OPTIONS: '', ...services.env, VIGIL_SMTP_URL: mail.url(), VIGIL_DELISTING_DIR: mkdtempSync(path.join(tmpdir(), 'vigil-kill-')) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('ready')) resolve(child); });
-    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
-  });
-}
+const startWorker = (): Promise<ChildProcess> => spawnTakedownWorker(services, { VIGIL_SMTP_URL: mail.url(), VIGIL_DELISTING_DIR: mkdtempSync(path.join(tmpdir(), 'vigil-kill-')) }, children);
 
 beforeAll(async () => {
   services = await openTestServices();
