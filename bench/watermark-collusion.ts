@@ -26,6 +26,7 @@ import { keyCodewords } from '../runners/watermark/codewords.js';
 import { detectInVideo } from '../runners/watermark/detect.js';
 import { makeNaturalSource, naturalPhotos } from './natural-source.js';
 import { x264 } from './watermark-attacks.js';
+import { boxMean } from '../test/support/box-mean.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -124,29 +125,10 @@ async function estimatePattern(file: string, offset: number): Promise<Float32Arr
   const mean = Float32Array.from(sum, (v) => v / n);
   // minus a wide box mean (radius 12 px, a little less than a cell pair at 480p): what is left is
   // the pattern plus whatever of the content did not average out
-  const blur = boxMean(mean, 12);
+  const blur = boxMean(mean, W, H, 12);
   return mean.map((v, i) => v - blur[i]!);
 }
 
-function boxMean(p: Float32Array, r: number): Float32Array {
-  const tmp = new Float32Array(p.length);
-  const out = new Float32Array(p.length);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let s = 0;
-      let c = 0;
-      for (let k = Math.max(0, x - r); k <= Math.min(W - 1, x + r); k++, c++) s += p[y * W + k]!;
-      tmp[y * W + x] = s / c;
-    }
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let s = 0;
-      let c = 0;
-      for (let k = Math.max(0, y - r); k <= Math.min(H - 1, y + r); k++, c++) s += tmp[k * W + x]!;
-      out[y * W + x] = s / c;
-    }
-  return out;
-}
 
 const copyFile = (dir: string, version: MarkVersion, id: number): string => path.join(dir, `marked-v${version}-${id}.mp4`);
 

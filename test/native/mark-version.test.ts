@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { createDetector, createEmbedder, type DetectionResult, type MarkVersion } from '../../native/index.js';
 import { addNoise, makeScene, psnr, ssim } from '../../native/bench/synth.js';
+import { boxMean } from '../support/box-mean.js';
 
 const KEY = Buffer.from('6b1e2f9a0c4d8e7f31a5b9c2d6e0f4a87b3c1d5e9f2a6b0c4d8e1f5a9b3c7d2e', 'hex');
 const W = 320;
@@ -35,32 +36,12 @@ function detect(frames: readonly Uint8Array[]): DetectionResult {
   return det.result();
 }
 
-/** Box mean of radius r (clamped windows), separable. */
-function boxMean(p: Float32Array, r: number): Float32Array {
-  const tmp = new Float32Array(p.length);
-  const out = new Float32Array(p.length);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let s = 0;
-      let c = 0;
-      for (let k = Math.max(0, x - r); k <= Math.min(W - 1, x + r); k++, c++) s += p[y * W + k]!;
-      tmp[y * W + x] = s / c;
-    }
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let s = 0;
-      let c = 0;
-      for (let k = Math.max(0, y - r); k <= Math.min(H - 1, y + r); k++, c++) s += tmp[k * W + x]!;
-      out[y * W + x] = s / c;
-    }
-  return out;
-}
 
 /** The estimation attack of bench/watermark-collusion.ts: the copy's mean frame, high-passed, subtracted with `gain`. */
 function estimationAttack(frames: readonly Uint8Array[], gain: number): Uint8Array[] {
   const mean = new Float32Array(W * H);
   for (const f of frames) for (let i = 0; i < f.length; i++) mean[i] = mean[i]! + f[i]! / frames.length;
-  const blur = boxMean(mean, 7);
+  const blur = boxMean(mean, W, H, 7);
   return frames.map((f) => Uint8Array.from(f, (v, i) => Math.min(255, Math.max(0, Math.round(v - gain * (mean[i]! - blur[i]!))))));
 }
 
