@@ -110,9 +110,9 @@ export function accuse(input: AccusationInput): Accusation {
   // explaining set on the shared cells (their ranks are at most these, so the t's true degrees of
   // freedom at least df: a threshold at df is the conservative one)
   const pool = input.pooledVariance ?? true;
-  const keyedDf = n - (explaining + 2);
+  const keyedDf = n - (explaining + TESTED + 1);
   const sharedDf = pool ? Math.max(0, shared.length - (explaining + 1)) : 0;
-  if (keyedDf < 8) throw new RangeError(`too few keyed bits (${n}) for ${explaining + 2} regressors`);
+  if (keyedDf < 8) throw new RangeError(`too few keyed bits (${n}) for ${explaining + TESTED + 1} regressors`);
   const df = keyedDf + sharedDf;
   out.threshold = studentThreshold(innocentBound / tests, df);
   // joining the explaining set takes a Bonferroni 1 % over the ledger: noise seldom gets in
@@ -144,7 +144,10 @@ export function accuse(input: AccusationInput): Accusation {
       ? residualRank(onShared(al.cells), [onShared(input.pilot), ...E.map((k) => onShared(input.recipients[k]!.chips))])
       : { rss: 0, rank: shared.length };
     for (const j of candidates) {
-      const others = E.filter((k) => k !== j);
+      // every other candidate fitted too: a colluder too faint for the explaining set is still
+      // among the strongest, and an innocent whose chips agree with its by chance must not score
+      // with its signal
+      const others = candidates.filter((k) => k !== j);
       const t = partialT(y, [pilot, ...others.map((k) => recipients[k]!.chips)], recipients[j]!.chips, { rss: noise.rss, df: shared.length - noise.rank });
       const id = recipients[j]!.watermarkId;
       const prev = best.get(id);
