@@ -23,6 +23,13 @@
  * tests = alignments x ledger recipients (a union bound over every candidate, tested or not, which
  * also covers the data-dependent choice of whom to test). test/runners/watermark/accusation.test.ts
  * checks it by simulation with real codewords of sequential IDs, colluders in the ledger or not.
+ *
+ * Two refinements (bench:watermark-accusation-sim measures both against the first test): the
+ * noise variance is pooled with the shared cells' residual after the pilot and the explaining set
+ * (about 230 degrees of freedom instead of 70: the threshold drops from about 6.5 to 6.0), and each
+ * candidate is fitted given every other candidate tested, not the explaining set alone, since a
+ * colluder too faint to join the explaining set otherwise lends its signal to an innocent whose
+ * keyed chips agree with its by chance (with 200 recipients some agree at r 0.4).
  */
 import { perBit, type KeyedBit } from './keyed-bits.js';
 
