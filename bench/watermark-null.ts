@@ -67,7 +67,7 @@ async function runHarness(dir: string): Promise<{ summary: string; soft: string[
   const softFile = path.join(dir, 'soft.txt');
   const kept = await fs.readFile(summaryFile, 'utf8').catch(() => undefined);
   const loadFile = path.join(dir, 'load.txt');
-  if (kept) return { summary: kept, soft: (await fs.readFile(softFile, 'utf8')).trim().split('\n'), load: await fs.readFile(loadFile, 'utf8').catch(() => 'not kept') };
+  if (kept) return { summary: kept, soft: (await fs.readFile(softFile, 'utf8')).trim().split('\n'), load: (await fs.readFile(loadFile, 'utf8').catch(() => 'not kept')).trim() };
   const harness = path.join(dir, 'false-alarm');
   const sources = ['ecc', 'pattern', 'embed', 'detect', 'register'].map((f) => path.join(NATIVE, 'src', `${f}.cc`));
   await exec(process.env.CXX ?? 'g++', ['-O3', '-march=x86-64-v2', '-std=c++17', '-pthread', `-I${path.join(NATIVE, 'src')}`, ...sources, path.join(NATIVE, 'bench/false_alarm.cc'), '-o', harness]);
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const upper = (k: number, trials: number): string => (k === 0 && trials > 0 ? `, rate < ${(1 - 0.05 ** (1 / trials)).toExponential(1)} (95 %)` : '');
     console.log(`\nVigil watermark null trials — ${r.frames} footage ${W}x${H}, ${r.window}-frame windows, ${r.threads} threads, load before ${load}, after ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}\n`);
     console.log('| measure | value | target | result |\n| --- | --- | --- | --- |');
-    console.log(`| null trials run (${r.unmarked} unmarked with a random key, ${r.wrongKey} marked v${r.markVersion} and read with a wrong key) | ${n} in ${r.seconds} s (${((Number(r.seconds) * Number(r.threads)) / Math.max(1, n)).toFixed(2)} CPU-s each) | ≥ ${TRIALS} | ${verdict(n >= TRIALS)} |`);
+    console.log(`| null trials run (${r.unmarked} unmarked with a random key, ${r.wrongKey} marked v${r.markVersion} and read with a wrong key) | ${n} in ${r.seconds} s (${((Number(r.seconds) * Number(r.threads)) / Math.max(1, n)).toFixed(2)} thread-s of wall time each) | ≥ ${TRIALS} | ${verdict(n >= TRIALS)} |`);
     console.log(`| false IDs (unmarked) | ${r.falseIDs}${upper(Number(r.falseIDs), Number(r.unmarked))} | 0 | ${verdict(r.falseIDs === '0')} |`);
     console.log(`| wrong IDs (wrong key) | ${r.wrongIDs}${upper(Number(r.wrongIDs), Number(r.wrongKey))} | 0 | ${verdict(r.wrongIDs === '0')} |`);
     console.log(`| pilotZ of the null trials, mean / max | ${r.pilotZmean} / ${r.pilotZmax} | | |`);
