@@ -13,6 +13,9 @@
  * for est*, whether the copy's ID is still read. --max-minutes bounds the run (default 40): no new
  * trial starts after it. --versions (default 1,2): the forensic mark versions to make copies with
  * (native/index.ts MarkVersion); every case runs on each, version 1 being the baseline.
+ * BENCH_COLLUSION_TRIALS=N is the same as --trials N (default 8). The summary gives, per case, the
+ * outcome counts (colluder named / nothing / innocent named) and met/MISSED against the goals:
+ * innocent named 0 in every case; for avg* / alt*, the ledger test names a colluder in more than half the trials.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -193,7 +196,7 @@ async function trial(c: Case, version: MarkVersion, dir: string, source: string)
 }
 
 async function main(): Promise<void> {
-  const trials = Number(arg('trials') ?? 8);
+  const trials = Number(arg('trials') ?? process.env.BENCH_COLLUSION_TRIALS ?? 8);
   const deadline = Date.now() + Number(arg('max-minutes') ?? 40) * 60_000;
   const wanted = arg('case')?.split(',');
   const cases = CASES.filter((c) => !wanted || wanted.includes(c.name));
@@ -236,14 +239,17 @@ async function main(): Promise<void> {
         `${r.innocentT.toFixed(1)} / ${Number.isFinite(r.colluderT) ? r.colluderT.toFixed(1) : '-'} / ${r.threshold.toFixed(2)} | ${r.pilotZ.toFixed(1)} | ${r.psnr !== undefined ? `${r.psnr.toFixed(1)} dB` : ''} | ${secs.toFixed(0)} |`);
     }
   }
-  const summary = runs.map(({ name }, k) => {
+  const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+  const summary = runs.map(({ c, name }, k) => {
     const { blind: b, informed: i, ...x } = tallies[k]!;
+    const innocentGoal = `innocent 0: ${mark(i.innocent === 0 && b.innocent === 0)}`;
+    const colluderGoal = c.kind === 'avg' || c.kind === 'alt' ? `; colluder in > half: ${mark(i.colluder > x.n / 2)}` : '';
     return `| ${name} | ${x.n} | ${b.colluder} / ${b.nothing} / ${b.innocent} | ${i.colluder} / ${i.nothing} / ${i.innocent} | ${x.innocentT.toFixed(1)} | ` +
-      `${Number.isFinite(x.minColluderT) ? x.minColluderT.toFixed(1) : '-'} | ${x.threshold.toFixed(2)} |`;
+      `${Number.isFinite(x.minColluderT) ? x.minColluderT.toFixed(1) : '-'} | ${x.threshold.toFixed(2)} | ${innocentGoal}${colluderGoal} |`;
   });
   console.log(`\nload ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}`);
-  console.log('| case | trials | blind: colluder / nothing / innocent | informed: colluder / nothing / innocent | innocent t max | colluder t min (of the best colluder) | threshold |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| case | trials | blind: colluder / nothing / innocent | informed: colluder / nothing / innocent | innocent t max | colluder t min (of the best colluder) | threshold | goals |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of summary) console.log(s);
   if (!arg('keep')) await fs.rm(dir, { recursive: true, force: true });
 }

@@ -8,11 +8,18 @@
 // wrong ID (wrong key). With a raw 8-bit luma file (e.g. natural footage from
 // `npm run bench:watermark-null`) each trial reads WINDOW frames from a random start; without one,
 // six synthetic frames (a sum of sinusoids with grain). Prints one line of key=value pairs.
+// FA_MARK_VERSION=1|2 (default 2): the mark version of the wrong-key trials' copies.
+// FA_SOFT_OUT=FILE: per trial one line "trial marked keyhex found v0 .. v255", the cell soft values
+// at the best pilot alignment (DetectResult::alignmentSoft[0]) read with the trial's key: what the
+// ledger test (runners/watermark/accusation.ts) scores, so bench/watermark-null.ts can count how
+// often it names anyone on null content.
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -72,6 +79,12 @@ int main(int argc, char** argv) {
 
   const char* maxEnv = std::getenv("FA_MAX_SECONDS");
   const double maxSeconds = maxEnv ? std::atof(maxEnv) : 1e30;
+  const char* versionEnv = std::getenv("FA_MARK_VERSION");
+  const int markVersion = versionEnv ? std::atoi(versionEnv) : 2;
+  const char* softPath = std::getenv("FA_SOFT_OUT");
+  FILE* softOut = softPath ? std::fopen(softPath, "w") : nullptr;
+  if (softPath && !softOut) { std::perror(softPath); return 2; }
+  std::mutex softLock;
   std::atomic<int> next{0}, done{0}, doneMarked{0}, falseIds{0}, wrongIds{0};
   std::vector<double> zs(static_cast<size_t>(trials), 0.0), pfa(static_cast<size_t>(trials), 1.0);
   const auto t0 = std::chrono::steady_clock::now();
@@ -85,7 +98,7 @@ int main(int argc, char** argv) {
       const bool marked = i % 2 == 1;
       const uint32_t id = static_cast<uint32_t>(splitmix64(s)) | 1u;
       Detector det(key, w, h, 8);
-      Embedder emb(other, w, h, 8, id, 2.0f);
+      Embedder emb(other, w, h, 8, id, 2.0f, markVersion);
       const int start = natural ? static_cast<int>(splitmix64(s) % static_cast<uint64_t>(available - window + 1)) : 0;
       for (int t = 0; t < window; ++t) {
         if (natural) std::copy_n(frames.begin() + static_cast<std::ptrdiff_t>((start + t) * frameBytes), frameBytes, f.begin());
@@ -97,6 +110,17 @@ int main(int argc, char** argv) {
       if (r.found) (marked ? wrongIds : falseIds)++;
       zs[static_cast<size_t>(i)] = r.pilotZ;
       pfa[static_cast<size_t>(i)] = r.falseAlarmProbability;
+      if (softOut && !r.alignmentSoft.empty()) {
+        std::string line = std::to_string(i) + (marked ? " 1 " : " 0 ");
+        char hex[3];
+        for (int k = 0; k < 32; ++k) { std::snprintf(hex, sizeof hex, "%02x", key[k]); line += hex; }
+        line += r.found ? " 1" : " 0";
+        char v[24];
+        for (float x : r.alignmentSoft[0]) { std::snprintf(v, sizeof v, " %.6g", x); line += v; }
+        line += '\n';
+        std::lock_guard<std::mutex> g(softLock);
+        std::fputs(line.c_str(), softOut);
+      }
       done++;
       if (marked) doneMarked++;
     }
@@ -104,12 +128,13 @@ int main(int argc, char** argv) {
   std::vector<std::thread> pool;
   for (int k = 0; k < threads; ++k) pool.emplace_back(work);
   for (auto& t : pool) t.join();
+  if (softOut) std::fclose(softOut);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double zmax = 0, zsum = 0, pmin = 1;
   for (int i = 0; i < trials; ++i) { zmax = std::max(zmax, zs[static_cast<size_t>(i)]); zsum += zs[static_cast<size_t>(i)]; pmin = std::min(pmin, pfa[static_cast<size_t>(i)]); }
   const int n = done.load(), nMarked = doneMarked.load();
-  std::printf("trials=%d unmarked=%d wrongKey=%d falseIDs=%d wrongIDs=%d pilotZmean=%.2f pilotZmax=%.2f minPfa=%.3g frames=%s window=%d seconds=%.1f threads=%d\n",
+  std::printf("trials=%d unmarked=%d wrongKey=%d falseIDs=%d wrongIDs=%d pilotZmean=%.2f pilotZmax=%.2f minPfa=%.3g frames=%s window=%d markVersion=%d seconds=%.1f threads=%d\n",
               n, n - nMarked, nMarked, falseIds.load(), wrongIds.load(), n ? zsum / n : 0.0, zmax, pmin,
-              natural ? "natural" : "synthetic", window, secs, threads);
+              natural ? "natural" : "synthetic", window, markVersion, secs, threads);
   return 0;
 }

@@ -121,9 +121,34 @@ describe('informed accusation', () => {
     const large = accuse({ alignments: [{ pilotZ: 1, cells }, { pilotZ: 1, cells }], pilot: key.pilot, bits: key.bits, recipients: many });
     expect(large.tests).toBe(2000);
     expect(large.threshold).toBeGreaterThan(small.threshold);
-    // 1e-6 over 10 tests with about 75 degrees of freedom: 1e-7 per test (the normal's is 5.20)
-    expect(small.threshold).toBeGreaterThan(5.4);
-    expect(small.threshold).toBeLessThan(6.2);
+    // 1e-6 over 10 tests with about 230 degrees of freedom (76 keyed, 156 shared): 1e-7 per test
+    // (the normal's is 5.20; the keyed bits' alone, about 76 degrees of freedom, give 5.8)
+    expect(small.threshold).toBeGreaterThan(5.25);
+    expect(small.threshold).toBeLessThan(5.5);
+    const keyedOnly = accuse({ alignments: [{ pilotZ: 1, cells }], pilot: key.pilot, bits: key.bits, recipients: key.recipients, pooledVariance: false });
+    expect(keyedOnly.threshold).toBeGreaterThan(5.6);
+  });
+
+  it('with the variance pooled over the shared cells, names a colluder of a faint average more often than with the keyed bits\' alone', () => {
+    // the same leaks scored both ways: the pooled estimate's threshold is lower, its t no smaller on average
+    const r = seededRandom(21);
+    const ledger = sequential(5001, 200);
+    const key = keyCodewords(KEY, ledger);
+    let pooled = 0;
+    let keyedOnly = 0;
+    for (let t = 0; t < 40; t++) {
+      const first = Math.floor(r() * 198);
+      const colluders = [ledger[first]!, ledger[first + 1]!];
+      const cells = leak(r, key.pilot, [{ chips: key.recipients[first]!.chips, weight: 0.5 }, { chips: key.recipients[first + 1]!.chips, weight: 0.5 }], noiseFor(15));
+      const input: AccusationInput = { alignments: [{ pilotZ: 15, cells }], pilot: key.pilot, bits: key.bits, recipients: key.recipients };
+      const a = accuse(input);
+      const b = accuse({ ...input, pooledVariance: false });
+      expect(a.accused.every((x) => colluders.includes(x.watermarkId))).toBe(true);
+      expect(a.threshold).toBeLessThan(b.threshold - 0.3);
+      if (a.accused.length > 0) pooled++;
+      if (b.accused.length > 0) keyedOnly++;
+    }
+    expect(pooled).toBeGreaterThan(keyedOnly + 4);
   });
 
   it('reports nothing to test for a detection without alignments or without a ledger', () => {
