@@ -1,7 +1,8 @@
 /**
- * One ffmpeg process run through fluent-ffmpeg, as a promise with a kill switch and the tail of
- * its stderr for error messages.
+ * One ffmpeg process, as a promise with a kill switch and the tail of its stderr for error
+ * messages: built with fluent-ffmpeg (start), or from a finished argument list (spawnFfmpeg).
  */
+import { spawn } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
 
 export type FfmpegCommand = ffmpeg.FfmpegCommand;
@@ -14,12 +15,24 @@ export interface FfmpegRun {
   readonly label: string;
 }
 
+type Callback = (error: Error | null, result?: unknown) => void;
+
 export function newCommand(): FfmpegCommand {
   // stdoutLines 40: keep the last lines of stderr for the error message, not all of it.
-  return ffmpeg({ stdoutLines: 40 });
+  const command = ffmpeg({ stdoutLines: 40 });
+  // Before each run fluent-ffmpeg starts `ffmpeg -formats` and `ffmpeg -encoders`: to check the
+  // formats and codecs named through its own setters (.format(), .audioCodec()) and to add
+  // "-strict experimental" after an -acodec/-vcodec naming an experimental encoder. We never use
+  // those: every option goes in raw (-c:v, -f), and ffmpeg itself refuses an unknown one. Yet the
+  // two extra processes cost ~0.15 s CPU each, and commands started together (an embed's decoder
+  // and encoders) each run them before fluent's cache fills: ~0.6 s of a `vigil embed`. Skip both.
+  const internals = command as unknown as { _checkCapabilities?: (cb: Callback) => void; availableEncoders?: (cb: Callback) => void };
+  if (typeof internals._checkCapabilities !== 'function') throw new Error('fluent-ffmpeg no longer has _checkCapabilities: see ffmpeg-run.ts');
+  internals._checkCapabilities = (cb) => cb(null);
+  internals.availableEncoders = (cb) => cb(null, {});
+  return command;
 }
 
-/** Adds options without fluent-ffmpeg's "split a two-word string" guess (filter graphs have spaces). */
 export function addInputOptions(command: FfmpegCommand, options: string[]): FfmpegCommand {
   if (options.length === 0) return command;
   if (options.length === 1) return command.inputOptions([options[0]!]);
@@ -32,12 +45,17 @@ export function addOutputOptions(command: FfmpegCommand, options: string[]): Ffm
   return command.outputOptions(...options);
 }
 
+/** The last stderr lines worth quoting: progress lines ("frame= …", "size= …") say nothing about a failure. */
+function stderrTail(stderr: string): string {
+  return stderr.trim().split(/[\r\n]+/).filter((l) => l && !/^\s*(frame=|size=|Press \[q\])/.test(l)).slice(-6).join('\n');
+}
+
 export function start(command: FfmpegCommand, label: string, launch: (c: FfmpegCommand) => void = (c) => c.run()): FfmpegRun {
   let killed = false;
   const done = new Promise<void>((resolve, reject) => {
     command.on('end', () => resolve());
     command.on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
-      const tail = (stderr ?? '').trim().split('\n').filter((l) => l && !/^\s*(frame=|size=|Press \[q\])/.test(l)).slice(-6).join('\n');
+      const tail = stderrTail(stderr ?? '');
       reject(Object.assign(new Error(`${label}: ${killed ? 'killed' : error.message}${tail ? `\n${tail}` : ''}`), { killed }));
     });
   });
@@ -59,6 +77,41 @@ export function start(command: FfmpegCommand, label: string, launch: (c: FfmpegC
       } catch {
         // already gone
       }
+    },
+  };
+}
+
+/**
+ * Runs `ffmpeg args…` directly. For the embed pipeline, whose children run once per embed: each
+ * fluent-ffmpeg run first makes sure of its formats and codecs by spawning `ffmpeg -formats` and
+ * `ffmpeg -encoders` (once per process, twice when two commands start together), about a quarter
+ * of a CPU second each on two cores, a percent of a whole embed; the pipeline's arguments are
+ * fixed by codecs.ts and need no such check.
+ */
+export function spawnFfmpeg(args: string[], label: string): FfmpegRun {
+  const child = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-hide_banner', '-nostdin', '-nostats', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let killed = false;
+  // A bounded tail: ffmpeg's stderr is short without -stats, but a failing input can repeat a warning per packet.
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-16_384);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    const fail = (why: string): void => {
+      const tail = stderrTail(stderr);
+      reject(Object.assign(new Error(`${label}: ${killed ? 'killed' : why}${tail ? `\n${tail}` : ''}`), { killed }));
+    };
+    child.once('error', (error) => fail(`cannot run ffmpeg: ${error.message}`));
+    child.once('close', (code, signal) => (code === 0 ? resolve() : fail(`ffmpeg exited with ${code === null ? `signal ${signal}` : `code ${code}`}`)));
+  });
+  done.catch(() => undefined);
+  return {
+    done,
+    label,
+    kill() {
+      if (killed) return;
+      killed = true;
+      child.kill('SIGKILL');
     },
   };
 }
