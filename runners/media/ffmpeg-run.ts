@@ -1,8 +1,7 @@
 /**
- * One ffmpeg process, as a promise with a kill switch and the tail of its stderr for error
- * messages: built with fluent-ffmpeg (start), or from a finished argument list (spawnFfmpeg).
+ * One ffmpeg process run through fluent-ffmpeg, as a promise with a kill switch and the tail of
+ * its stderr for error messages.
  */
-import { spawn } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
 
 export type FfmpegCommand = ffmpeg.FfmpegCommand;
@@ -33,6 +32,7 @@ export function newCommand(): FfmpegCommand {
   return command;
 }
 
+/** Adds options without fluent-ffmpeg's "split a two-word string" guess (filter graphs have spaces). */
 export function addInputOptions(command: FfmpegCommand, options: string[]): FfmpegCommand {
   if (options.length === 0) return command;
   if (options.length === 1) return command.inputOptions([options[0]!]);
@@ -77,41 +77,6 @@ export function start(command: FfmpegCommand, label: string, launch: (c: FfmpegC
       } catch {
         // already gone
       }
-    },
-  };
-}
-
-/**
- * Runs `ffmpeg args…` directly. For the embed pipeline, whose children run once per embed: each
- * fluent-ffmpeg run first makes sure of its formats and codecs by spawning `ffmpeg -formats` and
- * `ffmpeg -encoders` (once per process, twice when two commands start together), about a quarter
- * of a CPU second each on two cores, a percent of a whole embed; the pipeline's arguments are
- * fixed by codecs.ts and need no such check.
- */
-export function spawnFfmpeg(args: string[], label: string): FfmpegRun {
-  const child = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-hide_banner', '-nostdin', '-nostats', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let killed = false;
-  // A bounded tail: ffmpeg's stderr is short without -stats, but a failing input can repeat a warning per packet.
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-16_384);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    const fail = (why: string): void => {
-      const tail = stderrTail(stderr);
-      reject(Object.assign(new Error(`${label}: ${killed ? 'killed' : why}${tail ? `\n${tail}` : ''}`), { killed }));
-    };
-    child.once('error', (error) => fail(`cannot run ffmpeg: ${error.message}`));
-    child.once('close', (code, signal) => (code === 0 ? resolve() : fail(`ffmpeg exited with ${code === null ? `signal ${signal}` : `code ${code}`}`)));
-  });
-  done.catch(() => undefined);
-  return {
-    done,
-    label,
-    kill() {
-      if (killed) return;
-      killed = true;
-      child.kill('SIGKILL');
     },
   };
 }

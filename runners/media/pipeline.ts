@@ -20,7 +20,7 @@ import { createEmbedder, createFrameRelay, type Embedder, type FrameRelay, type 
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
-import { spawnFfmpeg, type FfmpegRun } from './ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, newCommand, start, type FfmpegRun } from './ffmpeg-run.js';
 import { makePipesDir, tempPathFor } from './leftovers.js';
 import type { ContainerExt, MediaInfo, VideoStreamInfo } from './probe.js';
 
@@ -98,21 +98,27 @@ function decoderThreads(cores: number): number {
  * waking the relay.
  */
 function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout, pipe: string): FfmpegRun {
-  return spawnFfmpeg(['-threads', String(decoderThreads(os.availableParallelism())), '-i', info.path,
-    '-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo', '-avioflags', 'direct', '-y', pipe], 'decoder');
+  const command = newCommand().input(info.path);
+  addInputOptions(command, ['-nostdin', '-threads', String(decoderThreads(os.availableParallelism()))]);
+  addOutputOptions(command.output(pipe), ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo', '-avioflags', 'direct']);
+  return start(command, 'decoder');
 }
 
 /** An encoder: raw frames from its relay pipe (+ the source for audio, subtitles and metadata, + the image) → temp file. */
 function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, pipe: string, temp: string, index: number): FfmpegRun {
   const { info, video } = options;
-  const args = ['-f', 'rawvideo', '-pix_fmt', layout.pixFmt, '-video_size', `${layout.width}x${layout.height}`, '-framerate', `${video.frameRate.num}/${video.frameRate.den}`, '-i', pipe, '-i', info.path];
-  if (options.overlay) args.push('-i', options.overlay.image);
-  args.push(...(options.overlay ? ['-filter_complex', options.overlay.filter, '-map', '[vout]'] : ['-map', '0:v:0']));
+  const command = newCommand().input(pipe);
+  addInputOptions(command, ['-f', 'rawvideo', '-pix_fmt', layout.pixFmt, '-video_size', `${layout.width}x${layout.height}`, '-framerate', `${video.frameRate.num}/${video.frameRate.den}`]);
+  command.input(info.path);
+  addInputOptions(command, ['-nostdin']);
+  if (options.overlay) command.input(options.overlay.image);
+  const out: string[] = options.overlay ? ['-filter_complex', options.overlay.filter, '-map', '[vout]'] : ['-map', '0:v:0'];
   // Audio, subtitles and attachments (fonts in MKV) are copied: the output container is the source's, so it takes them.
-  args.push('-map', '1:a?', '-c:a', 'copy', '-map', '1:s?', '-c:s', 'copy', '-map', '1:t?', '-map_metadata', '1', '-map_chapters', '1', ...settings.videoArgs);
-  if (info.timecode) args.push('-timecode', info.timecode);
-  args.push('-max_muxing_queue_size', '4096', '-f', settings.muxer, '-y', temp);
-  return spawnFfmpeg(args, `encoder ${index + 1}`);
+  out.push('-map', '1:a?', '-c:a', 'copy', '-map', '1:s?', '-c:s', 'copy', '-map', '1:t?', '-map_metadata', '1', '-map_chapters', '1', ...settings.videoArgs);
+  if (info.timecode) out.push('-timecode', info.timecode);
+  out.push('-max_muxing_queue_size', '4096', '-f', settings.muxer);
+  addOutputOptions(command.output(temp), out);
+  return start(command, `encoder ${index + 1}`);
 }
 
 function abortReason(signal: AbortSignal | undefined): VigilError {
