@@ -19,7 +19,7 @@ export interface EmbedderOptions {
   bitDepth: BitDepth;
   /** Recipient ID, integer 1..2^32-1. */
   payload: number;
-  /** Pattern amplitude in 8-bit levels before masking (default 3.0). */
+  /** Pattern amplitude in 8-bit levels before masking (default 2.5). */
   strength?: number;
   /**
    * 1 (default): the same tile in every frame. 2: the tile's sign changes every few seconds by a

@@ -11,7 +11,7 @@
 namespace vigil {
 
 constexpr int kMaskBlock = 16;
-constexpr float kDefaultStrength = 2.0f;
+constexpr float kDefaultStrength = 2.5f;
 
 class Embedder {
  public:
