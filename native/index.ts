@@ -53,6 +53,11 @@ export interface DetectionResult {
   framesUsed: number;
   /** Read as a sign-changing (version 2) mark: the plain sum of frames held none. */
   timeVarying?: boolean;
+  /**
+   * Version 2 read with windows aligned to the sign groups: the clip frame (0..191) where a group
+   * begins, as found (to the nearest time segment: 8 frames for a 30 s clip); -1 otherwise.
+   */
+  signPhase?: number;
   /** Frames lying in time segments whose own evidence is >= 3 sigma (0 if not found). */
   framesWithMark: number;
   /** Tile period found, in input pixels (nominal: height / 2 for an unscaled, uncropped frame). */

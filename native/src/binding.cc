@@ -55,6 +55,7 @@ Napi::Object resultObject(const Napi::Env& env, const vigil::DetectResult& r) {
   o.Set("framesUsed", r.framesUsed);
   o.Set("framesWithMark", r.framesWithMark);
   o.Set("timeVarying", r.timeVarying);
+  o.Set("signPhase", r.signPhase);
   o.Set("periodX", r.periodX);
   o.Set("periodY", r.periodY);
   o.Set("hypotheses", r.hypotheses);

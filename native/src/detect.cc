@@ -45,6 +45,9 @@ constexpr size_t kCandidates = 5;
 // distinct coarse alignments of the windowed search are each read with their own signs.
 constexpr int kSignWindowFrames = kSignGroupFrames / 2;
 constexpr size_t kSignedTries = 3;
+constexpr int kSignedReads = 2 * static_cast<int>(kSignedTries);  // each try: phased, then plain windows
+// groupPhase: window boundaries tried every segment start, at least this many frames apart.
+constexpr int kPhaseStep = 8;
 
 double normalTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
@@ -528,21 +531,28 @@ DetectResult Detector::result() const {
     if (!near) tries.push_back(h);
     if (tries.size() >= kSignedTries) break;
   }
+  // Each try is read twice: with windows of a whole sign group whose boundaries are placed at the
+  // phase groupPhase finds (a clip cut at an arbitrary frame has its groups anywhere), then with
+  // the 96-frame windows of the search itself. Each read is one more chance for the MAC to pass
+  // on noise, which the false-alarm figure counts (readCandidates).
   for (const Hyp& c : tries) {
-    std::vector<float> rc(static_cast<size_t>(aw) * ah, 0.f);
-    for (size_t j = 0; j < windows.size(); ++j) {
-      const float sgn = (c.minus >> j) & 1u ? -1.f : 1.f;
-      for (size_t i = 0; i < rc.size(); ++i) rc[i] += sgn * windows[j][i];
-    }
-    for (float& v : rc) v /= static_cast<float>(wsum_);
-    std::vector<float> segSign(segs_.size());
-    for (size_t s = 0; s < segs_.size(); ++s) segSign[s] = (c.minus >> windowOf[s]) & 1u ? -1.f : 1.f;
-    DetectResult t = blank;
-    readCandidates(rc, area, {c}, nh2, segSign, true, t);
-    if (t.found) {
-      t.timeVarying = true;
-      t.confidence = 1.0 - t.falseAlarmProbability;
-      return t;
+    std::vector<int> phaseOf;
+    int phase = -1;
+    const Hyp ph = groupPhase(area, c, phaseOf, phase);
+    for (int pass = 0; pass < 2; ++pass) {
+      const Hyp& h = pass == 0 ? ph : c;
+      const std::vector<int>& of = pass == 0 ? phaseOf : windowOf;
+      if (of.empty()) continue;
+      std::vector<float> segSign(segs_.size());
+      for (size_t s = 0; s < segs_.size(); ++s) segSign[s] = (h.minus >> of[s]) & 1u ? -1.f : 1.f;
+      DetectResult t = blank;
+      readCandidates(signedSum(area, segSign), area, {h}, nh2, segSign, true, t);
+      if (t.found) {
+        t.timeVarying = true;
+        if (pass == 0) t.signPhase = phase;
+        t.confidence = 1.0 - t.falseAlarmProbability;
+        return t;
+      }
     }
   }
   out.hypotheses = nh2;
@@ -629,6 +639,104 @@ std::vector<Detector::Hyp> Detector::coarseSigned(const std::vector<std::vector<
     }
   }
   return coarse;
+}
+
+// Version 2 at one coarse alignment c: where the sign groups start. The time segments are folded
+// once at c; windows of a whole group (kSignGroupFrames) are formed with their boundaries at each
+// segment start within one group (every kPhaseStep frames at least), and the phase whose windows
+// give the largest sign-agnostic energy excess wins: at the true phase no window straddles two
+// groups, at any other some hold both signs and partly cancel. windowOf: each segment's window
+// (empty when the clip is too long for 64 windows of a group, or the segments span a group);
+// phase: the clip frame of the boundaries, 0..191.
+Detector::Hyp Detector::groupPhase(const Area& area, const Hyp& c, std::vector<int>& windowOf, int& phase) const {
+  windowOf.clear();
+  phase = -1;
+  Hyp best;
+  const int G = kSignGroupFrames;
+  if (segs_.empty() || segLen_ >= G || frames_ / G + 2 > 64) return best;
+  const int aw = area.w, ah = area.h;
+  std::vector<std::vector<float>> segFold(segs_.size());
+  std::vector<float> rot, rows;
+  float rowCount[kBins];
+  std::vector<int> start(segs_.size());
+  for (size_t s = 0, f = 0; s < segs_.size(); f += static_cast<size_t>(segFrames_[s]), ++s) {
+    start[s] = static_cast<int>(f);
+    rotatePlane(cropActive(segs_[s], area, 1.0), aw, ah, kAngles[c.angle], rot);
+    foldRows(rot.data(), aw, ah, c.py, coarse_.bins, rows, rowCount);
+    foldCols(rows, rowCount, aw, c.px, coarse_.bins, segFold[s]);
+  }
+  const int step = std::max(segLen_, kPhaseStep);
+  const size_t at = static_cast<size_t>(c.orient) * coarse_.bins * coarse_.bins + static_cast<size_t>(c.oy) * coarse_.bins + c.ox;
+  double bestE = -1e30;
+  std::vector<int> of(segs_.size()), frames;
+  std::vector<std::vector<float>> folded;
+  for (int p = 0; p < G; p += step) {
+    // boundaries at frames p, p + G, ...: window k + 1 starts at p + k G
+    const int first = (start[0] + G - p) / G;
+    folded.clear();
+    frames.clear();
+    for (size_t s = 0; s < segs_.size(); ++s) {
+      of[s] = (start[s] + G - p) / G - first;
+      if (static_cast<size_t>(of[s]) >= folded.size()) { folded.emplace_back(segFold[s].size(), 0.f); frames.push_back(0); }
+      std::vector<float>& w = folded[static_cast<size_t>(of[s])];
+      for (size_t i = 0; i < w.size(); ++i) w[i] += segFold[s][i];
+      frames[static_cast<size_t>(of[s])] += segFrames_[s];
+    }
+    // The pilot's energy at c's offset: per window, its correlation there squared less the map's
+    // mean square (the noise), over its frame count (noise power grows with frames, the tile's
+    // correlation with the frames of one sign less those of the other). Normalising each window by
+    // its own map instead saturates on a strong mark and then favours more, straddled windows.
+    std::vector<double> value, meanSquare;
+    windowMaps(folded, coarse_, at, value, meanSquare);
+    double e = 0;
+    uint64_t minus = 0;
+    for (size_t j = 0; j < folded.size(); ++j) {
+      e += (value[j] * value[j] - meanSquare[j]) / std::max(1, frames[j]);
+      if (value[j] < 0) minus |= uint64_t{1} << j;
+    }
+    if (e <= bestE) continue;
+    bestE = e;
+    best = c;
+    best.minus = minus;
+    windowOf = of;
+    phase = p;
+  }
+  return best;
+}
+
+// Per window, the raw pilot correlation map (coarse orientations as in correlateWindows): its value
+// at index at (orientation * N + offset) and its mean square over that orientation's offsets.
+void Detector::windowMaps(const std::vector<std::vector<float>>& folded, const Grid& g, size_t at, std::vector<double>& value,
+                          std::vector<double>& meanSquare) const {
+  const int n = g.bins;
+  const size_t N = static_cast<size_t>(n) * n;
+  const int o = static_cast<int>(at / N);
+  std::vector<float> fr, fi;
+  value.assign(folded.size(), 0.0);
+  meanSquare.assign(folded.size(), 0.0);
+  for (size_t j = 0; j < folded.size(); ++j) {
+    fr.assign(folded[j].begin(), folded[j].end());
+    fi.assign(N, 0.f);
+    g.fft.transform(fr.data(), fi.data(), false);
+    std::vector<float> cr(N), ci(N);
+    for (size_t i = 0; i < N; ++i) {
+      cr[i] = fr[i] * g.tRe[o][i] - fi[i] * g.tIm[o][i];
+      ci[i] = fr[i] * g.tIm[o][i] + fi[i] * g.tRe[o][i];
+    }
+    g.fft.transform(cr.data(), ci.data(), true);
+    double ss = 0;
+    for (size_t i = 0; i < N; ++i) ss += static_cast<double>(cr[i]) * cr[i];
+    value[j] = cr[at % N];
+    meanSquare[j] = ss / static_cast<double>(N);
+  }
+}
+
+// The active picture of the segments' sum, each segment times its sign, per frame.
+std::vector<float> Detector::signedSum(const Area& area, const std::vector<float>& segSign) const {
+  std::vector<float> sum(segs_[0].size(), 0.f);
+  for (size_t s = 0; s < segs_.size(); ++s)
+    for (size_t i = 0; i < sum.size(); ++i) sum[i] += segSign[s] * segs_[s][i];
+  return cropActive(sum, area, 1.0 / wsum_);
 }
 
 Detector::Hyp Detector::correlateWindows(const std::vector<std::vector<float>>& folded, const Grid& g) const {
@@ -788,7 +896,7 @@ void Detector::readCandidates(const std::vector<float>& r, const Area& area, std
     out.mirroredX = (c.orient & 1) != 0;
     out.mirroredY = (c.orient & 2) != 0;
     out.rotation = angleOf[static_cast<size_t>(c.angle)];
-    double pP = signedRead ? static_cast<double>(kSignedTries) : std::min(1.0, nEff * normalTail(c.z));
+    double pP = signedRead ? static_cast<double>(kSignedReads) : std::min(1.0, nEff * normalTail(c.z));
     out.falseAlarmProbability = pP * std::ldexp(1.0, -kMacBits) * static_cast<double>(kCandidates);
     // frames with mark: per time segment correlation at the found alignment
     int marked = 0;

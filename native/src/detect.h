@@ -25,6 +25,9 @@ struct DetectResult {
   // Read as a version-2 (sign-changing) mark: the plain sum of frames held none, the windowed
   // search found it (a version-1 copy is read by the plain sum first).
   bool timeVarying = false;
+  // Version 2 read with windows aligned to the sign groups: the clip frame (0..191) at which a
+  // group begins, as found (to the nearest time segment); -1 otherwise.
+  int signPhase = -1;
   int framesWithMark = 0;
   double periodX = 0.0, periodY = 0.0;  // tile period found, in input pixels
   int hypotheses = 0;                 // period hypotheses (each tried in the 4 orientations)
@@ -90,6 +93,10 @@ class Detector {
   std::vector<Hyp> coarseStatic(const std::vector<float> (&rot)[kNumAngleHyps], int aw, int ah) const;
   std::vector<std::vector<float>> signWindows(const Area& area, std::vector<int>& windowOf) const;
   std::vector<Hyp> coarseSigned(const std::vector<std::vector<float>>& windows, int aw, int ah) const;
+  Hyp groupPhase(const Area& area, const Hyp& c, std::vector<int>& windowOf, int& phase) const;
+  void windowMaps(const std::vector<std::vector<float>>& folded, const Grid& g, size_t at, std::vector<double>& value,
+                  std::vector<double>& meanSquare) const;
+  std::vector<float> signedSum(const Area& area, const std::vector<float>& segSign) const;
   Hyp correlateWindows(const std::vector<std::vector<float>>& folded, const Grid& g) const;
   void readCandidates(const std::vector<float>& r, const Area& area, std::vector<Hyp> coarse, int nh,
                       const std::vector<float>& segSign, bool signedRead, DetectResult& out) const;
