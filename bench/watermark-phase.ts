@@ -80,6 +80,7 @@ try {
     readers.push(['other build', other.createDetector]);
   }
   console.log(`| offset | reader | exact ID | pilotZ | dataZ | sign phase | detect s |\n| --- | --- | --- | --- | --- | --- | --- |`);
+  const tally = new Map<string, { exact: number; cuts: number; nullFound: boolean }>();
   // the unmarked source from frame 0 last: a null read (its detect time is what every unmarked clip pays)
   for (const off of [...OFFSETS, -1]) {
     const cut = path.join(dir, `cut${off}.mp4`);
@@ -88,8 +89,19 @@ try {
     for (const [name, detect] of readers) {
       const { r, ms } = read(detect, probe, Math.round((480 * W) / H / 2) * 2, 480);
       const exact = r.found && r.payload === PAYLOAD;
+      const t = tally.get(name) ?? { exact: 0, cuts: 0, nullFound: false };
+      if (off < 0) t.nullFound = r.found;
+      else { t.cuts++; if (exact) t.exact++; }
+      tally.set(name, t);
       console.log(`| ${off < 0 ? 'unmarked' : off} | ${name} | ${exact ? 'yes' : r.found ? 'WRONG' : 'no'} | ${r.pilotZ.toFixed(1)} | ${r.dataZ.toFixed(1)} | ${r.signPhase ?? '-'} | ${(ms / 1000).toFixed(1)} |`);
     }
+  }
+  console.log('\n| reader | cuts read (exact ID) | goal | result | unmarked: no ID |\n| --- | --- | --- | --- | --- |');
+  const base = tally.get('other build');
+  for (const [name, t] of tally) {
+    const goal = name === 'this build' && base ? `all, and ≥ other build (${base.exact})` : 'all';
+    const met = t.exact === t.cuts && (name !== 'this build' || !base || t.exact >= base.exact);
+    console.log(`| ${name} | ${t.exact}/${t.cuts} | ${goal} | ${met ? 'met' : 'MISSED'} | ${t.nullFound ? 'MISSED (found)' : 'met'} |`);
   }
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
