@@ -32,7 +32,7 @@ type Detect = typeof createDetector;
 /** Raw 8-bit luma frames of a video, scaled to w x h. */
 async function decodeGray(file: string, w: number, h: number): Promise<Uint8Array[]> {
   const { stdout } = await exec('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-vf', `scale=${w}:${h},format=gray`, '-f', 'rawvideo', '-'], {
-    encoding: 'buffer', maxBuffer: 1 << 31,
+    encoding: 'buffer', maxBuffer: 2 ** 31,
   });
   const frames: Uint8Array[] = [];
   for (let o = 0; o + w * h <= stdout.length; o += w * h) frames.push(new Uint8Array(stdout.buffer, stdout.byteOffset + o, w * h));

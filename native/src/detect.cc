@@ -45,7 +45,6 @@ constexpr size_t kCandidates = 5;
 // distinct coarse alignments of the windowed search are each read with their own signs.
 constexpr int kSignWindowFrames = kSignGroupFrames / 2;
 constexpr size_t kSignedTries = 3;
-constexpr int kSignedReads = 2 * static_cast<int>(kSignedTries);  // each try: phased, then plain windows
 // groupPhase: window boundaries tried every segment start, at least this many frames apart.
 constexpr int kPhaseStep = 8;
 
@@ -531,28 +530,26 @@ DetectResult Detector::result() const {
     if (!near) tries.push_back(h);
     if (tries.size() >= kSignedTries) break;
   }
-  // Each try is read twice: with windows of a whole sign group whose boundaries are placed at the
-  // phase groupPhase finds (a clip cut at an arbitrary frame has its groups anywhere), then with
-  // the 96-frame windows of the search itself. Each read is one more chance for the MAC to pass
-  // on noise, which the false-alarm figure counts (readCandidates).
+  // Each try is read once, with windows of a whole sign group whose boundaries are placed at the
+  // phase groupPhase finds (a clip cut at an arbitrary frame has its groups anywhere), or, where
+  // the clip is too long for that, with the 96-frame windows of the search itself. One read per try
+  // keeps the MAC's share of the false-alarm figure where it was (readCandidates).
   for (const Hyp& c : tries) {
     std::vector<int> phaseOf;
     int phase = -1;
     const Hyp ph = groupPhase(area, c, phaseOf, phase);
-    for (int pass = 0; pass < 2; ++pass) {
-      const Hyp& h = pass == 0 ? ph : c;
-      const std::vector<int>& of = pass == 0 ? phaseOf : windowOf;
-      if (of.empty()) continue;
-      std::vector<float> segSign(segs_.size());
-      for (size_t s = 0; s < segs_.size(); ++s) segSign[s] = (h.minus >> of[s]) & 1u ? -1.f : 1.f;
-      DetectResult t = blank;
-      readCandidates(signedSum(area, segSign), area, {h}, nh2, segSign, true, t);
-      if (t.found) {
-        t.timeVarying = true;
-        if (pass == 0) t.signPhase = phase;
-        t.confidence = 1.0 - t.falseAlarmProbability;
-        return t;
-      }
+    const bool phased = !phaseOf.empty();
+    const Hyp& h = phased ? ph : c;
+    const std::vector<int>& of = phased ? phaseOf : windowOf;
+    std::vector<float> segSign(segs_.size());
+    for (size_t s = 0; s < segs_.size(); ++s) segSign[s] = (h.minus >> of[s]) & 1u ? -1.f : 1.f;
+    DetectResult t = blank;
+    readCandidates(signedSum(area, segSign), area, {h}, nh2, segSign, true, t);
+    if (t.found) {
+      t.timeVarying = true;
+      t.signPhase = phase;
+      t.confidence = 1.0 - t.falseAlarmProbability;
+      return t;
     }
   }
   out.hypotheses = nh2;
@@ -896,7 +893,7 @@ void Detector::readCandidates(const std::vector<float>& r, const Area& area, std
     out.mirroredX = (c.orient & 1) != 0;
     out.mirroredY = (c.orient & 2) != 0;
     out.rotation = angleOf[static_cast<size_t>(c.angle)];
-    double pP = signedRead ? static_cast<double>(kSignedReads) : std::min(1.0, nEff * normalTail(c.z));
+    double pP = signedRead ? static_cast<double>(kSignedTries) : std::min(1.0, nEff * normalTail(c.z));
     out.falseAlarmProbability = pP * std::ldexp(1.0, -kMacBits) * static_cast<double>(kCandidates);
     // frames with mark: per time segment correlation at the found alignment
     int marked = 0;

@@ -100,9 +100,7 @@ describe('mark version 2 (sign-changing tile)', () => {
     expect(r.found).toBe(true);
     expect(r.payload).toBe(PAYLOAD);
     expect(r.timeVarying).toBe(true);
-    // 3 alignments x 2 window sets x 5 candidates x 2^-24 (the MAC alone: the sign choice and the
-    // phase search bias the pilot peak upwards)
-    expect(r.falseAlarmProbability).toBeLessThan(2e-6);
+    expect(r.falseAlarmProbability).toBeLessThan(1e-6);
   });
 
   it('finds the sign-group phase of a copy cut mid-group', { timeout: 120_000 }, () => {
