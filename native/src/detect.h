@@ -4,7 +4,11 @@
 // picture (the rest are letterbox/pillarbox bands). result() searches, over the
 // active picture only, tile period (x and y independently), mirroring (both
 // axes) and cyclic offset with the pilot, then decodes the payload at the best
-// alignment. Frames need no sync: every frame carries the same tile.
+// alignment. Frames need no sync: in mark version 1 every frame carries the
+// same tile; in version 2 the tile's keyed sign flips per 192-frame group, so
+// when the plain sum decodes nothing the reader folds its time segments into
+// windows (group-long at the phase with the most pilot energy, else 96-frame)
+// and sums them sign-corrected.
 #pragma once
 #include <cstdint>
 #include <vector>
