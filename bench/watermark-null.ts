@@ -10,6 +10,8 @@
  * every one of them innocent, so any name is an innocent named.
  *   BENCH_NULL_TRIALS=10000 BENCH_NULL_SECONDS=3000 (no trial starts after that; the table says how
  *   many ran) BENCH_NULL_THREADS=<cores> BENCH_NULL_WINDOW=192 CXX=g++
+ *   BENCH_NULL_FIRST=N (default 0): the first trial's number; trials are seeded from their number, so
+ *   runs over disjoint ranges (say 0, then 10000) are new trials whose counts add up.
  *   BENCH_NULL_KEEP=DIR: the harness's output is kept there, and read from there (not run again)
  *   when present: the ledger test can be rerun on the same trials.
  * Exits 1 when an ID was found or fewer trials ran than asked.
@@ -30,6 +32,7 @@ const TRIALS = env('BENCH_NULL_TRIALS', 10_000);
 const SECONDS = env('BENCH_NULL_SECONDS', 3000);
 const THREADS = env('BENCH_NULL_THREADS', os.availableParallelism());
 const WINDOW = env('BENCH_NULL_WINDOW', 192);
+const FIRST = env('BENCH_NULL_FIRST', 0);
 const LEDGER = 200;
 const W = 854;
 const H = 480;
@@ -79,7 +82,7 @@ async function runHarness(dir: string): Promise<{ summary: string; soft: string[
   await decodeGray(clip, frames);
   const load = (await fs.readFile('/proc/loadavg', 'utf8')).trim();
   const { stdout } = await exec(harness, [String(TRIALS), String(THREADS), frames, String(W), String(H), String(WINDOW)], {
-    env: { ...process.env, FA_MAX_SECONDS: String(SECONDS), FA_SOFT_OUT: softFile, FA_MARK_VERSION: '2' }, maxBuffer: 1 << 20,
+    env: { ...process.env, FA_MAX_SECONDS: String(SECONDS), FA_SOFT_OUT: softFile, FA_MARK_VERSION: '2', FA_FIRST_TRIAL: String(FIRST) }, maxBuffer: 1 << 20,
   });
   await fs.rm(frames);
   await fs.writeFile(loadFile, load);
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
     const upper = (k: number, trials: number): string => (k === 0 && trials > 0 ? `, rate < ${(1 - 0.05 ** (1 / trials)).toExponential(1)} (95 %)` : '');
     console.log(`\nVigil watermark null trials — ${r.frames} footage ${W}x${H}, ${r.window}-frame windows, ${r.threads} threads, load before ${load}, after ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}\n`);
     console.log('| measure | value | target | result |\n| --- | --- | --- | --- |');
-    console.log(`| null trials run (${r.unmarked} unmarked with a random key, ${r.wrongKey} marked v${r.markVersion} and read with a wrong key) | ${n} in ${r.seconds} s (${((Number(r.seconds) * Number(r.threads)) / Math.max(1, n)).toFixed(2)} thread-s of wall time each) | ≥ ${TRIALS} | ${verdict(n >= TRIALS)} |`);
+    console.log(`| null trials run (numbers ${r.firstTrial} to ${Number(r.firstTrial) + n - 1}: ${r.unmarked} unmarked with a random key, ${r.wrongKey} marked v${r.markVersion} and read with a wrong key) | ${n} in ${r.seconds} s (${((Number(r.seconds) * Number(r.threads)) / Math.max(1, n)).toFixed(2)} thread-s of wall time each) | ≥ ${TRIALS} | ${verdict(n >= TRIALS)} |`);
     console.log(`| false IDs (unmarked) | ${r.falseIDs}${upper(Number(r.falseIDs), Number(r.unmarked))} | 0 | ${verdict(r.falseIDs === '0')} |`);
     console.log(`| wrong IDs (wrong key) | ${r.wrongIDs}${upper(Number(r.wrongIDs), Number(r.wrongKey))} | 0 | ${verdict(r.wrongIDs === '0')} |`);
     console.log(`| pilotZ of the null trials, mean / max | ${r.pilotZmean} / ${r.pilotZmax} | | |`);

@@ -3,12 +3,14 @@
 //   g++ -O3 -std=c++17 -pthread -Isrc src/{ecc,pattern,embed,detect,register}.cc bench/false_alarm.cc -o /tmp/fa
 //   /tmp/fa TRIALS THREADS [FRAMES.gray WIDTH HEIGHT [WINDOW=48]]
 // FA_MAX_SECONDS=S: start no trial after S seconds (the run stays bounded; `trials=` says how many ran).
-// Even trials read unmarked frames with a random key; odd trials read frames marked (strength 2,
+// Even trials read unmarked frames with a random key; odd trials read frames marked (the default strength,
 // a random ID) with one random key through another. Any ID found is a false ID (unmarked) or a
 // wrong ID (wrong key). With a raw 8-bit luma file (e.g. natural footage from
 // `npm run bench:watermark-null`) each trial reads WINDOW frames from a random start; without one,
 // six synthetic frames (a sum of sinusoids with grain). Prints one line of key=value pairs.
 // FA_MARK_VERSION=1|2 (default 2): the mark version of the wrong-key trials' copies.
+// FA_FIRST_TRIAL=N (default 0): trials are numbered N .. N+TRIALS-1 and seeded from their number, so
+// runs with disjoint ranges are distinct trials and their counts add up.
 // FA_SOFT_OUT=FILE: per trial one line "trial marked keyhex found v0 .. v255", the cell soft values
 // at the best pilot alignment (DetectResult::alignmentSoft[0]) read with the trial's key: what the
 // ledger test (runners/watermark/accusation.ts) scores, so bench/watermark-null.ts can count how
@@ -81,6 +83,8 @@ int main(int argc, char** argv) {
   const double maxSeconds = maxEnv ? std::atof(maxEnv) : 1e30;
   const char* versionEnv = std::getenv("FA_MARK_VERSION");
   const int markVersion = versionEnv ? std::atoi(versionEnv) : 2;
+  const char* firstEnv = std::getenv("FA_FIRST_TRIAL");
+  const int firstTrial = firstEnv ? std::atoi(firstEnv) : 0;
   const char* softPath = std::getenv("FA_SOFT_OUT");
   FILE* softOut = softPath ? std::fopen(softPath, "w") : nullptr;
   if (softPath && !softOut) { std::perror(softPath); return 2; }
@@ -90,15 +94,16 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   auto work = [&]() {
     std::vector<uint8_t> f(frameBytes);
-    for (int i; (i = next++) < trials;) {
+    for (int slot; (slot = next++) < trials;) {
       if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > maxSeconds) break;
+      const int i = firstTrial + slot;
       uint64_t s = 0xABCDEFull + static_cast<uint64_t>(i) * 7919;
       uint8_t key[32], other[32];
       for (int k = 0; k < 32; ++k) { key[k] = static_cast<uint8_t>(splitmix64(s)); other[k] = static_cast<uint8_t>(splitmix64(s)); }
       const bool marked = i % 2 == 1;
       const uint32_t id = static_cast<uint32_t>(splitmix64(s)) | 1u;
       Detector det(key, w, h, 8);
-      Embedder emb(other, w, h, 8, id, 2.0f, markVersion);
+      Embedder emb(other, w, h, 8, id, kDefaultStrength, markVersion);
       const int start = natural ? static_cast<int>(splitmix64(s) % static_cast<uint64_t>(available - window + 1)) : 0;
       for (int t = 0; t < window; ++t) {
         if (natural) std::copy_n(frames.begin() + static_cast<std::ptrdiff_t>((start + t) * frameBytes), frameBytes, f.begin());
@@ -108,8 +113,8 @@ int main(int argc, char** argv) {
       }
       DetectResult r = det.result();
       if (r.found) (marked ? wrongIds : falseIds)++;
-      zs[static_cast<size_t>(i)] = r.pilotZ;
-      pfa[static_cast<size_t>(i)] = r.falseAlarmProbability;
+      zs[static_cast<size_t>(slot)] = r.pilotZ;
+      pfa[static_cast<size_t>(slot)] = r.falseAlarmProbability;
       if (softOut && !r.alignmentSoft.empty()) {
         std::string line = std::to_string(i) + (marked ? " 1 " : " 0 ");
         char hex[3];
@@ -133,8 +138,8 @@ int main(int argc, char** argv) {
   double zmax = 0, zsum = 0, pmin = 1;
   for (int i = 0; i < trials; ++i) { zmax = std::max(zmax, zs[static_cast<size_t>(i)]); zsum += zs[static_cast<size_t>(i)]; pmin = std::min(pmin, pfa[static_cast<size_t>(i)]); }
   const int n = done.load(), nMarked = doneMarked.load();
-  std::printf("trials=%d unmarked=%d wrongKey=%d falseIDs=%d wrongIDs=%d pilotZmean=%.2f pilotZmax=%.2f minPfa=%.3g frames=%s window=%d markVersion=%d seconds=%.1f threads=%d\n",
-              n, n - nMarked, nMarked, falseIds.load(), wrongIds.load(), n ? zsum / n : 0.0, zmax, pmin,
+  std::printf("firstTrial=%d trials=%d unmarked=%d wrongKey=%d falseIDs=%d wrongIDs=%d pilotZmean=%.2f pilotZmax=%.2f minPfa=%.3g frames=%s window=%d markVersion=%d seconds=%.1f threads=%d\n",
+              firstTrial, n, n - nMarked, nMarked, falseIds.load(), wrongIds.load(), n ? zsum / n : 0.0, zmax, pmin,
               natural ? "natural" : "synthetic", window, markVersion, secs, threads);
   return 0;
 }
