@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -27,19 +28,34 @@ class Fft2d {
   int size() const { return n_; }
 
   // In place; the inverse is not scaled by 1/n^2 (only peak positions and ratios are used).
+  // Rows first, then columns, each as a pass over whole rows (transposing in between): every
+  // butterfly then runs across n contiguous floats at once, which the compiler vectorises, where a
+  // column walked with stride n ran one float at a time. Each element sees the same operations in
+  // the same order as a line-by-line transform, so the results are the same to the bit.
   void transform(float* re, float* im, bool inverse) const {
-    for (int r = 0; r < n_; ++r) line(re + r * n_, im + r * n_, 1, inverse);
-    for (int c = 0; c < n_; ++c) line(re + c, im + c, n_, inverse);
+    transpose(re);
+    transpose(im);
+    columns(re, im, inverse);
+    transpose(re);
+    transpose(im);
+    columns(re, im, inverse);
   }
 
  private:
-  void line(float* re, float* im, int s, bool inverse) const {
+  void transpose(float* p) const {
+    const int n = n_;
+    for (int y = 0; y < n; ++y)
+      for (int x = y + 1; x < n; ++x) std::swap(p[y * n + x], p[x * n + y]);
+  }
+
+  // The 1-D transform of every column: row i of the plane is element i of all n columns.
+  void columns(float* re, float* im, bool inverse) const {
     const int n = n_;
     for (int i = 0; i < n; ++i) {
       int j = rev_[static_cast<size_t>(i)];
       if (i < j) {
-        std::swap(re[i * s], re[j * s]);
-        std::swap(im[i * s], im[j * s]);
+        std::swap_ranges(re + i * n, re + i * n + n, re + j * n);
+        std::swap_ranges(im + i * n, im + i * n + n, im + j * n);
       }
     }
     const float sign = inverse ? 1.f : -1.f;
@@ -48,12 +64,17 @@ class Fft2d {
       for (int i = 0; i < n; i += len)
         for (int j = 0; j < half; ++j) {
           const float wr = cos_[static_cast<size_t>(j * step)], wi = sign * sin_[static_cast<size_t>(j * step)];
-          const int a = (i + j) * s, b = (i + j + half) * s;
-          const float vr = re[b] * wr - im[b] * wi, vi = re[b] * wi + im[b] * wr;
-          re[b] = re[a] - vr;
-          im[b] = im[a] - vi;
-          re[a] += vr;
-          im[a] += vi;
+          float* __restrict ar = re + (i + j) * n;
+          float* __restrict ai = im + (i + j) * n;
+          float* __restrict br = re + (i + j + half) * n;
+          float* __restrict bi = im + (i + j + half) * n;
+          for (int x = 0; x < n; ++x) {
+            const float vr = br[x] * wr - bi[x] * wi, vi = br[x] * wi + bi[x] * wr;
+            br[x] = ar[x] - vr;
+            bi[x] = ai[x] - vi;
+            ar[x] += vr;
+            ai[x] += vi;
+          }
         }
     }
   }
