@@ -12,6 +12,8 @@
  *   many ran) BENCH_NULL_THREADS=<cores> BENCH_NULL_WINDOW=192 CXX=g++
  *   BENCH_NULL_FIRST=N (default 0): the first trial's number; trials are seeded from their number, so
  *   runs over disjoint ranges (say 0, then 10000) are new trials whose counts add up.
+ *   To stop a run early and keep its count, send SIGTERM to the harness (`pkill -TERM -f false-alarm`):
+ *   running trials finish and the table is printed.
  *   BENCH_NULL_KEEP=DIR: the harness's output is kept there, and read from there (not run again)
  *   when present: the ledger test can be rerun on the same trials.
  * Exits 1 when an ID was found or fewer trials ran than asked.

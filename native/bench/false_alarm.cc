@@ -9,6 +9,8 @@
 // `npm run bench:watermark-null`) each trial reads WINDOW frames from a random start; without one,
 // six synthetic frames (a sum of sinusoids with grain). Prints one line of key=value pairs.
 // FA_MARK_VERSION=1|2 (default 2): the mark version of the wrong-key trials' copies.
+// SIGTERM or SIGINT: no new trial starts; the ones running finish and the summary is printed, so a
+// long run stopped early still says how many trials it ran.
 // FA_FIRST_TRIAL=N (default 0): trials are numbered N .. N+TRIALS-1 and seeded from their number, so
 // runs with disjoint ranges are distinct trials and their counts add up.
 // FA_SOFT_OUT=FILE: per trial one line "trial marked keyhex found v0 .. v255", the cell soft values
@@ -18,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -63,6 +66,9 @@ std::vector<uint8_t> readAll(const char* file) {
   return data;
 }
 
+std::atomic<bool> stopRequested{false};  // lock-free, so safe to set from a signal handler
+void requestStop(int) { stopRequested = true; }
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +94,8 @@ int main(int argc, char** argv) {
   const char* softPath = std::getenv("FA_SOFT_OUT");
   FILE* softOut = softPath ? std::fopen(softPath, "w") : nullptr;
   if (softPath && !softOut) { std::perror(softPath); return 2; }
+  std::signal(SIGTERM, requestStop);
+  std::signal(SIGINT, requestStop);
   std::mutex softLock;
   std::atomic<int> next{0}, done{0}, doneMarked{0}, falseIds{0}, wrongIds{0};
   std::vector<double> zs(static_cast<size_t>(trials), 0.0), pfa(static_cast<size_t>(trials), 1.0);
@@ -95,7 +103,7 @@ int main(int argc, char** argv) {
   auto work = [&]() {
     std::vector<uint8_t> f(frameBytes);
     for (int slot; (slot = next++) < trials;) {
-      if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > maxSeconds) break;
+      if (stopRequested || std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > maxSeconds) break;
       const int i = firstTrial + slot;
       uint64_t s = 0xABCDEFull + static_cast<uint64_t>(i) * 7919;
       uint8_t key[32], other[32];
