@@ -1,9 +1,9 @@
 /**
  * Geometry, time and overlay trials for the blind detector on natural footage (bench/natural-source.ts), quick enough
  * to run while changing native/src/detect.cc (npm run bench:watermark-geometry --):
- *   node --import tsx bench/watermark-geometry.ts [--case NAME[,NAME]] [--ids N] [--keep DIR] [--before ADDON] [--mark-version 1|2]
+ *   node --import tsx bench/watermark-geometry.ts [--case NAME[,NAME]] [--ids N] [--rounds R] [--keep DIR] [--before ADDON] [--mark-version 1|2]
  * Builds (or reuses, with --keep) a 40 s 1280x720 source from photographs, embeds N random IDs,
- * cuts a 30 s window at a random offset per trial, applies each attack with ffmpeg, decodes the
+ * cuts a 30 s window at a random offset per trial (--rounds R: R trials per ID and case, each at its own offset), applies each attack with ffmpeg, decodes the
  * attacked luma as runners/watermark/detect.ts does (at most 540 lines) and prints per case: exact
  * IDs, wrong IDs, pilotZ (the margin: the decision threshold is a MAC-checked decode, pilotZ is how
  * far the pilot peak stands above the null), and the CPU time of the detector's result().
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   const key = Buffer.from('6b'.repeat(32), 'hex');
   const nIds = Number(arg('ids') ?? 3);
+  const rounds = Number(arg('rounds') ?? 1);
   const markVersion = arg('mark-version') === '1' ? 1 : 2;
   const source = path.join(dir, 'source.mp4');
   if (!(await fs.stat(source).then(() => true, () => false))) await makeNaturalSource(source, await naturalPhotos(), { seconds: 40, width: 1280, height: 720, fps: 24 });
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
   for (const c of cases) {
     const tb: Tally = { exact: 0, wrong: 0, nullFound: 0, zs: [], ms: [] };
     const ta: Tally = { exact: 0, wrong: 0, nullFound: 0, zs: [], ms: [] };
-    for (const id of ids) {
+    for (const id of Array.from({ length: rounds }, () => ids).flat()) {
       const offset = (Math.random() * 9.5).toFixed(3);
       const att = path.join(dir, 'attack.mp4');
       await exec('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-ss', offset, '-i', path.join(dir, `marked-v${markVersion}-${id}.mp4`), '-t', '30', '-an', ...c.args, att], { maxBuffer: 1 << 26 });
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
       if (before) run(before, frames, width, height, key, id, tb);
       run(after, frames, width, height, key, id, ta);
     }
-    console.log(`| ${c.name} | ${before ? `${cells(tb, ids.length)} | ` : ''}${cells(ta, ids.length)} |`);
+    console.log(`| ${c.name} | ${before ? `${cells(tb, ids.length * rounds)} | ` : ''}${cells(ta, ids.length * rounds)} |`);
   }
   if (!arg('keep')) await fs.rm(dir, { recursive: true, force: true });
 }
