@@ -57,11 +57,13 @@ void makeFrame(uint64_t seed, int t, int w, int h, std::vector<uint8_t>& out) {
 }
 
 std::vector<uint8_t> readAll(const char* file) {
-  std::vector<uint8_t> data;
   FILE* f = std::fopen(file, "rb");
   if (!f) { std::perror(file); std::exit(2); }
-  uint8_t buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) data.insert(data.end(), buf, buf + n);
+  // sized once: the footage is hundreds of MB, and growing a vector to it copied it over and over
+  std::fseek(f, 0, SEEK_END);
+  std::vector<uint8_t> data(static_cast<size_t>(std::max(0L, std::ftell(f))));
+  std::fseek(f, 0, SEEK_SET);
+  if (std::fread(data.data(), 1, data.size(), f) != data.size()) { std::fprintf(stderr, "%s: short read\n", file); std::exit(2); }
   std::fclose(f);
   return data;
 }
