@@ -7,7 +7,9 @@
  * read last for its detect time and as a null (no ID expected).
  *
  * Knobs: BENCH_PHASE_SECONDS (36), BENCH_PHASE_OFFSETS (frames, "0,48,96,144"), BENCH_PHASE_CRF (32),
- * BENCH_PHASE_OTHER (a directory holding another build's native/index.ts, read too, for before/after).
+ * BENCH_PHASE_OTHER (a directory holding another build's native/index.ts, for before/after), and
+ * BENCH_PHASE_OTHER_ROLE: "reader" (default: it reads the same cuts too) or "marker" (it marks a
+ * second copy, cut and read the same way by this build: an embedder change, measured on the same clips).
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -28,6 +30,9 @@ const OFFSETS = (process.env.BENCH_PHASE_OFFSETS ?? '0,48,96,144').split(',').ma
 const CRF = Number(process.env.BENCH_PHASE_CRF ?? 32);
 
 type Detect = typeof createDetector;
+type Embed = typeof createEmbedder;
+const OTHER_ROLE = process.env.BENCH_PHASE_OTHER_ROLE ?? 'reader';
+if (OTHER_ROLE !== 'reader' && OTHER_ROLE !== 'marker') throw new Error('BENCH_PHASE_OTHER_ROLE: reader or marker');
 
 /** Raw 8-bit luma frames of a video, scaled to w x h. */
 async function decodeGray(file: string, w: number, h: number): Promise<Uint8Array[]> {
@@ -68,40 +73,50 @@ try {
   const src = path.join(dir, 'source.mp4');
   await makeNaturalSource(src, await naturalPhotos(), { seconds: SECONDS, width: W, height: H, fps: FPS });
   const frames = await decodeGray(src, W, H);
-  const emb = createEmbedder({ key: KEY, width: W, height: H, bitDepth: 8, payload: PAYLOAD, markVersion: 2 });
-  const marked = frames.map((f) => {
-    const g = new Uint8Array(f);
-    emb.embed(g, W);
-    return g;
-  });
+  const mark = (embed: Embed): Uint8Array[] => {
+    const emb = embed({ key: KEY, width: W, height: H, bitDepth: 8, payload: PAYLOAD, markVersion: 2 });
+    return frames.map((f) => {
+      const g = new Uint8Array(f);
+      emb.embed(g, W);
+      return g;
+    });
+  };
   const readers: [string, Detect][] = [['this build', createDetector]];
+  const copies: [string, Uint8Array[]][] = [['this build', mark(createEmbedder)]];
   if (process.env.BENCH_PHASE_OTHER) {
-    const other = (await import(path.resolve(process.env.BENCH_PHASE_OTHER, 'native/index.ts'))) as { createDetector: Detect };
-    readers.push(['other build', other.createDetector]);
+    const other = (await import(path.resolve(process.env.BENCH_PHASE_OTHER, 'native/index.ts'))) as { createDetector: Detect; createEmbedder: Embed };
+    if (OTHER_ROLE === 'reader') readers.push(['other build', other.createDetector]);
+    else copies.push(['other build', mark(other.createEmbedder)]);
   }
-  console.log(`| offset | reader | exact ID | pilotZ | dataZ | sign phase | detect s |\n| --- | --- | --- | --- | --- | --- | --- |`);
-  const tally = new Map<string, { exact: number; cuts: number; nullFound: boolean }>();
+  console.log(`| offset | marker | reader | exact ID | pilotZ | dataZ | sign phase | detect s |\n| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  const tally = new Map<string, { exact: number; cuts: number; reader: string }>();
+  const nullFound = new Map<string, boolean>();
   // the unmarked source from frame 0 last: a null read (its detect time is what every unmarked clip pays)
-  for (const off of [...OFFSETS, -1]) {
+  for (const [off, marker, copy] of [...OFFSETS.flatMap((o) => copies.map(([m, c]) => [o, m, c] as const)), [-1, '-', frames] as const]) {
     const cut = path.join(dir, `cut${off}.mp4`);
-    await encodeCut(off < 0 ? frames : marked, Math.max(0, off), cut);
+    await encodeCut(copy, Math.max(0, off), cut);
     const probe = await decodeGray(cut, Math.round((480 * W) / H / 2) * 2, 480);
-    for (const [name, detect] of readers) {
+    for (const [reader, detect] of readers) {
+      const name = OTHER_ROLE === 'marker' && off >= 0 ? `marked by ${marker}` : reader;
       const { r, ms } = read(detect, probe, Math.round((480 * W) / H / 2) * 2, 480);
       const exact = r.found && r.payload === PAYLOAD;
-      const t = tally.get(name) ?? { exact: 0, cuts: 0, nullFound: false };
-      if (off < 0) t.nullFound = r.found;
-      else { t.cuts++; if (exact) t.exact++; }
-      tally.set(name, t);
-      console.log(`| ${off < 0 ? 'unmarked' : off} | ${name} | ${exact ? 'yes' : r.found ? 'WRONG' : 'no'} | ${r.pilotZ.toFixed(1)} | ${r.dataZ.toFixed(1)} | ${r.signPhase ?? '-'} | ${(ms / 1000).toFixed(1)} |`);
+      if (off < 0) nullFound.set(reader, r.found);
+      else {
+        const t = tally.get(name) ?? { exact: 0, cuts: 0, reader };
+        t.cuts++;
+        if (exact) t.exact++;
+        tally.set(name, t);
+      }
+      console.log(`| ${off < 0 ? 'unmarked' : off} | ${marker} | ${reader} | ${exact ? 'yes' : r.found ? 'WRONG' : 'no'} | ${r.pilotZ.toFixed(1)} | ${r.dataZ.toFixed(1)} | ${r.signPhase ?? '-'} | ${(ms / 1000).toFixed(1)} |`);
     }
   }
-  console.log('\n| reader | cuts read (exact ID) | goal | result | unmarked: no ID |\n| --- | --- | --- | --- | --- |');
-  const base = tally.get('other build');
+  console.log('\n| reader / copy | cuts read (exact ID) | goal | result | unmarked: no ID |\n| --- | --- | --- | --- | --- |');
+  const base = tally.get('other build') ?? tally.get('marked by other build');
+  const mine = base && tally.has('marked by other build') ? 'marked by this build' : 'this build';
   for (const [name, t] of tally) {
-    const goal = name === 'this build' && base ? `all, and ≥ other build (${base.exact})` : 'all';
-    const met = t.exact === t.cuts && (name !== 'this build' || !base || t.exact >= base.exact);
-    console.log(`| ${name} | ${t.exact}/${t.cuts} | ${goal} | ${met ? 'met' : 'MISSED'} | ${t.nullFound ? 'MISSED (found)' : 'met'} |`);
+    const goal = name === mine && base ? `all, and ≥ other build (${base.exact})` : 'all';
+    const met = t.exact === t.cuts && (name !== mine || !base || t.exact >= base.exact);
+    console.log(`| ${name} | ${t.exact}/${t.cuts} | ${goal} | ${met ? 'met' : 'MISSED'} | ${nullFound.get(t.reader) ? 'MISSED (found)' : 'met'} |`);
   }
 } finally {
   await fs.rm(dir, { recursive: true, force: true });

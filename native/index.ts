@@ -163,6 +163,7 @@ interface NativeModule {
   detectWithOriginal(options: DetectWithOriginalOptions): DetectionResult;
   tileChips(key: Buffer | Uint8Array, ids: number[]): TileChips;
   version(): string;
+  signTiming: SignTiming;
 }
 
 function native(): NativeModule {
@@ -196,6 +197,19 @@ export function detectWithOriginal(options: DetectWithOriginalOptions): Detectio
 export function tileChips(key: Buffer | Uint8Array, ids: readonly number[]): TileChips {
   checkKey(key);
   return native().tileChips(key, [...ids]);
+}
+
+/**
+ * Version 2's sign timing (native/src/pattern.h): the sign holds for `groupFrames` frames and,
+ * where it changes, turns over the `rampFrames` frames centred on the boundary.
+ */
+export interface SignTiming {
+  groupFrames: number;
+  rampFrames: number;
+}
+
+export function signTiming(): SignTiming {
+  return native().signTiming;
 }
 
 export function version(): string {

@@ -451,6 +451,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matchSequences", Napi::Function::New(env, MatchSequences));
   exports.Set("matchImages", Napi::Function::New(env, MatchImages));
   exports.Set("version", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kVersion); }));
+  Napi::Object timing = Napi::Object::New(env);
+  timing.Set("groupFrames", vigil::kSignGroupFrames);
+  timing.Set("rampFrames", vigil::kSignRampFrames);
+  exports.Set("signTiming", timing);
   return exports;
 }
 

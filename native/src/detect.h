@@ -8,7 +8,10 @@
 // same tile; in version 2 the tile's keyed sign flips per 192-frame group, so
 // when the plain sum decodes nothing the reader folds its time segments into
 // windows (group-long at the phase with the most pilot energy, else 96-frame)
-// and sums them sign-corrected.
+// and sums them sign-corrected. Whether the sign turns in one frame or over the
+// embedder's ramp (pattern.h signFactor) it need not know: the ramp is odd about
+// the boundary, so a group-long window sums to what it would with a hard flip,
+// less the ramp's shortfall of |sign| below 1.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -40,11 +40,7 @@ Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, u
   SeparablePattern sp = makeSeparablePattern(cells, width, height, cellPx, gain);
   profiles_.resize(sp.profiles.size());
   for (size_t i = 0; i < sp.profiles.size(); ++i) profiles_[i] = static_cast<int16_t>(std::lround(sp.profiles[i] * kPatternOne));
-  if (version_ == kMarkVersionSigned) {
-    signSeed_ = signSeed(key);
-    negProfiles_.resize(profiles_.size());
-    for (size_t i = 0; i < profiles_.size(); ++i) negProfiles_[i] = static_cast<int16_t>(-profiles_[i]);
-  }
+  if (version_ == kMarkVersionSigned) signSeed_ = signSeed(key);
   rowC0_ = sp.rowC0;
   rowC1_ = sp.rowC1;
   rowW0_.resize(sp.rowW0.size());
@@ -53,6 +49,8 @@ Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, u
     rowW0_[i] = toQ15(sp.rowW0[i]);
     rowW1_[i] = toQ15(sp.rowW1[i]);
   }
+  frameW0_ = rowW0_;
+  frameW1_ = rowW1_;
   bw_ = (width + kMaskBlock - 1) / kMaskBlock;
   bh_ = (height + kMaskBlock - 1) / kMaskBlock;
   bmask_.assign(static_cast<size_t>(bw_) * bh_, 1.f);
@@ -185,34 +183,48 @@ void applyRow(T* __restrict row, int W, const int16_t* __restrict p0, const int1
 }
 }  // namespace
 
-const int16_t* Embedder::nextProfiles() {
+void Embedder::nextFrame() {
   const uint64_t f = frame_++;
-  if (version_ == kMarkVersionSigned && groupSign(signSeed_, f) < 0) return negProfiles_.data();
-  return profiles_.data();
+  if (version_ != kMarkVersionSigned) return;
+  const float s = signFactor(signSeed_, f);
+  const int q = static_cast<int>(std::lround(s * 32767.f));
+  if (q == factorQ15_) return;
+  factorQ15_ = q;
+  // At +-1 the weights are negated exactly: (-w) * p rounds as w * (-p) did with the negated
+  // profiles of old, so frames off the ramps are unchanged. pmulhrsw takes signed weights.
+  const bool whole = q == 32767 || q == -32767;
+  for (size_t i = 0; i < rowW0_.size(); ++i) {
+    int w0 = rowW0_[i], w1 = rowW1_[i];
+    frameW0_[i] = static_cast<int16_t>(whole ? (q > 0 ? w0 : -w0) : mulQ15(w0, q));
+    frameW1_[i] = static_cast<int16_t>(whole ? (q > 0 ? w1 : -w1) : mulQ15(w1, q));
+  }
 }
 
 template <typename T>
-void Embedder::apply(T* plane, int stride, int maxv, const int16_t* profiles) {
+void Embedder::apply(T* plane, int stride, int maxv) {
+  const int16_t* profiles = profiles_.data();
   const int W = w_;
   for (int y = 0; y < h_; ++y) {
     size_t i = static_cast<size_t>(y);
     int b = rowBlock_[i];
     int b1 = std::min(b + 1, bh_ - 1);
     applyRow(plane + i * stride, W, profiles + static_cast<size_t>(rowC0_[i]) * W, profiles + static_cast<size_t>(rowC1_[i]) * W,
-             rowW0_[i], rowW1_[i], &expanded16_[static_cast<size_t>(b) * W], &expanded16_[static_cast<size_t>(b1) * W], rowT_[i], maxv);
+             frameW0_[i], frameW1_[i], &expanded16_[static_cast<size_t>(b) * W], &expanded16_[static_cast<size_t>(b1) * W], rowT_[i], maxv);
   }
 }
 
 void Embedder::embed8(uint8_t* plane, int stride) {
   if (depth_ != 8) throw std::invalid_argument("embedder is 10-bit");
   computeMask(plane, stride, 1.f);
-  apply(plane, stride, 255, nextProfiles());
+  nextFrame();
+  apply(plane, stride, 255);
 }
 
 void Embedder::embed16(uint16_t* plane, int stride) {
   if (depth_ != 10) throw std::invalid_argument("embedder is 8-bit");
   computeMask(plane, stride, 0.25f);
-  apply(plane, stride, 1023, nextProfiles());
+  nextFrame();
+  apply(plane, stride, 1023);
 }
 
 }  // namespace vigil

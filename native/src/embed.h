@@ -15,8 +15,10 @@ constexpr float kDefaultStrength = 2.5f;
 
 class Embedder {
  public:
-  // markVersion 1: the same tile in every frame; 2: the tile times groupSign(frame) (pattern.h),
-  // frames counted from the first embed call (the embedder sees every frame, in order).
+  // markVersion 1: the same tile in every frame; 2: the tile times signFactor(frame) (pattern.h:
+  // groupSign, ramped over kSignRampFrames at each flip), frames counted from the first embed call
+  // (the embedder sees every frame, in order). Ramped and hard flips are both version 2: the
+  // detector reads either.
   Embedder(const uint8_t key[32], int width, int height, int bitDepth, uint32_t payload, float strength,
            int markVersion = kMarkVersionStatic);
   void embed8(uint8_t* plane, int stride);
@@ -30,23 +32,25 @@ class Embedder {
   template <typename T>
   void computeMask(const T* plane, int stride, float scale);
   template <typename T>
-  void apply(T* plane, int stride, int maxv, const int16_t* profiles);
-  // This frame's profiles (negated ones in a minus group of version 2); advances the frame count.
-  const int16_t* nextProfiles();
+  void apply(T* plane, int stride, int maxv);
+  // Sets this frame's row weights (rowW0_/rowW1_ times the frame's sign factor); advances the frame count.
+  void nextFrame();
   static int16_t toQ15(float w) { return static_cast<int16_t>(std::lround(std::min(1.f, std::max(0.f, w)) * 32767.f)); }
 
   int w_, h_, depth_;
   int bw_, bh_;
   // The pattern in fixed point (see applyRow): kCells profiles in Q7 levels, already times
-  // strength (and x4 for 10-bit), and per row the two profiles and their Q15 weights.
+  // strength (and x4 for 10-bit), and per row the two profiles and their Q15 weights; the
+  // weights this frame uses carry its sign factor, so one set of profiles serves every frame.
   static constexpr float kPatternOne = 128.f;
   static constexpr float kMaskOne = 16384.f;
-  std::vector<int16_t> profiles_, negProfiles_;
+  std::vector<int16_t> profiles_;
   int version_;
   uint64_t signSeed_ = 0;
   uint64_t frame_ = 0;
+  int factorQ15_ = 32767;
   std::vector<int> rowC0_, rowC1_;
-  std::vector<int16_t> rowW0_, rowW1_;
+  std::vector<int16_t> rowW0_, rowW1_, frameW0_, frameW1_;
   std::vector<float> bmask_;     // bw*bh block masks
   std::vector<float> tmp_;       // bw*bh
   std::vector<int16_t> expanded16_;  // bh rows of w: block masks interpolated horizontally (Q14)

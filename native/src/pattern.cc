@@ -39,6 +39,21 @@ int groupSign(uint64_t seed, uint64_t frame) {
   return (first ^ (group & 1u)) ? -1 : 1;
 }
 
+float signFactor(uint64_t seed, uint64_t frame) {
+  constexpr uint64_t G = kSignGroupFrames, half = kSignRampFrames / 2;
+  const int s = groupSign(seed, frame);
+  const uint64_t in = frame % G;
+  // the boundary whose ramp this frame may lie in (frame 0 starts the first group: no ramp)
+  uint64_t boundary;
+  if (in < half && frame >= G) boundary = frame - in;
+  else if (in + half >= G) boundary = frame - in + G;
+  else return static_cast<float>(s);
+  const int before = groupSign(seed, boundary - 1);
+  if (before == groupSign(seed, boundary)) return static_cast<float>(s);
+  const double k = static_cast<double>(frame + half - boundary) + 0.5;  // 0.5 .. R - 0.5
+  return static_cast<float>(before * std::cos(M_PI * k / kSignRampFrames));
+}
+
 std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded) {
   std::vector<float> v(kTileCells);
   for (int i = 0; i < kTileCells; ++i) {

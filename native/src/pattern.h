@@ -33,6 +33,16 @@ constexpr int kMarkVersionStatic = 1, kMarkVersionSigned = 2;
 constexpr int kSignGroupFrames = 192;
 uint64_t signSeed(const uint8_t key[32]);
 int groupSign(uint64_t seed, uint64_t frame);
+// The sign the embedder applies: groupSign, except over the kSignRampFrames frames centred on a
+// boundary where it changes, where it goes from +-1 to -+1 along a half cosine. A one-frame flip
+// is a step of twice the mark over the whole picture, a pop on flat and dark scenes; the ramp
+// spreads it to about pi/R of the mark a frame. The ramp is odd about the boundary, so every
+// group (and pair) sums to what it did with hard flips, and the detector, which reads a window's
+// sign off its correlation, needs no change: copies made with hard flips read as before.
+// Pure in (seed, frame): every embedder of a key (A/B packages) ramps at the same frames.
+constexpr int kSignRampFrames = 24;
+static_assert(kSignRampFrames % 2 == 0 && kSignRampFrames <= kSignGroupFrames, "ramp: even, at most a group");
+float signFactor(uint64_t seed, uint64_t frame);
 
 // Cell values (pilot*ap + spread*data*ad) for a payload.
 std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded);
