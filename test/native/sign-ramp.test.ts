@@ -6,11 +6,11 @@ const W = 192;
 const H = 108;
 
 /** marked - original of each of `frames` flat frames at `level`, embedded in order by one version-2 embedder. */
-function marks(level: number, frames: number, width = W): Int16Array[] {
-  const emb = createEmbedder({ key: KEY, width, height: H, bitDepth: 8, payload: 0x13572468, markVersion: 2 });
+function marks(level: number, frames: number, width = W, bitDepth: 8 | 10 = 8): Int16Array[] {
+  const emb = createEmbedder({ key: KEY, width, height: H, bitDepth, payload: 0x13572468, markVersion: 2 });
   const out: Int16Array[] = [];
   for (let f = 0; f < frames; f++) {
-    const plane = new Uint8Array(width * H).fill(level);
+    const plane = bitDepth === 8 ? new Uint8Array(width * H).fill(level) : new Uint16Array(width * H).fill(level);
     emb.embed(plane, width);
     out.push(Int16Array.from(plane, (v) => v - level));
   }
@@ -33,9 +33,9 @@ describe('version 2 sign flips', () => {
   const { groupFrames: G, rampFrames: R } = signTiming();
 
   it('turns the sign over a ramp: no frame-to-frame step of the mark above what R frames of a half cosine allow', () => {
-    // a flat grey and a flat dark frame, held still: any change between frames is the mark's own
-    for (const level of [128, 24]) {
-      const m = marks(level, G + R);
+    // a flat grey and a flat dark frame, held still, in 8 and 10 bits: any change between frames is the mark's own
+    for (const [level, depth] of [[128, 8], [24, 8], [512, 10], [96, 10]] as const) {
+      const m = marks(level, G + R, W, depth);
       const peak = Math.max(...m.map((f) => Math.max(...f.map(Math.abs))));
       // the first boundary always flips (signs come in +- or -+ pairs)
       expect(correlation(m[G - R]!, m[G + R - 1]!)).toBeLessThan(-0.99);
