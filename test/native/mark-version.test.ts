@@ -2,6 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { createDetector, createEmbedder, signTiming, type DetectionResult, type MarkVersion } from '../../native/index.js';
 import { addNoise, makeScene, psnr, ssim } from '../../native/bench/synth.js';
 import { boxMean } from '../support/box-mean.js';
+import { correlation } from '../support/correlation.js';
 
 const KEY = Buffer.from('6b1e2f9a0c4d8e7f31a5b9c2d6e0f4a87b3c1d5e9f2a6b0c4d8e1f5a9b3c7d2e', 'hex');
 const W = 320;
@@ -36,7 +37,6 @@ function detect(frames: readonly Uint8Array[]): DetectionResult {
   return det.result();
 }
 
-
 /** The estimation attack of bench/watermark-collusion.ts: the copy's mean frame, high-passed, subtracted with `gain`. */
 function estimationAttack(frames: readonly Uint8Array[], gain: number): Uint8Array[] {
   const mean = new Float32Array(W * H);
@@ -46,17 +46,6 @@ function estimationAttack(frames: readonly Uint8Array[], gain: number): Uint8Arr
 }
 
 const delta = (a: Uint8Array, b: Uint8Array): Float64Array => Float64Array.from(a, (v, i) => v - b[i]!);
-function correlation(a: Float64Array, b: Float64Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('mark version 2 (sign-changing tile)', () => {
   let v1: Copy;

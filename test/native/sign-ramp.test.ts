@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbedder, signTiming } from '../../native/index.js';
+import { correlation } from '../support/correlation.js';
 
 const KEY = Buffer.from('6b1e2f9a0c4d8e7f31a5b9c2d6e0f4a87b3c1d5e9f2a6b0c4d8e1f5a9b3c7d2e', 'hex');
 const W = 192;
@@ -15,18 +16,6 @@ function marks(level: number, frames: number, width = W, bitDepth: 8 | 10 = 8): 
     out.push(Int16Array.from(plane, (v) => v - level));
   }
   return out;
-}
-
-function correlation(a: Int16Array, b: Int16Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 describe('version 2 sign flips', () => {
