@@ -6,8 +6,9 @@
  * 2 s segments from 2 / 3 copies), est1 / est2 (one copy: the mean of all its frames, high-passed,
  * is the pattern estimate, subtracted with gain 1 / 2), estgroup1 / estgroup2 (the attacker knows
  * version 2's sign groups, kSignGroupFrames = 192 frames from the copy's first frame, and subtracts
- * from each frame the estimate made from its own group's frames in the clip), estslide48 /
- * estslide96 (no knowledge: each frame's estimate is the mean of the N frames centred on it),
+ * from each frame the estimate made from its own group's frames in the clip), estslide24 /
+ * estslide48 / estslide96 (no knowledge: each frame's estimate is the mean of the N frames centred
+ * on it; on version 1, also what an attacker who knows the boundaries gets from N-frame groups),
  * copy (one copy, no attack: the figures the attacks start from), unmarked (the source itself:
  * every ledger recipient innocent). Copies are made for 5 sequential IDs out of a ledger of 200
  * sequential IDs (sequential IDs share their leading payload bits: the worst case for telling them
@@ -74,7 +75,8 @@ const CASES: Case[] = [
   { name: 'alt2', kind: 'alt', copies: 2 }, { name: 'alt3', kind: 'alt', copies: 3 },
   { name: 'est1', kind: 'est', copies: 1, gain: 1, window: wholeClip }, { name: 'est2', kind: 'est', copies: 1, gain: 2, window: wholeClip },
   { name: 'estgroup1', kind: 'est', copies: 1, gain: 1, window: ownGroup }, { name: 'estgroup2', kind: 'est', copies: 1, gain: 2, window: ownGroup },
-  { name: 'estslide48', kind: 'est', copies: 1, gain: 1, window: centred(48) }, { name: 'estslide96', kind: 'est', copies: 1, gain: 1, window: centred(96) },
+  { name: 'estslide24', kind: 'est', copies: 1, gain: 1, window: centred(24) }, { name: 'estslide48', kind: 'est', copies: 1, gain: 1, window: centred(48) },
+  { name: 'estslide96', kind: 'est', copies: 1, gain: 1, window: centred(96) },
   { name: 'copy', kind: 'copy', copies: 1 }, { name: 'unmarked', kind: 'unmarked', copies: 0 },
 ];
 
@@ -179,11 +181,14 @@ class PatternEstimate {
     const at = [this.keptFrom, this.read] as const;
     if (at[0] !== this.at[0] || at[1] !== this.at[1]) {
       this.at = at;
-      const mean = Float32Array.from(this.sum, (v) => v / (at[1] - at[0]));
+      const mean = new Float32Array(W * H);
+      const n = at[1] - at[0];
+      for (let p = 0; p < W * H; p++) mean[p] = this.sum[p]! / n;
       // minus a wide box mean (radius 12 px, a little less than a cell pair at 480p): what is left is
       // the pattern plus whatever of the content did not average out
       const blur = boxMean(mean, W, H, 12);
-      this.estimate = mean.map((v, p) => v - blur[p]!);
+      for (let p = 0; p < W * H; p++) mean[p] = mean[p]! - blur[p]!;
+      this.estimate = mean;
     }
     return this.estimate;
   }
