@@ -145,8 +145,8 @@ void FrameRelay::openSinks() {
   }
 }
 
-// Reads one whole frame into dst. False at end of input; *got is then the cut-off frame's size.
-bool FrameRelay::readFrame(uint8_t* dst, size_t* got) {
+// Reads `bytes` into dst. False at end of input; *got is then how many came.
+bool FrameRelay::readBytes(uint8_t* dst, size_t bytes, size_t* got) {
   *got = 0;
   // A non-blocking read of a FIFO no writer has opened yet returns 0, as at end of input; poll
   // instead waits for the decoder to open its end (it reports a hang-up only once a writer came
@@ -155,8 +155,8 @@ bool FrameRelay::readFrame(uint8_t* dst, size_t* got) {
     waitFor(sourceFd_, POLLIN, "the decoder");
     sourceOpened_ = true;
   }
-  while (*got < layout_.frameBytes) {
-    ssize_t n = read(sourceFd_, dst + *got, layout_.frameBytes - *got);
+  while (*got < bytes) {
+    ssize_t n = read(sourceFd_, dst + *got, bytes - *got);
     if (n > 0) {
       *got += static_cast<size_t>(n);
     } else if (n == 0) {
@@ -168,6 +168,40 @@ bool FrameRelay::readFrame(uint8_t* dst, size_t* got) {
     }
   }
   return true;
+}
+
+// Moves the next `bytes` of the decoder's pipe into the one sink's. False at end of input (*got:
+// how many moved), or, with *got 0 and spliceChroma_ now false, when the kernel cannot splice
+// these pipes: the caller then reads them instead.
+bool FrameRelay::spliceChroma(size_t bytes, size_t* got) {
+  *got = 0;
+#ifndef SPLICE_F_MOVE
+  spliceChroma_ = false;
+  return false;
+#else
+  while (*got < bytes) {
+    ssize_t n = splice(sourceFd_, nullptr, sinkFds_[0], nullptr, bytes - *got, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n > 0) {
+      *got += static_cast<size_t>(n);
+    } else if (n == 0) {
+      return false;
+    } else if (errno == EAGAIN) {
+      // Either side may be the one not ready: wait for whichever is not.
+      pollfd ready[2] = {{sourceFd_, POLLIN, 0}, {sinkFds_[0], POLLOUT, 0}};
+      if (poll(ready, 2, 0) < 0 && errno != EINTR) throw RelayError(sysError("waiting for the pipes"));
+      if (!ready[0].revents) waitFor(sourceFd_, POLLIN, "the decoder");
+      if (!ready[1].revents) waitFor(sinkFds_[0], POLLOUT, "encoder 1");
+    } else if (errno == EINVAL && *got == 0) {
+      spliceChroma_ = false;
+      return false;
+    } else if (errno == EPIPE) {
+      throw RelayError("encoder 1 stopped reading frames");
+    } else if (errno != EINTR) {
+      throw RelayError(sysError("moving frames to encoder 1"));
+    }
+  }
+  return true;
+#endif
 }
 
 // Writes each sink's pieces, all sinks at once, waiting only when every pending sink is full.
@@ -246,11 +280,33 @@ uint64_t FrameRelay::run(size_t* trailingBytes) {
     for (size_t i = 0; i + 1 < sinks; i++)
       for (size_t s = 0; s < depth; s++) lumaRing.push_back(ownLuma(i) ? std::make_unique<Mapped>(layout_.lumaBytes) : nullptr);
     std::vector<std::vector<iovec>> pieces(sinks);
+    const size_t chromaBytes = layout_.frameBytes - layout_.lumaBytes;
     for (uint64_t f = 0;; f++) {
       const size_t slot = f % depth;
       uint8_t* frame = ring[slot]->data;
       size_t got = 0;
-      if (!readFrame(frame, &got)) {
+      if (sinks == 1 && spliceChroma_) {
+        if (!readBytes(frame, layout_.lumaBytes, &got)) {
+          *trailingBytes = got;
+          break;
+        }
+        embedInPlace(lastEmbedder, frame);
+        pieces[0] = {{frame, layout_.lumaBytes}};
+        sendAll(pieces);
+        size_t moved = 0;
+        const bool whole = spliceChroma(chromaBytes, &moved) || (!spliceChroma_ && readBytes(frame + layout_.lumaBytes, chromaBytes, &moved));
+        if (!whole) {
+          *trailingBytes = layout_.lumaBytes + moved;
+          break;
+        }
+        if (!spliceChroma_ && moved > 0) {  // the kernel refused the splice: this frame's chroma was read instead
+          pieces[0] = {{frame + layout_.lumaBytes, chromaBytes}};
+          sendAll(pieces);
+        }
+        frames_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (!readBytes(frame, layout_.frameBytes, &got)) {
         *trailingBytes = got;
         break;
       }

@@ -6,7 +6,9 @@
 // Why native: on a machine whose cores the encoder already fills, every copy of a frame and every
 // wake-up costs wall time. A Node stream path reads 64 KB chunks into fresh buffers, copies them
 // into a frame and copies the frame into the next pipe; here a frame is read straight into its ring
-// slot and handed to each encoder's pipe by reference (vmsplice), so the relay adds one copy.
+// slot and handed to each encoder's pipe by reference (vmsplice), so the relay adds one copy. With
+// one encoder, only the luma is read: the chroma, never marked, is spliced from the decoder's pipe
+// into the encoder's, moving page references and copying nothing.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -57,7 +59,8 @@ class FrameRelay {
 
  private:
   void waitFor(int fd, short events, const char* what);
-  bool readFrame(uint8_t* dst, size_t* got);
+  bool readBytes(uint8_t* dst, size_t bytes, size_t* got);
+  bool spliceChroma(size_t bytes, size_t* got);
   void sendAll(const std::vector<std::vector<struct iovec>>& perSink);
   void openSinks();
   void closeAll();
@@ -73,6 +76,7 @@ class FrameRelay {
   std::atomic<uint64_t> frames_{0};
   bool sourceOpened_ = false;  // the decoder has opened its end (see readFrame)
   bool splice_ = true;  // vmsplice until a sink refuses it, then write()
+  bool spliceChroma_ = true;  // one sink: chroma moves pipe to pipe until the kernel refuses it
 };
 
 }  // namespace vigil

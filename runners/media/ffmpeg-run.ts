@@ -16,7 +16,8 @@ export interface FfmpegRun {
 
 type Callback = (error: Error | null, result?: unknown) => void;
 
-export function newCommand(): FfmpegCommand {
+/** `env`: variables set for this ffmpeg alone, over this process's own (fluent-ffmpeg has no option for it). */
+export function newCommand(options: { env?: Record<string, string> } = {}): FfmpegCommand {
   // stdoutLines 40: keep the last lines of stderr for the error message, not all of it.
   const command = ffmpeg({ stdoutLines: 40 });
   // Before each run fluent-ffmpeg starts `ffmpeg -formats` and `ffmpeg -encoders`: to check the
@@ -25,10 +26,21 @@ export function newCommand(): FfmpegCommand {
   // those: every option goes in raw (-c:v, -f), and ffmpeg itself refuses an unknown one. Yet the
   // two extra processes cost ~0.15 s CPU each, and commands started together (an embed's decoder
   // and encoders) each run them before fluent's cache fills: ~0.6 s of a `vigil embed`. Skip both.
-  const internals = command as unknown as { _checkCapabilities?: (cb: Callback) => void; availableEncoders?: (cb: Callback) => void };
+  const internals = command as unknown as {
+    _checkCapabilities?: (cb: Callback) => void;
+    availableEncoders?: (cb: Callback) => void;
+    _spawnFfmpeg?: (args: string[], spawnOptions: object, ...callbacks: unknown[]) => void;
+  };
   if (typeof internals._checkCapabilities !== 'function') throw new Error('fluent-ffmpeg no longer has _checkCapabilities: see ffmpeg-run.ts');
   internals._checkCapabilities = (cb) => cb(null);
   internals.availableEncoders = (cb) => cb(null, {});
+  const { env } = options;
+  if (env) {
+    const spawnFfmpeg = internals._spawnFfmpeg;
+    if (typeof spawnFfmpeg !== 'function') throw new Error('fluent-ffmpeg no longer has _spawnFfmpeg: see ffmpeg-run.ts');
+    // run() always passes its spawn options (cwd, niceness) as an object, which goes to spawn() as is.
+    internals._spawnFfmpeg = (args, spawnOptions, ...callbacks) => spawnFfmpeg.call(command, args, { ...spawnOptions, env: { ...process.env, ...env } }, ...callbacks);
+  }
   return command;
 }
 

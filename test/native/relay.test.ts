@@ -81,6 +81,47 @@ describe('native frame relay', () => {
     expect(got[0]!.subarray(LUMA, FRAME).equals(frames[0]!.subarray(LUMA))).toBe(true);
   });
 
+  it('with one encoder, marks its luma and moves the chroma pipe to pipe, frame for frame, past a slow reader', async () => {
+    const frames = makeFrames(40);
+    const relay = createFrameRelay({ dir: await freshDir(), frameBytes: FRAME, lumaBytes: LUMA, embedders: [embedder(5)] });
+    const outcome = relay.run();
+    const output = readAll(relay.sinkPaths[0]!, true);
+    await writeAll(relay.sourcePath, Buffer.concat(frames));
+    expect(await outcome).toEqual({ frames: 40, trailingBytes: 0 });
+    const reference = embedder(5);
+    const expected = Buffer.concat(frames.map((f) => {
+      const copy = Buffer.from(f);
+      reference.embed(copy.subarray(0, LUMA), W);
+      return copy;
+    }));
+    const got = await output;
+    expect(got.length).toBe(expected.length);
+    expect(got.equals(expected)).toBe(true);
+    expect(got.subarray(0, LUMA).equals(frames[0]!.subarray(0, LUMA))).toBe(false);
+  });
+
+  it('reports a last frame cut off in its chroma, with one encoder', async () => {
+    const frames = makeFrames(3);
+    const relay = createFrameRelay({ dir: await freshDir(), frameBytes: FRAME, lumaBytes: LUMA, embedders: [null] });
+    const outcome = relay.run();
+    const output = readAll(relay.sinkPaths[0]!);
+    await writeAll(relay.sourcePath, Buffer.concat(frames).subarray(0, FRAME * 2 + LUMA + 1000));
+    expect(await outcome).toEqual({ frames: 2, trailingBytes: LUMA + 1000 });
+    // The cut-off frame's luma and chroma went out before the end showed; the encoder drops a partial frame.
+    expect((await output).subarray(0, FRAME * 2).equals(Buffer.concat(frames.slice(0, 2)))).toBe(true);
+  });
+
+  it('says when the one encoder stopped reading', async () => {
+    const frames = makeFrames(100);
+    const relay = createFrameRelay({ dir: await freshDir(), frameBytes: FRAME, lumaBytes: LUMA, embedders: [embedder(9)] });
+    const outcome = relay.run();
+    const only = createReadStream(relay.sinkPaths[0]!, { highWaterMark: 4096 });
+    only.once('data', () => only.destroy());
+    const writing = writeAll(relay.sourcePath, Buffer.concat(frames)).catch((error: unknown) => error);
+    await expect(outcome).rejects.toThrow('encoder 1 stopped reading frames');
+    expect(await writing).toMatchObject({ code: 'EPIPE' });
+  });
+
   it('reports a cut-off last frame and relays the whole ones before it', async () => {
     const frames = makeFrames(3);
     const relay = createFrameRelay({ dir: await freshDir(), frameBytes: FRAME, lumaBytes: LUMA, embedders: [null] });

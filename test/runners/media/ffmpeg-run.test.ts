@@ -12,7 +12,7 @@ beforeAll(async () => {
   // A real ffmpeg behind a script that notes each start's arguments. fluent-ffmpeg reads
   // FFMPEG_PATH once, at its first run in this (fresh) test worker.
   const wrapper = path.join(dir, 'ffmpeg');
-  await fs.writeFile(wrapper, `#!/bin/sh\necho "$*" >> '${calls}'\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+  await fs.writeFile(wrapper, `#!/bin/sh\necho "$* VIGIL_TEST_VAR=$VIGIL_TEST_VAR" >> '${calls}'\nexec ffmpeg "$@"\n`, { mode: 0o755 });
   process.env.FFMPEG_PATH = wrapper;
 });
 afterAll(async () => {
@@ -33,6 +33,20 @@ describe('ffmpeg runs through fluent-ffmpeg', () => {
     expect(lines).toHaveLength(2);
     expect(lines.every((l) => l.includes('color=s=32x32'))).toBe(true);
     expect((await fs.stat(path.join(dir, 'out-2.nut'))).size).toBeGreaterThan(0);
+  });
+
+  it('passes the variables given to newCommand to that ffmpeg alone', async () => {
+    const run = (i: number, env?: Record<string, string>): Promise<void> => {
+      const command = newCommand(env ? { env } : {}).input('color=s=32x32:d=0.1');
+      addInputOptions(command, ['-f', 'lavfi']);
+      addOutputOptions(command.output(path.join(dir, `env-${i}.nut`)), ['-c:v', 'rawvideo', '-f', 'nut']);
+      return start(command, `env run ${i}`).done;
+    };
+    await Promise.all([run(1, { VIGIL_TEST_VAR: 'set-for-one' }), run(2)]);
+    const lines = (await fs.readFile(calls, 'utf8')).trim().split('\n');
+    expect(lines.find((l) => l.includes('env-1.nut'))).toMatch(/VIGIL_TEST_VAR=set-for-one$/);
+    expect(lines.find((l) => l.includes('env-2.nut'))).toMatch(/VIGIL_TEST_VAR=$/);
+    expect(process.env.VIGIL_TEST_VAR).toBeUndefined();
   });
 
   it("still reports ffmpeg's own refusal of an unknown format, which the skipped probe used to catch", async () => {
