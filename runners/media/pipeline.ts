@@ -20,7 +20,7 @@ import { createEmbedder, createFrameRelay, type Embedder, type FrameRelay, type 
 import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { encoderSettings, rawLayout, type EncoderSettings, type Preset, type RawLayout } from './codecs.js';
-import { addInputOptions, addOutputOptions, newCommand, start, type FfmpegRun } from './ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, ENCODER_MALLOC_ENV, newCommand, start, type FfmpegRun } from './ffmpeg-run.js';
 import { makePipesDir, tempPathFor } from './leftovers.js';
 import type { ContainerExt, MediaInfo, VideoStreamInfo } from './probe.js';
 
@@ -103,17 +103,6 @@ function startDecoder(info: MediaInfo, video: VideoStreamInfo, layout: RawLayout
   addOutputOptions(command.output(pipe), ['-map', `0:${video.index}`, '-fps_mode', 'passthrough', '-pix_fmt', layout.pixFmt, '-f', 'rawvideo', '-avioflags', 'direct']);
   return start(command, 'decoder');
 }
-
-/**
- * glibc malloc settings for the encoders. With a second input (the source, for its audio) ffmpeg
- * 5.1 reads each input on its own thread, and the raw-frame packets (a megabyte or more each)
- * allocated there and freed on the main thread make glibc return the memory to the kernel and take
- * it back, faulting in fresh zeroed pages for every frame: measured at 720p, twice the page faults
- * and ~0.5 s more system time per 40 s than the same encoder with one input. Keeping large blocks
- * on the heap (mmap threshold) and not trimming it (trim threshold) ends the churn; the cost is
- * that the encoder keeps its peak heap until it exits, a few frames' worth.
- */
-const ENCODER_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(256 << 20) };
 
 /** An encoder: raw frames from its relay pipe (+ the source for audio, subtitles and metadata, + the image) → temp file. */
 function startEncoder(options: PipelineOptions, layout: RawLayout, settings: EncoderSettings, pipe: string, temp: string, index: number): FfmpegRun {

@@ -24,7 +24,7 @@ import { PACKAGE_FORMAT, PACKAGE_MANIFEST, readPackageManifest, type PackageMani
 import { encodeWmPaceInfo, WMPACEINFO_SUFFIX } from '../../core/wmpaceinfo.js';
 import { createEmbedder, createFrameRelay, type FrameRelay } from '../../native/index.js';
 import { rawLayout, targetBitRate, type Preset } from '../media/codecs.js';
-import { addInputOptions, addOutputOptions, newCommand, start, type FfmpegRun } from '../media/ffmpeg-run.js';
+import { addInputOptions, addOutputOptions, ENCODER_MALLOC_ENV, newCommand, start, type FfmpegRun } from '../media/ffmpeg-run.js';
 import { parseHls } from '../media/hls.js';
 import { makePipesDir, removeDeadRunLeftovers, tempPathFor } from '../media/leftovers.js';
 import { checkWritableDir, type Progress } from '../media/pipeline.js';
@@ -213,7 +213,7 @@ export async function packageTitle(req: PackageRequest): Promise<PackageSummary>
     const relayed = relay.run();
     const args = variantEncoderArgs(video, info, keyint, segmentSeconds, preset);
     (['A', 'B'] as const).forEach((v, i) => {
-      const command = newCommand().input(relay!.sinkPaths[i]!);
+      const command = newCommand({ env: ENCODER_MALLOC_ENV }).input(relay!.sinkPaths[i]!);
       addInputOptions(command, ['-f', 'rawvideo', '-pix_fmt', layout.pixFmt, '-video_size', `${layout.width}x${layout.height}`, '-framerate', `${video.frameRate.num}/${video.frameRate.den}`]);
       command.input(input);
       addInputOptions(command, ['-nostdin']);
