@@ -112,9 +112,11 @@ async function main(): Promise<void> {
     const ta: Tally = { exact: 0, wrong: 0, nullFound: 0, zs: [], ms: [] };
     for (const id of Array.from({ length: rounds }, () => ids).flat()) {
       const offset = (Math.random() * 9.5).toFixed(3);
-      const att = path.join(dir, 'attack.mp4');
+      // named by this process, so two runs sharing a --keep directory do not read each other's clip
+      const att = path.join(dir, `attack-${process.pid}.mp4`);
       await exec('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-ss', offset, '-i', path.join(dir, `marked-v${markVersion}-${id}.mp4`), '-t', '30', '-an', ...c.args, att], { maxBuffer: 1 << 26 });
       const { frames, width, height } = await decode(att);
+      await fs.rm(att, { force: true });
       if (before) run(before, frames, width, height, key, id, tb);
       run(after, frames, width, height, key, id, ta);
     }
