@@ -15,8 +15,9 @@ export interface FfmpegRun {
 }
 
 /**
- * glibc malloc settings for encoders of raw frames (the embed pipeline, the A/B packager). With a second input (the source, for its audio) ffmpeg
- * 5.1 reads each input on its own thread, and the raw-frame packets (a megabyte or more each)
+ * glibc malloc settings for encoders of raw frames (the embed pipeline, the A/B packager). With a
+ * second input (the source, for its audio) ffmpeg 5.1 reads each input on its own thread, and the
+ * raw-frame packets (a megabyte or more each)
  * allocated there and freed on the main thread make glibc return the memory to the kernel and take
  * it back, faulting in fresh zeroed pages for every frame: measured at 720p, twice the page faults
  * and ~0.5 s more system time per 40 s than the same encoder with one input. Keeping large blocks
