@@ -74,7 +74,7 @@ async function runHarness(dir: string): Promise<{ summary: string; soft: string[
   const loadFile = path.join(dir, 'load.txt');
   if (kept) return { summary: kept, soft: (await fs.readFile(softFile, 'utf8')).trim().split('\n'), load: (await fs.readFile(loadFile, 'utf8').catch(() => 'not kept')).trim() };
   const harness = path.join(dir, 'false-alarm');
-  const sources = ['ecc', 'pattern', 'embed', 'detect', 'register'].map((f) => path.join(NATIVE, 'src', `${f}.cc`));
+  const sources = ['ecc', 'pattern', 'embed', 'chipsync', 'detect', 'register'].map((f) => path.join(NATIVE, 'src', `${f}.cc`));
   await exec(process.env.CXX ?? 'g++', ['-O3', '-march=x86-64-v2', '-std=c++17', '-pthread', `-I${path.join(NATIVE, 'src')}`, ...sources, path.join(NATIVE, 'bench/false_alarm.cc'), '-o', harness]);
   const photos = await naturalPhotos();
   if (photos.length === 0) throw new Error('no photographs under /usr/share/backgrounds/mate: apt-get install mate-backgrounds');

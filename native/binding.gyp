@@ -7,6 +7,7 @@
         "src/pattern.cc",
         "src/codeword.cc",
         "src/embed.cc",
+        "src/chipsync.cc",
         "src/detect.cc",
         "src/register.cc",
         "src/fingerprint.cc",

@@ -29,13 +29,23 @@ export interface EmbedderOptions {
   markVersion?: MarkVersion;
 }
 
-export type MarkVersion = 1 | 2;
+/**
+ * The forensic mark versions the engine makes (native/src/pattern.h). 3, the keyed chips, is not
+ * released: the embed ledger (core/db/embed-ledger.ts) takes 1 and 2, and only the benches make it.
+ */
+export type MarkVersion = 1 | 2 | 3;
 
 export interface DetectorOptions {
   key: Buffer | Uint8Array;
   width: number;
   height: number;
   bitDepth: BitDepth;
+  /**
+   * Also read mark version 3 (native/src/pattern.h chipFactor): keeps the first 1,152 frames'
+   * residuals (about 120 KB a frame pair at the working size) and makes up to 3 more reads when
+   * versions 1 and 2 read nothing. Off by default: no copy is made with version 3 yet.
+   */
+  readChipped?: boolean;
 }
 
 export interface DetectionResult {
@@ -58,6 +68,13 @@ export interface DetectionResult {
    * begins, as found (to the nearest time segment: 8 frames for a 30 s clip); -1 otherwise.
    */
   signPhase?: number;
+  /**
+   * Version 3 (a detector made with readChipped): the copy's frame number of the clip's first
+   * frame as the chip sync found it, and the sync's z (correlation over all starts, in sigmas);
+   * -1 and 0 when it found none.
+   */
+  chipStart?: number;
+  syncZ?: number;
   /** Frames lying in time segments whose own evidence is >= 3 sigma (0 if not found). */
   framesWithMark: number;
   /** Tile period found, in input pixels (nominal: height / 2 for an unscaled, uncropped frame). */

@@ -1,6 +1,6 @@
 // Null trials through the blind detector's real decision path (Detector::result(): search, decode,
 // MAC check), on the DSP core alone (no Node), so many-core machines can run many:
-//   g++ -O3 -std=c++17 -pthread -Isrc src/{ecc,pattern,embed,detect,register}.cc bench/false_alarm.cc -o /tmp/fa
+//   g++ -O3 -std=c++17 -pthread -Isrc src/{ecc,pattern,embed,chipsync,detect,register}.cc bench/false_alarm.cc -o /tmp/fa
 //   /tmp/fa TRIALS THREADS [FRAMES.gray WIDTH HEIGHT [WINDOW=48]]
 // FA_MAX_SECONDS=S: start no trial after S seconds (the run stays bounded; `trials=` says how many ran).
 // Even trials read unmarked frames with a random key; odd trials read frames marked (the default strength,

@@ -56,6 +56,8 @@ Napi::Object resultObject(const Napi::Env& env, const vigil::DetectResult& r) {
   o.Set("framesWithMark", r.framesWithMark);
   o.Set("timeVarying", r.timeVarying);
   o.Set("signPhase", r.signPhase);
+  o.Set("chipStart", r.chipStart);
+  o.Set("syncZ", r.syncZ);
   o.Set("periodX", r.periodX);
   o.Set("periodY", r.periodY);
   o.Set("hypotheses", r.hypotheses);
@@ -260,7 +262,8 @@ class DetectorWrap : public Napi::ObjectWrap<DetectorWrap> {
     const uint8_t* key = keyBytes(env, o.Get("key"));
     int w = intField(env, o, "width"), h = intField(env, o, "height"), d = intField(env, o, "bitDepth");
     try {
-      impl_ = std::make_unique<vigil::Detector>(key, w, h, d);
+      const Napi::Value chips = o.Get("readChipped");
+      impl_ = std::make_unique<vigil::Detector>(key, w, h, d, chips.IsBoolean() && chips.As<Napi::Boolean>().Value());
     } catch (const std::exception& e) {
       throw Napi::RangeError::New(env, e.what());
     }

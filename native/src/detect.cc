@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "chipsync.h"
 #include "ecc.h"
 #include "fft.h"
 
@@ -93,11 +94,13 @@ void boxBlur(const std::vector<float>& in, std::vector<float>& out, std::vector<
   }
 }
 
-Detector::Detector(const uint8_t key[32], int width, int height, int bitDepth) : w_(width), h_(height), depth_(bitDepth) {
+Detector::Detector(const uint8_t key[32], int width, int height, int bitDepth, bool readChips)
+    : w_(width), h_(height), depth_(bitDepth), readChips_(readChips) {
   if (width < 32 || height < 32) throw std::invalid_argument("frame too small (min 32x32)");
   if (bitDepth != 8 && bitDepth != 10) throw std::invalid_argument("bitDepth must be 8 or 10");
   std::memcpy(key_, key, 32);
   tk_ = makeTileKey(key);
+  if (readChips_) chipSeed_ = chipSeed(key);
   hw_ = std::min(kWorkLines, height);
   ww_ = std::max(16, static_cast<int>(std::lround(static_cast<double>(width) * hw_ / height)));
   ww_ = std::min(ww_, width);
@@ -155,6 +158,8 @@ void Detector::reset() {
   std::fill(colAct_.begin(), colAct_.end(), 0);
   rowMean0_.clear();
   colMean0_.clear();
+  frameMeans_.clear();
+  chipSegs_.clear();
 }
 
 // Which working rows/columns carry picture in this frame (down_, 8-bit levels).
@@ -250,6 +255,14 @@ void Detector::addResidual() {
     float n = std::min(kClipSigmas, std::max(-kClipSigmas, res_[i] / sd));
     res_[i] = n / sd;
     acc_[i] += res_[i];
+  }
+  if (readChips_ && frames_ < kChipReadFrames) {
+    double level = 0;
+    for (float v : down_) level += v;
+    frameMeans_.push_back(static_cast<float>(level / static_cast<double>(down_.size())));
+    if (frames_ % kChipSegFrames == 0) chipSegs_.push_back(res_);
+    else
+      for (size_t i = 0; i < res_.size(); ++i) chipSegs_.back()[i] += res_[i];
   }
   const float w = 1.f;
   wsum_ += w;
@@ -510,12 +523,12 @@ DetectResult Detector::result() const {
   for (int k = 0; k < kNumAngles; ++k) rotatePlane(r, aw, ah, kAngles[k], rot[k]);
   std::vector<Hyp> coarse = coarseStatic(rot, aw, ah);
   int nh = static_cast<int>(coarse.size());
-  const std::vector<float> plus(segs_.size(), 1.f);
-  readCandidates(r, area, std::move(coarse), nh, plus, false, out);
+  readCandidates(r, area, std::move(coarse), nh, {segs_, segFrames_, std::vector<float>(segs_.size(), 1.f)}, 0, out);
   if (out.found || segs_.empty()) {
     out.confidence = 1.0 - out.falseAlarmProbability;
     return out;
   }
+  if (readChips_ && readChipped(area, blank, out)) return out;
 
   // Version 2: the tile's sign changes every kSignGroupFrames, so the plain sum may hold nothing
   // (and does after the estimation attack). Windows of consecutive frames are searched together
@@ -549,7 +562,7 @@ DetectResult Detector::result() const {
     std::vector<float> segSign(segs_.size());
     for (size_t s = 0; s < segs_.size(); ++s) segSign[s] = (h.minus >> of[s]) & 1u ? -1.f : 1.f;
     DetectResult t = blank;
-    readCandidates(signedSum(area, segSign), area, {h}, nh2, segSign, true, t);
+    readCandidates(signedSum(area, segSign), area, {h}, nh2, {segs_, segFrames_, segSign}, static_cast<int>(kSignedTries), t);
     if (t.found) {
       t.timeVarying = true;
       t.signPhase = phase;
@@ -795,13 +808,59 @@ Detector::Hyp Detector::correlateWindows(const std::vector<std::vector<float>>& 
   return h;
 }
 
+// Version 3: the chip sync's best starts, each read as a version-1 sum of the frame pairs weighted
+// by the chip factor they carry there. The sync comes from the frames' levels, not from the tile,
+// so the pilot's z would be a fair test of each read; the false-alarm figure still rests on the
+// MAC alone (times the reads made), as the version-2 reads' does. framesWithMark is counted over
+// runs of 24 pairs, each sign-corrected by its factor before it is summed.
+bool Detector::readChipped(const Area& area, const DetectResult& blank, DetectResult& out) const {
+  const std::vector<ChipStart> starts = findChipStarts(frameMeans_, chipSeed_, kChipTries);
+  if (!starts.empty()) { out.chipStart = starts[0].start; out.syncZ = starts[0].z; }
+  constexpr size_t kRunPairs = 24;
+  const int nh = out.hypotheses;
+  for (const ChipStart& st : starts) {
+    std::vector<float> weight(chipSegs_.size());
+    for (size_t j = 0; j < chipSegs_.size(); ++j) {
+      double f = 0;
+      for (int k = 0; k < kChipSegFrames; ++k) f += chipFactor(chipSeed_, static_cast<uint64_t>(st.start) + j * kChipSegFrames + static_cast<uint64_t>(k));
+      weight[j] = static_cast<float>(f / kChipSegFrames);
+    }
+    std::vector<float> sum(res_.size(), 0.f);
+    std::vector<std::vector<float>> runs;
+    std::vector<int> runFrames;
+    for (size_t j = 0; j < chipSegs_.size(); ++j) {
+      if (j % kRunPairs == 0) { runs.emplace_back(res_.size(), 0.f); runFrames.push_back(0); }
+      for (size_t i = 0; i < sum.size(); ++i) {
+        const float v = weight[j] * chipSegs_[j][i];
+        sum[i] += v;
+        runs.back()[i] += v;
+      }
+      runFrames.back() += kChipSegFrames;
+    }
+    std::vector<float> r = cropActive(sum, area, 1.0 / wsum_);
+    std::vector<float> rot[kNumAngles];
+    for (int k = 0; k < kNumAngles; ++k) rotatePlane(r, area.w, area.h, kAngles[k], rot[k]);
+    DetectResult t = blank;
+    readCandidates(r, area, coarseStatic(rot, area.w, area.h), nh, {runs, runFrames, std::vector<float>(runs.size(), 1.f)}, kChipTries, t);
+    if (t.found) {
+      t.timeVarying = true;
+      t.chipStart = st.start;
+      t.syncZ = st.z;
+      t.confidence = 1.0 - t.falseAlarmProbability;
+      out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
 // From coarse hypotheses on the residual r (active picture) to a decoded payload: the best
-// distinct ones read again at 4 bins per cell, refined in period and rotation, decoded. segSign:
-// the sign each time segment's frames carry (for framesWithMark). signedRead: r was
-// sign-corrected by reading each window's sign off the data itself, which biases the pilot peak
-// upwards, so the false-alarm figure rests on the MAC alone.
-void Detector::readCandidates(const std::vector<float>& r, const Area& area, std::vector<Hyp> coarse, int nh,
-                              const std::vector<float>& segSign, bool signedRead, DetectResult& out) const {
+// distinct ones read again at 4 bins per cell, refined in period and rotation, decoded. time: the
+// segments framesWithMark is counted over. macTries > 0: r was made by that many data-dependent
+// reads (version 2 reads each window's sign off the data itself, which biases the pilot peak
+// upwards), so the false-alarm figure rests on the MAC alone.
+void Detector::readCandidates(const std::vector<float>& r, const Area& area, std::vector<Hyp> coarse, int nh, const TimeSegments& time,
+                              int macTries, DetectResult& out) const {
   const int aw = area.w, ah = area.h;
   const double wx = static_cast<double>(w_) / ww_, wy = static_cast<double>(h_) / hw_;
   std::vector<float> rot[kNumAngles];
@@ -898,20 +957,20 @@ void Detector::readCandidates(const std::vector<float>& r, const Area& area, std
     out.mirroredX = (c.orient & 1) != 0;
     out.mirroredY = (c.orient & 2) != 0;
     out.rotation = angleOf[static_cast<size_t>(c.angle)];
-    double pP = signedRead ? static_cast<double>(kSignedTries) : std::min(1.0, nEff * normalTail(c.z));
+    double pP = macTries > 0 ? static_cast<double>(macTries) : std::min(1.0, nEff * normalTail(c.z));
     out.falseAlarmProbability = pP * std::ldexp(1.0, -kMacBits) * static_cast<double>(kCandidates);
     // frames with mark: per time segment correlation at the found alignment
     int marked = 0;
     std::vector<float> seg(r.size()), segRot, fs0, fs;
-    for (size_t s = 0; s < segs_.size(); ++s) {
+    for (size_t s = 0; s < time.planes.size(); ++s) {
       for (int y = 0; y < ah; ++y)
-        for (int x = 0; x < aw; ++x) seg[static_cast<size_t>(y) * aw + x] = segSign[s] * segs_[s][static_cast<size_t>(y + area.y0) * ww_ + (x + area.x0)];
+        for (int x = 0; x < aw; ++x) seg[static_cast<size_t>(y) * aw + x] = time.sign[s] * time.planes[s][static_cast<size_t>(y + area.y0) * ww_ + (x + area.x0)];
       rotatePlane(seg, aw, ah, angleOf[static_cast<size_t>(c.angle)], segRot);
       fold(segRot.data(), aw, ah, c.px, c.py, fs0);
       orient(fs0, c.orient, kBins, fs);
       float ss[kTileCells];
       cellSoft(fs, at.ox, at.oy, ss);
-      if (fitZ(ss, v) >= kSegmentZ) marked += segFrames_[s];
+      if (fitZ(ss, v) >= kSegmentZ) marked += time.frames[s];
     }
     out.framesWithMark = marked;
     break;

@@ -36,6 +36,10 @@ struct DetectResult {
   // group begins, as found (to the nearest time segment); -1 otherwise.
   int signPhase = -1;
   int framesWithMark = 0;
+  // Version 3 (read only by a detector made to read it): the copy's frame number of the clip's
+  // first frame as the chip sync found it, and that sync's z; -1 / 0 otherwise.
+  int chipStart = -1;
+  double syncZ = 0.0;
   double periodX = 0.0, periodY = 0.0;  // tile period found, in input pixels
   int hypotheses = 0;                 // period hypotheses (each tried in the 4 orientations)
   bool mirroredX = false, mirroredY = false;  // the tile was found mirrored left-right / top-bottom
@@ -53,10 +57,17 @@ struct DetectResult {
 constexpr int kWorkLines = 128;
 constexpr int kBins = 64;              // fold bins per tile side (4 per cell)
 constexpr int kMaxSegments = 128;
+// Version 3: the reader keeps each pair of frames' residual (a chip's factor changes within it by
+// little) for the first kChipReadFrames frames of a clip, and tries this many sync candidates.
+constexpr int kChipSegFrames = 2;
+constexpr int kChipReadFrames = 1152;
+constexpr int kChipTries = 3;
 
 class Detector {
  public:
-  Detector(const uint8_t key[32], int width, int height, int bitDepth);
+  // readChips: also read mark version 3 (pattern.h chipFactor), at the cost of keeping the first
+  // kChipReadFrames frames' residuals and up to kChipTries more reads when versions 1 and 2 fail.
+  Detector(const uint8_t key[32], int width, int height, int bitDepth, bool readChips = false);
   void accumulate8(const uint8_t* plane, int stride);
   void accumulate16(const uint16_t* plane, int stride);
   void accumulateFloat(const float* plane, int stride);  // 8-bit scale
@@ -105,8 +116,18 @@ class Detector {
                   std::vector<double>& meanSquare) const;
   std::vector<float> signedSum(const Area& area, const std::vector<float>& segSign) const;
   Hyp correlateWindows(const std::vector<std::vector<float>>& folded, const Grid& g) const;
-  void readCandidates(const std::vector<float>& r, const Area& area, std::vector<Hyp> coarse, int nh,
-                      const std::vector<float>& segSign, bool signedRead, DetectResult& out) const;
+  // The time segments a read's framesWithMark is counted over: each one's residual, frames, and
+  // the sign its frames carry at the alignment read.
+  struct TimeSegments {
+    const std::vector<std::vector<float>>& planes;
+    const std::vector<int>& frames;
+    std::vector<float> sign;
+  };
+  // macTries: 0 when the pilot's z is a fair test (its false-alarm figure counts); else the number
+  // of data-dependent reads made, the false-alarm figure resting on the MAC alone.
+  void readCandidates(const std::vector<float>& r, const Area& area, std::vector<Hyp> coarse, int nh, const TimeSegments& time,
+                      int macTries, DetectResult& out) const;
+  bool readChipped(const Area& area, const DetectResult& blank, DetectResult& out) const;
   // Fold rows by period py into n row bins (sum over rows, per column), then columns by px.
   void foldRows(const float* r, int w, int h, double py, int n, std::vector<float>& rows, float* rowCount) const;
   void foldCols(const std::vector<float>& rows, const float* rowCount, int w, double px, int n, std::vector<float>& folded) const;
@@ -134,6 +155,11 @@ class Detector {
   // letterbox/pillarbox: per working row/column, frames in which it carried picture
   std::vector<int> rowAct_, colAct_;
   std::vector<float> rowMean0_, colMean0_;
+  // version 3: each frame's mean level, and the residuals of pairs of frames
+  bool readChips_;
+  uint64_t chipSeed_ = 0;
+  std::vector<float> frameMeans_;
+  std::vector<std::vector<float>> chipSegs_;
 };
 
 // Shared by the blind and non-blind readers.

@@ -32,15 +32,20 @@ Embedder::Embedder(const uint8_t key[32], int width, int height, int bitDepth, u
   if (width < 32 || height < 32) throw std::invalid_argument("frame too small (min 32x32)");
   if (bitDepth != 8 && bitDepth != 10) throw std::invalid_argument("bitDepth must be 8 or 10");
   if (payload == 0) throw std::invalid_argument("payload must be 1..2^32-1");
-  if (markVersion != kMarkVersionStatic && markVersion != kMarkVersionSigned) throw std::invalid_argument("markVersion must be 1 or 2");
+  if (markVersion != kMarkVersionStatic && markVersion != kMarkVersionSigned && markVersion != kMarkVersionChipped)
+    throw std::invalid_argument("markVersion must be 1, 2 or 3");
   TileKey tk = makeTileKey(key);
   std::vector<float> cells = tileValues(tk, encodePayload(key, payload));
   double cellPx = static_cast<double>(height) / (kTilesPerHeight * kCells);
   float gain = strength * (bitDepth == 10 ? 4.f : 1.f);
   SeparablePattern sp = makeSeparablePattern(cells, width, height, cellPx, gain);
+  // Version 3's sync level rides on every profile value: the rows' two weights sum to one, so the
+  // pattern gains it whole, and the frame's chip factor scales it with the tile.
+  const float dc = version_ == kMarkVersionChipped ? kChipDcAmp * gain : 0.f;
   profiles_.resize(sp.profiles.size());
-  for (size_t i = 0; i < sp.profiles.size(); ++i) profiles_[i] = static_cast<int16_t>(std::lround(sp.profiles[i] * kPatternOne));
+  for (size_t i = 0; i < sp.profiles.size(); ++i) profiles_[i] = static_cast<int16_t>(std::lround((sp.profiles[i] + dc) * kPatternOne));
   if (version_ == kMarkVersionSigned) signSeed_ = signSeed(key);
+  if (version_ == kMarkVersionChipped) signSeed_ = chipSeed(key);
   rowC0_ = sp.rowC0;
   rowC1_ = sp.rowC1;
   rowW0_.resize(sp.rowW0.size());
@@ -185,8 +190,8 @@ void applyRow(T* __restrict row, int W, const int16_t* __restrict p0, const int1
 
 void Embedder::nextFrame() {
   const uint64_t f = frame_++;
-  if (version_ != kMarkVersionSigned) return;
-  const float s = signFactor(signSeed_, f);
+  if (version_ == kMarkVersionStatic) return;
+  const float s = version_ == kMarkVersionSigned ? signFactor(signSeed_, f) : chipFactor(signSeed_, f);
   const int q = static_cast<int>(std::lround(s * 32767.f));
   if (q == factorQ15_) return;
   factorQ15_ = q;

@@ -18,7 +18,8 @@ class Embedder {
   // markVersion 1: the same tile in every frame; 2: the tile times signFactor(frame) (pattern.h:
   // groupSign, ramped over kSignRampFrames at each flip), frames counted from the first embed call
   // (the embedder sees every frame, in order). Ramped and hard flips are both version 2: the
-  // detector reads either.
+  // detector reads either. 3: the tile plus a level of kChipDcAmp * strength, times
+  // chipFactor(frame) (pattern.h).
   Embedder(const uint8_t key[32], int width, int height, int bitDepth, uint32_t payload, float strength,
            int markVersion = kMarkVersionStatic);
   void embed8(uint8_t* plane, int stride);
@@ -46,7 +47,7 @@ class Embedder {
   static constexpr float kMaskOne = 16384.f;
   std::vector<int16_t> profiles_;
   int version_;
-  uint64_t signSeed_ = 0;
+  uint64_t signSeed_ = 0;  // version 2: signSeed; 3: chipSeed
   uint64_t frame_ = 0;
   int factorQ15_ = 32767;
   std::vector<int> rowC0_, rowC1_;

@@ -39,6 +39,15 @@ int groupSign(uint64_t seed, uint64_t frame) {
   return (first ^ (group & 1u)) ? -1 : 1;
 }
 
+namespace {
+// A sign that is `before` until the boundary and `after` from it, turned along a half cosine over
+// the `ramp` frames centred on it; k = frame - (boundary - ramp / 2) + 0.5, in 0.5 .. ramp - 0.5.
+float rampedSign(int before, int after, double k, int ramp) {
+  if (before == after) return static_cast<float>(after);
+  return static_cast<float>(before * std::cos(M_PI * k / ramp));
+}
+}  // namespace
+
 float signFactor(uint64_t seed, uint64_t frame) {
   constexpr uint64_t G = kSignGroupFrames, half = kSignRampFrames / 2;
   const int s = groupSign(seed, frame);
@@ -48,10 +57,27 @@ float signFactor(uint64_t seed, uint64_t frame) {
   if (in < half && frame >= G) boundary = frame - in;
   else if (in + half >= G) boundary = frame - in + G;
   else return static_cast<float>(s);
-  const int before = groupSign(seed, boundary - 1);
-  if (before == groupSign(seed, boundary)) return static_cast<float>(s);
-  const double k = static_cast<double>(frame + half - boundary) + 0.5;  // 0.5 .. R - 0.5
-  return static_cast<float>(before * std::cos(M_PI * k / kSignRampFrames));
+  return rampedSign(groupSign(seed, boundary - 1), groupSign(seed, boundary), static_cast<double>(frame + half - boundary) + 0.5,
+                    kSignRampFrames);
+}
+
+uint64_t chipSeed(const uint8_t key[32]) {
+  KeyedRng r(key, 0x4348495053ull);  // "CHIPS"
+  return r.next();
+}
+
+int chipSign(uint64_t seed, uint64_t chip) { return (mix64(seed ^ (chip * 0x9E3779B97F4A7C15ull)) >> 63) ? 1 : -1; }
+
+float chipFactor(uint64_t seed, uint64_t frame) {
+  constexpr uint64_t B = kChipFrames, half = kChipRampFrames / 2;
+  const uint64_t chip = frame / B, in = frame % B;
+  // the nearer boundary, if this frame lies in its ramp (frame 0 starts the first chip: no ramp)
+  uint64_t boundary;
+  if (in < half && chip > 0) boundary = frame - in;
+  else if (in + half >= B) boundary = frame - in + B;
+  else return static_cast<float>(chipSign(seed, chip));
+  return rampedSign(chipSign(seed, boundary / B - 1), chipSign(seed, boundary / B), static_cast<double>(frame + half - boundary) + 0.5,
+                    kChipRampFrames);
 }
 
 std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded) {

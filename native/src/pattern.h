@@ -29,7 +29,7 @@ TileKey makeTileKey(const uint8_t key[32]);
 // nothing to subtract; the detector needs no sync: it finds each window's sign itself. The
 // sequence comes in pairs (+- or -+, keyed), so any stretch of whole pairs averages to exactly 0.
 // It depends on the key only: every recipient's copy flips at the same frames.
-constexpr int kMarkVersionStatic = 1, kMarkVersionSigned = 2;
+constexpr int kMarkVersionStatic = 1, kMarkVersionSigned = 2, kMarkVersionChipped = 3;
 constexpr int kSignGroupFrames = 192;
 uint64_t signSeed(const uint8_t key[32]);
 int groupSign(uint64_t seed, uint64_t frame);
@@ -43,6 +43,26 @@ int groupSign(uint64_t seed, uint64_t frame);
 constexpr int kSignRampFrames = 24;
 static_assert(kSignRampFrames % 2 == 0 && kSignRampFrames <= kSignGroupFrames, "ramp: even, at most a group");
 float signFactor(uint64_t seed, uint64_t frame);
+
+// Mark version 3 (issue 14 item 4, the estimation attack): the sign is keyed per chip of
+// kChipFrames frames, from a sequence indexed by the copy's frame number that does not repeat
+// within kChipSearchFrames, so an attacker's mean over N frames holds about sqrt(B/N) of the tile
+// (24 frames: 0.58 of it) where version 2 held all of it inside a group, and subtracting it leaves
+// most of the tile. A blind reader cannot sum such frames without knowing where the clip sits in
+// the sequence; it finds that from a small keyed change of each frame's mean level that follows
+// the same sequence (kChipDcAmp of the strength, under the same mask): a mean is what every
+// geometry attack (crop, scale, rotation, mirror, bands) keeps, and the estimation attacker's
+// high-pass takes none of it. Between chips of opposite sign the factor turns along a half cosine
+// over kChipRampFrames (the flicker of version 2's one-frame flip, measured by
+// bench:watermark-flicker). Pure in (seed, frame), like signFactor.
+constexpr int kChipFrames = 8;
+constexpr int kChipRampFrames = 8;
+constexpr float kChipDcAmp = 0.15f;
+constexpr int kChipSearchFrames = 1 << 19;  // the longest copy whose position a clip is searched in (6 h at 24 fps)
+static_assert(kChipRampFrames % 2 == 0 && kChipRampFrames <= 2 * kChipFrames, "chip ramp: even, at most two chips");
+uint64_t chipSeed(const uint8_t key[32]);
+int chipSign(uint64_t seed, uint64_t chip);
+float chipFactor(uint64_t seed, uint64_t frame);
 
 // Cell values (pilot*ap + spread*data*ad) for a payload.
 std::vector<float> tileValues(const TileKey& tk, const std::vector<uint8_t>& coded);

@@ -57,6 +57,8 @@ export interface DetectRequest {
   signal?: AbortSignal;
   onProgress?: (p: { frames: number; totalFrames: number; fraction: number }) => void;
   log?: Logger;
+  /** Also read mark version 3 (native/index.ts DetectorOptions.readChipped; blind reads only). */
+  readChipped?: boolean;
 }
 
 /** The detector works on a ~128-line raster; decoding taller video than this only costs time. */
@@ -136,7 +138,7 @@ export async function detectInVideo(req: DetectRequest): Promise<DetectReport> {
   const size = scaledSize(v.width, v.height, DETECT_MAX_HEIGHT);
   if (req.keys.length === 0) throw new Error('detectInVideo: no keys');
   // One decode feeds a detector per key: rotating keys costs accumulation, not another decode.
-  const detectors = req.keys.map((k) => createDetector({ key: k.key, width: size.width, height: size.height, bitDepth }));
+  const detectors = req.keys.map((k) => createDetector({ key: k.key, width: size.width, height: size.height, bitDepth, readChipped: req.readChipped === true }));
   const fps = v.frameRate.num / v.frameRate.den;
   const totalFrames = v.frames ?? Math.max(1, Math.round(info.duration * fps));
   let last = 0;

@@ -6,8 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { recordEmbeddedCopies, type EmbeddedCopy } from '../../core/db/embed-ledger.js';
-import type { MarkVersion } from '../../native/index.js';
+import { recordEmbeddedCopies, type EmbeddedCopy, type MarkVersion } from '../../core/db/embed-ledger.js';
 import { isVigilError, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { expandPattern } from '../../core/catalog/paths.js';
@@ -107,7 +106,8 @@ export async function imageSize(file: string): Promise<{ width: number; height: 
 /**
  * The forensic mark version new copies carry, embedded and recorded in the ledger: 2, the tile's
  * sign changing every few seconds (issue 14 item 4: averaging a copy's frames no longer yields the
- * pattern). The detector reads both versions, so copies made before stay readable.
+ * pattern). The detector reads both versions, so copies made before stay readable. Typed as the
+ * ledger's versions: the engine's version 3 (native/index.ts) is not released.
  */
 export const MARK_VERSION: MarkVersion = 2;
 
