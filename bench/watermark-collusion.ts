@@ -6,9 +6,10 @@
  * 2 s segments from 2 / 3 copies), est1 / est2 (one copy: the mean of all its frames, high-passed,
  * is the pattern estimate, subtracted with gain 1 / 2), estgroup1 / estgroup2 (the attacker knows
  * version 2's sign groups, kSignGroupFrames = 192 frames from the copy's first frame, and subtracts
- * from each frame the estimate made from its own group's frames in the clip), estslide24 /
+ * from each frame the estimate made from its own group's frames in the clip), estslide8 / estslide24 /
  * estslide48 / estslide96 (no knowledge: each frame's estimate is the mean of the N frames centred
- * on it; on version 1, also what an attacker who knows the boundaries gets from N-frame groups),
+ * on it; on version 1, also what an attacker who knows the boundaries gets from N-frame groups;
+ * 8 frames is version 3's chip),
  * copy (one copy, no attack: the figures the attacks start from), unmarked (the source itself:
  * every ledger recipient innocent). Copies are made for 5 sequential IDs out of a ledger of 200
  * sequential IDs (sequential IDs share their leading payload bits: the worst case for telling them
@@ -19,7 +20,8 @@
  * for est* and copy, whether the copy's ID is still read, the PSNR of the attacked frames against the
  * copy's, and the sign-group phase the detector found against the true one (version 2). --max-minutes bounds the run (default 40): no new
  * trial starts after it. --versions (default 1,2): the forensic mark versions to make copies with
- * (native/index.ts MarkVersion); every case runs on each, version 1 being the baseline.
+ * (native/index.ts MarkVersion; 3 is read by a detector made with readChipped); every case runs on
+ * each, version 1 being the baseline.
  * BENCH_COLLUSION_TRIALS=N is the same as --trials N (default 8). The summary gives, per case, the
  * outcome counts (colluder named / nothing / innocent named) and met/MISSED against the goals:
  * innocent named 0 in every case; for avg* / alt*, the ledger test names a colluder in more than half the trials.
@@ -75,7 +77,7 @@ const CASES: Case[] = [
   { name: 'alt2', kind: 'alt', copies: 2 }, { name: 'alt3', kind: 'alt', copies: 3 },
   { name: 'est1', kind: 'est', copies: 1, gain: 1, window: wholeClip }, { name: 'est2', kind: 'est', copies: 1, gain: 2, window: wholeClip },
   { name: 'estgroup1', kind: 'est', copies: 1, gain: 1, window: ownGroup }, { name: 'estgroup2', kind: 'est', copies: 1, gain: 2, window: ownGroup },
-  { name: 'estslide24', kind: 'est', copies: 1, gain: 1, window: centred(24) }, { name: 'estslide48', kind: 'est', copies: 1, gain: 1, window: centred(48) },
+  { name: 'estslide8', kind: 'est', copies: 1, gain: 1, window: centred(8) }, { name: 'estslide24', kind: 'est', copies: 1, gain: 1, window: centred(24) }, { name: 'estslide48', kind: 'est', copies: 1, gain: 1, window: centred(48) },
   { name: 'estslide96', kind: 'est', copies: 1, gain: 1, window: centred(96) },
   { name: 'copy', kind: 'copy', copies: 1 }, { name: 'unmarked', kind: 'unmarked', copies: 0 },
 ];
@@ -207,8 +209,11 @@ const verdict = (id: number | undefined, colluders: readonly number[]): Verdict 
 
 interface Row {
   blind: Verdict; informed: Verdict; innocentT: number; colluderT: number; threshold: number; pilotZ: number; psnr?: number;
-  /** Version 2: where the detector found a sign group to begin (clip frame), and where one does. */
-  phase?: { found: number; truth: number };
+  /**
+   * Version 2: where the detector found a sign group to begin (clip frame), and where one does;
+   * version 3: the copy's frame number of the clip's first frame, as the chip sync found it (z).
+   */
+  phase?: { found: number; truth: number; z?: number };
 }
 
 function pick<T>(from: readonly T[], k: number): T[] {
@@ -262,7 +267,7 @@ Promise<Row & { colluders: number[]; blindId?: number; accused: number[] }> {
   } else {
     await combine([source], offset, leak, ([f]) => f!);
   }
-  const report = await detectInVideo({ leak, keys: [{ id: 'bench', key: KEY }] });
+  const report = await detectInVideo({ leak, keys: [{ id: 'bench', key: KEY }], readChipped: version === 3 });
   const acc = accuse({ alignments: scoredAlignments(report.native), ...keyCodewords(KEY, LEDGER) });
   const blindId = report.found ? report.watermarkId : undefined;
   const accused = acc.accused.map((a) => a.watermarkId);
@@ -272,6 +277,7 @@ Promise<Row & { colluders: number[]; blindId?: number; accused: number[] }> {
     colluders, ...(blindId !== undefined ? { blindId } : {}), accused, blind: verdict(blindId, colluders), informed: verdict(accused[0], colluders),
     innocentT, colluderT, threshold: acc.threshold, pilotZ: report.native.pilotZ, ...(psnr !== undefined ? { psnr } : {}),
     ...(version === 2 && c.copies > 0 ? { phase: { found: report.native.signPhase ?? -1, truth: (SIGN_GROUP_FRAMES - (first % SIGN_GROUP_FRAMES)) % SIGN_GROUP_FRAMES } } : {}),
+    ...(version === 3 && c.copies > 0 ? { phase: { found: report.native.chipStart ?? -1, truth: first, z: report.native.syncZ ?? 0 } } : {}),
   };
 }
 
@@ -285,7 +291,7 @@ async function main(): Promise<void> {
   const exists = (f: string): Promise<boolean> => fs.stat(f).then(() => true, () => false);
   const source = path.join(dir, 'source.mp4');
   if (!(await exists(source))) await makeNaturalSource(source, await naturalPhotos(), { seconds: 40, width: 1280, height: 720, fps: FPS });
-  const versions = (arg('versions') ?? '1,2').split(',').map(Number).filter((v): v is MarkVersion => v === 1 || v === 2);
+  const versions = (arg('versions') ?? '1,2').split(',').map(Number).filter((v): v is MarkVersion => v === 1 || v === 2 || v === 3);
   const pool = cases.some((c) => c.copies > 1) ? COPIES : COPIES.slice(0, 1);
   for (const markVersion of versions) {
     const targets = [];
@@ -300,7 +306,7 @@ async function main(): Promise<void> {
   }
   const runs = versions.flatMap((v) => cases.map((c) => ({ c, v, name: `${c.name} v${v}` })));
   console.log(`load ${(await fs.readFile('/proc/loadavg', 'utf8')).trim()}; ledger ${LEDGER.length} sequential IDs, copies for ${pool.join(', ')}`);
-  console.log('| case | trial | colluders | blind | informed (accused) | innocent t max / colluder t max / threshold | pilotZ | PSNR of the attack against the copy | sign phase found / true | s |');
+  console.log('| case | trial | colluders | blind | informed (accused) | innocent t max / colluder t max / threshold | pilotZ | PSNR of the attack against the copy | sign phase (v2) or chip start (v3) found / true | s |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   // trials outer, cases inner: a run cut short by --max-minutes leaves every case the same count
   const tallies = runs.map(() => ({
@@ -323,7 +329,7 @@ async function main(): Promise<void> {
       if (r.psnr !== undefined) tally.psnr.push(r.psnr);
       console.log(`| ${name} | ${t + 1} | ${r.colluders.join('+') || '-'} | ${r.blind}${r.blindId !== undefined ? ` (${r.blindId})` : ''} | ${r.informed}${r.accused.length ? ` (${r.accused.join(', ')})` : ''} | ` +
         `${r.innocentT.toFixed(1)} / ${Number.isFinite(r.colluderT) ? r.colluderT.toFixed(1) : '-'} / ${r.threshold.toFixed(2)} | ${r.pilotZ.toFixed(1)} | ${r.psnr !== undefined ? `${r.psnr.toFixed(1)} dB` : ''} | ` +
-        `${r.phase ? `${r.phase.found} / ${r.phase.truth}` : ''} | ${secs.toFixed(0)} |`);
+        `${r.phase ? `${r.phase.found} / ${r.phase.truth}${r.phase.z !== undefined ? ` (z ${r.phase.z.toFixed(1)})` : ''}` : ''} | ${secs.toFixed(0)} |`);
     }
   }
   const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED');
