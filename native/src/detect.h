@@ -11,7 +11,9 @@
 // and sums them sign-corrected. Whether the sign turns in one frame or over the
 // embedder's ramp (pattern.h signFactor) it need not know: the ramp is odd about
 // the boundary, so a group-long window sums to what it would with a hard flip,
-// less the ramp's shortfall of |sign| below 1.
+// less the ramp's shortfall of |sign| below 1. Version 3 (unreleased, per-chip
+// signs) is read only by a detector made with readChips: it is placed in the chip
+// sequence by chipsync.h, then summed with the chips' signs.
 #pragma once
 #include <cstdint>
 #include <vector>

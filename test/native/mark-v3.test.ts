@@ -38,7 +38,7 @@ function detect(frames: readonly Uint8Array[], readChipped: boolean): DetectionR
   return det.result();
 }
 
-describe('mark version 3 (keyed chips, found by the frames levels)', () => {
+describe("mark version 3 (keyed chips, placed by the frames' levels)", () => {
   let clip: Uint8Array[];
   beforeAll(() => {
     clip = makeCopy().slice(CUT, CUT + CLIP_FRAMES);
